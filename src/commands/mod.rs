@@ -1,0 +1,47 @@
+//! One module per subcommand: its clap `Opts` and its `run`. [`dispatch`] loads the
+//! configuration, starts logging and a tokio runtime, and calls the command.
+
+pub mod db;
+pub mod demo_data;
+pub mod enqueue;
+pub mod import;
+pub mod imports;
+pub mod jobs;
+pub mod migrate;
+pub mod preview;
+pub mod run;
+pub mod templates;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use std::process::ExitCode;
+
+/// What every command gets: the resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub config: Config,
+}
+
+/// Run the parsed command line; the exit code says success, partial success or failure.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(&cli)?;
+    crate::ops::logging::init(cli.log_json);
+    let ctx = Context { config };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Migrate(o) => migrate::run(o, &ctx).await,
+            Command::Db(o) => db::run(o, &ctx).await,
+            Command::DemoData(o) => demo_data::run(o, &ctx).await,
+            Command::Preview(o) => preview::run(o, &ctx).await,
+            Command::Templates(o) => templates::run(o, &ctx).await,
+            Command::Run(o) => run::run(o, &ctx).await,
+            Command::Enqueue(o) => enqueue::run(o, &ctx).await,
+            Command::Import(o) => import::run(o, &ctx).await,
+            Command::Jobs(o) => jobs::run(o, &ctx).await,
+            Command::Imports(o) => imports::run(o, &ctx).await,
+        }
+    })
+}

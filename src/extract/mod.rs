@@ -1,0 +1,1 @@
+//! Grid + template → shifts: rows and grid layouts and the one shift-time grammar.

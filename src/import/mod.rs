@@ -1,0 +1,1 @@
+//! Importing a file: the pure plan (file → shifts + issues), the transactional write, revert.

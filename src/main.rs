@@ -1,0 +1,16 @@
+//! The `pharmacy-ingest` binary: parse the command line, set up logging, dispatch, and map the
+//! outcome to an exit code. Everything else lives in the library.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = pharmacy_ingest::cli::Cli::parse();
+    match pharmacy_ingest::commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Validation: turns extracted shifts into row issues with cell references.

@@ -1,0 +1,1 @@
+//! The one integration-test binary: modules per capability, all against a real PostgreSQL.
