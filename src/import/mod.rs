@@ -7,6 +7,8 @@
 //! row, the shifts and the `import_history` rows and returns an [`ImportOutcome`]. The runner
 //! marks its job complete in the same transaction and commits.
 
+pub mod plan;
+
 use serde::Serialize;
 use uuid::Uuid;
 
