@@ -18,6 +18,9 @@ use crate::template::model::Limits;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
+/// An accepted shift of one employee's day: start minute, length, index in the output.
+type Accepted = (i64, i64, usize);
+
 /// The result of validation: accepted shifts and the issues found.
 #[derive(Debug, Clone, Default)]
 pub struct Validated {
@@ -44,7 +47,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
     let reference = reference_date(week, &shifts);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
     // (employee, date) → accepted (start minute, length, index into out.shifts)
-    let mut by_day: HashMap<(String, NaiveDate), Vec<(i64, i64, usize)>> = HashMap::new();
+    let mut by_day: HashMap<(String, NaiveDate), Vec<Accepted>> = HashMap::new();
     for e in shifts {
         let s = &e.shift;
         let cell = Some(s.source.clone());
@@ -97,7 +100,10 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
                 ));
             }
         }
-        let start = s.start.signed_duration_since(chrono::NaiveTime::MIN).num_minutes();
+        let start = s
+            .start
+            .signed_duration_since(chrono::NaiveTime::MIN)
+            .num_minutes();
         let key = (s.employee_name.to_lowercase(), s.date);
         let same_day = by_day.entry(key).or_default();
         if let Some(&(_, _, first)) = same_day
@@ -151,7 +157,12 @@ mod tests {
             end,
             position: None,
             notes: None,
-            source: CellRef { sheet: "S".into(), row, col: 2, page: None },
+            source: CellRef {
+                sheet: "S".into(),
+                row,
+                col: 2,
+                page: None,
+            },
         };
         let minutes = shift.minutes();
         Extracted { shift, minutes }
@@ -177,11 +188,20 @@ mod tests {
         );
         assert_eq!(
             codes(&v),
-            vec!["duplicate_shift", "overlapping_shift", "end_equals_start", "shift_too_long"]
+            vec![
+                "duplicate_shift",
+                "overlapping_shift",
+                "end_equals_start",
+                "shift_too_long"
+            ]
         );
         assert_eq!(v.shifts.len(), 3);
         assert!(v.issues[0].message.contains("S!C2"));
-        assert!(!v.issues.iter().any(|i| i.message.contains('A')  && i.message.contains(" A ")));
+        assert!(
+            !v.issues
+                .iter()
+                .any(|i| i.message.contains('A') && i.message.contains(" A "))
+        );
     }
 
     #[test]
@@ -191,7 +211,11 @@ mod tests {
         far.shift.date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let mut near = ex("B", 24, (9, 0), (17, 0), 2);
         near.shift.date = NaiveDate::from_ymd_opt(2025, 12, 12).unwrap();
-        let v = validate(vec![ex("C", 30, (9, 0), (17, 0), 0), far, near], week, &Limits::default());
+        let v = validate(
+            vec![ex("C", 30, (9, 0), (17, 0), 0), far, near],
+            week,
+            &Limits::default(),
+        );
         assert_eq!(v.shifts.len(), 2);
         assert_eq!(v.issues[0].severity, crate::schedule::Severity::Error);
         assert_eq!(v.issues[1].severity, crate::schedule::Severity::Warning);

@@ -209,14 +209,20 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
                 s.employee_name.clone(),
                 s.date.format("%a %Y-%m-%d").to_string(),
                 s.start.format("%H:%M").to_string(),
-                format!("{}{}", s.end.format("%H:%M"), if s.is_overnight() { " +1" } else { "" }),
+                format!(
+                    "{}{}",
+                    s.end.format("%H:%M"),
+                    if s.is_overnight() { " +1" } else { "" }
+                ),
                 s.position.clone().unwrap_or_default(),
                 s.notes.clone().unwrap_or_default(),
                 s.source.to_string(),
             ]
         })
         .collect();
-    let head = ["store", "employee", "date", "start", "end", "position", "notes", "cell"];
+    let head = [
+        "store", "employee", "date", "start", "end", "position", "notes", "cell",
+    ];
     let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {

@@ -61,7 +61,12 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         Action::Check => {
             println!("{} templates load and check cleanly:", set.len());
             for t in set.iter() {
-                println!("  {} ({}, checksum {})", t.name(), t.origin, &t.checksum[..12]);
+                println!(
+                    "  {} ({}, checksum {})",
+                    t.name(),
+                    t.origin,
+                    &t.checksum[..12]
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

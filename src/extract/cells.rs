@@ -25,12 +25,14 @@ pub fn clock(cell: &Cell, order: DateOrder) -> Result<Clock, TimeError> {
         Cell::Empty => Err(TimeError::Empty),
         Cell::Time(t) => Ok(Clock::exact(*t)),
         Cell::DateTime(dt) => Ok(Clock::exact(dt.time())),
-        Cell::Number(n) if (0.0..1.0).contains(n) => {
-            timespec::day_fraction(*n).map(Clock::exact).ok_or(TimeError::OutOfRange)
-        }
+        Cell::Number(n) if (0.0..1.0).contains(n) => timespec::day_fraction(*n)
+            .map(Clock::exact)
+            .ok_or(TimeError::OutOfRange),
         Cell::Number(n) if n.fract() != 0.0 && *n > 1.0 => {
             // A date-time serial: the fraction is the time.
-            timespec::day_fraction(*n).map(Clock::exact).ok_or(TimeError::OutOfRange)
+            timespec::day_fraction(*n)
+                .map(Clock::exact)
+                .ok_or(TimeError::OutOfRange)
         }
         Cell::Number(n) if n.fract() == 0.0 && (0.0..=2400.0).contains(n) => {
             // `9` or `1730` typed as a number.
@@ -69,10 +71,24 @@ mod tests {
     #[test]
     fn typed_and_written_clocks() {
         let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
-        assert_eq!(clock(&Cell::Time(nine), DateOrder::Mdy).unwrap().alone(), nine);
-        assert_eq!(clock(&Cell::Number(0.375), DateOrder::Mdy).unwrap().alone(), nine);
-        assert_eq!(clock(&Cell::Text("9:00 AM".into()), DateOrder::Mdy).unwrap().alone(), nine);
-        assert_eq!(clock(&Cell::Number(900.0), DateOrder::Mdy).unwrap().alone(), nine);
+        assert_eq!(
+            clock(&Cell::Time(nine), DateOrder::Mdy).unwrap().alone(),
+            nine
+        );
+        assert_eq!(
+            clock(&Cell::Number(0.375), DateOrder::Mdy).unwrap().alone(),
+            nine
+        );
+        assert_eq!(
+            clock(&Cell::Text("9:00 AM".into()), DateOrder::Mdy)
+                .unwrap()
+                .alone(),
+            nine
+        );
+        assert_eq!(
+            clock(&Cell::Number(900.0), DateOrder::Mdy).unwrap().alone(),
+            nine
+        );
         assert!(clock(&Cell::Bool(true), DateOrder::Mdy).is_err());
     }
 
@@ -80,6 +96,11 @@ mod tests {
     fn datetimes() {
         let dt = datetime(&Cell::Text("10/06/2025 22:00".into()), DateOrder::Mdy).unwrap();
         assert_eq!(dt.date(), NaiveDate::from_ymd_opt(2025, 10, 6).unwrap());
-        assert_eq!(datetime(&Cell::Number(45_985.75), DateOrder::Mdy).unwrap().time(), NaiveTime::from_hms_opt(18, 0, 0).unwrap());
+        assert_eq!(
+            datetime(&Cell::Number(45_985.75), DateOrder::Mdy)
+                .unwrap()
+                .time(),
+            NaiveTime::from_hms_opt(18, 0, 0).unwrap()
+        );
     }
 }

@@ -143,7 +143,11 @@ pub fn weekday_word(w: &str) -> Option<Weekday> {
         ("sunday", Weekday::Sun),
     ];
     days.iter()
-        .find(|(name, _)| name.starts_with(&w) && (w.len() >= 3 || matches!(&w[..], "mo" | "tu" | "we" | "th" | "fr" | "sa" | "su")))
+        .find(|(name, _)| {
+            name.starts_with(&w)
+                && (w.len() >= 3
+                    || matches!(&w[..], "mo" | "tu" | "we" | "th" | "fr" | "sa" | "su"))
+        })
         .map(|(_, d)| *d)
 }
 
@@ -163,7 +167,9 @@ fn parse_named(text: &str) -> Option<PartialDate> {
             month = Some(m);
         } else if w.bytes().all(|b| b.is_ascii_digit()) {
             numbers.push(*w);
-        } else if weekday_word(w).is_none() && !matches!(w.to_lowercase().as_str(), "st" | "nd" | "rd" | "th" | "of") {
+        } else if weekday_word(w).is_none()
+            && !matches!(w.to_lowercase().as_str(), "st" | "nd" | "rd" | "th" | "of")
+        {
             // Ordinals like `24th` are allowed below; any other word means this is no date.
             let digits = w.trim_end_matches(|c: char| c.is_alphabetic());
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -210,7 +216,9 @@ pub fn cell_date(cell: &Cell, order: DateOrder) -> Option<NaiveDate> {
         Cell::Date(d) => Some(*d),
         Cell::DateTime(dt) => Some(dt.date()),
         Cell::Number(n) if (20_000.0..80_000.0).contains(n) => excel_serial(*n),
-        Cell::Text(s) => parse_date(s, order).or_else(|| cell_datetime_text(s, order).map(|d| d.date())),
+        Cell::Text(s) => {
+            parse_date(s, order).or_else(|| cell_datetime_text(s, order).map(|d| d.date()))
+        }
         _ => None,
     }
 }
@@ -234,7 +242,10 @@ pub fn cell_datetime_text(text: &str, order: DateOrder) -> Option<NaiveDateTime>
     let time_part = time_part.trim_end_matches('Z');
     // Drop seconds: `09:00:00`.
     let time_txt = match time_part.matches(':').count() {
-        2 => time_part.rsplit_once(':').map(|(a, _)| a).unwrap_or(time_part),
+        2 => time_part
+            .rsplit_once(':')
+            .map(|(a, _)| a)
+            .unwrap_or(time_part),
         _ => time_part,
     };
     let clock = timespec::parse_clock(time_txt).ok()?;
@@ -270,11 +281,12 @@ fn day_header_text(text: &str, order: DateOrder) -> Option<DayHeader> {
         if w.is_empty() {
             continue;
         }
-        if weekday.is_none() && w.chars().next().is_some_and(char::is_alphabetic) {
-            if let Some(d) = weekday_word(w) {
-                weekday = Some(d);
-                continue;
-            }
+        if weekday.is_none()
+            && w.chars().next().is_some_and(char::is_alphabetic)
+            && let Some(d) = weekday_word(w)
+        {
+            weekday = Some(d);
+            continue;
         }
         if !rest.is_empty() {
             rest.push(' ');
@@ -303,20 +315,38 @@ mod tests {
 
     #[test]
     fn numeric_dates() {
-        assert_eq!(parse_date("11/24/2025", DateOrder::Mdy), Some(d(2025, 11, 24)));
+        assert_eq!(
+            parse_date("11/24/2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
         assert_eq!(parse_date("3/2/26", DateOrder::Mdy), Some(d(2026, 3, 2)));
-        assert_eq!(parse_date("24.11.2025", DateOrder::Dmy), Some(d(2025, 11, 24)));
+        assert_eq!(
+            parse_date("24.11.2025", DateOrder::Dmy),
+            Some(d(2025, 11, 24))
+        );
         assert_eq!(parse_date("24.11.2025", DateOrder::Mdy), None);
-        assert_eq!(parse_date("2025-11-24", DateOrder::Dmy), Some(d(2025, 11, 24)));
+        assert_eq!(
+            parse_date("2025-11-24", DateOrder::Dmy),
+            Some(d(2025, 11, 24))
+        );
         assert_eq!(parse_date("2/30/2025", DateOrder::Mdy), None);
         assert_eq!(parse_date("11/24", DateOrder::Mdy), None);
     }
 
     #[test]
     fn named_dates() {
-        assert_eq!(parse_date("Nov 24, 2025", DateOrder::Mdy), Some(d(2025, 11, 24)));
-        assert_eq!(parse_date("24 November 2025", DateOrder::Mdy), Some(d(2025, 11, 24)));
-        assert_eq!(parse_date("Monday, November 24th, 2025", DateOrder::Mdy), Some(d(2025, 11, 24)));
+        assert_eq!(
+            parse_date("Nov 24, 2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(
+            parse_date("24 November 2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(
+            parse_date("Monday, November 24th, 2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
         assert_eq!(parse_date("Store 1042", DateOrder::Mdy), None);
     }
 
@@ -334,7 +364,10 @@ mod tests {
     fn day_headers() {
         let h = day_header(&Cell::Text("Mon 11/24".into()), DateOrder::Mdy).unwrap();
         assert_eq!(h.weekday, Some(Weekday::Mon));
-        assert_eq!(h.date.unwrap().nearest(d(2025, 11, 20)), Some(d(2025, 11, 24)));
+        assert_eq!(
+            h.date.unwrap().nearest(d(2025, 11, 20)),
+            Some(d(2025, 11, 24))
+        );
         let h = day_header(&Cell::Text("Tuesday".into()), DateOrder::Mdy).unwrap();
         assert_eq!((h.weekday, h.date), (Some(Weekday::Tue), None));
         let h = day_header(&Cell::Text("Mo 24.11.".into()), DateOrder::Dmy).unwrap();
@@ -349,6 +382,9 @@ mod tests {
     #[test]
     fn serials() {
         assert_eq!(excel_serial(45_985.0), Some(d(2025, 11, 24)));
-        assert_eq!(cell_date(&Cell::Number(45_985.0), DateOrder::Mdy), Some(d(2025, 11, 24)));
+        assert_eq!(
+            cell_date(&Cell::Number(45_985.0), DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
     }
 }

@@ -72,7 +72,11 @@ fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
 /// The week's anchor date from the cells above `header_row`.
 fn week_anchor(sheet: &Sheet, header_row: u32, t: &CompiledTemplate) -> Option<NaiveDate> {
     let order = t.def.values.date_order;
-    let above: Vec<_> = sheet.rows().iter().take_while(|r| r.index < header_row).collect();
+    let above: Vec<_> = sheet
+        .rows()
+        .iter()
+        .take_while(|r| r.index < header_row)
+        .collect();
     for source in &t.def.week.from {
         match source {
             WeekSource::HeaderDates => {}
@@ -80,7 +84,9 @@ fn week_anchor(sheet: &Sheet, header_row: u32, t: &CompiledTemplate) -> Option<N
                 for r in &above {
                     for (i, c) in r.cells.iter().enumerate() {
                         let Some(s) = c.as_text() else { continue };
-                        let Some(m) = t.week_label_re.find(s) else { continue };
+                        let Some(m) = t.week_label_re.find(s) else {
+                            continue;
+                        };
                         let rest = s[m.end()..].trim().trim_start_matches([':', '-']).trim();
                         if let Some(d) = first_date_in(rest, order) {
                             return Some(d);
@@ -124,7 +130,10 @@ fn first_date_in(text: &str, order: dates::DateOrder) -> Option<NaiveDate> {
         for len in [1usize, 3, 4] {
             if n + len <= words.len() {
                 let w = words[n..n + len].join(" ");
-                if let Some(d) = dates::parse_date(w.trim_end_matches([',', '-', ')']).trim_start_matches('('), order) {
+                if let Some(d) = dates::parse_date(
+                    w.trim_end_matches([',', '-', ')']).trim_start_matches('('),
+                    order,
+                ) {
                     return Some(d);
                 }
             }
@@ -148,7 +157,9 @@ fn resolve_days(
                 let near = prev.or(anchor);
                 match (pd.full(), near, wd) {
                     (Some(d), _, _) => d,
-                    (None, Some(near), _) => pd.nearest(near).ok_or("a header date does not exist")?,
+                    (None, Some(near), _) => {
+                        pd.nearest(near).ok_or("a header date does not exist")?
+                    }
                     (None, None, Some(wd)) => year_by_weekday(pd, wd, today)
                         .ok_or("header dates have no year and no Week of cell gives one")?,
                     (None, None, None) => pd
@@ -161,10 +172,13 @@ fn resolve_days(
                     (Some(p), _) => p + Duration::days(1),
                     (None, Some(a)) => a,
                     (None, None) => {
-                        return Err("day names without dates and no Week of date above the header".into());
+                        return Err(
+                            "day names without dates and no Week of date above the header".into(),
+                        );
                     }
                 };
-                let shift = (wd.num_days_from_monday() + 7 - base.weekday().num_days_from_monday()) % 7;
+                let shift =
+                    (wd.num_days_from_monday() + 7 - base.weekday().num_days_from_monday()) % 7;
                 base + Duration::days(shift as i64)
             }
             (None, None) => continue,
@@ -184,10 +198,19 @@ fn year_by_weekday(pd: PartialDate, wd: chrono::Weekday, today: NaiveDate) -> Op
 }
 
 /// Find the grid header on a sheet.
-pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate, today: NaiveDate) -> Result<GridLayout, String> {
+pub fn locate(
+    sheet: &Sheet,
+    index: usize,
+    t: &CompiledTemplate,
+    today: NaiveDate,
+) -> Result<GridLayout, String> {
     let min_days = t.def.week.min_days.max(1);
     let mut found: Option<Header> = None;
-    for row in sheet.rows().iter().take(t.def.values.header_search_rows as usize) {
+    for row in sheet
+        .rows()
+        .iter()
+        .take(t.def.values.header_search_rows as usize)
+    {
         let mut h = parse_header(&row.cells, t);
         h.row = row.index;
         if h.days.len() >= min_days && found.as_ref().is_none_or(|f| h.days.len() > f.days.len()) {
@@ -218,9 +241,13 @@ pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate, today: NaiveDat
     let use_header_dates = t.def.week.from.contains(&WeekSource::HeaderDates);
     let days = resolve_days(&h.days, week_of, today, use_header_dates)?;
     if days.len() < min_days {
-        return Err(format!("header row {} has too few dated day columns", h.row + 1));
+        return Err(format!(
+            "header row {} has too few dated day columns",
+            h.row + 1
+        ));
     }
-    let score = 10 * (1 + h.columns.len() as i64) + 3 * days.len() as i64 - if fallback { 5 } else { 0 };
+    let score =
+        10 * (1 + h.columns.len() as i64) + 3 * days.len() as i64 - if fallback { 5 } else { 0 };
     Ok(GridLayout {
         sheet: index,
         header_row: h.row,
@@ -233,7 +260,13 @@ pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate, today: NaiveDat
 }
 
 /// Extract shifts from the rows below the header.
-pub fn extract(sheet: &Sheet, l: &GridLayout, ctx: &Context<'_>, limit: Option<usize>, out: &mut Extraction) {
+pub fn extract(
+    sheet: &Sheet,
+    l: &GridLayout,
+    ctx: &Context<'_>,
+    limit: Option<usize>,
+    out: &mut Extraction,
+) {
     let t = ctx.template;
     let sheet_store = ctx
         .store_override
@@ -255,17 +288,20 @@ pub fn extract(sheet: &Sheet, l: &GridLayout, ctx: &Context<'_>, limit: Option<u
         // A header row again: a repeated page header, or the next week stacked below.
         let h = parse_header(&row.cells, t);
         if h.days.len() >= min_days {
-            if let Ok(next) = resolve_days(&h.days, week_start, ctx.today, true) {
-                if next.len() >= min_days {
-                    days = next;
-                    week_start = days.iter().map(|(_, d)| *d).min();
-                }
+            if let Ok(next) = resolve_days(&h.days, week_start, ctx.today, true)
+                && next.len() >= min_days
+            {
+                days = next;
+                week_start = days.iter().map(|(_, d)| *d).min();
             }
             continue;
         }
         let name_cell = get(l.employee_col);
-        let label = cells::text(name_cell)
-            .or_else(|| row.cells.iter().find_map(|c| c.as_text().map(str::to_string)));
+        let label = cells::text(name_cell).or_else(|| {
+            row.cells
+                .iter()
+                .find_map(|c| c.as_text().map(str::to_string))
+        });
         if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
             continue;
         }
@@ -286,8 +322,12 @@ pub fn extract(sheet: &Sheet, l: &GridLayout, ctx: &Context<'_>, limit: Option<u
                 .and_then(|c| store::from_cell(get(c), &t.store_re))
                 .or(sheet_store)
         });
-        let position = col(Field::Position).and_then(|c| cells::text(get(c))).map(|s| names::collapse(&s));
-        let notes = col(Field::Notes).and_then(|c| cells::text(get(c))).map(|s| names::collapse(&s));
+        let position = col(Field::Position)
+            .and_then(|c| cells::text(get(c)))
+            .map(|s| names::collapse(&s));
+        let notes = col(Field::Notes)
+            .and_then(|c| cells::text(get(c)))
+            .map(|s| names::collapse(&s));
         let phone = col(Field::EmployeePhone)
             .and_then(|c| cells::text(get(c)))
             .and_then(|s| names::phone_text(&s));
@@ -379,16 +419,43 @@ mod tests {
         let days: Vec<(u32, DayHeader)> = [Weekday::Mon, Weekday::Tue, Weekday::Sun]
             .iter()
             .enumerate()
-            .map(|(i, w)| (i as u32 + 1, DayHeader { weekday: Some(*w), date: None }))
+            .map(|(i, w)| {
+                (
+                    i as u32 + 1,
+                    DayHeader {
+                        weekday: Some(*w),
+                        date: None,
+                    },
+                )
+            })
             .collect();
         let got = resolve_days(&days, Some(d(2025, 11, 24)), d(2025, 1, 1), true).unwrap();
-        assert_eq!(got, vec![(1, d(2025, 11, 24)), (2, d(2025, 11, 25)), (3, d(2025, 11, 30))]);
+        assert_eq!(
+            got,
+            vec![
+                (1, d(2025, 11, 24)),
+                (2, d(2025, 11, 25)),
+                (3, d(2025, 11, 30))
+            ]
+        );
         assert!(resolve_days(&days, None, d(2025, 1, 1), true).is_err());
     }
 
     #[test]
     fn header_dates_without_year_cross_new_year() {
-        let mk = |m, day| (0u32, DayHeader { weekday: None, date: Some(PartialDate { month: m, day, year: None }) });
+        let mk = |m, day| {
+            (
+                0u32,
+                DayHeader {
+                    weekday: None,
+                    date: Some(PartialDate {
+                        month: m,
+                        day,
+                        year: None,
+                    }),
+                },
+            )
+        };
         let days = vec![mk(12, 30), mk(12, 31), mk(1, 1)];
         let got = resolve_days(&days, Some(d(2025, 12, 29)), d(2020, 1, 1), true).unwrap();
         assert_eq!(got[2].1, d(2026, 1, 1));
@@ -396,13 +463,26 @@ mod tests {
 
     #[test]
     fn year_from_weekday_when_nothing_else_says() {
-        let pd = PartialDate { month: 11, day: 24, year: None };
-        assert_eq!(year_by_weekday(pd, Weekday::Mon, d(2026, 3, 1)), Some(d(2025, 11, 24)));
+        let pd = PartialDate {
+            month: 11,
+            day: 24,
+            year: None,
+        };
+        assert_eq!(
+            year_by_weekday(pd, Weekday::Mon, d(2026, 3, 1)),
+            Some(d(2025, 11, 24))
+        );
     }
 
     #[test]
     fn title_dates() {
-        assert_eq!(first_date_in("Schedule 11/24/2025 - 11/30/2025", dates::DateOrder::Mdy), Some(d(2025, 11, 24)));
-        assert_eq!(first_date_in("Week of Nov 24, 2025", dates::DateOrder::Mdy), Some(d(2025, 11, 24)));
+        assert_eq!(
+            first_date_in("Schedule 11/24/2025 - 11/30/2025", dates::DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(
+            first_date_in("Week of Nov 24, 2025", dates::DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
     }
 }

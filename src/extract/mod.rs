@@ -76,7 +76,13 @@ impl SheetLayout {
     }
 
     /// Extract shifts from the sheet, reading at most `limit` data rows.
-    pub fn extract(&self, sheet: &Sheet, ctx: &Context<'_>, limit: Option<usize>, out: &mut Extraction) {
+    pub fn extract(
+        &self,
+        sheet: &Sheet,
+        ctx: &Context<'_>,
+        limit: Option<usize>,
+        out: &mut Extraction,
+    ) {
         match self {
             SheetLayout::Rows(l) => rows::extract(sheet, l, ctx, limit, out),
             SheetLayout::Grid(l) => grid::extract(sheet, l, ctx, limit, out),

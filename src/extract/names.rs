@@ -55,14 +55,26 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(display_name("Silva, Hannah").as_deref(), Some("Hannah Silva"));
-        assert_eq!(display_name("  Hannah   Silva ").as_deref(), Some("Hannah Silva"));
+        assert_eq!(
+            display_name("Silva, Hannah").as_deref(),
+            Some("Hannah Silva")
+        );
+        assert_eq!(
+            display_name("  Hannah   Silva ").as_deref(),
+            Some("Hannah Silva")
+        );
         assert_eq!(display_name("Müller,Nia").as_deref(), Some("Nia Müller"));
         assert_eq!(display_name("Silva,").as_deref(), Some("Silva"));
         assert_eq!(display_name("   "), None);
-        assert_eq!(join_name(Some("Grace"), Some("Lopez")).as_deref(), Some("Grace Lopez"));
+        assert_eq!(
+            join_name(Some("Grace"), Some("Lopez")).as_deref(),
+            Some("Grace Lopez")
+        );
         assert_eq!(join_name(None, Some("Lopez")).as_deref(), Some("Lopez"));
-        assert_eq!(phone_text("(555) 707-8364").as_deref(), Some("(555) 707-8364"));
+        assert_eq!(
+            phone_text("(555) 707-8364").as_deref(),
+            Some("(555) 707-8364")
+        );
         assert_eq!(phone_text("n/a"), None);
     }
 }

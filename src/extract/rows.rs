@@ -37,12 +37,11 @@ impl RowsLayout {
 fn header_fields(cells: &[Cell], t: &CompiledTemplate) -> Vec<(Field, u32)> {
     let mut out: Vec<(Field, u32)> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
-        if let Some(text) = c.as_text() {
-            if let Some(f) = t.field_of(text) {
-                if !out.iter().any(|(x, _)| *x == f) {
-                    out.push((f, i as u32));
-                }
-            }
+        if let Some(text) = c.as_text()
+            && let Some(f) = t.field_of(text)
+            && !out.iter().any(|(x, _)| *x == f)
+        {
+            out.push((f, i as u32));
         }
     }
     out
@@ -70,7 +69,11 @@ fn missing(fields: &[(Field, u32)]) -> Option<&'static str> {
 pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsLayout, String> {
     let mut best: Option<RowsLayout> = None;
     let mut best_reason = "no header row".to_string();
-    for row in sheet.rows().iter().take(t.def.values.header_search_rows as usize) {
+    for row in sheet
+        .rows()
+        .iter()
+        .take(t.def.values.header_search_rows as usize)
+    {
         let fields = header_fields(&row.cells, t);
         if fields.len() < 2 {
             continue;
@@ -105,7 +108,13 @@ pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsL
 }
 
 /// Extract shifts from the rows below the header.
-pub fn extract(sheet: &Sheet, l: &RowsLayout, ctx: &Context<'_>, limit: Option<usize>, out: &mut Extraction) {
+pub fn extract(
+    sheet: &Sheet,
+    l: &RowsLayout,
+    ctx: &Context<'_>,
+    limit: Option<usize>,
+    out: &mut Extraction,
+) {
     let t = ctx.template;
     let order = t.def.values.date_order;
     let sheet_store = ctx
@@ -132,21 +141,26 @@ pub fn extract(sheet: &Sheet, l: &RowsLayout, ctx: &Context<'_>, limit: Option<u
                 .and_then(|c| row.cells.get(c as usize))
                 .unwrap_or(&Cell::Empty)
         };
-        let mapped_values = l.columns.iter().filter(|(f, _)| !get(*f).is_empty()).count();
+        let mapped_values = l
+            .columns
+            .iter()
+            .filter(|(f, _)| !get(*f).is_empty())
+            .count();
         let non_empty: Vec<&Cell> = row.cells.iter().filter(|c| !c.is_empty()).collect();
         if non_empty.is_empty() {
             continue;
         }
         // A row holding only a store title starts that store's rows.
-        if non_empty.len() == 1 {
-            if let Some(s) = non_empty[0].as_text() {
-                if reads_titles {
-                    if let Some(n) = t.store_re.captures(s).and_then(|c| c.get(1)?.as_str().parse().ok()) {
-                        section_store = Some(n);
-                        continue;
-                    }
-                }
-            }
+        if non_empty.len() == 1
+            && let Some(s) = non_empty[0].as_text()
+            && reads_titles
+            && let Some(n) = t
+                .store_re
+                .captures(s)
+                .and_then(|c| c.get(1)?.as_str().parse().ok())
+        {
+            section_store = Some(n);
+            continue;
         }
         let label = label_of(row, l);
         if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
@@ -222,7 +236,11 @@ pub fn extract(sheet: &Sheet, l: &RowsLayout, ctx: &Context<'_>, limit: Option<u
         let Some(date) = date else {
             out.issues.push(Issue::error(
                 "missing_date",
-                Some(if l.col(Field::Date).is_some() { cref(Field::Date) } else { first_ref.clone() }),
+                Some(if l.col(Field::Date).is_some() {
+                    cref(Field::Date)
+                } else {
+                    first_ref.clone()
+                }),
                 "no date for this shift: fill in the date",
             ));
             out.rows_rejected += 1;
@@ -309,13 +327,23 @@ fn read_times<'c>(
     if l.col(Field::StartDatetime).is_some() && l.col(Field::EndDatetime).is_some() {
         let (sc, ec) = (get(Field::StartDatetime), get(Field::EndDatetime));
         let Some(s) = cells::datetime(sc, order) else {
-            return Err(unreadable(Field::StartDatetime, "start", sc, if sc.is_empty() { TimeError::Empty } else { TimeError::Unreadable }));
+            return Err(unreadable(
+                Field::StartDatetime,
+                "start",
+                sc,
+                if sc.is_empty() {
+                    TimeError::Empty
+                } else {
+                    TimeError::Unreadable
+                },
+            ));
         };
         let (end, minutes) = match cells::datetime(ec, order) {
             Some(e) => (e.time(), (e - s).num_minutes()),
             None => {
                 // An end written as a bare time belongs to the start's day or the next.
-                let c = cells::clock(ec, order).map_err(|e| unreadable(Field::EndDatetime, "end", ec, e))?;
+                let c = cells::clock(ec, order)
+                    .map_err(|e| unreadable(Field::EndDatetime, "end", ec, e))?;
                 let r = timespec::resolve(timespec::Clock::exact(s.time()), c, None);
                 (r.end, r.minutes() as i64)
             }
@@ -331,10 +359,11 @@ fn read_times<'c>(
     }
     if l.col(Field::Start).is_some() && l.col(Field::End).is_some() {
         let (sc, ec) = (get(Field::Start), get(Field::End));
-        if sc.is_empty() && ec.is_empty() {
-            if let Some(f) = l.col(Field::Shift).map(|_| Field::Shift) {
-                return shift_column(get(f), f, order, cref, t);
-            }
+        if sc.is_empty()
+            && ec.is_empty()
+            && let Some(f) = l.col(Field::Shift).map(|_| Field::Shift)
+        {
+            return shift_column(get(f), f, order, cref, t);
         }
         let s = cells::clock(sc, order).map_err(|e| unreadable(Field::Start, "start", sc, e))?;
         let e = cells::clock(ec, order).map_err(|e| unreadable(Field::End, "end", ec, e))?;
@@ -365,7 +394,9 @@ fn shift_column(
     match timespec::parse_ranges(&text) {
         Ok(rs) => Ok(Some((
             None,
-            rs.into_iter().map(|r| (r.start, r.end, r.minutes() as i64)).collect(),
+            rs.into_iter()
+                .map(|r| (r.start, r.end, r.minutes() as i64))
+                .collect(),
         ))),
         Err(e) => Err(Box::new(Issue::error(
             "unreadable_time",
@@ -384,7 +415,11 @@ fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
     name_col
         .and_then(|c| row.cells.get(c as usize))
         .and_then(cells::text)
-        .or_else(|| row.cells.iter().find_map(|c| c.as_text().map(str::to_string)))
+        .or_else(|| {
+            row.cells
+                .iter()
+                .find_map(|c| c.as_text().map(str::to_string))
+        })
         .filter(|s| !s.is_empty())
 }
 

@@ -31,7 +31,12 @@ pub fn from_cell(cell: &Cell, re: &Regex) -> Option<i32> {
 
 /// The store number a sheet states outside any column, trying the template's sources in order.
 /// `above` is the header row: only cells above it count as the title.
-pub fn sheet_store(sheet: &Sheet, above: u32, file_name: &str, t: &CompiledTemplate) -> Option<i32> {
+pub fn sheet_store(
+    sheet: &Sheet,
+    above: u32,
+    file_name: &str,
+    t: &CompiledTemplate,
+) -> Option<i32> {
     for source in &t.def.store.from {
         let found = match source {
             StoreSource::Title => sheet
@@ -40,7 +45,11 @@ pub fn sheet_store(sheet: &Sheet, above: u32, file_name: &str, t: &CompiledTempl
                 .take_while(|r| r.index < above)
                 .flat_map(|r| r.cells.iter())
                 .filter_map(|c| c.as_text())
-                .find_map(|s| t.store_re.captures(s).and_then(|c| c.get(1)?.as_str().parse().ok())),
+                .find_map(|s| {
+                    t.store_re
+                        .captures(s)
+                        .and_then(|c| c.get(1)?.as_str().parse().ok())
+                }),
             StoreSource::SheetName => t
                 .store_re
                 .captures(&sheet.name)
@@ -67,7 +76,10 @@ mod tests {
         let re = Regex::new(DEFAULT_STORE_PATTERN).unwrap();
         assert_eq!(from_text("Store 2207", &re), Some(2207));
         assert_eq!(from_text("Pharmacy #4120", &re), Some(4120));
-        assert_eq!(from_text("Store #2207 - Pharmacy Schedule", &re), Some(2207));
+        assert_eq!(
+            from_text("Store #2207 - Pharmacy Schedule", &re),
+            Some(2207)
+        );
         assert_eq!(from_text("store_1042_week48.xlsx", &re), Some(1042));
         assert_eq!(from_text("Location: 12", &re), Some(12));
         assert_eq!(from_text("#1042", &re), Some(1042));

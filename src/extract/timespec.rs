@@ -140,8 +140,7 @@ pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
         None if body.len() >= 3 => (&body[..body.len() - 2], Some(&body[body.len() - 2..])),
         None => (body, None),
     };
-    if hour_txt.is_empty() || hour_txt.len() > 2 || !hour_txt.bytes().all(|b| b.is_ascii_digit())
-    {
+    if hour_txt.is_empty() || hour_txt.len() > 2 || !hour_txt.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TimeError::Unreadable);
     }
     let hour: u32 = hour_txt.parse().map_err(|_| TimeError::Unreadable)?;
@@ -224,10 +223,10 @@ pub fn resolve(start: Clock, end: Clock, after: Option<u32>) -> TimeRange {
         if starts.len() == 1 {
             return starts[0];
         }
-        if let Some(a) = after {
-            if let Some(s) = starts.iter().copied().find(|&s| s >= a) {
-                return s;
-            }
+        if let Some(a) = after
+            && let Some(s) = starts.iter().copied().find(|&s| s >= a)
+        {
+            return s;
         }
         // 7–11 morning, 12 noon, 1–6 afternoon.
         match start.hour {

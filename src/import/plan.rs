@@ -86,10 +86,11 @@ pub fn plan_path(path: &Path, opts: &PlanOptions) -> Result<Plan, PlanError> {
 /// Plan a file's bytes; `file_name` is the name the file arrived with (templates may match on
 /// it, and it names the file in errors).
 pub fn plan_bytes(file_name: &str, bytes: &[u8], opts: &PlanOptions) -> Result<Plan, PlanError> {
-    let grid = read::read_bytes(file_name, bytes, &opts.read).map_err(|source| PlanError::Read {
-        file: file_name.to_string(),
-        source,
-    })?;
+    let grid =
+        read::read_bytes(file_name, bytes, &opts.read).map_err(|source| PlanError::Read {
+            file: file_name.to_string(),
+            source,
+        })?;
     plan_grid(file_name, &grid, opts)
 }
 
@@ -123,8 +124,12 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
                 }
             })?
         }
-        None => matcher::choose(&opts.templates, grid, file_name, today)
-            .map_err(|tried| PlanError::NoTemplateFits { file: file.clone(), tried })?,
+        None => matcher::choose(&opts.templates, grid, file_name, today).map_err(|tried| {
+            PlanError::NoTemplateFits {
+                file: file.clone(),
+                tried,
+            }
+        })?,
     };
     let ctx = Context {
         file_name,
@@ -181,7 +186,10 @@ mod tests {
         s.push_row(0, vec![text("Store #2207 - Pharmacy Schedule")]);
         s.push_row(1, vec![text("Week of:"), Cell::Date(d(2025, 11, 17))]);
         let mut head = vec![text("Employee"), text("Role")];
-        for (i, w) in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].iter().enumerate() {
+        for (i, w) in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            .iter()
+            .enumerate()
+        {
             head.push(text(&format!("{w} 11/{}", 17 + i)));
         }
         head.push(text("Total Hrs"));
@@ -205,7 +213,12 @@ mod tests {
         s.push_row(8, vec![text("TECHNICIANS & STAFF")]);
         s.push_row(
             9,
-            vec![text("Müller, Nia"), text("Cashier"), text("10p-6a"), text("9;30-5")],
+            vec![
+                text("Müller, Nia"),
+                text("Cashier"),
+                text("10p-6a"),
+                text("9;30-5"),
+            ],
         );
         s.push_row(11, vec![text("Total hours")]);
         Grid {
@@ -222,23 +235,70 @@ mod tests {
         let got: Vec<_> = plan
             .shifts
             .iter()
-            .map(|s| (s.store_number, s.employee_name.as_str(), s.date, s.start, s.end, s.position.as_deref()))
+            .map(|s| {
+                (
+                    s.store_number,
+                    s.employee_name.as_str(),
+                    s.date,
+                    s.start,
+                    s.end,
+                    s.position.as_deref(),
+                )
+            })
             .collect();
         let ph = Some("Pharmacist");
         assert_eq!(
             got,
             vec![
                 (2207, "Hannah Silva", d(2025, 11, 17), t(8, 0), t(12, 0), ph),
-                (2207, "Hannah Silva", d(2025, 11, 17), t(13, 0), t(17, 0), ph),
-                (2207, "Hannah Silva", d(2025, 11, 18), t(7, 30), t(15, 30), ph),
-                (2207, "Hannah Silva", d(2025, 11, 20), t(7, 30), t(15, 30), ph),
-                (2207, "Hannah Silva", d(2025, 11, 22), t(13, 0), t(21, 30), ph),
-                (2207, "Nia Müller", d(2025, 11, 17), t(22, 0), t(6, 0), Some("Cashier")),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 17),
+                    t(13, 0),
+                    t(17, 0),
+                    ph
+                ),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 18),
+                    t(7, 30),
+                    t(15, 30),
+                    ph
+                ),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 20),
+                    t(7, 30),
+                    t(15, 30),
+                    ph
+                ),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 22),
+                    t(13, 0),
+                    t(21, 30),
+                    ph
+                ),
+                (
+                    2207,
+                    "Nia Müller",
+                    d(2025, 11, 17),
+                    t(22, 0),
+                    t(6, 0),
+                    Some("Cashier")
+                ),
             ]
         );
         assert_eq!(plan.issues.len(), 1);
         assert_eq!(plan.issues[0].code, "unreadable_time");
-        assert_eq!(plan.issues[0].cell.as_ref().unwrap().to_string(), "Week!D10");
+        assert_eq!(
+            plan.issues[0].cell.as_ref().unwrap().to_string(),
+            "Week!D10"
+        );
         assert!(!plan.issues[0].message.contains("Müller"));
     }
 
@@ -250,9 +310,18 @@ mod tests {
         s.push_row(1, vec![text("Generated 09/01/2025")]);
         s.push_row(
             3,
-            ["Store #", "Employee Name", "Phone", "Date", "Start Time", "End Time", "Position", "Notes"]
-                .map(text)
-                .to_vec(),
+            [
+                "Store #",
+                "Employee Name",
+                "Phone",
+                "Date",
+                "Start Time",
+                "End Time",
+                "Position",
+                "Notes",
+            ]
+            .map(text)
+            .to_vec(),
         );
         s.push_row(
             4,
@@ -267,43 +336,148 @@ mod tests {
                 text("Training"),
             ],
         );
-        let grid = Grid { format: SourceFormat::Xlsx, sheets: vec![s], date_1904: false };
+        let grid = Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        };
         let plan = plan_grid("x.xlsx", &grid, &opts()).unwrap();
         assert_eq!(plan.template, "rows-standard");
         assert_eq!(plan.shifts.len(), 1);
         let sh = &plan.shifts[0];
-        assert_eq!((sh.store_number, sh.start, sh.end), (5009, t(22, 0), t(6, 0)));
+        assert_eq!(
+            (sh.store_number, sh.start, sh.end),
+            (5009, t(22, 0), t(6, 0))
+        );
         assert_eq!(sh.notes.as_deref(), Some("Training"));
         assert_eq!(sh.source.to_string(), "Schedule!A5");
 
         let mut s = Sheet::new("Shifts");
-        s.push_row(0, ["Store", "Last Name", "First Name", "Shift Date", "In", "Out", "Job Title"].map(text).to_vec());
-        s.push_row(1, ["Store 2207", "Lopez", "Grace", "3/24/2026", "1:00 PM", "9:30 PM", "Pharmacist"].map(text).to_vec());
-        s.push_row(2, ["Store 2207", "", "", "3/25/2026", "7:30 AM", "3:30 PM", "Pharmacist"].map(text).to_vec());
-        let grid = Grid { format: SourceFormat::Xls, sheets: vec![s], date_1904: false };
+        s.push_row(
+            0,
+            [
+                "Store",
+                "Last Name",
+                "First Name",
+                "Shift Date",
+                "In",
+                "Out",
+                "Job Title",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        s.push_row(
+            1,
+            [
+                "Store 2207",
+                "Lopez",
+                "Grace",
+                "3/24/2026",
+                "1:00 PM",
+                "9:30 PM",
+                "Pharmacist",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        s.push_row(
+            2,
+            [
+                "Store 2207",
+                "",
+                "",
+                "3/25/2026",
+                "7:30 AM",
+                "3:30 PM",
+                "Pharmacist",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        let grid = Grid {
+            format: SourceFormat::Xls,
+            sheets: vec![s],
+            date_1904: false,
+        };
         let plan = plan_grid("x.xls", &grid, &opts()).unwrap();
         assert_eq!(plan.shifts.len(), 1);
         assert_eq!(plan.shifts[0].employee_name, "Grace Lopez");
-        assert_eq!((plan.shifts[0].start, plan.shifts[0].end), (t(13, 0), t(21, 30)));
+        assert_eq!(
+            (plan.shifts[0].start, plan.shifts[0].end),
+            (t(13, 0), t(21, 30))
+        );
         assert_eq!(plan.issues[0].code, "missing_employee");
     }
 
     #[test]
     fn wfm_datetimes_and_european_dates() {
         let mut s = Sheet::new("csv");
-        s.push_row(0, ["Location", "Employee ID", "Employee", "Mobile", "Shift Start", "Shift End", "Job"].map(text).to_vec());
-        s.push_row(1, ["Pharmacy #4120", "1", "Rahul Wilson", "+15559856496", "10/06/2025 22:00", "10/07/2025 06:00", "Pharmacist"].map(text).to_vec());
-        let grid = Grid { format: SourceFormat::Csv, sheets: vec![s], date_1904: false };
+        s.push_row(
+            0,
+            [
+                "Location",
+                "Employee ID",
+                "Employee",
+                "Mobile",
+                "Shift Start",
+                "Shift End",
+                "Job",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        s.push_row(
+            1,
+            [
+                "Pharmacy #4120",
+                "1",
+                "Rahul Wilson",
+                "+15559856496",
+                "10/06/2025 22:00",
+                "10/07/2025 06:00",
+                "Pharmacist",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        let grid = Grid {
+            format: SourceFormat::Csv,
+            sheets: vec![s],
+            date_1904: false,
+        };
         let plan = plan_grid("x.csv", &grid, &opts()).unwrap();
         assert_eq!(plan.template, "wfm-export");
         let sh = &plan.shifts[0];
-        assert_eq!((sh.store_number, sh.date, sh.start, sh.end), (4120, d(2025, 10, 6), t(22, 0), t(6, 0)));
+        assert_eq!(
+            (sh.store_number, sh.date, sh.start, sh.end),
+            (4120, d(2025, 10, 6), t(22, 0), t(6, 0))
+        );
 
         let mut s = Sheet::new("Dienstplan");
-        s.push_row(0, ["Filiale", "Mitarbeiter", "Datum", "Beginn", "Ende"].map(text).to_vec());
-        s.push_row(1, ["12", "Anna Schmidt", "24.11.2025", "07:00", "15:30"].map(text).to_vec());
-        s.push_row(2, ["12", "Anna Schmidt", "25.11.2025", "07:00", "15:30"].map(text).to_vec());
-        let grid = Grid { format: SourceFormat::Xlsx, sheets: vec![s], date_1904: false };
+        s.push_row(
+            0,
+            ["Filiale", "Mitarbeiter", "Datum", "Beginn", "Ende"]
+                .map(text)
+                .to_vec(),
+        );
+        s.push_row(
+            1,
+            ["12", "Anna Schmidt", "24.11.2025", "07:00", "15:30"]
+                .map(text)
+                .to_vec(),
+        );
+        s.push_row(
+            2,
+            ["12", "Anna Schmidt", "25.11.2025", "07:00", "15:30"]
+                .map(text)
+                .to_vec(),
+        );
+        let grid = Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        };
         let plan = plan_grid("x.xlsx", &grid, &opts()).unwrap();
         assert_eq!(plan.template, "rows-european");
         assert_eq!(plan.shifts[0].date, d(2025, 11, 24));
@@ -314,8 +488,14 @@ mod tests {
         let mut s = Sheet::new("Sheet1");
         s.push_row(0, ["Product", "Price"].map(text).to_vec());
         s.push_row(1, vec![text("Aspirin"), Cell::Number(3.5)]);
-        let grid = Grid { format: SourceFormat::Xlsx, sheets: vec![s], date_1904: false };
-        let err = plan_grid("prices.xlsx", &grid, &opts()).unwrap_err().to_string();
+        let grid = Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        };
+        let err = plan_grid("prices.xlsx", &grid, &opts())
+            .unwrap_err()
+            .to_string();
         for name in opts().templates.names() {
             assert!(err.contains(name), "{err}");
         }

@@ -50,7 +50,11 @@ pub fn evaluate<'t>(
     today: NaiveDate,
 ) -> Result<Fit<'t>, String> {
     if !t.reads_format(grid.format) {
-        return Err(format!("reads {} files, not {}", t.def.matching.formats.join("/"), grid.format));
+        return Err(format!(
+            "reads {} files, not {}",
+            t.def.matching.formats.join("/"),
+            grid.format
+        ));
     }
     let mut bonus = 0;
     if let Some(re) = &t.file_re {
@@ -65,10 +69,10 @@ pub fn evaluate<'t>(
         if sheet.is_empty() {
             continue;
         }
-        if let Some(re) = &t.sheet_re {
-            if !re.is_match(&sheet.name) {
-                continue;
-            }
+        if let Some(re) = &t.sheet_re
+            && !re.is_match(&sheet.name)
+        {
+            continue;
         }
         let found = match t.def.layout {
             Layout::Rows => extract::rows::locate(sheet, i, t).map(SheetLayout::Rows),
@@ -103,7 +107,11 @@ pub fn evaluate<'t>(
             "none of the first {} rows could be read ({} issues, e.g. {})",
             trial.rows_read,
             trial.issues.len(),
-            trial.issues.first().map(|i| i.message.as_str()).unwrap_or("-")
+            trial
+                .issues
+                .first()
+                .map(|i| i.message.as_str())
+                .unwrap_or("-")
         ));
     }
     let structure: i64 = sheets.iter().map(SheetLayout::score).max().unwrap_or(0) + bonus;

@@ -272,7 +272,9 @@ impl Default for WeekRules {
                 WeekSource::WeekOfCell,
                 WeekSource::TitleDate,
             ],
-            label: r"(?i)\b(?:week\s*(?:of|beginning|starting|commencing|ending)?|w/c|wk\.?\s*of)\s*:?".to_string(),
+            label:
+                r"(?i)\b(?:week\s*(?:of|beginning|starting|commencing|ending)?|w/c|wk\.?\s*of)\s*:?"
+                    .to_string(),
             min_days: 3,
         }
     }

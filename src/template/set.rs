@@ -122,11 +122,7 @@ impl CompiledTemplate {
     }
 
     /// Compile and check a template.
-    pub fn compile(
-        def: Template,
-        checksum: String,
-        origin: String,
-    ) -> Result<Self, TemplateError> {
+    pub fn compile(def: Template, checksum: String, origin: String) -> Result<Self, TemplateError> {
         let name = def.name.clone();
         let re = |setting: &str, pat: &str, ci: bool| -> Result<Regex, TemplateError> {
             let pat = if ci && !pat.starts_with("(?i)") {
@@ -205,7 +201,10 @@ impl CompiledTemplate {
             .map(|(f, a)| {
                 (
                     f,
-                    a.iter().map(|s| norm_key(s)).filter(|s| !s.is_empty()).collect(),
+                    a.iter()
+                        .map(|s| norm_key(s))
+                        .filter(|s| !s.is_empty())
+                        .collect(),
                 )
             })
             .collect();
@@ -249,7 +248,7 @@ impl CompiledTemplate {
         }
         self.aliases
             .iter()
-            .find(|(_, a)| a.iter().any(|x| *x == k))
+            .find(|(_, a)| a.contains(&k))
             .map(|(f, _)| *f)
     }
 
@@ -259,7 +258,7 @@ impl CompiledTemplate {
             return true;
         }
         let w = norm_word(value);
-        self.no_shift.iter().any(|x| *x == w)
+        self.no_shift.contains(&w)
     }
 
     /// Whether a row whose label cell holds this text is skipped.

@@ -44,7 +44,10 @@ pub struct SyncReport {
 }
 
 /// Upsert every template of `set` as a file template.
-pub async fn sync_file_templates(pool: &PgPool, set: &TemplateSet) -> Result<SyncReport, SyncError> {
+pub async fn sync_file_templates(
+    pool: &PgPool,
+    set: &TemplateSet,
+) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let mut tx = pool.begin().await?;
     for t in set.iter() {
@@ -142,12 +145,11 @@ pub async fn load_active(pool: &PgPool) -> Result<TemplateSet, SyncError> {
         let description: Option<String> = row.try_get("description")?;
         let priority: Option<i32> = row.try_get("priority")?;
         let definition: serde_json::Value = row.try_get("definition")?;
-        let mut def: Template = serde_json::from_value(definition.clone()).map_err(|source| {
-            TemplateError::Json {
+        let mut def: Template =
+            serde_json::from_value(definition.clone()).map_err(|source| TemplateError::Json {
                 name: name.clone(),
                 source,
-            }
-        })?;
+            })?;
         // The row's own columns win over the JSON copy.
         def.name = name.clone();
         if let Some(d) = description {
