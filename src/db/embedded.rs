@@ -5,7 +5,9 @@
 //! Layout under `<data_dir>/postgres/` (owned by the cluster's user, mode 700):
 //! - `data/` — the cluster (PGDATA); `server.log` — its log;
 //! - `superuser.password` — the random password of the cluster's `postgres` superuser;
-//! - `port` — the loopback TCP port last used; `cluster.lock` — start/stop coordination.
+//! - `port` — the loopback TCP port last used;
+//! - `cluster.lock` — held exclusively while a process starts or stops the server;
+//! - `cluster.users` — every process using the server holds a shared lock on it.
 //!
 //! The server listens on 127.0.0.1 only (no unix socket: paths under a deep data folder can
 //! exceed the socket path limit), with scram-sha-256 password authentication.
@@ -15,9 +17,12 @@
 //! system user created with `useradd`. Privileges are dropped with std's
 //! [`std::os::unix::process::CommandExt::uid`]/`gid`.
 //!
-//! [`Cluster::start_or_reuse`] reuses a cluster another process (e.g. a running worker) has
-//! already started; such a cluster is left running on drop. A cluster this process started is
-//! stopped (`pg_ctl stop -m fast`) when the [`Cluster`] is dropped or [`Cluster::stop`]ped.
+//! [`Cluster::start_or_reuse`] reuses a server another pharmacy-ingest process (e.g. a running
+//! worker) has already started instead of starting a second one. When a process is done
+//! ([`Cluster::stop`] or drop) it stops the server (`pg_ctl stop -m fast`) only if no other
+//! process still uses it (nobody else holds `cluster.users`): a short `db status` next to a
+//! running worker leaves the worker's server alone, and the last user out stops it — also a
+//! server left behind by a killed process (whose locks the kernel released).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -112,6 +117,8 @@ pub struct Cluster {
     port: u16,
     password: String,
     started_here: bool,
+    /// Shared lock on `cluster.users` while this process uses the server.
+    users: Option<File>,
 }
 
 impl Cluster {
@@ -138,14 +145,7 @@ impl Cluster {
                 .map_err(io_err("cannot hand over", &root))?;
         }
 
-        let lock_path = root.join("cluster.lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_err("cannot open", &lock_path))?;
-        lock.lock().map_err(io_err("cannot lock", &lock_path))?;
+        let lock = lock_file(&root.join("cluster.lock"))?;
 
         let mut cluster = Cluster {
             root,
@@ -154,6 +154,7 @@ impl Cluster {
             port: 0,
             password: String::new(),
             started_here: false,
+            users: None,
         };
         if !cluster.data().join("PG_VERSION").exists() {
             cluster.init(opts)?;
@@ -172,6 +173,12 @@ impl Cluster {
             cluster.started_here = true;
             tracing::info!(port = cluster.port, "started the embedded database cluster");
         }
+        let users_path = cluster.root.join("cluster.users");
+        let users = open_lock_file(&users_path)?;
+        users
+            .lock_shared()
+            .map_err(io_err("cannot lock", &users_path))?;
+        cluster.users = Some(users);
         drop(lock);
         Ok(cluster)
     }
@@ -186,7 +193,7 @@ impl Cluster {
         self.port
     }
 
-    /// Whether this process started the server (and so stops it on drop).
+    /// Whether this process started the server (rather than reusing a running one).
     pub fn started_here(&self) -> bool {
         self.started_here
     }
@@ -199,12 +206,29 @@ impl Cluster {
         )
     }
 
-    /// Stop the server now if this process started it. Blocking.
+    /// This process is done with the server: stop it unless another process still uses it.
+    /// Blocking. Idempotent.
     pub fn stop(&mut self) -> Result<()> {
-        if !self.started_here {
+        let Some(users) = self.users.take() else {
+            return Ok(());
+        };
+        let lock = lock_file(&self.root.join("cluster.lock"))?;
+        drop(users);
+        let users_path = self.root.join("cluster.users");
+        let users = open_lock_file(&users_path)?;
+        match users.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::info!("the embedded database cluster is still in use; left running");
+                return Ok(());
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(io_err("cannot lock", &users_path)(e));
+            }
+        }
+        if !self.is_running()? {
             return Ok(());
         }
-        self.started_here = false;
         let log = self.root.join("server.log");
         let status = self
             .command("pg_ctl")
@@ -215,6 +239,8 @@ impl Cluster {
             .stderr(Stdio::null())
             .status()
             .map_err(io_err("cannot run pg_ctl in", &self.bin_dir))?;
+        drop(users);
+        drop(lock);
         if !status.success() {
             return Err(ClusterError::Tool {
                 tool: "pg_ctl stop",
@@ -228,9 +254,13 @@ impl Cluster {
 
     /// Hand the stopping over to a small watchdog process that stops the server once this
     /// process has exited. For long-lived statics (the test harness) whose destructors never
-    /// run. Does nothing when this process did not start the server.
+    /// run. Does nothing when this process did not start the server (its starter stops it).
     pub fn stop_when_process_exits(mut self) -> Result<()> {
         if !self.started_here {
+            // Stay a user for the life of the process; the server's other users stop it.
+            if let Some(users) = self.users.take() {
+                std::mem::forget(users);
+            }
             return Ok(());
         }
         let pid = std::process::id();
@@ -253,7 +283,10 @@ impl Cluster {
         }
         cmd.spawn()
             .map_err(io_err("cannot start the watchdog in", &self.root))?;
-        self.started_here = false; // the watchdog owns the stop now
+        // The watchdog owns the stop now; keep the shared lock for the life of the process.
+        if let Some(users) = self.users.take() {
+            std::mem::forget(users);
+        }
         Ok(())
     }
 
@@ -406,6 +439,22 @@ impl Drop for Cluster {
             tracing::warn!(error = %e, "could not stop the embedded database cluster");
         }
     }
+}
+
+fn open_lock_file(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io_err("cannot open", path))
+}
+
+/// Open `path` and hold an exclusive lock on it until the file is dropped.
+fn lock_file(path: &Path) -> Result<File> {
+    let f = open_lock_file(path)?;
+    f.lock().map_err(io_err("cannot lock", path))?;
+    Ok(f)
 }
 
 /// Write a file only its owner can read; hand it to `owner` when given.

@@ -7,6 +7,8 @@
 mod support;
 
 mod audit;
+mod db_commands;
+mod embedded;
 mod migrations;
 mod rls;
 mod schema;

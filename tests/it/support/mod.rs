@@ -31,7 +31,8 @@
 //!   `target/tmp/it-pg/` (the same code as the binary's embedded default, tuned for speed),
 //!   stopped by a watchdog when the test process exits.
 //! - [`bin`] runs the binary without a database; [`server_url`] names a database on the
-//!   test server (for admin work such as creating another database).
+//!   test server (for admin work such as creating another database); [`work_dir`] makes a
+//!   temporary folder an embedded cluster can live under.
 //!
 //! Tests use `#[tokio::test]` (each has its own runtime; nothing here is shared across
 //! runtimes but plain URLs).
@@ -183,7 +184,7 @@ impl TestDb {
             name,
             url,
             pool,
-            work_dir: tempfile::tempdir().expect("temp dir"),
+            work_dir: work_dir(),
         }
     }
 
@@ -238,6 +239,16 @@ impl Drop for TestDb {
         });
         let _ = handle.join();
     }
+}
+
+/// A private temporary folder that the unprivileged database user can traverse (when the
+/// tests run as root, an embedded cluster below it runs as `postgres`).
+pub fn work_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod temp dir");
+    dir
 }
 
 /// The binary's output, as text.
