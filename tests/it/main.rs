@@ -12,3 +12,4 @@ mod embedded;
 mod migrations;
 mod rls;
 mod schema;
+mod templates;
