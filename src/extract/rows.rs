@@ -35,16 +35,18 @@ impl RowsLayout {
 
 /// The fields a header row maps, by column.
 fn header_fields(cells: &[Cell], t: &CompiledTemplate) -> Vec<(Field, u32)> {
-    let mut out: Vec<(Field, u32)> = Vec::new();
+    let mut best: Vec<(Field, usize, u32)> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
-        if let Some(text) = c.as_text()
-            && let Some(f) = t.field_of(text)
-            && !out.iter().any(|(x, _)| *x == f)
-        {
-            out.push((f, i as u32));
+        let Some((f, rank)) = c.as_text().and_then(|s| t.field_rank_of(s)) else {
+            continue;
+        };
+        match best.iter_mut().find(|(x, _, _)| *x == f) {
+            Some(b) if rank < b.1 => *b = (f, rank, i as u32),
+            Some(_) => {}
+            None => best.push((f, rank, i as u32)),
         }
     }
-    out
+    best.into_iter().map(|(f, _, c)| (f, c)).collect()
 }
 
 /// Why a mapped header cannot produce shifts, if it cannot.
@@ -364,6 +366,9 @@ fn read_times<'c>(
             && let Some(f) = l.col(Field::Shift).map(|_| Field::Shift)
         {
             return shift_column(get(f), f, order, cref, t);
+        }
+        if sc.as_text().is_some_and(|s| t.is_no_shift(s)) {
+            return Ok(None);
         }
         let s = cells::clock(sc, order).map_err(|e| unreadable(Field::Start, "start", sc, e))?;
         let e = cells::clock(ec, order).map_err(|e| unreadable(Field::End, "end", ec, e))?;
