@@ -8,6 +8,7 @@
 //! marks its job complete in the same transaction and commits.
 
 pub mod files;
+pub mod plan;
 pub mod report;
 pub mod revert;
 pub mod run;
