@@ -15,6 +15,7 @@
 //! reprocess), [`files`] (stored file bytes), [`query`] (list/show), [`report`].
 
 pub mod files;
+pub mod plan;
 pub mod query;
 pub mod report;
 pub mod revert;
