@@ -9,6 +9,8 @@ mod support;
 mod audit;
 mod db_commands;
 mod embedded;
+mod import;
 mod migrations;
+mod revert;
 mod rls;
 mod schema;
