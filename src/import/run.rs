@@ -4,7 +4,7 @@
 
 use super::revert::{RevertError, RevertOutcome, revert_import};
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
-use super::{ImportMode, ImportOutcome, ImportRequest, ImportSource};
+use super::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::schedule::Plan;
 use sqlx::PgPool;
 use std::fmt;
@@ -102,35 +102,64 @@ where
 
     let mut tx = db.begin().await?;
     super::files::save_file(&mut tx, &bytes).await?;
-    let mut reverted = None;
-    if let Some(redo) = &redo
-        && redo.revert
-    {
-        reverted = Some(revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?);
-    }
+    let Some(redo) = redo.filter(|r| r.revert) else {
+        let p = progress.clone();
+        let outcome = write_import_with_progress(
+            &mut tx,
+            &req,
+            planned,
+            redo.map(|r| r.previous),
+            &move |w| p(Stage::Writing(w)),
+        )
+        .await?;
+        progress(Stage::Committing);
+        tx.commit().await?;
+        return Ok((outcome, None));
+    };
+
+    // Reprocessing an import that wrote shifts: revert it, then write the new one. If the new
+    // one writes nothing (refused), keep the previous import in place: roll back, and record
+    // only the refused attempt.
+    let planned = planned.map_err(|e| e.to_string());
+    let reverted = revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?;
     let p = progress.clone();
     let outcome = write_import_with_progress(
         &mut tx,
         &req,
-        planned,
-        redo.as_ref().map(|r| r.previous),
+        planned.clone(),
+        Some(redo.previous),
         &move |w| p(Stage::Writing(w)),
     )
     .await?;
+    if matches!(
+        outcome.status,
+        ImportStatus::Failed | ImportStatus::Duplicate
+    ) {
+        tx.rollback().await?;
+        let mut tx = db.begin().await?;
+        let outcome =
+            write_import_with_progress(&mut tx, &req, planned, Some(redo.previous), &|_| {})
+                .await?;
+        progress(Stage::Committing);
+        tx.commit().await?;
+        return Ok((outcome, None));
+    }
     progress(Stage::Committing);
     tx.commit().await?;
-    Ok((outcome, reverted))
+    Ok((outcome, Some(reverted)))
 }
 
 /// A reprocess: the import it redoes, and whether that one must be reverted first.
+#[derive(Clone, Copy)]
 struct Redo {
     previous: Uuid,
     revert: bool,
     force: bool,
 }
 
-/// What a reprocess did: the new import, and the revert of the previous one (if it had
-/// written shifts).
+/// What a reprocess did: the new import, and the revert of the previous one (`None` when the
+/// previous import had written no shifts, or when the new one was refused and the previous
+/// one was therefore left in place).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReprocessOutcome {
     pub previous: Uuid,
