@@ -297,11 +297,7 @@ pub fn extract(
             continue;
         }
         let name_cell = get(l.employee_col);
-        let label = cells::text(name_cell).or_else(|| {
-            row.cells
-                .iter()
-                .find_map(|c| c.as_text().map(str::to_string))
-        });
+        let label = cells::text(name_cell).or_else(|| super::rows::section_label(row));
         if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
             continue;
         }

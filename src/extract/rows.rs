@@ -86,7 +86,8 @@ pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsL
             }
             continue;
         }
-        let score = fields.len() as i64 * 10;
+        // A header signature that holds makes the template more specific than a generic one.
+        let score = fields.len() as i64 * 10 + t.signature.len() as i64 * 20;
         if best.as_ref().is_none_or(|b| score > b.score) {
             best = Some(RowsLayout {
                 sheet: index,
@@ -420,12 +421,19 @@ fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
     name_col
         .and_then(|c| row.cells.get(c as usize))
         .and_then(cells::text)
-        .or_else(|| {
-            row.cells
-                .iter()
-                .find_map(|c| c.as_text().map(str::to_string))
-        })
-        .filter(|s| !s.is_empty())
+        .or_else(|| section_label(row))
+}
+
+/// The label of a row with an empty name cell: its first text, when the row is short enough
+/// to be a section or totals line (a shift row without a name must not be skipped silently).
+pub fn section_label(row: &Row) -> Option<String> {
+    let filled = row.cells.iter().filter(|c| !c.is_empty()).count();
+    if filled > 2 {
+        return None;
+    }
+    row.cells
+        .iter()
+        .find_map(|c| c.as_text().filter(|s| !s.is_empty()).map(str::to_string))
 }
 
 /// A header row repeated below (page breaks in exports).

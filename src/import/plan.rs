@@ -30,8 +30,8 @@ pub struct PlanOptions {
 /// Why a file could not be planned at all. One line each, naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    /// The file could not be read into a grid.
-    #[error("{file}: {source}")]
+    /// The file could not be read into a grid (the reader's message names the file).
+    #[error("{source}")]
     Read {
         file: String,
         #[source]
