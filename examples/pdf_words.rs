@@ -4,6 +4,7 @@
 //! `{"file": …, "pages": [{"page", "width", "height", "words": [{"text", "x0", "x1", "top",
 //! "bottom", "upright"}]}]}` or `{"file": …, "error": "…"}`. With `--time N` it extracts each
 //! file N times and prints the median milliseconds instead (used by `bench/pdf_speed.sh`).
+//! With `--grid` it prints the laid-out grid's rows as text instead (to inspect the layout).
 
 use pharmacy_ingest::read::ReadOptions;
 use pharmacy_ingest::read::pdf::extract_words;
@@ -13,11 +14,13 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut opts = ReadOptions::default();
     let mut repeat: Option<usize> = None;
+    let mut grid = false;
     let mut files = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--password" => opts.password = args.next(),
             "--time" => repeat = args.next().and_then(|n| n.parse().ok()),
+            "--grid" => grid = true,
             _ => files.push(a),
         }
     }
@@ -29,6 +32,21 @@ fn main() {
                 continue;
             }
         };
+        if grid {
+            match pharmacy_ingest::read::pdf::read_pdf(&bytes, &opts) {
+                Ok(g) => {
+                    for sheet in &g.sheets {
+                        println!("== {file} / {}", sheet.name);
+                        for row in sheet.rows() {
+                            let cells: Vec<String> = row.cells.iter().map(|c| c.to_string()).collect();
+                            println!("{:4} p{} | {}", row.index, sheet.page_of(row.index).unwrap_or(0), cells.join(" | "));
+                        }
+                    }
+                }
+                Err(e) => println!("== {file}: error: {e}"),
+            }
+            continue;
+        }
         if let Some(n) = repeat {
             let mut times: Vec<f64> = (0..n.max(1))
                 .map(|_| {

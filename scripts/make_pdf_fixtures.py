@@ -111,8 +111,8 @@ def reportlab_grid(name, store, staff, rotate=False):
         # A portrait page turned by /Rotate 90: the text is drawn sideways on the page.
         c.setPageSize(letter)
         c.setPageRotation(90)
-        c.translate(0, 792)
-        c.rotate(-90)
+        c.translate(612, 0)
+        c.rotate(90)
     w, h = landscape(letter)
     xs = [36, 150, 230, 300, 370, 440, 510, 580, 650, 720]
     y = h - 50
@@ -264,6 +264,10 @@ def libreoffice_grid(name, store, staff):
     for col, width in zip("ABCDEFGHIJ", [18, 11, 13, 13, 13, 13, 13, 13, 13, 9]):
         ws.column_dimensions[col].width = width
     ws.page_setup.orientation = "landscape"
+    # Fit the week across one page width, as stores print it; rows run on over pages.
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     with tempfile.TemporaryDirectory() as tmp:
         xlsx = os.path.join(tmp, name + ".xlsx")
         wb.save(xlsx)

@@ -54,17 +54,17 @@ impl Line {
     }
 }
 
-/// Join glyphs (sorted by `x0`) into cell text: a space where the text has one or where a
-/// gap wider than pdfplumber's word tolerance separates two glyphs.
+/// Join glyphs (sorted by `x0`) into cell text: a space where a gap of more than a tenth of
+/// the font size separates two glyphs (blank glyphs are not kept, their gap remains).
 fn join_glyphs(glyphs: &[&Glyph]) -> String {
     let mut out = String::new();
     let mut prev_x1: Option<f64> = None;
     for g in glyphs {
-        let blank = g.text.trim().is_empty();
-        if blank {
+        if g.text.trim().is_empty() {
             out.push(' ');
         } else {
-            if prev_x1.is_some_and(|x1| g.x0 - x1 > super::words::X_TOLERANCE) {
+            let space = (0.1 * g.size.abs()).max(0.5);
+            if prev_x1.is_some_and(|x1| g.x0 - x1 > space) {
                 out.push(' ');
             }
             out.push_str(&g.text);
@@ -72,6 +72,25 @@ fn join_glyphs(glyphs: &[&Glyph]) -> String {
         prev_x1 = Some(g.x1);
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The x at which a glyph is placed in a column: just inside its left edge, so a glyph that
+/// a clipped cell lets run over the next column's edge stays in its own cell.
+fn anchor(g: &Glyph) -> f64 {
+    g.x0 + (0.25 * (g.x1 - g.x0)).min(1.0)
+}
+
+/// Split a title-area phrase written `Label: value` (e.g. `Week of: 11/24/2025`) into the
+/// two cells a spreadsheet would hold.
+fn split_label(text: &str) -> Vec<String> {
+    if let Some((label, value)) = text.split_once(": ")
+        && !label.is_empty()
+        && label.split_whitespace().count() <= 3
+        && !value.trim().is_empty()
+    {
+        return vec![format!("{label}:"), value.trim().to_string()];
+    }
+    vec![text.to_string()]
 }
 
 /// Whether a line is a page number footer (`Page 2`, `2 of 5`, `Page 2 / 5`).
@@ -87,9 +106,46 @@ fn is_page_number(text: &str) -> bool {
         && text.to_ascii_lowercase().contains("page")
 }
 
+/// The glyphs to lay out, upright. When most of a page's text runs sideways (a landscape
+/// table drawn turned on a portrait page without `/Rotate`), the sideways glyphs are turned
+/// a quarter back so the table reads as printed.
+fn upright_glyphs(page: &PageContent) -> Vec<Glyph> {
+    let (sideways, upright): (Vec<&Glyph>, Vec<&Glyph>) = page.glyphs.iter().partition(|g| !g.upright);
+    if sideways.len() <= upright.len() {
+        return upright.into_iter().cloned().collect();
+    }
+    // Reading direction: do successive glyphs move down the page (top to bottom)?
+    let mut down = 0i64;
+    for w in sideways.windows(2) {
+        let d = w[1].top - w[0].top;
+        if d.abs() < 2.0 * w[0].size.abs().max(1.0) {
+            down += if d > 0.0 { 1 } else if d < 0.0 { -1 } else { 0 };
+        }
+    }
+    sideways
+        .into_iter()
+        .map(|g| {
+            let (x0, x1, top, bottom) = if down >= 0 {
+                (g.top, g.bottom, page.width - g.x1, page.width - g.x0)
+            } else {
+                (page.height - g.bottom, page.height - g.top, g.x0, g.x1)
+            };
+            Glyph {
+                text: g.text.clone(),
+                x0,
+                x1,
+                top,
+                bottom,
+                size: g.x1 - g.x0,
+                upright: true,
+            }
+        })
+        .collect()
+}
+
 /// Lines of one page, top to bottom.
 fn page_lines(page: &PageContent) -> Vec<Line> {
-    let upright: Vec<Glyph> = page.glyphs.iter().filter(|g| g.upright).cloned().collect();
+    let upright = upright_glyphs(page);
     let words = words_with_glyphs(&upright);
     // Cluster words into lines by top.
     let mut tops: Vec<(f64, usize)> = words.iter().enumerate().map(|(i, (w, _))| (w.top, i)).collect();
@@ -230,7 +286,7 @@ fn table_cells(line: &Line, cuts: &[f64]) -> Vec<Cell> {
         columns[col] = line.glyphs.iter().collect();
     } else {
         for g in &line.glyphs {
-            let col = column_of(cuts, (g.x0 + g.x1) / 2.0);
+            let col = column_of(cuts, anchor(g));
             columns[col].push(g);
         }
     }
@@ -246,7 +302,7 @@ fn phrase_cells(line: &Line, cuts: &[f64]) -> Vec<Cell> {
             col = texts.len();
         }
         texts.resize(col, String::new());
-        texts.push(p.text.clone());
+        texts.extend(split_label(&p.text));
     }
     to_cells(texts)
 }

@@ -38,6 +38,9 @@ pub enum PdfError {
     /// The password given does not open the PDF.
     #[error("the password given does not open this PDF: check it and import again with --password")]
     WrongPassword,
+    /// The file holds no bytes at all.
+    #[error("this PDF file is empty (0 bytes): copy or download it again")]
+    Empty,
     /// The file does not start like a PDF.
     #[error("this file is not a PDF (it does not start with %PDF): check that the right file was sent")]
     NotPdf,
@@ -78,16 +81,25 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, PdfError>) -> Result<T, PdfError> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(PdfError::ReaderFailed))
 }
 
+/// Whether the file ends like a PDF: `%%EOF` within its last 8 KiB.
 fn has_eof_marker(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    let tail = &bytes[bytes.len().saturating_sub(8192)..];
     tail.windows(5).any(|w| w == b"%%EOF")
 }
 
 /// Open the document: repair, decrypt, check the page limit.
 fn load(bytes: &[u8], opts: &ReadOptions) -> Result<Document, PdfError> {
+    if bytes.is_empty() {
+        return Err(PdfError::Empty);
+    }
     let head = &bytes[..bytes.len().min(1024)];
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(PdfError::NotPdf);
+    }
+    // A file cut short may still load in part after lopdf's repair; reading it would drop
+    // rows silently, so it is refused.
+    if !has_eof_marker(bytes) {
+        return Err(PdfError::Truncated);
     }
     let options = LoadOptions {
         password: opts.password.clone(),
@@ -103,12 +115,8 @@ fn load(bytes: &[u8], opts: &ReadOptions) -> Result<Document, PdfError> {
             });
         }
         Err(e) => {
-            return Err(if has_eof_marker(bytes) {
-                PdfError::Damaged {
-                    reason: e.to_string(),
-                }
-            } else {
-                PdfError::Truncated
+            return Err(PdfError::Damaged {
+                reason: e.to_string(),
             });
         }
     };
@@ -126,12 +134,8 @@ fn load(bytes: &[u8], opts: &ReadOptions) -> Result<Document, PdfError> {
         return Err(PdfError::TooManyPages { pages, limit });
     }
     if pages == 0 {
-        return Err(if has_eof_marker(bytes) {
-            PdfError::Damaged {
-                reason: "no pages found".into(),
-            }
-        } else {
-            PdfError::Truncated
+        return Err(PdfError::Damaged {
+            reason: "no pages found".into(),
         });
     }
     Ok(doc)
