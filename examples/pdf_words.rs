@@ -28,7 +28,10 @@ fn main() {
         let bytes = match std::fs::read(&file) {
             Ok(b) => b,
             Err(e) => {
-                println!("{}", serde_json::json!({"file": file, "error": e.to_string()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"file": file, "error": e.to_string()})
+                );
                 continue;
             }
         };
@@ -38,8 +41,14 @@ fn main() {
                     for sheet in &g.sheets {
                         println!("== {file} / {}", sheet.name);
                         for row in sheet.rows() {
-                            let cells: Vec<String> = row.cells.iter().map(|c| c.to_string()).collect();
-                            println!("{:4} p{} | {}", row.index, sheet.page_of(row.index).unwrap_or(0), cells.join(" | "));
+                            let cells: Vec<String> =
+                                row.cells.iter().map(|c| c.to_string()).collect();
+                            println!(
+                                "{:4} p{} | {}",
+                                row.index,
+                                sheet.page_of(row.index).unwrap_or(0),
+                                cells.join(" | ")
+                            );
                         }
                     }
                 }
@@ -59,7 +68,10 @@ fn main() {
                 })
                 .collect();
             times.sort_by(f64::total_cmp);
-            println!("{}", serde_json::json!({"file": file, "median_ms": times[times.len() / 2]}));
+            println!(
+                "{}",
+                serde_json::json!({"file": file, "median_ms": times[times.len() / 2]})
+            );
             continue;
         }
         let line = match extract_words(&bytes, &opts) {

@@ -4,7 +4,7 @@
 The PDF reader must name glyphs and measure the 14 standard fonts exactly the way pdfminer.six
 (and so pdfplumber) does, so the tables are taken from pdfminer.six (MIT licence): the Latin
 encodings (PDF Reference 1.6, appendix D), the Adobe Glyph List, and the AFM metrics of the
-standard fonts. Run: `python3 scripts/gen_pdf_tables.py > src/read/pdf/tables.rs`.
+standard fonts. Run: `python3 scripts/gen_pdf_tables.py > src/read/pdf/tables.rs && cargo fmt`.
 """
 from pdfminer.encodingdb import EncodingDB
 from pdfminer.glyphlist import glyphname2unicode
@@ -34,7 +34,8 @@ for k, v in glyphs:
     out.append(f"    ({rs(k)}, {rs(v)}),\n")
 out.append("];\n")
 out.append("/// The standard fonts pdfminer knows: (name, ascent, descent, widths by text sorted).\n")
-out.append("pub static STANDARD_FONTS: &[(&str, f64, f64, &[(&str, f64)])] = &[\n")
+out.append("/// (name, ascent, descent, widths by text).\npub type StandardFont = (&'static str, f64, f64, &'static [(&'static str, f64)]);\n")
+out.append("pub static STANDARD_FONTS: &[StandardFont] = &[\n")
 for name in sorted(FONT_METRICS):
     d, w = FONT_METRICS[name]
     ws = ', '.join(f"({rs(k)}, {float(v)!r})" for k, v in sorted(w.items()))

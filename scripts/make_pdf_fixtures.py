@@ -311,6 +311,23 @@ def truncate(src, name):
         f.write(data[: len(data) // 2])
 
 
+def pdfplumber_words():
+    """NAME.pdfplumber.json: pdfplumber's default extract_words() per page (text, x0, top),
+    the reference the reader's words are tested against."""
+    import pdfplumber
+
+    for f in sorted(os.listdir(OUT)):
+        if not f.endswith(".pdf") or f.startswith(("scan", "truncated", "encrypted_password")):
+            continue
+        with pdfplumber.open(os.path.join(OUT, f)) as pdf:
+            pages = [{"page": i, "words": [{"text": w["text"], "x0": round(w["x0"], 3), "top": round(w["top"], 3)}
+                                           for w in page.extract_words()]}
+                     for i, page in enumerate(pdf.pages, start=1)]
+        with open(os.path.join(OUT, f[:-4] + ".pdfplumber.json"), "w", encoding="utf-8") as out:
+            json.dump(pages, out, ensure_ascii=False)
+            out.write("\n")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     reportlab_grid("grid_reportlab", 4471, people(9, 1))
@@ -323,6 +340,7 @@ def main():
     reportlab_encrypted("encrypted_empty_user_password", "", 4471, people(5, 7))
     reportlab_encrypted("encrypted_password_secret", "secret", 4471, people(5, 8))
     truncate("grid_reportlab", "truncated")
+    pdfplumber_words()
 
 
 if __name__ == "__main__":

@@ -1,1 +1,3 @@
 //! The one integration-test binary: modules per capability, all against a real PostgreSQL.
+
+mod pdf;

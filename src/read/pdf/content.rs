@@ -17,6 +17,9 @@ use std::rc::Rc;
 /// An affine matrix `[a b c d e f]`.
 pub type Matrix = [f64; 6];
 
+/// A straight path segment in device space, from one point to another.
+type Segment = ((f64, f64), (f64, f64));
+
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
 
 /// `m1 × m0` (pdfminer's `mult_matrix(m1, m0)`).
@@ -331,7 +334,7 @@ impl<'a> Interpreter<'a> {
         let mut ctm = ctm;
         let mut text = TextState::default();
         let mut stack: Vec<(Matrix, TextState)> = Vec::new();
-        let mut path: Vec<((f64, f64), (f64, f64))> = Vec::new();
+        let mut path: Vec<Segment> = Vec::new();
         let mut start = (0.0, 0.0);
         let mut current = (0.0, 0.0);
         for op in Content::decode_iter(data) {
@@ -344,11 +347,7 @@ impl<'a> Interpreter<'a> {
             let nums: Vec<f64> = op.operands.iter().filter_map(number).collect();
             let n = |i: usize| nums.get(i).copied().unwrap_or(0.0);
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < 1024 {
-                        stack.push((ctm, text.clone()));
-                    }
-                }
+                "q" if stack.len() < 1024 => stack.push((ctm, text.clone())),
                 "Q" => {
                     if let Some((c, t)) = stack.pop() {
                         ctm = c;
@@ -459,7 +458,7 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn paint(&mut self, path: &[((f64, f64), (f64, f64))]) {
+    fn paint(&mut self, path: &[Segment]) {
         for &((ax, ay), (bx, by)) in path {
             if self.out.rules.len() >= 100_000 {
                 return;
@@ -515,7 +514,12 @@ impl<'a> Interpreter<'a> {
                     }
                     _ => IDENTITY,
                 };
-                let inner = match stream.dict.get(b"Resources").ok().and_then(|o| as_dict(doc, o)) {
+                let inner = match stream
+                    .dict
+                    .get(b"Resources")
+                    .ok()
+                    .and_then(|o| as_dict(doc, o))
+                {
                     Some(d) => Resources { dicts: vec![d] },
                     None => resources.clone(),
                 };

@@ -642,7 +642,12 @@ fn type1_builtin_encoding(header: &[u8]) -> HashMap<u32, String> {
     let tokens = tokenize(header);
     let mut out = HashMap::new();
     for w in tokens.windows(4) {
-        if let [Token::Keyword(dup), Token::Int(code), Token::Name(name), Token::Keyword(put)] = w
+        if let [
+            Token::Keyword(dup),
+            Token::Int(code),
+            Token::Name(name),
+            Token::Keyword(put),
+        ] = w
             && dup == "dup"
             && put == "put"
             && let (Ok(code), Some(text)) = (u32::try_from(*code), glyph_text(name))

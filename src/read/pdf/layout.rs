@@ -97,7 +97,9 @@ fn split_label(text: &str) -> Vec<String> {
 fn is_page_number(text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
     let t = t.strip_prefix("page").unwrap_or(&t).trim();
-    let mut parts = t.split(|c: char| c == '/' || c.is_whitespace()).filter(|s| !s.is_empty() && *s != "of");
+    let mut parts = t
+        .split(|c: char| c == '/' || c.is_whitespace())
+        .filter(|s| !s.is_empty() && *s != "of");
     let first = parts.next();
     let second = parts.next();
     parts.next().is_none()
@@ -110,7 +112,8 @@ fn is_page_number(text: &str) -> bool {
 /// table drawn turned on a portrait page without `/Rotate`), the sideways glyphs are turned
 /// a quarter back so the table reads as printed.
 fn upright_glyphs(page: &PageContent) -> Vec<Glyph> {
-    let (sideways, upright): (Vec<&Glyph>, Vec<&Glyph>) = page.glyphs.iter().partition(|g| !g.upright);
+    let (sideways, upright): (Vec<&Glyph>, Vec<&Glyph>) =
+        page.glyphs.iter().partition(|g| !g.upright);
     if sideways.len() <= upright.len() {
         return upright.into_iter().cloned().collect();
     }
@@ -119,7 +122,13 @@ fn upright_glyphs(page: &PageContent) -> Vec<Glyph> {
     for w in sideways.windows(2) {
         let d = w[1].top - w[0].top;
         if d.abs() < 2.0 * w[0].size.abs().max(1.0) {
-            down += if d > 0.0 { 1 } else if d < 0.0 { -1 } else { 0 };
+            down += if d > 0.0 {
+                1
+            } else if d < 0.0 {
+                -1
+            } else {
+                0
+            };
         }
     }
     sideways
@@ -148,7 +157,11 @@ fn page_lines(page: &PageContent) -> Vec<Line> {
     let upright = upright_glyphs(page);
     let words = words_with_glyphs(&upright);
     // Cluster words into lines by top.
-    let mut tops: Vec<(f64, usize)> = words.iter().enumerate().map(|(i, (w, _))| (w.top, i)).collect();
+    let mut tops: Vec<(f64, usize)> = words
+        .iter()
+        .enumerate()
+        .map(|(i, (w, _))| (w.top, i))
+        .collect();
     tops.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut last = f64::NEG_INFINITY;
@@ -163,7 +176,8 @@ fn page_lines(page: &PageContent) -> Vec<Line> {
     }
     let mut lines = Vec::new();
     for group in groups {
-        let mut ws: Vec<&(super::words::Word, Vec<&Glyph>)> = group.iter().map(|&i| &words[i]).collect();
+        let mut ws: Vec<&(super::words::Word, Vec<&Glyph>)> =
+            group.iter().map(|&i| &words[i]).collect();
         ws.sort_by(|a, b| a.0.x0.total_cmp(&b.0.x0));
         let mut glyphs: Vec<Glyph> = Vec::new();
         let mut phrases: Vec<Phrase> = Vec::new();
@@ -194,7 +208,10 @@ fn page_lines(page: &PageContent) -> Vec<Line> {
         }
         glyphs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
         let top = ws.iter().map(|(w, _)| w.top).fold(f64::INFINITY, f64::min);
-        let bottom = ws.iter().map(|(w, _)| w.bottom).fold(f64::NEG_INFINITY, f64::max);
+        let bottom = ws
+            .iter()
+            .map(|(w, _)| w.bottom)
+            .fold(f64::NEG_INFINITY, f64::max);
         let line = Line {
             page: page.number,
             top,
@@ -310,7 +327,13 @@ fn phrase_cells(line: &Line, cuts: &[f64]) -> Vec<Cell> {
 fn to_cells(texts: Vec<String>) -> Vec<Cell> {
     texts
         .into_iter()
-        .map(|t| if t.is_empty() { Cell::Empty } else { Cell::Text(t) })
+        .map(|t| {
+            if t.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(t)
+            }
+        })
         .collect()
 }
 
@@ -521,8 +544,24 @@ mod tests {
 
     #[test]
     fn a_new_title_and_header_start_a_new_sheet() {
-        let p1 = page(1, &[("Store 1", 10.0, 10.0), ("Week 1", 10.0, 20.0), ("Name", 10.0, 30.0), ("Mon", 100.0, 30.0)]);
-        let p2 = page(2, &[("Store 2", 10.0, 10.0), ("Week 1", 10.0, 20.0), ("Name", 10.0, 30.0), ("Tue", 100.0, 30.0)]);
+        let p1 = page(
+            1,
+            &[
+                ("Store 1", 10.0, 10.0),
+                ("Week 1", 10.0, 20.0),
+                ("Name", 10.0, 30.0),
+                ("Mon", 100.0, 30.0),
+            ],
+        );
+        let p2 = page(
+            2,
+            &[
+                ("Store 2", 10.0, 10.0),
+                ("Week 1", 10.0, 20.0),
+                ("Name", 10.0, 30.0),
+                ("Tue", 100.0, 30.0),
+            ],
+        );
         let g = grid(&[p1, p2]);
         assert_eq!(g.sheets.len(), 2);
         assert_eq!(g.sheets[1].name, "Page 2");

@@ -42,19 +42,25 @@ pub enum PdfError {
     #[error("this PDF file is empty (0 bytes): copy or download it again")]
     Empty,
     /// The file does not start like a PDF.
-    #[error("this file is not a PDF (it does not start with %PDF): check that the right file was sent")]
+    #[error(
+        "this file is not a PDF (it does not start with %PDF): check that the right file was sent"
+    )]
     NotPdf,
     /// The file ends before the PDF does (an interrupted download or copy).
     #[error("this PDF is cut short (the end of the file is missing): copy or download it again")]
     Truncated,
     /// The PDF's structure is broken beyond what the repair can rebuild.
-    #[error("this PDF is damaged and could not be repaired ({reason}): ask the sender to export it again")]
+    #[error(
+        "this PDF is damaged and could not be repaired ({reason}): ask the sender to export it again"
+    )]
     Damaged {
         /// What the PDF library reported (structure only, never file content).
         reason: String,
     },
     /// More pages than `limits.max_pdf_pages` allows.
-    #[error("this PDF has {pages} pages, more than the {limit} allowed: split it or raise limits.max_pdf_pages")]
+    #[error(
+        "this PDF has {pages} pages, more than the {limit} allowed: split it or raise limits.max_pdf_pages"
+    )]
     TooManyPages {
         /// Pages in the file.
         pages: usize,
@@ -62,7 +68,9 @@ pub enum PdfError {
         limit: usize,
     },
     /// The PDF library failed unexpectedly on this file.
-    #[error("the PDF reader failed on this file (an internal error): ask the sender to export it again")]
+    #[error(
+        "the PDF reader failed on this file (an internal error): ask the sender to export it again"
+    )]
     ReaderFailed,
 }
 

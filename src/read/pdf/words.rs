@@ -44,7 +44,11 @@ fn ligature(text: &str) -> &str {
 
 /// pdfplumber's `cluster_objects`: sort the distinct keys, chain keys within `tolerance` into
 /// clusters, and order the items by cluster (stably).
-fn cluster<'a>(items: &[&'a Glyph], key: impl Fn(&Glyph) -> f64, tolerance: f64) -> Vec<Vec<&'a Glyph>> {
+fn cluster<'a>(
+    items: &[&'a Glyph],
+    key: impl Fn(&Glyph) -> f64,
+    tolerance: f64,
+) -> Vec<Vec<&'a Glyph>> {
     let mut keys: Vec<f64> = items.iter().map(|g| key(g)).collect();
     keys.sort_by(f64::total_cmp);
     keys.dedup();
@@ -170,7 +174,10 @@ pub fn words_with_glyphs(glyphs: &[Glyph]) -> Vec<(Word, Vec<&Glyph>)> {
 
 /// The words of one page's glyphs.
 pub fn words(glyphs: &[Glyph]) -> Vec<Word> {
-    words_with_glyphs(glyphs).into_iter().map(|(w, _)| w).collect()
+    words_with_glyphs(glyphs)
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect()
 }
 
 #[cfg(test)]
