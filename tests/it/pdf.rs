@@ -1,7 +1,6 @@
 //! PDF reading: fixtures from reportlab, LibreOffice and WeasyPrint read into the same grid a
 //! spreadsheet gives, words agree with pdfplumber's, and broken files get their clear error.
 //! Fixtures come from `scripts/make_pdf_fixtures.py`.
-#![allow(clippy::unwrap_used)] // test helpers, not only #[test] fns, unwrap fixture data
 
 use pharmacy_ingest::read::ReadOptions;
 use pharmacy_ingest::read::grid::{Grid, Sheet};
