@@ -2,6 +2,7 @@
 //! plan the file on a blocking thread (the readers are synchronous), then one transaction that
 //! stores the file's bytes, writes the import and commits.
 
+use super::plan::{PlanOptions, plan_bytes};
 use super::revert::{RevertError, RevertOutcome, revert_import};
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
@@ -255,4 +256,65 @@ where
         reverted,
         outcome,
     })
+}
+
+/// Plan options for one request: the caller's template and store number win over `opts`'.
+fn options_for(req: &ImportRequest, mut opts: PlanOptions) -> PlanOptions {
+    if req.template.is_some() {
+        opts.template = req.template.clone();
+    }
+    if req.store_number.is_some() {
+        opts.store = req.store_number;
+    }
+    opts
+}
+
+/// Import one file now with the real pipeline ([`plan_bytes`]): plan on a blocking thread,
+/// then store the bytes and write the import in one transaction.
+pub async fn import_now(
+    db: &PgPool,
+    req: ImportRequest,
+    bytes: Vec<u8>,
+    opts: PlanOptions,
+) -> Result<ImportOutcome, RunError> {
+    import_now_with_progress(db, req, bytes, opts, Arc::new(|_| {})).await
+}
+
+/// [`import_now`] telling `progress` each stage (the CLI's progress line).
+pub async fn import_now_with_progress(
+    db: &PgPool,
+    req: ImportRequest,
+    bytes: Vec<u8>,
+    opts: PlanOptions,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ImportOutcome, RunError> {
+    let opts = options_for(&req, opts);
+    import_with(
+        db,
+        req,
+        bytes,
+        move |name: &str, bytes: &[u8]| plan_bytes(name, bytes, &opts),
+        progress,
+    )
+    .await
+}
+
+/// Reprocess an import with the real pipeline ([`plan_bytes`]) and the given templates.
+pub async fn reprocess_now(
+    db: &PgPool,
+    previous: Uuid,
+    opts: ReprocessOptions,
+    plan_opts: PlanOptions,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ReprocessOutcome, RunError> {
+    reprocess_with(
+        db,
+        previous,
+        opts,
+        move |req: &ImportRequest, name: &str, bytes: &[u8]| {
+            plan_bytes(name, bytes, &options_for(req, plan_opts))
+        },
+        progress,
+    )
+    .await
 }

@@ -733,3 +733,134 @@ async fn database_blinks_are_retryable_and_bad_data_is_not() {
         .unwrap_err();
     assert!(WriteError::Database(err).is_retryable());
 }
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The import id printed by `import` (`import <uuid>: <status> …`).
+fn printed_id(stdout: &str) -> String {
+    stdout
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_import_command_exit_status_tells_success_rejected_rows_or_failure() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    sqlx::query("INSERT INTO contacts (name, phone) VALUES ('Dana Whitfield', '+15550100101')")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    let ok = db.run_bin(&["import", &fixture("week48_store101.csv")]);
+    assert_eq!(ok.status.code(), Some(0), "{}\n{}", ok.stdout, ok.stderr);
+    assert!(
+        ok.stdout.contains("succeeded (10 imported, 0 rejected"),
+        "{}",
+        ok.stdout
+    );
+    let first_id = printed_id(&ok.stdout);
+    let linked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM store_schedules WHERE contact_id IS NOT NULL")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(linked, 5, "Dana's shifts link to her contact by phone");
+
+    let dup = db.run_bin(&["import", &fixture("week48_store101.csv")]);
+    assert_eq!(dup.status.code(), Some(0), "{}", dup.stderr);
+    assert!(dup.stdout.contains("duplicate"), "{}", dup.stdout);
+
+    let partial = db.run_bin(&["import", &fixture("week48_store101_bad_rows.csv")]);
+    assert_eq!(
+        partial.status.code(),
+        Some(1),
+        "{}\n{}",
+        partial.stdout,
+        partial.stderr
+    );
+    assert!(
+        partial
+            .stdout
+            .contains("partial (8 imported, 2 rejected, 10 replaced")
+    );
+    assert!(partial.stdout.contains("week48_store101_bad_rows!E5"));
+
+    let refused = db.run_bin(&["import", &fixture("week48_store999.csv")]);
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stdout.contains("store number 999"),
+        "{}",
+        refused.stdout
+    );
+
+    // The operator commands see all four.
+    let list = db.run_bin(&["imports", "list", "--format", "json"]);
+    assert!(list.status.success(), "{}", list.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        vec!["failed", "partial", "duplicate", "succeeded"]
+    );
+    let table = db.run_bin(&["imports", "list"]);
+    assert!(table.stdout.starts_with("ID "), "{}", table.stdout);
+
+    let partial_id = printed_id(&partial.stdout);
+    let show = db.run_bin(&["imports", "show", &partial_id]);
+    assert!(show.status.success(), "{}", show.stderr);
+    assert!(
+        show.stdout.contains("week48_store101_bad_rows!D9"),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stdout.contains("unreadable_date"));
+    let show_json = db.run_bin(&["imports", "show", &partial_id, "--format", "json"]);
+    let detail: Value = serde_json::from_str(&show_json.stdout).unwrap();
+    assert_eq!(detail["rows_rejected"], 2);
+    assert_eq!(detail["file_kept"], true);
+
+    // Revert the partial import: the first import's ten shifts come back.
+    let rev = db.run_bin(&["imports", "revert", &partial_id]);
+    assert!(rev.status.success(), "{}", rev.stderr);
+    assert!(
+        rev.stdout
+            .contains("8 shift(s) it inserted deleted, 10 shift(s) it replaced restored")
+    );
+    let from_first: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM store_schedules WHERE import_id = $1::uuid")
+            .bind(&first_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(from_first, 10);
+    let again = db.run_bin(&["imports", "revert", &partial_id]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        again.stderr.contains("already reverted"),
+        "{}",
+        again.stderr
+    );
+
+    // Reprocess the first import from its stored file.
+    let re = db.run_bin(&["imports", "reprocess", &first_id]);
+    assert!(re.status.success(), "{}\n{}", re.stdout, re.stderr);
+    assert!(re.stdout.contains("reprocessed as import"), "{}", re.stdout);
+    let sources: Vec<String> =
+        sqlx::query_scalar("SELECT source FROM document_imports WHERE reprocess_of = $1::uuid")
+            .bind(&first_id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(sources, vec!["reprocess"]);
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM store_schedules").await,
+        10
+    );
+}
