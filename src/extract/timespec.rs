@@ -314,10 +314,11 @@ pub fn parse_with_note(text: &str) -> Result<(Vec<TimeRange>, Option<String>), T
             lower.trim_end_matches('.'),
             "a" | "p" | "am" | "pm" | "a.m" | "p.m" | "noon" | "midnight"
         );
-        if !meridiem_like && w.chars().next().is_some_and(char::is_alphabetic) {
-            if let Ok(rs) = parse_ranges(head) {
-                return Ok((rs, Some(w.to_string())));
-            }
+        if !meridiem_like
+            && w.chars().next().is_some_and(char::is_alphabetic)
+            && let Ok(rs) = parse_ranges(head)
+        {
+            return Ok((rs, Some(w.to_string())));
         }
     }
     Err(first)
