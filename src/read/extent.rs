@@ -293,7 +293,7 @@ pub fn check_ods(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<OdsLay
             "table-row" => {
                 row_repeat = attr_u64(e, "number-rows-repeated").unwrap_or(1).max(1);
                 col = 0;
-                if attr(e, "visibility").is_some_and(|v| v == "collapsed" || v == "filter") {
+                if attr(e, "visibility").is_some_and(|v| v == "collapse" || v == "filter") {
                     hidden_spans.push((row, row_repeat));
                 }
                 if is_empty {

@@ -37,14 +37,14 @@ fn time(h: u32, m: u32) -> Cell {
 /// as the number 0, and its ods export turns the boolean into the formula `=TRUE()` with the
 /// float value 1; and ods stores the error as text. The readers report what the files hold.
 #[derive(PartialEq)]
-enum Writer {
-    XlsxWriter,
+enum Producer {
+    Xlsxwriter,
     LibreOfficeXls,
     LibreOfficeOds,
 }
 
 /// The feature workbook, whatever format it was saved in.
-fn check_workbook(g: &Grid, writer: Writer) {
+fn check_workbook(g: &Grid, writer: Producer) {
     assert_eq!(g.sheets.len(), 2);
     let week = &g.sheets[0];
     assert_eq!(week.name, "Week");
@@ -71,18 +71,18 @@ fn check_workbook(g: &Grid, writer: Writer) {
         )
     );
     match writer {
-        Writer::LibreOfficeXls => assert_eq!(week.get(3, 1), &Cell::Number(0.0)),
+        Producer::LibreOfficeXls => assert_eq!(week.get(3, 1), &Cell::Number(0.0)),
         _ => assert_eq!(week.get(3, 1), &text("OFF")),
     }
     assert_eq!(week.get(4, 1), &Cell::Number(42.0));
     match writer {
-        Writer::LibreOfficeOds => assert_eq!(week.get(5, 1), &Cell::Number(1.0)),
+        Producer::LibreOfficeOds => assert_eq!(week.get(5, 1), &Cell::Number(1.0)),
         _ => assert_eq!(week.get(5, 1), &Cell::Bool(true)),
     }
     match writer {
         // ODS has no error type (LibreOffice's calcext:value-type="error" is an extension):
         // the cell holds the error's text.
-        Writer::LibreOfficeOds => assert_eq!(week.get(6, 1), &text("#DIV/0!")),
+        Producer::LibreOfficeOds => assert_eq!(week.get(6, 1), &text("#DIV/0!")),
         _ => assert_eq!(week.get(6, 1), &Cell::Error("#DIV/0!".into())),
     }
 
@@ -112,14 +112,14 @@ fn xlsx_1900_typed_cells_merges_and_hidden_parts() {
     let g = read("workbook_1900.xlsx");
     assert_eq!(g.format, SourceFormat::Xlsx);
     assert!(!g.date_1904);
-    check_workbook(&g, Writer::XlsxWriter);
+    check_workbook(&g, Producer::Xlsxwriter);
 }
 
 #[test]
 fn xlsx_1904_dates_are_the_same_dates() {
     let g = read("workbook_1904.xlsx");
     assert!(g.date_1904);
-    check_workbook(&g, Writer::XlsxWriter);
+    check_workbook(&g, Producer::Xlsxwriter);
 }
 
 #[test]
@@ -127,17 +127,17 @@ fn xls_from_libreoffice() {
     let g = read("workbook_1900.xls");
     assert_eq!(g.format, SourceFormat::Xls);
     assert!(!g.date_1904);
-    check_workbook(&g, Writer::LibreOfficeXls);
+    check_workbook(&g, Producer::LibreOfficeXls);
     let g = read("workbook_1904.xls");
     assert!(g.date_1904);
-    check_workbook(&g, Writer::LibreOfficeXls);
+    check_workbook(&g, Producer::LibreOfficeXls);
 }
 
 #[test]
 fn ods_from_libreoffice() {
     let g = read("workbook_1900.ods");
     assert_eq!(g.format, SourceFormat::Ods);
-    check_workbook(&g, Writer::LibreOfficeOds);
+    check_workbook(&g, Producer::LibreOfficeOds);
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn cell_limit_refuses_before_allocating() {
 fn format_comes_from_content_not_extension() {
     let g = read("really_xlsx.csv");
     assert_eq!(g.format, SourceFormat::Xlsx);
-    check_workbook(&g, Writer::XlsxWriter);
+    check_workbook(&g, Producer::Xlsxwriter);
 }
 
 #[test]
