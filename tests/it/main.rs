@@ -11,6 +11,7 @@ mod db_commands;
 mod embedded;
 mod import;
 mod migrations;
+mod pdf;
 mod readers;
 mod revert;
 mod rls;
