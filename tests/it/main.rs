@@ -12,6 +12,8 @@ mod embedded;
 mod import;
 mod migrations;
 mod pdf;
+mod preview;
 mod revert;
 mod rls;
 mod schema;
+mod templates;
