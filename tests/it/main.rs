@@ -13,6 +13,7 @@ mod import;
 mod migrations;
 mod pdf;
 mod preview;
+mod readers;
 mod revert;
 mod rls;
 mod schema;
