@@ -21,11 +21,8 @@ CREATE POLICY queue_path_roots_service ON public.queue_path_roots
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.queue_path_roots TO pharmacy_ingest_worker;
 GRANT SELECT ON public.queue_path_roots TO service_role;
 
--- Claim order, and the rescuer's look for expired leases.
-CREATE INDEX import_jobs_queue_fetch_idx ON public.import_jobs (priority DESC, run_at)
-    WHERE state IN ('available', 'retryable');
-CREATE INDEX import_jobs_queue_lease_idx ON public.import_jobs (leased_until)
-    WHERE state = 'running';
+-- The claim and the rescuer use import_jobs_claim_idx and import_jobs_running_lease_idx
+-- (created with the table); the pruner looks for old finished jobs.
 CREATE INDEX import_jobs_queue_finished_idx ON public.import_jobs (finished_at)
     WHERE state IN ('succeeded', 'failed', 'cancelled');
 -- One unfinished job per inbox file: two workers watching one folder cannot both queue it.

@@ -44,7 +44,7 @@ pub async fn retry(pool: &PgPool, id: Uuid) -> Result<Job, QueueError> {
     let job = sqlx::query_as::<_, Job>(concat!(
         "UPDATE import_jobs
          SET state = 'available', attempt = 0, run_at = now(), finished_at = NULL,
-             stage = NULL, rows_done = NULL, rows_total = NULL, updated_at = now()
+             stage = NULL, rows_done = 0, rows_total = NULL, updated_at = now()
          WHERE id = $1 AND state IN ('failed', 'cancelled', 'retryable')
          RETURNING ",
         job_columns!()

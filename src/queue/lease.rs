@@ -36,7 +36,7 @@ pub async fn claim(
          UPDATE import_jobs j
          SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
              leased_until = now() + make_interval(secs => $2), heartbeat_at = now(),
-             worker_id = $3, stage = 'claimed', rows_done = NULL, rows_total = NULL,
+             worker_id = $3, stage = 'claimed', rows_done = 0, rows_total = NULL,
              updated_at = now()
          FROM next WHERE j.id = next.id
          RETURNING ",

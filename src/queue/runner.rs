@@ -16,7 +16,6 @@ use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, Impo
 use crate::intake::{folders, Finish};
 use crate::ops::metrics::{JobEnd, Metrics};
 use crate::schedule::Plan;
-use crate::template::TemplateSet;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::fmt;
@@ -34,7 +33,8 @@ pub struct Runner {
     pub pool: PgPool,
     pub settings: WorkerSettings,
     pub worker_id: String,
-    pub templates: Arc<TemplateSet>,
+    /// Templates (loaded from the database after the start-up sync) and read options; the
+    /// job's template and store override are set per job.
     pub plan_options: PlanOptions,
     /// Folders a path job's file may be read from: the configured roots and this worker's
     /// `processing/` folders.
@@ -398,14 +398,13 @@ impl Runner {
 
     /// Plan in a blocking thread; a panic becomes a failed plan.
     async fn plan(&self, bytes: Vec<u8>, request: &ImportRequest) -> Result<Plan, PlanFailure> {
-        let templates = self.templates.clone();
         let mut opts = self.plan_options.clone();
         opts.template = request.template.clone();
-        opts.store_number = request.store_number;
+        opts.store = request.store_number;
         let file_name = request.file_name.clone();
         let res = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                plan_bytes(&bytes, &file_name, &templates, &opts)
+                plan_bytes(&file_name, &bytes, &opts)
             }))
         })
         .await;
