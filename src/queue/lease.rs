@@ -114,6 +114,8 @@ pub struct Completion {
 }
 
 /// Mark the job finished, in the caller's import transaction, only if the claim still holds.
+/// `finished_at` is the clock time of this last statement before the commit (not the
+/// transaction's start), so it measures when the shifts landed.
 pub async fn complete_in_tx(
     conn: &mut PgConnection,
     claim: &Claim,
@@ -127,7 +129,7 @@ pub async fn complete_in_tx(
              errors = CASE WHEN $7::text IS NULL THEN errors
                       ELSE coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
                           'attempt', attempt, 'at', now(), 'error', $7::text)) END,
-             finished_at = now(), updated_at = now()
+             finished_at = clock_timestamp(), updated_at = now()
          WHERE id = $1 AND lease_token = $2 AND state = 'running'",
     )
     .bind(claim.job_id)

@@ -61,7 +61,7 @@ pub struct WorkerSettings {
     /// them (and its own `processing/` folders) to `queue_path_roots` at start-up.
     pub path_roots: Vec<std::path::PathBuf>,
     /// This worker's name in `import_jobs.worker_id` (default: `host:pid`).
-    pub worker_id: Option<String>,
+    pub id: Option<String>,
 }
 
 impl Default for WorkerSettings {
@@ -77,7 +77,7 @@ impl Default for WorkerSettings {
             prune_after_hours: 24.0 * 7.0,
             shutdown_grace_secs: 30,
             path_roots: Vec::new(),
-            worker_id: None,
+            id: None,
         }
     }
 }
@@ -85,7 +85,7 @@ impl Default for WorkerSettings {
 impl WorkerSettings {
     /// The worker id to record on claims: configured, or `host:pid`.
     pub fn worker_id(&self) -> String {
-        match &self.worker_id {
+        match &self.id {
             Some(w) => w.clone(),
             None => format!("{}:{}", host_name(), std::process::id()),
         }
