@@ -83,13 +83,12 @@ pub async fn heartbeat(
     Ok(res.rows_affected() == 1)
 }
 
-/// Inside the import transaction, before writing: lock the job row and prove the claim still
-/// holds. The row lock keeps the rescuer and operators off the job until the transaction ends.
-pub async fn lock_in_tx(conn: &mut PgConnection, claim: &Claim) -> Result<(), QueueError> {
+/// Inside the import transaction, before writing: fail fast if the claim is already gone.
+/// The row is not locked, so heartbeats keep extending the lease and publishing progress while
+/// the import is written; [`complete_in_tx`] is the check that decides.
+pub async fn check_in_tx(conn: &mut PgConnection, claim: &Claim) -> Result<(), QueueError> {
     let held: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM import_jobs
-         WHERE id = $1 AND lease_token = $2 AND state = 'running'
-         FOR UPDATE",
+        "SELECT id FROM import_jobs WHERE id = $1 AND lease_token = $2 AND state = 'running'",
     )
     .bind(claim.job_id)
     .bind(claim.lease_token)

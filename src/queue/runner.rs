@@ -280,11 +280,12 @@ impl Runner {
             _ = lost.cancelled() => return Attempt::LeaseLost,
             r = self.prepare(job, claim, progress) => r,
         };
-        let (request, planned, total) = match prepared {
+        let (request, bytes, planned, total) = match prepared {
             Ok(p) => p,
             Err(a) => return a,
         };
-        self.commit_import(claim, &request, planned, total).await
+        self.commit_import(claim, &request, &bytes, planned, total, progress)
+            .await
     }
 
     /// Read and plan the file.
@@ -293,7 +294,7 @@ impl Runner {
         job: &Job,
         claim: &Claim,
         progress: &Mutex<Progress>,
-    ) -> Result<(ImportRequest, Result<Plan, PlanFailure>, i64), Attempt> {
+    ) -> Result<(ImportRequest, Vec<u8>, Result<Plan, PlanFailure>, i64), Attempt> {
         self.stage(claim, progress, "reading", None).await;
         let bytes = self.read_file(job).await?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
@@ -315,31 +316,53 @@ impl Runner {
         };
 
         self.stage(claim, progress, "planning", None).await;
-        let planned = self.plan(bytes, &request).await;
+        let (planned, bytes) = self.plan(bytes, &request).await;
         let total = planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
         let total = i64::try_from(total).unwrap_or(i64::MAX);
         self.stage(claim, progress, "writing", Some(total)).await;
-        Ok((request, planned, total))
+        Ok((request, bytes, planned, total))
     }
 
-    /// The import transaction: check the claim, write, complete the job, commit.
+    /// The import transaction: check the claim, keep the file's bytes (for reprocessing),
+    /// write the import (publishing rows written), complete the job, commit.
     async fn commit_import(
         &self,
         claim: &Claim,
         request: &ImportRequest,
+        bytes: &[u8],
         planned: Result<Plan, PlanFailure>,
         total: i64,
+        progress: &Mutex<Progress>,
     ) -> Attempt {
         let mut tx = match self.pool.begin().await {
             Ok(tx) => tx,
             Err(e) => return Attempt::Transient(format!("database unavailable: {e}")),
         };
-        match lease::lock_in_tx(&mut tx, claim).await {
+        match lease::check_in_tx(&mut tx, claim).await {
             Ok(()) => {}
             Err(QueueError::LeaseLost(_)) => return Attempt::LeaseLost,
             Err(e) => return Attempt::Transient(e.to_string()),
         }
-        let outcome = match crate::import::write::write_import(&mut tx, request, planned).await {
+        if let Err(e) = crate::import::files::save_file(&mut tx, bytes).await {
+            return if super::is_transient_db(&e) {
+                Attempt::Transient(format!("storing the file failed: {e}"))
+            } else {
+                Attempt::Permanent(format!("storing the file failed: {e}"))
+            };
+        }
+        let on_progress = |w: crate::import::write::WriteProgress| {
+            let mut p = progress.lock().expect("progress lock is never poisoned");
+            p.rows_done = Some(i64::try_from(w.rows_done).unwrap_or(i64::MAX));
+        };
+        let written = crate::import::write::write_import_with_progress(
+            &mut tx,
+            request,
+            planned,
+            None,
+            &on_progress,
+        )
+        .await;
+        let outcome = match written {
             Ok(o) => o,
             Err(e) if e.is_retryable() => return Attempt::Transient(e.to_string()),
             Err(e) => return Attempt::Permanent(e.to_string()),
@@ -396,26 +419,32 @@ impl Runner {
         }
     }
 
-    /// Plan in a blocking thread; a panic becomes a failed plan.
-    async fn plan(&self, bytes: Vec<u8>, request: &ImportRequest) -> Result<Plan, PlanFailure> {
+    /// Plan in a blocking thread; a panic becomes a failed plan. Hands the bytes back.
+    async fn plan(
+        &self,
+        bytes: Vec<u8>,
+        request: &ImportRequest,
+    ) -> (Result<Plan, PlanFailure>, Vec<u8>) {
         let mut opts = self.plan_options.clone();
         opts.template = request.template.clone();
         opts.store = request.store_number;
         let file_name = request.file_name.clone();
+        let keep = bytes.clone();
         let res = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 plan_bytes(&file_name, &bytes, &opts)
             }))
         })
         .await;
-        match res {
+        let planned = match res {
             Ok(Ok(Ok(plan))) => Ok(plan),
             Ok(Ok(Err(e))) => Err(PlanFailure::Plan(e)),
             Ok(Err(_)) | Err(_) => {
-                tracing::error!("the file reader panicked; the job fails and the file is kept");
+                tracing::error!("the file reader panicked; the import is recorded as failed");
                 Err(PlanFailure::Panic)
             }
-        }
+        };
+        (planned, keep)
     }
 
     /// Publish a stage change (also extends the lease).

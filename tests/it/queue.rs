@@ -219,7 +219,7 @@ async fn a_lost_lease_cannot_complete() {
     assert!(!lease::heartbeat(db.pool(), &first_claim, LEASE, None).await.unwrap());
     let mut tx = db.pool().begin().await.unwrap();
     assert!(matches!(
-        lease::lock_in_tx(&mut tx, &first_claim).await,
+        lease::check_in_tx(&mut tx, &first_claim).await,
         Err(QueueError::LeaseLost(_))
     ));
     drop(tx);
@@ -244,7 +244,7 @@ async fn a_lost_lease_cannot_complete() {
 
     // The second claim completes.
     let mut tx = db.pool().begin().await.unwrap();
-    lease::lock_in_tx(&mut tx, &second_claim).await.unwrap();
+    lease::check_in_tx(&mut tx, &second_claim).await.unwrap();
     lease::complete_in_tx(&mut tx, &second_claim, &done).await.unwrap();
     tx.commit().await.unwrap();
     let job = admin::show(db.pool(), id).await.unwrap();
@@ -254,34 +254,46 @@ async fn a_lost_lease_cannot_complete() {
     assert_eq!(job.errors.unwrap().as_array().unwrap().len(), 1, "the rescue is recorded");
 }
 
-/// The rescuer and an import transaction race: while the transaction holds the job row the
-/// rescuer skips it, and after the commit the job is finished, not rescued.
+/// The rescuer takes a job back while its import transaction is still open (the worker
+/// stopped heartbeating): the transaction's completion is refused, so nothing it wrote lands.
 #[tokio::test]
-async fn the_rescuer_does_not_take_a_job_inside_its_import_transaction() {
+async fn a_rescue_during_the_import_transaction_voids_it() {
     let db = TestDb::new().await;
     let id = enqueue(db.pool(), &bytes_job("a.csv")).await.unwrap();
     let claim = lease::claim(db.pool(), "w1", 1, LEASE).await.unwrap()[0]
         .claim()
         .unwrap();
     let mut tx = db.pool().begin().await.unwrap();
-    lease::lock_in_tx(&mut tx, &claim).await.unwrap();
+    lease::check_in_tx(&mut tx, &claim).await.unwrap();
+    // Heartbeats still work while the transaction is open (progress stays visible).
+    let progress = lease::Progress {
+        stage: "writing",
+        rows_done: Some(10),
+        rows_total: Some(20),
+    };
+    assert!(lease::heartbeat(db.pool(), &claim, LEASE, Some(&progress)).await.unwrap());
+    let job = admin::show(db.pool(), id).await.unwrap();
+    assert_eq!((job.stage.as_deref(), job.rows_done, job.rows_total), (Some("writing"), Some(10), Some(20)));
+
     sqlx::query("UPDATE import_jobs SET leased_until = now() - interval '1 second' WHERE id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(db.pool())
         .await
         .unwrap();
-    assert!(maintain::rescue_expired(db.pool()).await.unwrap().is_empty());
+    assert_eq!(maintain::rescue_expired(db.pool()).await.unwrap(), [(id, JobState::Retryable)]);
     let done = Completion {
         state: JobState::Succeeded,
         import_id: None,
-        rows_done: 0,
-        rows_total: 0,
+        rows_done: 20,
+        rows_total: 20,
         error: None,
     };
-    lease::complete_in_tx(&mut tx, &claim, &done).await.unwrap();
-    tx.commit().await.unwrap();
-    assert!(maintain::rescue_expired(db.pool()).await.unwrap().is_empty());
-    assert_eq!(state_of(&db, id).await, JobState::Succeeded);
+    assert!(matches!(
+        lease::complete_in_tx(&mut tx, &claim, &done).await,
+        Err(QueueError::LeaseLost(_))
+    ));
+    drop(tx);
+    assert_eq!(state_of(&db, id).await, JobState::Retryable);
 }
 
 #[tokio::test]
