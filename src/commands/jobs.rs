@@ -190,3 +190,66 @@ pub fn detail(j: &Job) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(state: JobState) -> Job {
+        let t = chrono::DateTime::parse_from_rfc3339("2025-11-24T09:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        Job {
+            id: Uuid::nil(),
+            state,
+            priority: 0,
+            run_at: t,
+            attempt: 2,
+            max_attempts: 5,
+            lease_token: None,
+            leased_until: None,
+            heartbeat_at: None,
+            worker_id: Some("host:1".into()),
+            file_name: "week48.xlsx".into(),
+            file_path: None,
+            file_size: Some(1234),
+            file_sha256: None,
+            template: None,
+            store_number: Some(1042),
+            mode: "replace".into(),
+            force: false,
+            source: "inbox".into(),
+            stage: Some("writing".into()),
+            rows_done: Some(10),
+            rows_total: Some(35),
+            last_error: Some("connection reset".into()),
+            errors: Some(serde_json::json!([
+                {"attempt": 1, "at": "2025-11-24T09:31:00Z", "error": "connection reset"}
+            ])),
+            import_id: None,
+            created_at: t,
+            updated_at: t,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn table_aligns_columns_and_says_when_empty() {
+        let text = table(&[job(JobState::Running), job(JobState::Failed)]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("ID"));
+        assert!(lines[1].contains("running") && lines[1].contains("2/5") && lines[1].contains("10/35"));
+        let col = |l: &str| l.find("inbox").unwrap();
+        assert_eq!(col(lines[1]), col(lines[2]), "columns line up");
+        assert!(table(&[]).ends_with("(no jobs)\n"));
+    }
+
+    #[test]
+    fn detail_lists_every_attempt_error() {
+        let text = detail(&job(JobState::Retryable));
+        assert!(text.contains("state         retryable\n"));
+        assert!(text.contains("attempt       2 of 5\n"));
+        assert!(text.contains("  attempt 1 at 2025-11-24T09:31:00Z: connection reset\n"));
+    }
+}
