@@ -7,6 +7,12 @@
 //! row, the shifts and the `import_history` rows and returns an [`ImportOutcome`]. The runner
 //! marks its job complete in the same transaction and commits.
 
+pub mod files;
+pub mod report;
+pub mod revert;
+pub mod run;
+pub mod write;
+
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -87,6 +93,18 @@ pub enum ImportStatus {
     Duplicate,
 }
 
+impl ImportStatus {
+    /// The value stored in `document_imports.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStatus::Succeeded => "succeeded",
+            ImportStatus::Partial => "partial",
+            ImportStatus::Failed => "failed",
+            ImportStatus::Duplicate => "duplicate",
+        }
+    }
+}
+
 /// What an import did, for the job row, the CLI, metrics and the `failed/` report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportOutcome {
@@ -97,7 +115,8 @@ pub struct ImportOutcome {
     pub rows_rejected: i64,
     pub rows_replaced: i64,
     pub warnings: i64,
-    /// Why the file was refused, when `status` is `Failed` (one operator-readable line).
+    /// Why nothing was imported, when `status` is `Failed` or `Duplicate` (one
+    /// operator-readable line).
     pub error: Option<String>,
     /// Every row issue, with cell references.
     pub issues: Vec<crate::schedule::Issue>,

@@ -1,15 +1,24 @@
 //! Readers: every supported file becomes a [`grid::Grid`].
 //!
-//! The format is detected from the content (magic bytes, zip members), never trusted from the
-//! extension. Readers are synchronous and do no database work; the worker runs them in
-//! `spawn_blocking`. Every reader honours [`ReadOptions::limits`] before allocating.
+//! The format is detected from the content ([`sniff`]: magic bytes, zip members, OLE2 streams),
+//! never trusted from the extension. Readers are synchronous and do no database work; the
+//! worker runs them in `spawn_blocking`. Every reader honours [`ReadOptions::limits`] before
+//! allocating: spreadsheets are streamed into the sparse grid (xlsx, xlsb) or have their extent
+//! checked before calamine builds a dense range (xls, ods).
 //!
-//! Entry points: [`read_path`] and [`read_bytes`].
+//! Entry points: [`read_path`] and [`read_bytes`]. Every error names the file and says what is
+//! wrong in one line (`schedule.xlsx: the file is empty`); none quotes cell contents.
 
+pub mod csv;
+mod extent;
 pub mod grid;
 pub mod pdf;
+mod sheet_xml;
+pub mod sniff;
+pub mod spreadsheet;
 
-use grid::Grid;
+use grid::{Grid, SourceFormat};
+use sniff::{NotReadable, Sniffed};
 use std::path::Path;
 
 /// Bounds that keep a hostile or enormous file from exhausting memory or time.
@@ -23,6 +32,9 @@ pub struct ReadLimits {
     pub max_file_bytes: u64,
     /// Most PDF pages read.
     pub max_pdf_pages: usize,
+    /// Largest uncompressed size a zip member (xlsx/xlsb/ods part) may declare, in bytes.
+    /// calamine loads shared strings, styles and the ODS content whole, so this bounds them.
+    pub max_unpacked_bytes: u64,
 }
 
 impl Default for ReadLimits {
@@ -31,6 +43,7 @@ impl Default for ReadLimits {
             max_cells: 5_000_000,
             max_file_bytes: 200 * 1024 * 1024,
             max_pdf_pages: 500,
+            max_unpacked_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -43,29 +56,199 @@ pub struct ReadOptions {
     pub password: Option<String>,
 }
 
-/// Why a file could not be read at all. Messages name the file's problem in words a store
-/// manager can act on; they never quote cell contents.
+/// Why a file could not be read at all. Every message starts with the file name and says what
+/// an operator can do; none quotes cell contents (they may be personal data).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file could not be opened or read from disk.
-    #[error("cannot read the file: {0}")]
-    Io(#[from] std::io::Error),
-    /// A PDF that could not be read.
+    #[error("{file}: cannot read the file ({error})")]
+    Io { file: String, error: std::io::Error },
+    /// The file has no bytes at all.
+    #[error("{file}: the file is empty")]
+    Empty { file: String },
+    /// The file is larger than [`ReadLimits::max_file_bytes`].
+    #[error("{file}: the file is too large ({size} bytes; the limit is {limit} bytes)")]
+    TooLarge { file: String, size: u64, limit: u64 },
+    /// The content is not a spreadsheet, CSV or PDF; `what` names what it looks like.
+    #[error("{file}: not a spreadsheet, CSV or PDF (looks like {what})")]
+    Unsupported { file: String, what: String },
+    /// A password-protected (encrypted) workbook.
+    #[error("{file}: password-protected workbook; save it without a password and send it again")]
+    Encrypted { file: String },
+    /// The container or a part of it is corrupt; `detail` is the parser's reason.
+    #[error("{file}: the {format} file is damaged ({detail})")]
+    Damaged {
+        file: String,
+        /// Format name as detected (`xlsx`, `xls`, …) or as the extension claimed.
+        format: String,
+        detail: String,
+    },
+    /// More cells than [`ReadLimits::max_cells`] (counted before they are allocated).
+    #[error(
+        "{file}: sheet '{sheet}' is too large: it would hold more than {limit} cells \
+         (the configured read.max_cells)"
+    )]
+    TooManyCells {
+        file: String,
+        sheet: String,
+        limit: usize,
+    },
+    /// A part of a zip package declares an uncompressed size above
+    /// [`ReadLimits::max_unpacked_bytes`] (a zip bomb or an enormous workbook).
+    #[error(
+        "{file}: part '{part}' would unpack to {size} bytes, above the limit of {limit} \
+         (the configured read.max_unpacked_bytes)"
+    )]
+    TooLargeUnpacked {
+        file: String,
+        part: String,
+        size: u64,
+        limit: u64,
+    },
+    /// A PDF that could not be read (without the file name; [`ReadError::PdfFile`] carries it).
     #[error(transparent)]
     Pdf(#[from] pdf::PdfError),
+    /// A PDF that could not be read, with the file it came from.
+    #[error("{file}: {error}")]
+    PdfFile { file: String, error: pdf::PdfError },
 }
 
 /// Read a file from disk into a grid.
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Grid, ReadError> {
-    let bytes = std::fs::read(path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .unwrap_or_else(|| path.display().to_string());
+    let io = |error| ReadError::Io {
+        file: name.clone(),
+        error,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let limit = opts.limits.max_file_bytes;
+    if size > limit {
+        return Err(ReadError::TooLarge {
+            file: name,
+            size,
+            limit,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     read_bytes(&name, &bytes, opts)
 }
 
-/// Read a file's bytes into a grid; `file_name` is used only for messages.
-pub fn read_bytes(_file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Grid, ReadError> {
-    Ok(pdf::read_pdf(bytes, opts)?)
+/// Read a file's bytes into a grid; `file_name` names the file in messages, gives a CSV its
+/// sheet name (the stem) and is otherwise ignored: the format comes from the content.
+pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Grid, ReadError> {
+    let file = file_name.to_owned();
+    let size = bytes.len() as u64;
+    if size > opts.limits.max_file_bytes {
+        return Err(ReadError::TooLarge {
+            file,
+            size,
+            limit: opts.limits.max_file_bytes,
+        });
+    }
+    let claimed = extension(file_name);
+    let kind = match sniff::sniff(bytes) {
+        Ok(kind) => kind,
+        Err(NotReadable::Empty) => return Err(ReadError::Empty { file }),
+        Err(NotReadable::Encrypted) => return Err(ReadError::Encrypted { file }),
+        Err(NotReadable::DamagedZip(detail)) => {
+            let format = match claimed.as_deref() {
+                Some(ext @ ("xlsx" | "xlsm" | "xlsb" | "ods")) => ext.to_owned(),
+                _ => "zip".to_owned(),
+            };
+            return Err(ReadError::Damaged {
+                file,
+                format,
+                detail,
+            });
+        }
+        Err(NotReadable::DamagedOle(detail)) => {
+            return Err(ReadError::Damaged {
+                file,
+                format: "xls".into(),
+                detail,
+            });
+        }
+        Err(NotReadable::Other(what)) => {
+            return Err(ReadError::Unsupported {
+                file,
+                what: what.to_owned(),
+            });
+        }
+    };
+    let format = match kind {
+        Sniffed::Pdf => {
+            return pdf::read_pdf(bytes, opts).map_err(|error| ReadError::PdfFile { file, error });
+        }
+        Sniffed::Text => {
+            let stem = Path::new(file_name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Sheet1".into());
+            return csv::read_csv(&file, &stem, bytes, &opts.limits);
+        }
+        Sniffed::Xls => SourceFormat::Xls,
+        Sniffed::Xlsx => SourceFormat::Xlsx,
+        Sniffed::Xlsm => SourceFormat::Xlsm,
+        Sniffed::Xlsb => SourceFormat::Xlsb,
+        Sniffed::Ods => SourceFormat::Ods,
+    };
+    spreadsheet::read_workbook(&file, format, bytes, &opts.limits)
+}
+
+/// The lower-case extension of a file name, if any.
+fn extension(file_name: &str) -> Option<String> {
+    Path::new(file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_names_the_file() {
+        let err = read_bytes("schedule.xlsx", b"", &ReadOptions::default()).unwrap_err();
+        assert_eq!(err.to_string(), "schedule.xlsx: the file is empty");
+    }
+
+    #[test]
+    fn image_is_refused_by_content() {
+        let err = read_bytes(
+            "week.xlsx",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "week.xlsx: not a spreadsheet, CSV or PDF (looks like a PNG image)"
+        );
+    }
+
+    #[test]
+    fn truncated_zip_is_damaged_xlsx() {
+        let err = read_bytes(
+            "week.xlsx",
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00",
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("week.xlsx: the xlsx file is damaged ("),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn size_limit_is_checked_first() {
+        let mut opts = ReadOptions::default();
+        opts.limits.max_file_bytes = 3;
+        let err = read_bytes("a.csv", b"a,b,c\n", &opts).unwrap_err();
+        assert!(matches!(err, ReadError::TooLarge { size: 6, .. }));
+    }
 }

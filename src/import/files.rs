@@ -1,0 +1,50 @@
+//! The content-addressed store of imported files (`import_files`, keyed by sha256), so an
+//! import can be reprocessed later from exactly the bytes it was given.
+
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+
+/// Hex sha256 of a file's bytes, as stored in `document_imports.sha256` and `import_files`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Store a file's bytes under their sha256 (nothing happens when they are already stored).
+/// Call it in the import's transaction, so the file is kept exactly when the import is.
+pub async fn save_file(conn: &mut PgConnection, bytes: &[u8]) -> Result<String, sqlx::Error> {
+    let sha = sha256_hex(bytes);
+    sqlx::query(
+        "INSERT INTO import_files (sha256, bytes, size) VALUES ($1, $2, $3)
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(&sha)
+    .bind(bytes)
+    .bind(bytes.len() as i64)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sha)
+}
+
+/// The stored bytes of a file, if they were kept.
+pub async fn load_file(
+    conn: &mut PgConnection,
+    sha256: &str,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT bytes FROM import_files WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_empty_input() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

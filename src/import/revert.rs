@@ -1,0 +1,217 @@
+//! Reverting an import: delete the shifts it inserted and restore, exactly, the shifts it
+//! replaced (from the before-images in `import_history`), in the caller's transaction.
+//!
+//! A revert is recorded (`reverted` history rows with before/after images, the import's status
+//! `reverted`, who and when) and notified on `schedule_imports`. Reverting twice is refused,
+//! as is reverting an import when a later, still active import touched the same store-dates
+//! (restoring would overwrite newer shifts) unless forced.
+
+use super::write::{NOTIFY_CHANNEL, is_retryable_sqlx};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Why a revert did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RevertError {
+    /// No `document_imports` row has this id.
+    #[error("there is no import {0}")]
+    NotFound(Uuid),
+    /// The import was reverted before; a second revert would restore stale rows.
+    #[error("import {id} was already reverted at {at} by {by}; nothing was changed")]
+    AlreadyReverted { id: Uuid, at: String, by: String },
+    /// The import wrote no shifts (it failed, was a duplicate, or is still running).
+    #[error("import {id} has status {status}: it wrote no shifts, so there is nothing to revert")]
+    NothingToRevert { id: Uuid, status: String },
+    /// Later imports that are still active wrote shifts for the same stores and dates.
+    #[error(
+        "import {id} cannot be reverted safely: later import(s) {} changed the same stores \
+         and dates; revert those first, or force the revert to restore this import's \
+         replaced shifts beside theirs",
+        later.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    LaterImports { id: Uuid, later: Vec<Uuid> },
+    /// The database refused or lost a statement; the transaction must be rolled back.
+    #[error("database error while reverting: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl RevertError {
+    /// Whether trying again later may succeed (a lost connection, a deadlock).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            RevertError::Database(e) => is_retryable_sqlx(e),
+            _ => false,
+        }
+    }
+}
+
+/// What a revert did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevertOutcome {
+    pub import_id: Uuid,
+    /// Shifts the import had inserted that were deleted.
+    pub rows_deleted: i64,
+    /// Shifts the import had replaced that were put back.
+    pub rows_restored: i64,
+    /// Later imports on the same store-dates that a forced revert went past.
+    pub later_imports: Vec<Uuid>,
+}
+
+/// Revert one import inside the caller's transaction (the caller commits).
+pub async fn revert_import(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    by: &str,
+    force: bool,
+) -> Result<RevertOutcome, RevertError> {
+    type Row = (String, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT status, created_at, reverted_at, reverted_by
+             FROM document_imports WHERE id = $1 FOR UPDATE",
+    )
+    .bind(import_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((status, created_at, reverted_at, reverted_by)) = row else {
+        return Err(RevertError::NotFound(import_id));
+    };
+    if let Some(at) = reverted_at {
+        return Err(RevertError::AlreadyReverted {
+            id: import_id,
+            at: at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            by: reverted_by.unwrap_or_else(|| "unknown".into()),
+        });
+    }
+    if status != "succeeded" && status != "partial" {
+        return Err(RevertError::NothingToRevert {
+            id: import_id,
+            status,
+        });
+    }
+
+    // The same store locks as a write takes, so a revert and an import never interleave.
+    let stores: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT (coalesce(after, before) ->> 'store_id')::uuid AS s
+         FROM import_history
+         WHERE import_id = $1 AND action IN ('inserted', 'replaced')
+           AND coalesce(after, before) ->> 'store_id' IS NOT NULL
+         ORDER BY s",
+    )
+    .bind(import_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &stores {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("pharmacy-ingest:store:{id}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    let later: Vec<Uuid> = sqlx::query_scalar(
+        "WITH mine AS (
+             SELECT DISTINCT coalesce(after, before) ->> 'store_id' AS sid,
+                             coalesce(after, before) ->> 'schedule_date' AS d
+             FROM import_history
+             WHERE import_id = $1 AND action IN ('inserted', 'replaced')
+         ), me AS (
+             SELECT store_numbers, date_from, date_to FROM document_imports WHERE id = $1
+         ), candidates AS (
+             SELECT d.id, d.created_at FROM document_imports d, me
+             WHERE d.id <> $1 AND d.created_at >= $2
+               AND d.status IN ('succeeded', 'partial') AND d.reverted_at IS NULL
+               AND d.store_numbers && me.store_numbers
+               AND d.date_from <= me.date_to AND d.date_to >= me.date_from
+         )
+         SELECT c.id FROM candidates c
+         WHERE EXISTS (
+             SELECT 1 FROM import_history h JOIN mine
+               ON mine.sid = coalesce(h.after, h.before) ->> 'store_id'
+              AND mine.d = coalesce(h.after, h.before) ->> 'schedule_date'
+             WHERE h.import_id = c.id AND h.action IN ('inserted', 'replaced'))
+         ORDER BY c.created_at, c.id",
+    )
+    .bind(import_id)
+    .bind(created_at)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !later.is_empty() && !force {
+        return Err(RevertError::LaterImports {
+            id: import_id,
+            later,
+        });
+    }
+
+    let attempt: i32 = sqlx::query_scalar(
+        "SELECT coalesce(max(attempt), 0) + 1 FROM import_history WHERE import_id = $1",
+    )
+    .bind(import_id)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let rows_deleted = sqlx::query(
+        "WITH del AS (
+             DELETE FROM store_schedules s USING import_history h
+             WHERE h.import_id = $1 AND h.action = 'inserted' AND s.id = h.schedule_id
+             RETURNING s.*
+         )
+         INSERT INTO import_history (import_id, attempt, action, code, message, schedule_id, before)
+         SELECT $1, $2, 'reverted', 'deleted', 'inserted by this import; deleted by the revert',
+                del.id, to_jsonb(del)
+         FROM del",
+    )
+    .bind(import_id)
+    .bind(attempt)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected() as i64;
+
+    let rows_restored = sqlx::query(
+        "WITH res AS (
+             INSERT INTO store_schedules
+             SELECT (jsonb_populate_record(NULL::store_schedules, h.before)).*
+             FROM import_history h
+             WHERE h.import_id = $1 AND h.action = 'replaced' AND h.before IS NOT NULL
+             ON CONFLICT (id) DO NOTHING
+             RETURNING *
+         )
+         INSERT INTO import_history (import_id, attempt, action, code, message, schedule_id, after)
+         SELECT $1, $2, 'reverted', 'restored', 'replaced by this import; restored by the revert',
+                res.id, to_jsonb(res)
+         FROM res",
+    )
+    .bind(import_id)
+    .bind(attempt)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected() as i64;
+
+    sqlx::query(
+        "UPDATE document_imports
+         SET status = 'reverted', reverted_at = now(), reverted_by = $2
+         WHERE id = $1",
+    )
+    .bind(import_id)
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(NOTIFY_CHANNEL)
+        .bind(import_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    tracing::info!(
+        import_id = %import_id,
+        rows_deleted,
+        rows_restored,
+        later_imports = later.len(),
+        "import reverted"
+    );
+    Ok(RevertOutcome {
+        import_id,
+        rows_deleted,
+        rows_restored,
+        later_imports: later,
+    })
+}

@@ -1,0 +1,229 @@
+//! One import end to end, for the foreground `import` command and for `imports reprocess`:
+//! plan the file on a blocking thread (the readers are synchronous), then one transaction that
+//! stores the file's bytes, writes the import and commits.
+
+use super::revert::{RevertError, RevertOutcome, revert_import};
+use super::write::{WriteError, WriteProgress, write_import_with_progress};
+use super::{ImportMode, ImportOutcome, ImportRequest, ImportSource};
+use crate::schedule::Plan;
+use sqlx::PgPool;
+use std::fmt;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Why an import could not be carried out (bad files are outcomes, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Writing the import failed; nothing was committed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// The database failed outside the write (begin, store the file, commit).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Planning the file crashed (a bug in a reader); nothing was written.
+    #[error("reading the file crashed: {0}")]
+    PlanCrashed(String),
+    /// `reprocess`: no import has this id.
+    #[error("there is no import {0}")]
+    NotFound(Uuid),
+    /// `reprocess`: the file of this import was not kept, so it cannot be read again.
+    #[error(
+        "the file of import {0} was not kept in the database, so it cannot be reprocessed; \
+         import the file again instead"
+    )]
+    FileNotKept(Uuid),
+    /// `reprocess`: the previous import could not be reverted.
+    #[error(transparent)]
+    Revert(#[from] RevertError),
+}
+
+impl RunError {
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            RunError::Write(e) => e.is_retryable(),
+            RunError::Database(e) => super::write::is_retryable_sqlx(e),
+            RunError::Revert(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+}
+
+/// A stage of a foreground import, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and checking the file.
+    Planning,
+    /// Writing shifts: done so far, and in all.
+    Writing(WriteProgress),
+    /// Committing the transaction.
+    Committing,
+}
+
+/// Import one file now: plan it with `planner` on a blocking thread, then store the bytes and
+/// write the import in one transaction. `progress` is told each stage.
+pub async fn import_with<F, E>(
+    db: &PgPool,
+    req: ImportRequest,
+    bytes: Vec<u8>,
+    planner: F,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ImportOutcome, RunError>
+where
+    F: FnOnce(&str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    E: fmt::Display + Send + 'static,
+{
+    let (outcome, _) = run_one(db, req, bytes, planner, progress, None).await?;
+    Ok(outcome)
+}
+
+/// Shared by [`import_with`] and reprocessing: plan, then one transaction that (when
+/// `redo` is given) reverts the previous import and writes the new one.
+async fn run_one<F, E>(
+    db: &PgPool,
+    req: ImportRequest,
+    bytes: Vec<u8>,
+    planner: F,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+    redo: Option<Redo>,
+) -> Result<(ImportOutcome, Option<RevertOutcome>), RunError>
+where
+    F: FnOnce(&str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    E: fmt::Display + Send + 'static,
+{
+    progress(Stage::Planning);
+    let name = req.file_name.clone();
+    let (planned, bytes) = tokio::task::spawn_blocking(move || {
+        let planned = planner(&name, &bytes);
+        (planned, bytes)
+    })
+    .await
+    .map_err(|e| RunError::PlanCrashed(e.to_string()))?;
+
+    let mut tx = db.begin().await?;
+    super::files::save_file(&mut tx, &bytes).await?;
+    let mut reverted = None;
+    if let Some(redo) = &redo
+        && redo.revert
+    {
+        reverted = Some(revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?);
+    }
+    let p = progress.clone();
+    let outcome = write_import_with_progress(
+        &mut tx,
+        &req,
+        planned,
+        redo.as_ref().map(|r| r.previous),
+        &move |w| p(Stage::Writing(w)),
+    )
+    .await?;
+    progress(Stage::Committing);
+    tx.commit().await?;
+    Ok((outcome, reverted))
+}
+
+/// A reprocess: the import it redoes, and whether that one must be reverted first.
+struct Redo {
+    previous: Uuid,
+    revert: bool,
+    force: bool,
+}
+
+/// What a reprocess did: the new import, and the revert of the previous one (if it had
+/// written shifts).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReprocessOutcome {
+    pub previous: Uuid,
+    pub reverted: Option<RevertOutcome>,
+    pub outcome: ImportOutcome,
+}
+
+/// Options of a reprocess beyond the import id.
+#[derive(Debug, Clone, Default)]
+pub struct ReprocessOptions {
+    /// Template to use instead of the one originally asked for (`None`: as originally asked,
+    /// which is auto-detection when none was named).
+    pub template: Option<String>,
+    /// Revert the previous import even when later imports touched the same store-dates.
+    pub force: bool,
+    /// Who asks.
+    pub created_by: String,
+}
+
+/// Re-run an import from its stored file with the current templates: one transaction that
+/// reverts the previous import (when it wrote shifts) and writes a new one (source
+/// `reprocess`, same mode, `reprocess_of` = the previous id).
+pub async fn reprocess_with<F, E>(
+    db: &PgPool,
+    previous: Uuid,
+    opts: ReprocessOptions,
+    planner: F,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ReprocessOutcome, RunError>
+where
+    F: FnOnce(&ImportRequest, &str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    E: fmt::Display + Send + 'static,
+{
+    type Row = (
+        String,
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<i32>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT file_name, file_size, sha256, mode, status, requested_template,
+                requested_store_number
+         FROM document_imports WHERE id = $1",
+    )
+    .bind(previous)
+    .fetch_optional(db)
+    .await?;
+    let Some((file_name, file_size, sha256, mode, status, requested_template, store_number)) = row
+    else {
+        return Err(RunError::NotFound(previous));
+    };
+    let mut conn = db.acquire().await?;
+    let bytes = super::files::load_file(&mut conn, &sha256)
+        .await?
+        .ok_or(RunError::FileNotKept(previous))?;
+    drop(conn);
+    let req = ImportRequest {
+        file_name,
+        file_size,
+        sha256,
+        source: ImportSource::Reprocess,
+        mode: if mode == "append" {
+            ImportMode::Append
+        } else {
+            ImportMode::Replace
+        },
+        force: true,
+        template: opts.template.or(requested_template),
+        store_number,
+        job_id: None,
+        created_by: opts.created_by,
+    };
+    let revert = status == "succeeded" || status == "partial";
+    let planner_req = req.clone();
+    let (outcome, reverted) = run_one(
+        db,
+        req,
+        bytes,
+        move |name, bytes| planner(&planner_req, name, bytes),
+        progress,
+        Some(Redo {
+            previous,
+            revert,
+            force: opts.force,
+        }),
+    )
+    .await?;
+    Ok(ReprocessOutcome {
+        previous,
+        reverted,
+        outcome,
+    })
+}

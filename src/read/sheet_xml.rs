@@ -1,0 +1,162 @@
+//! What calamine's xlsx cell reader does not report: hidden rows and merged ranges.
+//!
+//! One streaming pass over each worksheet part (`<row hidden="1">`, `<mergeCell ref="A1:C1">`),
+//! with sheets found through `xl/workbook.xml` and its relationships. Nothing here is needed
+//! to read cells, so any failure only means "no extras" and the cells still read.
+
+use calamine::Dimensions;
+use quick_xml::events::{BytesStart, Event};
+use std::collections::HashMap;
+use std::io::{BufReader, Cursor};
+
+/// Hidden rows and merged ranges of one worksheet.
+#[derive(Debug, Clone, Default)]
+pub struct SheetExtras {
+    /// Zero-based, ascending.
+    pub hidden_rows: Vec<u32>,
+    pub merged: Vec<Dimensions>,
+}
+
+type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
+/// Extras of every worksheet, by sheet name; `None` when the package cannot be walked.
+pub fn read_extras(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let sheets = sheet_parts(&mut zip)?;
+    let mut out = HashMap::new();
+    for (name, part) in sheets {
+        if let Some(extras) = scan_sheet(&mut zip, &part) {
+            out.insert(name, extras);
+        }
+    }
+    Some(out)
+}
+
+/// (sheet name, part path) from the workbook and its relationships.
+fn sheet_parts(zip: &mut Zip<'_>) -> Option<Vec<(String, String)>> {
+    let mut ids = Vec::new();
+    each_element(zip, "xl/workbook.xml", |e| {
+        if e.local_name().as_ref() == "sheet" {
+            let name = attr(e, |k| k == "name");
+            // The relationship id is `r:id` (any prefix), not `sheetId`.
+            let rid = attr(e, |k| k.ends_with(":id"));
+            if let (Some(name), Some(rid)) = (name, rid) {
+                ids.push((name, rid));
+            }
+        }
+    })?;
+    let mut targets = HashMap::new();
+    each_element(zip, "xl/_rels/workbook.xml.rels", |e| {
+        if e.local_name().as_ref() == "Relationship"
+            && let (Some(id), Some(target)) = (attr(e, |k| k == "Id"), attr(e, |k| k == "Target"))
+        {
+            targets.insert(id, target);
+        }
+    })?;
+    Some(
+        ids.into_iter()
+            .filter_map(|(name, rid)| {
+                let target = targets.get(&rid)?;
+                let path = match target.strip_prefix('/') {
+                    Some(abs) => abs.to_owned(),
+                    None => format!("xl/{target}"),
+                };
+                Some((name, path))
+            })
+            .collect(),
+    )
+}
+
+fn scan_sheet(zip: &mut Zip<'_>, part: &str) -> Option<SheetExtras> {
+    let mut extras = SheetExtras::default();
+    let mut next_row = 0u32;
+    each_element(zip, part, |e| match e.local_name().as_ref() {
+        "row" => {
+            let r = attr(e, |k| k == "r")
+                .and_then(|r| r.trim().parse::<u32>().ok())
+                .and_then(|r| r.checked_sub(1))
+                .unwrap_or(next_row);
+            next_row = r.saturating_add(1);
+            if attr(e, |k| k == "hidden").is_some_and(|h| h == "1" || h == "true") {
+                extras.hidden_rows.push(r);
+            }
+        }
+        "mergeCell" => {
+            if let Some(d) = attr(e, |k| k == "ref").and_then(|r| parse_range(&r)) {
+                extras.merged.push(d);
+            }
+        }
+        _ => {}
+    })?;
+    extras.hidden_rows.sort_unstable();
+    extras.hidden_rows.dedup();
+    Some(extras)
+}
+
+/// Call `f` for every start or empty element of a part (case-insensitive part name).
+fn each_element(zip: &mut Zip<'_>, part: &str, mut f: impl FnMut(&BytesStart<'_>)) -> Option<()> {
+    let real = super::sniff::member_name(zip, part)?;
+    let member = zip.by_name(&real).ok()?;
+    let mut xml = quick_xml::Reader::from_reader(BufReader::with_capacity(64 * 1024, member));
+    xml.config_mut().check_end_names = false;
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => f(&e),
+            Event::Eof => return Some(()),
+            _ => {}
+        }
+    }
+}
+
+fn attr(e: &BytesStart<'_>, key: impl Fn(&str) -> bool) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| key(a.key.as_ref()))
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
+/// `A1` → (row, col), zero-based.
+pub fn parse_a1(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim().trim_start_matches('$');
+    let split = s.find(|c: char| !c.is_ascii_alphabetic())?;
+    let (letters, digits) = s.split_at(split);
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut col = 0u32;
+    for c in letters.bytes() {
+        col = col * 26 + u32::from(c.to_ascii_uppercase() - b'A' + 1);
+    }
+    let row: u32 = digits.trim_start_matches('$').parse().ok()?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+/// `A1:C3` (or a single cell) → dimensions.
+pub fn parse_range(s: &str) -> Option<Dimensions> {
+    let (a, b) = s.split_once(':').unwrap_or((s, s));
+    let start = parse_a1(a)?;
+    let end = parse_a1(b)?;
+    Some(Dimensions::new(
+        (start.0.min(end.0), start.1.min(end.1)),
+        (start.0.max(end.0), start.1.max(end.1)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_references() {
+        assert_eq!(parse_a1("A1"), Some((0, 0)));
+        assert_eq!(parse_a1("$XFD$1048576"), Some((1_048_575, 16_383)));
+        assert_eq!(parse_a1("1A"), None);
+        assert_eq!(parse_range("B2:D3"), Some(Dimensions::new((1, 1), (2, 3))));
+    }
+}
