@@ -33,6 +33,8 @@ pub enum Command {
     Db(commands::db::Opts),
     /// Load sample stores and contacts (a small chain) into the database in use.
     DemoData(commands::demo_data::Opts),
+    /// Add and list stores.
+    Stores(commands::stores::Opts),
     /// Read a schedule file and print what would be imported (needs no database).
     Preview(commands::preview::Opts),
     /// List, check and test processing templates.

@@ -1,11 +1,93 @@
-//! `pharmacy-ingest db`: not built yet (its issue builds it).
+//! `pharmacy-ingest db status`: schema version, pending migrations, tables with row counts,
+//! and the server in use (URL without its password, or the embedded cluster's folder/port).
 
 use super::Context;
+use crate::db::{self, Server, status};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
-pub struct Opts {}
+pub struct Opts {
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
 
-pub async fn run(_opts: Opts, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+#[derive(Debug, clap::Subcommand)]
+pub enum DbCommand {
+    /// Schema version, tables with row counts, and the database in use.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match opts.command {
+        DbCommand::Status { json } => status_cmd(json, ctx).await,
+    }
+}
+
+async fn status_cmd(json: bool, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let db = db::connect(&ctx.config).await?;
+    let mut conn = db.pool().acquire().await?;
+    let st = status::schema_status(&mut conn).await;
+    drop(conn);
+    let server = describe_server(&db);
+    db.close().await?;
+    let st = st?;
+    if json {
+        let out = serde_json::json!({ "database": server, "schema": st });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("database:       {}", server["url"].as_str().unwrap_or(""));
+    if let Some(c) = server.get("cluster") {
+        println!(
+            "cluster:        embedded, {} (port {}, {})",
+            c["dir"].as_str().unwrap_or(""),
+            c["port"],
+            if c["started_here"].as_bool() == Some(true) {
+                "started by this command"
+            } else {
+                "already running"
+            }
+        );
+    } else {
+        println!("cluster:        external server");
+    }
+    println!(
+        "schema version: {} (this program knows up to {})",
+        st.version, st.latest_known
+    );
+    if !st.pending.is_empty() {
+        let p: Vec<String> = st.pending.iter().map(|v| format!("{v:04}")).collect();
+        println!(
+            "pending:        {} (run `pharmacy-ingest migrate`)",
+            p.join(", ")
+        );
+    }
+    if st.tables.is_empty() {
+        println!("tables:         none");
+    } else {
+        println!("tables:");
+        let width = st.tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        for t in &st.tables {
+            println!("  {:width$}  {:>9} rows", t.name, t.rows);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe_server(db: &db::Database) -> serde_json::Value {
+    match db.server() {
+        Server::External => serde_json::json!({ "url": db.display_url() }),
+        Server::Embedded {
+            root,
+            port,
+            started_here,
+        } => serde_json::json!({
+            "url": db.display_url(),
+            "cluster": { "dir": root.display().to_string(), "port": port, "started_here": started_here },
+        }),
+    }
 }

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod preview;
 pub mod run;
+pub mod stores;
 pub mod templates;
 
 use crate::cli::{Cli, Command};
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Migrate(o) => migrate::run(o, &ctx).await,
             Command::Db(o) => db::run(o, &ctx).await,
             Command::DemoData(o) => demo_data::run(o, &ctx).await,
+            Command::Stores(o) => stores::run(o, &ctx).await,
             Command::Preview(o) => preview::run(o, &ctx).await,
             Command::Templates(o) => templates::run(o, &ctx).await,
             Command::Run(o) => run::run(o, &ctx).await,

@@ -1,19 +1,324 @@
-//! Database access: settings, the pool, migrations and the embedded cluster.
+//! Database access: settings, the [`Database`] handle (pool + the embedded cluster when one is
+//! used), migrations ([`migrations`]), the embedded cluster ([`embedded`]) and the status
+//! report ([`status`]).
+//!
+//! Every command that touches the database goes through [`connect`], which refuses a schema
+//! newer than this binary knows.
+
+pub mod embedded;
+pub mod migrations;
+pub mod status;
+pub mod stores;
 
 use serde::Deserialize;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Name of the database created in the embedded cluster.
+pub const EMBEDDED_DB_NAME: &str = "pharmacy_ingest";
 
 /// `[database]` settings.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DbSettings {
     /// PostgreSQL URL; `None` means the embedded cluster under the data folder.
     pub url: Option<String>,
+    /// A direct (session) connection URL, for when `url` is a transaction pooler (Supabase's
+    /// port 6543). Used for LISTEN and migrations; when set, the pool on `url` makes no named
+    /// prepared statements, which transaction poolers cannot keep.
+    pub direct_url: Option<String>,
+    /// Most connections in the pool.
+    pub max_connections: u32,
+    /// Seconds to wait for a free connection (and for the server to answer).
+    pub acquire_timeout_secs: u64,
+}
+
+impl Default for DbSettings {
+    fn default() -> Self {
+        DbSettings {
+            url: None,
+            direct_url: None,
+            max_connections: 10,
+            acquire_timeout_secs: 30,
+        }
+    }
 }
 
 impl std::fmt::Debug for DbSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DbSettings")
-            .field("url", &self.url.as_ref().map(|_| "<redacted>"))
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("direct_url", &self.direct_url.as_deref().map(redact_url))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_secs", &self.acquire_timeout_secs)
             .finish()
+    }
+}
+
+/// Why the database could not be reached or used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The embedded cluster could not be prepared or started.
+    #[error(transparent)]
+    Cluster(#[from] embedded::ClusterError),
+    /// The URL is not a PostgreSQL URL sqlx understands.
+    #[error("invalid database URL {url}: {source}")]
+    BadUrl {
+        /// The URL, password removed.
+        url: String,
+        /// Why it was refused.
+        source: sqlx::Error,
+    },
+    /// The server did not accept a connection.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The URL, password removed.
+        url: String,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// A query needed to prepare the database failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+    /// The schema is newer than this binary, or could not be checked.
+    #[error(transparent)]
+    Schema(#[from] migrations::SchemaError),
+    /// A background task (starting or stopping the cluster) panicked.
+    #[error("internal error while managing the embedded database: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Which server a [`Database`] talks to.
+#[derive(Debug, Clone)]
+pub enum Server {
+    /// A server given by URL (`DATABASE_URL`, `database.url`).
+    External,
+    /// The embedded cluster.
+    Embedded {
+        /// `<data_dir>/postgres`.
+        root: PathBuf,
+        /// Its loopback port.
+        port: u16,
+        /// Whether this process started it (and will stop it).
+        started_here: bool,
+    },
+}
+
+/// An open database: the pool, the URLs, and the embedded cluster when one is in use (stopped
+/// when the handle is closed or dropped, if this process started it).
+pub struct Database {
+    pool: PgPool,
+    url: String,
+    direct_url: String,
+    server: Server,
+    cluster: Option<embedded::Cluster>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &redact_url(&self.url))
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+impl Database {
+    /// The connection pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The URL in use (contains the password: print [`Database::display_url`] instead).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL in use with its password removed, for messages.
+    pub fn display_url(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    /// The server in use.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// A dedicated session connection outside the pool, on `database.direct_url` when set:
+    /// for LISTEN and for migrations (which need session-level advisory locks).
+    pub async fn connect_direct(&self) -> Result<PgConnection, DbError> {
+        let opts = parse_url(&self.direct_url)?;
+        opts.connect().await.map_err(|source| DbError::Connect {
+            url: redact_url(&self.direct_url),
+            source,
+        })
+    }
+
+    /// Close the pool and stop the embedded cluster if this process started it.
+    pub async fn close(mut self) -> Result<(), DbError> {
+        self.pool.close().await;
+        if let Some(mut cluster) = self.cluster.take() {
+            tokio::task::spawn_blocking(move || cluster.stop()).await??;
+        }
+        Ok(())
+    }
+}
+
+/// Open the database the configuration names: `database.url` when set, else the embedded
+/// cluster under the data folder (started when not already running). Refuses a schema newer
+/// than this binary knows.
+pub async fn connect(config: &crate::config::Config) -> Result<Database, DbError> {
+    let settings = &config.database;
+    let (url, server, cluster) = match &settings.url {
+        Some(url) => (url.clone(), Server::External, None),
+        None => {
+            let data_dir = config.data_dir.clone();
+            let cluster = tokio::task::spawn_blocking(move || {
+                embedded::Cluster::start_or_reuse(&data_dir, &embedded::ClusterOptions::default())
+            })
+            .await??;
+            let server = Server::Embedded {
+                root: cluster.root().to_path_buf(),
+                port: cluster.port(),
+                started_here: cluster.started_here(),
+            };
+            ensure_database(&cluster.url("postgres"), EMBEDDED_DB_NAME).await?;
+            (cluster.url(EMBEDDED_DB_NAME), server, Some(cluster))
+        }
+    };
+    let direct_url = settings.direct_url.clone().unwrap_or_else(|| url.clone());
+    let mut opts = parse_url(&url)?;
+    if settings.direct_url.is_some() {
+        // `url` is a transaction pooler: no named prepared statements.
+        opts = opts.statement_cache_capacity(0);
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs.max(1)))
+        .connect_with(opts)
+        .await
+        .map_err(|source| DbError::Connect {
+            url: redact_url(&url),
+            source,
+        })?;
+    let db = Database {
+        pool,
+        url,
+        direct_url,
+        server,
+        cluster,
+    };
+    let mut conn = db.pool.acquire().await?;
+    migrations::ensure_not_newer(&mut conn).await?;
+    drop(conn);
+    Ok(db)
+}
+
+/// Create database `name` on the server of `admin_url` unless it exists.
+pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), DbError> {
+    let mut conn = parse_url(admin_url)?
+        .connect()
+        .await
+        .map_err(|source| DbError::Connect {
+            url: redact_url(admin_url),
+            source,
+        })?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        // Identifiers cannot be bound; quote_ident makes the name safe.
+        let quoted: String = sqlx::query_scalar("SELECT quote_ident($1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+        match sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}")))
+            .execute(&mut conn)
+            .await
+        {
+            Ok(_) => {}
+            // created concurrently by another process
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    conn.close().await?;
+    Ok(())
+}
+
+fn parse_url(url: &str) -> Result<PgConnectOptions, DbError> {
+    PgConnectOptions::from_str(url).map_err(|source| DbError::BadUrl {
+        url: redact_url(url),
+        source,
+    })
+}
+
+/// A URL fit for messages: the password (in the user info or a `password=` parameter) is
+/// replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = out[rest_start..]
+            .find(['/', '?'])
+            .map_or(out.len(), |i| rest_start + i);
+        if let Some(at) = out[rest_start..authority_end].rfind('@') {
+            let userinfo = &out[rest_start..rest_start + at];
+            if let Some(colon) = userinfo.find(':') {
+                out.replace_range(rest_start + colon + 1..rest_start + at, "***");
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (base, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| {
+                if kv.to_ascii_lowercase().starts_with("password=") {
+                    "password=***".to_string()
+                } else {
+                    kv.to_string()
+                }
+            })
+            .collect();
+        out = format!("{base}{}", query.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:s3cr%40t@db.example.com:5432/app"),
+            "postgres://u:***@db.example.com:5432/app"
+        );
+        assert_eq!(
+            redact_url("postgresql://u@h/db?sslmode=require&password=x"),
+            "postgresql://u@h/db?sslmode=require&password=***"
+        );
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(
+            redact_url("postgres://u:p@w@h/db"),
+            "postgres://u:***@h/db",
+            "an unescaped @ in the password"
+        );
+    }
+
+    #[test]
+    fn debug_hides_urls() {
+        let s = DbSettings {
+            url: Some("postgres://u:topsecret@h/db".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{s:?}").contains("topsecret"));
     }
 }

@@ -1,1 +1,14 @@
-//! The one integration-test binary: modules per capability, all against a real PostgreSQL.
+//! The one integration-test binary: modules per capability, all against a real PostgreSQL
+//! (see [`support`] for the harness: `TestDb::new().await` gives each test its own database).
+
+// Test code (helpers included) may unwrap: a failure is the test's report.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod audit;
+mod db_commands;
+mod embedded;
+mod migrations;
+mod rls;
+mod schema;

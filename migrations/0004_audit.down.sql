@@ -1,0 +1,11 @@
+DROP TRIGGER IF EXISTS store_schedules_audit_delete ON public.store_schedules;
+DROP TRIGGER IF EXISTS store_schedules_audit_update ON public.store_schedules;
+DROP TRIGGER IF EXISTS store_schedules_audit_insert ON public.store_schedules;
+DROP TRIGGER IF EXISTS contacts_audit_delete ON public.contacts;
+DROP TRIGGER IF EXISTS contacts_audit_update ON public.contacts;
+DROP TRIGGER IF EXISTS contacts_audit_insert ON public.contacts;
+DROP TRIGGER IF EXISTS stores_audit_delete ON public.stores;
+DROP TRIGGER IF EXISTS stores_audit_update ON public.stores;
+DROP TRIGGER IF EXISTS stores_audit_insert ON public.stores;
+DROP FUNCTION IF EXISTS public.audit_row_change();
+DROP TABLE IF EXISTS public.audit_log;

@@ -1,0 +1,107 @@
+//! `pharmacy-ingest stores add|list`: the stores schedules are imported for.
+
+use super::Context;
+use crate::db::{self, stores};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Opts {
+    #[command(subcommand)]
+    pub command: StoresCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum StoresCommand {
+    /// Add a store.
+    Add {
+        /// The store number schedules use.
+        number: i32,
+        /// Street address.
+        #[arg(long)]
+        address: String,
+        /// City.
+        #[arg(long)]
+        city: String,
+        /// State.
+        #[arg(long)]
+        state: String,
+        /// ZIP code.
+        #[arg(long)]
+        zip: String,
+        /// Phone.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// List the stores.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let db = db::connect(&ctx.config).await?;
+    let result = match opts.command {
+        StoresCommand::Add {
+            number,
+            address,
+            city,
+            state,
+            zip,
+            phone,
+        } => {
+            let new = stores::NewStore {
+                store_number: number,
+                address,
+                city,
+                state,
+                zip_code: zip,
+                phone,
+            };
+            stores::add(db.pool(), &new)
+                .await
+                .map(|s| println!("added store {} ({})", s.store_number, s.id))
+                .map_err(anyhow::Error::from)
+        }
+        StoresCommand::List { json } => match stores::list(db.pool()).await {
+            Ok(list) if json => serde_json::to_string_pretty(&list)
+                .map(|s| println!("{s}"))
+                .map_err(anyhow::Error::from),
+            Ok(list) => {
+                print_table(&list);
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        },
+    };
+    db.close().await?;
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(list: &[stores::Store]) {
+    if list.is_empty() {
+        println!("no stores (add one with `pharmacy-ingest stores add`, or load `demo-data`)");
+        return;
+    }
+    println!(
+        "{:>7}  {:<28} {:<16} {:<5} {:<10} active",
+        "number", "address", "city", "state", "zip"
+    );
+    for s in list {
+        println!(
+            "{:>7}  {:<28} {:<16} {:<5} {:<10} {}",
+            s.store_number,
+            s.address,
+            s.city,
+            s.state,
+            s.zip_code,
+            if s.is_active == Some(false) {
+                "no"
+            } else {
+                "yes"
+            }
+        );
+    }
+}

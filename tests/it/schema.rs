@@ -1,0 +1,257 @@
+//! The seed tables keep the seed's columns exactly (type, nullability, default), the
+//! required indexes exist, `updated_at` is kept current, and RLS is on for every table.
+
+use crate::support::TestDb;
+
+/// (column, data type, nullable, default contains)
+type Col = (&'static str, &'static str, bool, Option<&'static str>);
+
+async fn columns(db: &TestDb, table: &str) -> Vec<(String, String, bool, Option<String>)> {
+    sqlx::query_as(
+        "SELECT column_name::text, data_type::text, is_nullable = 'YES', column_default::text
+         FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name = $1
+         ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(db.pool())
+    .await
+    .unwrap()
+}
+
+/// The seed columns are exactly as seeded; `added` lists columns later migrations add.
+async fn assert_columns(db: &TestDb, table: &str, seed: &[Col], added: &[&str]) {
+    let actual = columns(db, table).await;
+    for (name, ty, nullable, default) in seed {
+        let col = actual
+            .iter()
+            .find(|c| c.0 == *name)
+            .unwrap_or_else(|| panic!("{table}.{name} is missing"));
+        assert_eq!(col.1, *ty, "{table}.{name} type");
+        assert_eq!(col.2, *nullable, "{table}.{name} nullability");
+        match default {
+            Some(d) => assert!(
+                col.3.as_deref().is_some_and(|x| x.contains(d)),
+                "{table}.{name} default {:?}, expected {d}",
+                col.3
+            ),
+            None => assert_eq!(col.3, None, "{table}.{name} has no default"),
+        }
+    }
+    // Columns may be added (never dropped or renamed); those this test knows must be there.
+    for name in added {
+        assert!(
+            actual.iter().any(|c| c.0 == *name),
+            "{table}.{name} (added by a migration) is missing"
+        );
+    }
+}
+
+const TZ: &str = "timestamp with time zone";
+
+#[tokio::test]
+async fn seed_tables_have_exactly_the_seed_columns() {
+    let db = TestDb::new().await;
+    assert_columns(
+        &db,
+        "stores",
+        &[
+            ("id", "uuid", false, Some("gen_random_uuid()")),
+            ("store_number", "integer", false, None),
+            ("address", "text", false, None),
+            ("city", "text", false, None),
+            ("state", "text", false, None),
+            ("zip_code", "text", false, None),
+            ("phone", "text", true, None),
+            ("pharmacy_hours", "jsonb", true, None),
+            ("store_hours", "jsonb", true, None),
+            ("latitude", "numeric", true, None),
+            ("longitude", "numeric", true, None),
+            ("is_active", "boolean", true, Some("true")),
+            ("created_at", TZ, true, Some("now()")),
+            ("updated_at", TZ, true, Some("now()")),
+        ],
+        &[],
+    )
+    .await;
+    assert_columns(
+        &db,
+        "contacts",
+        &[
+            ("id", "uuid", false, Some("gen_random_uuid()")),
+            ("name", "text", false, None),
+            ("phone", "text", false, None),
+            ("email", "text", true, None),
+            ("status", "text", true, Some("'active'")),
+            ("priority", "text", true, Some("'medium'")),
+            ("notes", "text", true, None),
+            ("total_messages", "integer", true, Some("0")),
+            ("total_appointments", "integer", true, Some("0")),
+            ("ai_enabled", "boolean", true, Some("true")),
+            ("created_at", TZ, true, Some("now()")),
+            ("updated_at", TZ, true, Some("now()")),
+        ],
+        &[],
+    )
+    .await;
+    assert_columns(
+        &db,
+        "store_schedules",
+        &[
+            ("id", "uuid", false, Some("gen_random_uuid()")),
+            ("store_id", "uuid", true, None),
+            ("employee_name", "text", false, None),
+            ("employee_phone", "text", true, None),
+            ("schedule_date", "date", false, None),
+            ("shift_start", "time without time zone", true, None),
+            ("shift_end", "time without time zone", true, None),
+            ("position", "text", true, None),
+            ("notes", "text", true, None),
+            ("created_at", TZ, true, Some("now()")),
+            ("updated_at", TZ, true, Some("now()")),
+        ],
+        &["import_id"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn seed_constraints_hold() {
+    let db = TestDb::new().await;
+    let p = db.pool();
+    // status / priority domains
+    let bad_status =
+        sqlx::query("INSERT INTO contacts (name, phone, status) VALUES ('A', '+1', 'gone')")
+            .execute(p)
+            .await;
+    assert!(bad_status.is_err());
+    let bad_priority =
+        sqlx::query("INSERT INTO contacts (name, phone, priority) VALUES ('A', '+1', 'urgent')")
+            .execute(p)
+            .await;
+    assert!(bad_priority.is_err());
+    // unique phone and email
+    sqlx::query("INSERT INTO contacts (name, phone, email) VALUES ('A', '+1', 'a@x')")
+        .execute(p)
+        .await
+        .unwrap();
+    assert!(
+        sqlx::query("INSERT INTO contacts (name, phone) VALUES ('B', '+1')")
+            .execute(p)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("INSERT INTO contacts (name, phone, email) VALUES ('B', '+2', 'a@x')")
+            .execute(p)
+            .await
+            .is_err()
+    );
+    // unique store number; schedules cascade with their store
+    let store: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO stores (store_number, address, city, state, zip_code)
+         VALUES (1, '1 Main St', 'Springfield', 'IL', '62701') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    assert!(sqlx::query("INSERT INTO stores (store_number, address, city, state, zip_code) VALUES (1, 'x', 'y', 'z', '0')").execute(p).await.is_err());
+    sqlx::query("INSERT INTO store_schedules (store_id, employee_name, schedule_date) VALUES ($1, 'E', '2025-11-24')")
+        .bind(store)
+        .execute(p)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM stores WHERE id = $1")
+        .bind(store)
+        .execute(p)
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM store_schedules")
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn required_indexes_exist() {
+    let db = TestDb::new().await;
+    let defs: Vec<String> =
+        sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    for wanted in [
+        "ON public.contacts USING btree (phone)",
+        "ON public.contacts USING btree (status)",
+        "ON public.store_schedules USING btree (schedule_date)",
+        "ON public.store_schedules USING btree (store_id)",
+        "ON public.messages USING btree (contact_id)",
+        "ON public.messages USING btree (created_at)",
+        "ON public.document_imports USING btree (sha256)",
+        "ON public.document_imports USING btree (created_at)",
+        "ON public.import_history USING btree (import_id)",
+        "ON public.import_jobs USING btree (state, priority DESC, run_at) WHERE",
+    ] {
+        assert!(
+            defs.iter().any(|d| d.contains(wanted)),
+            "missing index {wanted}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn updated_at_is_kept_current_by_trigger() {
+    let db = TestDb::new().await;
+    let p = db.pool();
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO stores (store_number, address, city, state, zip_code, updated_at)
+         VALUES (7, 'a', 'b', 'c', 'd', now() - interval '1 day') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let fresh: bool = sqlx::query_scalar(
+        "UPDATE stores SET city = 'e' WHERE id = $1 RETURNING updated_at > now() - interval '1 minute'",
+    )
+    .bind(id)
+    .fetch_one(p)
+    .await
+    .unwrap();
+    assert!(fresh);
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.table_name::text FROM information_schema.columns c
+         WHERE c.table_schema = 'public' AND c.column_name = 'updated_at'
+           AND NOT EXISTS (SELECT 1 FROM information_schema.triggers t
+                           WHERE t.event_object_table = c.table_name
+                             AND t.action_statement LIKE '%set_updated_at%')",
+    )
+    .fetch_all(p)
+    .await
+    .unwrap();
+    assert!(
+        tables.is_empty(),
+        "tables without an updated_at trigger: {tables:?}"
+    );
+}
+
+#[tokio::test]
+async fn row_level_security_is_enabled_on_every_table() {
+    let db = TestDb::new().await;
+    let without: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relrowsecurity",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert!(without.is_empty(), "tables without RLS: {without:?}");
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> '_sqlx_migrations'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert!(n >= 11, "the eleven foundation tables, found {n}");
+}
