@@ -4,7 +4,7 @@
 
 use super::Context;
 use crate::import::{ImportMode, ImportSource};
-use crate::queue::enqueue::{enqueue, JobFile, NewJob};
+use crate::queue::enqueue::{JobFile, NewJob, enqueue};
 use anyhow::Context as _;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,7 +1,7 @@
 //! `pharmacy-ingest jobs list|show|retry|cancel`: the import queue, for operators.
 
 use super::Context;
-use crate::queue::{admin, Job, JobState};
+use crate::queue::{Job, JobState, admin};
 use std::process::ExitCode;
 use uuid::Uuid;
 
@@ -239,7 +239,9 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("ID"));
-        assert!(lines[1].contains("running") && lines[1].contains("2/5") && lines[1].contains("10/35"));
+        assert!(
+            lines[1].contains("running") && lines[1].contains("2/5") && lines[1].contains("10/35")
+        );
         let col = |l: &str| l.find("inbox").unwrap();
         assert_eq!(col(lines[1]), col(lines[2]), "columns line up");
         assert!(table(&[]).ends_with("(no jobs)\n"));

@@ -8,8 +8,7 @@
 /// `*.crdownload`, `*.download`, `*.swp`), and the folder-view files Windows and macOS leave on
 /// shares (`Thumbs.db`, `desktop.ini`).
 pub fn is_ignored(name: &str) -> bool {
-    if name.is_empty() || name.starts_with('.') || name.starts_with("~$") || name.ends_with('#')
-    {
+    if name.is_empty() || name.starts_with('.') || name.starts_with("~$") || name.ends_with('#') {
         return true;
     }
     let lower = name.to_ascii_lowercase();

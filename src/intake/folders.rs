@@ -159,7 +159,11 @@ pub fn write_new(path: &Path, text: &str) -> io::Result<PathBuf> {
         .unwrap_or_default();
     for n in 0..10_000u32 {
         let p = dir.join(suffixed(&name, n));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&p) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+        {
             Ok(mut f) => {
                 f.write_all(text.as_bytes())?;
                 f.sync_all()?;
@@ -198,7 +202,11 @@ pub fn finish(processing_file: &Path, how: &Finish) -> io::Result<Option<PathBuf
     match how {
         Finish::Processed(report) => {
             let day = chrono::Local::now().format("%Y-%m-%d").to_string();
-            move_with_report(processing_file, &layout.processed.join(day), report.as_deref())
+            move_with_report(
+                processing_file,
+                &layout.processed.join(day),
+                report.as_deref(),
+            )
         }
         Finish::Failed(report) => move_with_report(processing_file, &layout.failed, Some(report)),
     }
@@ -242,7 +250,10 @@ mod tests {
         };
         assert_eq!(dst, layout.processing.join("a (1).csv"));
         assert_eq!(std::fs::read(&dst).unwrap(), b"new");
-        assert_eq!(std::fs::read(layout.processing.join("a.csv")).unwrap(), b"old");
+        assert_eq!(
+            std::fs::read(layout.processing.join("a.csv")).unwrap(),
+            b"old"
+        );
         assert!(!src.exists());
         assert_eq!(move_into(&src, &layout.processing).unwrap(), Moved::Gone);
     }

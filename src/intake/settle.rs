@@ -33,10 +33,11 @@ pub enum Verdict {
 impl Settler {
     /// Start (or keep) watching `path`.
     pub fn offer(&mut self, path: &Path) {
-        if !self.seen.contains_key(path) {
-            if let Some(stamp) = stamp(path) {
-                self.seen.insert(path.to_path_buf(), (stamp, Instant::now()));
-            }
+        if !self.seen.contains_key(path)
+            && let Some(stamp) = stamp(path)
+        {
+            self.seen
+                .insert(path.to_path_buf(), (stamp, Instant::now()));
         }
     }
 
@@ -145,7 +146,10 @@ mod tests {
             let link = dir.path().join("l.csv");
             std::os::unix::fs::symlink(&target, &link).unwrap();
             assert_eq!(s.verdict(&link, Duration::ZERO), Verdict::Dropped);
-            assert_eq!(s.verdict(&target, Duration::ZERO), Verdict::Ready(target.clone()));
+            assert_eq!(
+                s.verdict(&target, Duration::ZERO),
+                Verdict::Ready(target.clone())
+            );
         }
     }
 }

@@ -3,19 +3,19 @@
 //! a crash left behind.
 
 use super::filter::is_ignored;
-use super::folders::{finish, move_into, Finish, Layout, Moved};
+use super::folders::{Finish, Layout, Moved, finish, move_into};
 use super::settle::Settler;
 use super::{IntakeError, IntakeSettings};
 use crate::import::ImportSource;
 use crate::ops::metrics::Metrics;
-use crate::queue::enqueue::{enqueue, JobFile, NewJob};
+use crate::queue::enqueue::{JobFile, NewJob, enqueue};
 use crate::queue::{JobState, QueueError};
 use notify::{RecursiveMode, Watcher};
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -96,7 +96,8 @@ impl Intake {
         log_sweep(startup_sweep, true);
         self.scan(&mut settler);
 
-        let mut rescan = tokio::time::interval(Duration::from_secs(self.settings.rescan_secs.max(1)));
+        let mut rescan =
+            tokio::time::interval(Duration::from_secs(self.settings.rescan_secs.max(1)));
         rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         rescan.tick().await;
         let mut tick = tokio::time::interval(tick_every);
@@ -170,7 +171,11 @@ impl Intake {
     /// Take one settled file: read it (it must open), move it to `processing/`, queue it.
     /// `Ok(None)`: the file was gone (another worker took it).
     pub async fn take(&self, path: &Path) -> Result<Option<Uuid>, IntakeError> {
-        let Some(layout) = self.layouts.iter().find(|l| Some(l.inbox.as_path()) == path.parent()) else {
+        let Some(layout) = self
+            .layouts
+            .iter()
+            .find(|l| Some(l.inbox.as_path()) == path.parent())
+        else {
             return Ok(None);
         };
         let name = match path.file_name().and_then(|n| n.to_str()) {
@@ -187,7 +192,7 @@ impl Intake {
                 return Err(IntakeError::Folder {
                     path: layout.inbox.clone(),
                     source,
-                })
+                });
             }
         };
         let src = path.to_path_buf();
@@ -236,13 +241,16 @@ impl Intake {
     pub async fn sweep_processing(&self) -> Result<Sweep, IntakeError> {
         let mut sweep = Sweep::default();
         for layout in &self.layouts {
-            let entries = std::fs::read_dir(&layout.processing).map_err(|source| IntakeError::Folder {
-                path: layout.processing.clone(),
-                source,
-            })?;
+            let entries =
+                std::fs::read_dir(&layout.processing).map_err(|source| IntakeError::Folder {
+                    path: layout.processing.clone(),
+                    source,
+                })?;
             for entry in entries.flatten() {
                 let path = entry.path();
-                let Ok(md) = std::fs::symlink_metadata(&path) else { continue };
+                let Ok(md) = std::fs::symlink_metadata(&path) else {
+                    continue;
+                };
                 if !md.file_type().is_file() {
                     continue;
                 }
@@ -335,10 +343,17 @@ pub struct Sweep {
 fn log_sweep(res: Result<Sweep, IntakeError>, startup: bool) {
     match res {
         Ok(s) if s.queued > 0 || s.finished > 0 || startup => {
-            tracing::info!(queued = s.queued, moved = s.finished, startup, "swept processing/")
+            tracing::info!(
+                queued = s.queued,
+                moved = s.finished,
+                startup,
+                "swept processing/"
+            )
         }
         Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "sweeping processing/ failed; trying again at the next rescan"),
+        Err(e) => {
+            tracing::warn!(error = %e, "sweeping processing/ failed; trying again at the next rescan")
+        }
     }
 }
 

@@ -2,11 +2,11 @@
 
 use super::metrics::Metrics;
 use super::{HttpSettings, OpsError};
+use axum::Router;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,7 +36,8 @@ pub fn address(settings: &HttpSettings) -> Result<Option<SocketAddr>, OpsError> 
     if !addr.ip().is_loopback() && !settings.allow_non_loopback {
         return Err(OpsError::BadAddress {
             addr: settings.listen.clone(),
-            reason: "not a loopback address; set http.allow_non_loopback = true to expose it".into(),
+            reason: "not a loopback address; set http.allow_non_loopback = true to expose it"
+                .into(),
         });
     }
     Ok(Some(addr))
@@ -103,7 +104,10 @@ async fn metrics(State(st): State<OpsState>) -> impl IntoResponse {
     .and_then(Result::ok)
     .unwrap_or_default();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         st.metrics.render(&jobs),
     )
 }

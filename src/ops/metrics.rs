@@ -109,7 +109,10 @@ impl Metrics {
     /// The Prometheus text exposition, with `jobs` (state, count) from the database.
     pub fn render(&self, jobs: &[(crate::queue::JobState, i64)]) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP pharmacy_ingest_jobs Jobs in import_jobs by state.");
+        let _ = writeln!(
+            out,
+            "# HELP pharmacy_ingest_jobs Jobs in import_jobs by state."
+        );
         let _ = writeln!(out, "# TYPE pharmacy_ingest_jobs gauge");
         for (state, n) in jobs {
             let _ = writeln!(out, "pharmacy_ingest_jobs{{state=\"{state}\"}} {n}");
@@ -208,7 +211,10 @@ mod tests {
             "pharmacy_ingest_import_duration_seconds_bucket{le=\"+Inf\"} 3",
             "pharmacy_ingest_import_duration_seconds_count 3",
         ] {
-            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
         }
     }
 }

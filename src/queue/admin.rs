@@ -1,8 +1,8 @@
 //! What operators do with jobs (`pharmacy-ingest jobs …`): list, show, retry, cancel, and the
 //! per-state counts that `/metrics` exports.
 
-use super::job::{Job, JobState};
 use super::QueueError;
+use super::job::{Job, JobState};
 use crate::job_columns;
 use sqlx::PgPool;
 use uuid::Uuid;

@@ -29,7 +29,10 @@ mod tests {
         for (attempt, nominal) in [(1, 1.0), (2, 16.0), (3, 81.0), (5, 625.0)] {
             for _ in 0..50 {
                 let d = retry_delay(attempt, 1.0).as_secs_f64();
-                assert!(d >= nominal * 0.9 - 1e-9 && d <= nominal * 1.1 + 1e-9, "{attempt}: {d}");
+                assert!(
+                    d >= nominal * 0.9 - 1e-9 && d <= nominal * 1.1 + 1e-9,
+                    "{attempt}: {d}"
+                );
             }
         }
     }

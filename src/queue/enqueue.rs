@@ -83,9 +83,9 @@ where
     .await;
     match res {
         Ok(id) => Ok(id),
-        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {
-            Err(QueueError::AlreadyQueued(path.unwrap_or(&job.file_name).to_string()))
-        }
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => Err(
+            QueueError::AlreadyQueued(path.unwrap_or(&job.file_name).to_string()),
+        ),
         Err(sqlx::Error::Database(db))
             if matches!(db.code().as_deref(), Some("22023") | Some("42501")) =>
         {

@@ -5,9 +5,9 @@
 //! lease was rescued, cancelled or completed elsewhere changes nothing: it gets
 //! [`QueueError::LeaseLost`] and throws its work away.
 
+use super::QueueError;
 use super::backoff::retry_delay;
 use super::job::{Claim, Job, JobState};
-use super::QueueError;
 use crate::job_columns;
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
@@ -27,7 +27,7 @@ pub async fn claim(
     }
     let jobs = sqlx::query_as::<_, Job>(concat!(
         "WITH next AS (
-            SELECT id FROM import_jobs
+            SELECT id AS next_id FROM import_jobs
             WHERE state IN ('available', 'retryable') AND run_at <= now()
             ORDER BY priority DESC, run_at, created_at
             LIMIT $1
@@ -38,7 +38,7 @@ pub async fn claim(
              leased_until = now() + make_interval(secs => $2), heartbeat_at = now(),
              worker_id = $3, stage = 'claimed', rows_done = 0, rows_total = NULL,
              updated_at = now()
-         FROM next WHERE j.id = next.id
+         FROM next WHERE j.id = next.next_id
          RETURNING ",
         job_columns!()
     ))

@@ -1,8 +1,8 @@
 //! Queue upkeep, run periodically by every worker (the statements are safe to run
 //! concurrently): rescue jobs whose lease expired, and prune finished jobs.
 
-use super::job::JobState;
 use super::QueueError;
+use super::job::JobState;
 use sqlx::PgPool;
 use std::time::Duration;
 use uuid::Uuid;

@@ -11,7 +11,12 @@ use tokio::time::Instant;
 /// where LISTEN and other session state do not work.
 pub fn is_transaction_pooler(url: &str) -> bool {
     // postgres://user:pass@host:6543/db?...
-    let after_at = url.rsplit_once('@').map(|(_, h)| h).unwrap_or(url);
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let after_at = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
     let host_port = after_at.split(['/', '?']).next().unwrap_or("");
     host_port.rsplit_once(':').map(|(_, p)| p) == Some("6543")
 }
@@ -66,11 +71,7 @@ impl Waker {
 
     /// Return when a job was announced or the poll interval passed.
     pub async fn wait(&mut self) {
-        if self.listener.is_none()
-            && self
-                .retry_listen_at
-                .is_some_and(|t| Instant::now() >= t)
-        {
+        if self.listener.is_none() && self.retry_listen_at.is_some_and(|t| Instant::now() >= t) {
             self.try_listen().await;
         }
         let Some(listener) = self.listener.as_mut() else {
@@ -101,8 +102,12 @@ mod tests {
         assert!(is_transaction_pooler(
             "postgres://u:p@aws-0-eu.pooler.supabase.com:6543/postgres"
         ));
-        assert!(is_transaction_pooler("postgres://h:6543/db?sslmode=require"));
-        assert!(!is_transaction_pooler("postgres://u:p@db.x.supabase.co:5432/postgres"));
+        assert!(is_transaction_pooler(
+            "postgres://h:6543/db?sslmode=require"
+        ));
+        assert!(!is_transaction_pooler(
+            "postgres://u:p@db.x.supabase.co:5432/postgres"
+        ));
         assert!(!is_transaction_pooler("postgres://u:6543@host/db"));
     }
 }

@@ -6,7 +6,7 @@
 use crate::support::TestDb;
 use pharmacy_ingest::intake::{Intake, IntakeSettings, Layout};
 use pharmacy_ingest::ops::metrics::Metrics;
-use pharmacy_ingest::queue::{admin, roots, Job};
+use pharmacy_ingest::queue::{Job, admin, roots};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,9 +25,13 @@ fn settings(settle_ms: u64) -> IntakeSettings {
 
 async fn start(db: &TestDb, inbox: &Path, s: IntakeSettings) -> (Layout, CancellationToken) {
     let layout = Layout::prepare(inbox).unwrap();
-    roots::publish(db.pool(), &format!("test-{}", uuid::Uuid::new_v4()), std::slice::from_ref(&layout.processing))
-        .await
-        .unwrap();
+    roots::publish(
+        db.pool(),
+        &format!("test-{}", uuid::Uuid::new_v4()),
+        std::slice::from_ref(&layout.processing),
+    )
+    .await
+    .unwrap();
     let intake = Intake::new(
         db.pool().clone(),
         vec![layout.clone()],
@@ -71,7 +75,13 @@ async fn files_at_startup_and_dropped_later_are_queued_and_temp_files_left_alone
     let inbox = db.work_dir().join("var/inbox");
     std::fs::create_dir_all(&inbox).unwrap();
     std::fs::write(inbox.join("early.csv"), b"early").unwrap();
-    for ignored in ["~$week.xlsx", ".~lock.week.ods#", "week.xlsx.tmp", "week.csv.part", ".hidden.csv"] {
+    for ignored in [
+        "~$week.xlsx",
+        ".~lock.week.ods#",
+        "week.xlsx.tmp",
+        "week.csv.part",
+        ".hidden.csv",
+    ] {
         std::fs::write(inbox.join(ignored), b"x").unwrap();
     }
     let outside = db.work_dir().join("outside.csv");
@@ -107,7 +117,14 @@ async fn files_at_startup_and_dropped_later_are_queued_and_temp_files_left_alone
     }
     assert_eq!(
         names_in(&layout.inbox),
-        [".hidden.csv", ".~lock.week.ods#", "link.csv", "week.csv.part", "week.xlsx.tmp", "~$week.xlsx"]
+        [
+            ".hidden.csv",
+            ".~lock.week.ods#",
+            "link.csv",
+            "week.csv.part",
+            "week.xlsx.tmp",
+            "~$week.xlsx"
+        ]
     );
     assert_eq!(std::fs::read(&outside).unwrap(), b"secret");
 }
@@ -123,7 +140,8 @@ async fn a_file_still_being_written_is_not_taken_early() {
     let mut written = 0;
     // A slow copy: a chunk every 250 ms for 3 s, well past the settle time in total.
     for _ in 0..12 {
-        f.write_all(b"1042,Employee,2025-11-24,09:00,17:00\n").unwrap();
+        f.write_all(b"1042,Employee,2025-11-24,09:00,17:00\n")
+            .unwrap();
         f.flush().unwrap();
         written += 37;
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -134,7 +152,11 @@ async fn a_file_still_being_written_is_not_taken_early() {
     let found = wait_for_jobs(&db, 1, Duration::from_secs(5)).await;
     stop.cancel();
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].file_size, Some(written), "the whole file was queued");
+    assert_eq!(
+        found[0].file_size,
+        Some(written),
+        "the whole file was queued"
+    );
 }
 
 #[tokio::test]
@@ -157,7 +179,11 @@ async fn two_watchers_on_one_folder_queue_each_file_once() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), 12);
-    assert_eq!(names_in(&layout.processing).len(), 12, "one copy of each file");
+    assert_eq!(
+        names_in(&layout.processing).len(),
+        12,
+        "one copy of each file"
+    );
     assert!(names_in(&layout.inbox).is_empty());
 }
 
@@ -166,9 +192,13 @@ async fn leftovers_in_processing_are_recovered_at_startup() {
     let db = TestDb::new().await;
     let inbox = db.work_dir().join("var/inbox");
     let layout = Layout::prepare(&inbox).unwrap();
-    roots::publish(db.pool(), "recover-test", std::slice::from_ref(&layout.processing))
-        .await
-        .unwrap();
+    roots::publish(
+        db.pool(),
+        "recover-test",
+        std::slice::from_ref(&layout.processing),
+    )
+    .await
+    .unwrap();
 
     // Moved but never queued (a crash between the move and the enqueue).
     std::fs::write(layout.processing.join("orphan.csv"), b"orphan").unwrap();
@@ -178,7 +208,10 @@ async fn leftovers_in_processing_are_recovered_at_startup() {
     // Refused, same crash.
     let bad = layout.processing.join("bad.csv");
     std::fs::write(&bad, b"bad").unwrap();
-    for (path, state, err) in [(&done, "succeeded", None), (&bad, "failed", Some("no template fits this file"))] {
+    for (path, state, err) in [
+        (&done, "succeeded", None),
+        (&bad, "failed", Some("no template fits this file")),
+    ] {
         sqlx::query(
             "INSERT INTO import_jobs (state, file_name, file_path, source, finished_at, last_error)
              VALUES ($1, $2, $3, 'inbox', now() - interval '1 minute', $4)",
@@ -208,9 +241,13 @@ async fn leftovers_in_processing_are_recovered_at_startup() {
     let report = std::fs::read_to_string(layout.failed.join("bad.csv.errors.txt")).unwrap();
     assert!(report.contains("no template fits this file"), "{report}");
 
-    let queued: Vec<Job> = admin::list(db.pool(), &[pharmacy_ingest::queue::JobState::Available], 10)
-        .await
-        .unwrap();
+    let queued: Vec<Job> = admin::list(
+        db.pool(),
+        &[pharmacy_ingest::queue::JobState::Available],
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].file_name, "orphan.csv");
     assert_eq!(queued[0].file_size, Some(6));

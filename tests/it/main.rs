@@ -9,6 +9,8 @@ mod support;
 mod audit;
 mod db_commands;
 mod embedded;
+mod intake;
 mod migrations;
+mod queue;
 mod rls;
 mod schema;

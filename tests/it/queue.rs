@@ -4,10 +4,10 @@
 
 use crate::support::{self, TestDb};
 use pharmacy_ingest::import::ImportSource;
-use pharmacy_ingest::queue::enqueue::{enqueue, JobFile, NewJob};
+use pharmacy_ingest::queue::enqueue::{JobFile, NewJob, enqueue};
 use pharmacy_ingest::queue::job::Claim;
 use pharmacy_ingest::queue::lease::{self, Completion};
-use pharmacy_ingest::queue::{admin, maintain, roots, JobState, QueueError, JOBS_CHANNEL};
+use pharmacy_ingest::queue::{JOBS_CHANNEL, JobState, QueueError, admin, maintain, roots};
 use sqlx::postgres::PgListener;
 use std::time::Duration;
 use uuid::Uuid;
@@ -15,7 +15,11 @@ use uuid::Uuid;
 const LEASE: Duration = Duration::from_secs(10);
 
 fn bytes_job(name: &str) -> NewJob {
-    NewJob::new(name, JobFile::Bytes(b"Store,Employee\n".to_vec()), ImportSource::Cli)
+    NewJob::new(
+        name,
+        JobFile::Bytes(b"Store,Employee\n".to_vec()),
+        ImportSource::Cli,
+    )
 }
 
 async fn state_of(db: &TestDb, id: Uuid) -> JobState {
@@ -99,7 +103,11 @@ async fn paths_must_lie_under_a_published_root() {
     roots::publish(db.pool(), "host-a", &[]).await.unwrap();
     let again = root.join("week49.csv").to_string_lossy().into_owned();
     assert!(matches!(
-        enqueue(db.pool(), &NewJob::new("w.csv", JobFile::Path(again), ImportSource::Sql)).await,
+        enqueue(
+            db.pool(),
+            &NewJob::new("w.csv", JobFile::Path(again), ImportSource::Sql)
+        )
+        .await,
         Err(QueueError::Refused(_))
     ));
 }
@@ -138,7 +146,11 @@ async fn concurrent_claims_never_share_a_job() {
     let db = TestDb::new().await;
     let mut ids = Vec::new();
     for i in 0..40 {
-        ids.push(enqueue(db.pool(), &bytes_job(&format!("{i}.csv"))).await.unwrap());
+        ids.push(
+            enqueue(db.pool(), &bytes_job(&format!("{i}.csv")))
+                .await
+                .unwrap(),
+        );
     }
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
     let mut tasks = Vec::new();
@@ -149,7 +161,9 @@ async fn concurrent_claims_never_share_a_job() {
             barrier.wait().await;
             let mut mine = Vec::new();
             loop {
-                let got = lease::claim(&pool, &format!("w{w}"), 3, LEASE).await.unwrap();
+                let got = lease::claim(&pool, &format!("w{w}"), 3, LEASE)
+                    .await
+                    .unwrap();
                 if got.is_empty() {
                     break;
                 }
@@ -198,7 +212,10 @@ async fn higher_priority_first_and_future_jobs_wait() {
 async fn a_lost_lease_cannot_complete() {
     let db = TestDb::new().await;
     let id = enqueue(db.pool(), &bytes_job("a.csv")).await.unwrap();
-    let first = lease::claim(db.pool(), "w1", 1, LEASE).await.unwrap().remove(0);
+    let first = lease::claim(db.pool(), "w1", 1, LEASE)
+        .await
+        .unwrap()
+        .remove(0);
     let first_claim = first.claim().unwrap();
 
     // w1 stops heartbeating: the lease runs out and the rescuer takes the job back.
@@ -210,13 +227,20 @@ async fn a_lost_lease_cannot_complete() {
     let rescued = maintain::rescue_expired(db.pool()).await.unwrap();
     assert_eq!(rescued, [(id, JobState::Retryable)]);
 
-    let second = lease::claim(db.pool(), "w2", 1, LEASE).await.unwrap().remove(0);
+    let second = lease::claim(db.pool(), "w2", 1, LEASE)
+        .await
+        .unwrap()
+        .remove(0);
     let second_claim = second.claim().unwrap();
     assert_eq!(second.attempt, 2);
     assert_ne!(first_claim.lease_token, second_claim.lease_token);
 
     // The first worker wakes up and tries to finish: everything is refused.
-    assert!(!lease::heartbeat(db.pool(), &first_claim, LEASE, None).await.unwrap());
+    assert!(
+        !lease::heartbeat(db.pool(), &first_claim, LEASE, None)
+            .await
+            .unwrap()
+    );
     let mut tx = db.pool().begin().await.unwrap();
     assert!(matches!(
         lease::check_in_tx(&mut tx, &first_claim).await,
@@ -245,13 +269,19 @@ async fn a_lost_lease_cannot_complete() {
     // The second claim completes.
     let mut tx = db.pool().begin().await.unwrap();
     lease::check_in_tx(&mut tx, &second_claim).await.unwrap();
-    lease::complete_in_tx(&mut tx, &second_claim, &done).await.unwrap();
+    lease::complete_in_tx(&mut tx, &second_claim, &done)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let job = admin::show(db.pool(), id).await.unwrap();
     assert_eq!(job.state, JobState::Succeeded);
     assert_eq!(job.worker_id.as_deref(), Some("w2"));
     assert!(job.finished_at.is_some());
-    assert_eq!(job.errors.unwrap().as_array().unwrap().len(), 1, "the rescue is recorded");
+    assert_eq!(
+        job.errors.unwrap().as_array().unwrap().len(),
+        1,
+        "the rescue is recorded"
+    );
 }
 
 /// The rescuer takes a job back while its import transaction is still open (the worker
@@ -271,16 +301,26 @@ async fn a_rescue_during_the_import_transaction_voids_it() {
         rows_done: Some(10),
         rows_total: Some(20),
     };
-    assert!(lease::heartbeat(db.pool(), &claim, LEASE, Some(&progress)).await.unwrap());
+    assert!(
+        lease::heartbeat(db.pool(), &claim, LEASE, Some(&progress))
+            .await
+            .unwrap()
+    );
     let job = admin::show(db.pool(), id).await.unwrap();
-    assert_eq!((job.stage.as_deref(), job.rows_done, job.rows_total), (Some("writing"), Some(10), Some(20)));
+    assert_eq!(
+        (job.stage.as_deref(), job.rows_done, job.rows_total),
+        (Some("writing"), Some(10), Some(20))
+    );
 
     sqlx::query("UPDATE import_jobs SET leased_until = now() - interval '1 second' WHERE id = $1")
         .bind(id)
         .execute(db.pool())
         .await
         .unwrap();
-    assert_eq!(maintain::rescue_expired(db.pool()).await.unwrap(), [(id, JobState::Retryable)]);
+    assert_eq!(
+        maintain::rescue_expired(db.pool()).await.unwrap(),
+        [(id, JobState::Retryable)]
+    );
     let done = Completion {
         state: JobState::Succeeded,
         import_id: None,
@@ -306,28 +346,49 @@ async fn transient_failures_back_off_then_fail_permanent_ones_fail_at_once() {
         .await
         .unwrap();
 
-    let c1 = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0].claim().unwrap();
-    let st = lease::fail(db.pool(), &c1, "connection reset", true, 30.0).await.unwrap();
+    let c1 = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0]
+        .claim()
+        .unwrap();
+    let st = lease::fail(db.pool(), &c1, "connection reset", true, 30.0)
+        .await
+        .unwrap();
     assert_eq!(st, JobState::Retryable);
     let job = admin::show(db.pool(), id).await.unwrap();
     let wait = (job.run_at - chrono::Utc::now()).num_seconds();
-    assert!((20..=40).contains(&wait), "backoff of about 30 s, got {wait}");
-    assert!(lease::claim(db.pool(), "w", 1, LEASE).await.unwrap().is_empty(), "not before run_at");
+    assert!(
+        (20..=40).contains(&wait),
+        "backoff of about 30 s, got {wait}"
+    );
+    assert!(
+        lease::claim(db.pool(), "w", 1, LEASE)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not before run_at"
+    );
 
     sqlx::query("UPDATE import_jobs SET run_at = now() WHERE id = $1")
         .bind(id)
         .execute(db.pool())
         .await
         .unwrap();
-    let c2 = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0].claim().unwrap();
+    let c2 = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0]
+        .claim()
+        .unwrap();
     assert_eq!(c2.attempt, 2);
-    let st = lease::fail(db.pool(), &c2, "connection reset", true, 30.0).await.unwrap();
+    let st = lease::fail(db.pool(), &c2, "connection reset", true, 30.0)
+        .await
+        .unwrap();
     assert_eq!(st, JobState::Failed, "no attempts left");
 
     let other = enqueue(db.pool(), &bytes_job("b.csv")).await.unwrap();
-    let c = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0].claim().unwrap();
+    let c = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0]
+        .claim()
+        .unwrap();
     assert_eq!(c.job_id, other);
-    let st = lease::fail(db.pool(), &c, "not a schedule", false, 30.0).await.unwrap();
+    let st = lease::fail(db.pool(), &c, "not a schedule", false, 30.0)
+        .await
+        .unwrap();
     assert_eq!(st, JobState::Failed);
     let job = admin::show(db.pool(), other).await.unwrap();
     assert_eq!(job.attempt, 1);
@@ -343,10 +404,17 @@ async fn cancel_withdraws_a_running_lease_and_retry_starts_over() {
         .unwrap();
     let job = admin::cancel(db.pool(), id).await.unwrap();
     assert_eq!(job.state, JobState::Cancelled);
-    assert!(!lease::heartbeat(db.pool(), &claim, LEASE, None).await.unwrap());
+    assert!(
+        !lease::heartbeat(db.pool(), &claim, LEASE, None)
+            .await
+            .unwrap()
+    );
     assert!(matches!(
         admin::cancel(db.pool(), id).await,
-        Err(QueueError::WrongState { state: JobState::Cancelled, .. })
+        Err(QueueError::WrongState {
+            state: JobState::Cancelled,
+            ..
+        })
     ));
 
     let mut listener = PgListener::connect(db.url()).await.unwrap();
@@ -360,7 +428,10 @@ async fn cancel_withdraws_a_running_lease_and_retry_starts_over() {
     assert_eq!(n.payload(), id.to_string());
     assert!(matches!(
         admin::retry(db.pool(), id).await,
-        Err(QueueError::WrongState { state: JobState::Available, .. })
+        Err(QueueError::WrongState {
+            state: JobState::Available,
+            ..
+        })
     ));
 }
 
@@ -368,7 +439,9 @@ async fn cancel_withdraws_a_running_lease_and_retry_starts_over() {
 async fn release_gives_the_job_back_without_spending_an_attempt() {
     let db = TestDb::new().await;
     let id = enqueue(db.pool(), &bytes_job("a.csv")).await.unwrap();
-    let claim = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0].claim().unwrap();
+    let claim = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0]
+        .claim()
+        .unwrap();
     assert!(lease::release(db.pool(), &claim).await.unwrap());
     let job = admin::show(db.pool(), id).await.unwrap();
     assert_eq!((job.state, job.attempt), (JobState::Available, 0));
@@ -398,7 +471,10 @@ async fn finished_jobs_are_pruned_after_their_age() {
         .await
         .unwrap();
     assert_eq!(n, 1);
-    assert!(matches!(admin::show(db.pool(), old).await, Err(QueueError::NotFound(_))));
+    assert!(matches!(
+        admin::show(db.pool(), old).await,
+        Err(QueueError::NotFound(_))
+    ));
     assert_eq!(state_of(&db, recent).await, JobState::Failed);
     assert_eq!(state_of(&db, waiting).await, JobState::Available);
     let counts = admin::counts_by_state(db.pool()).await.unwrap();
