@@ -216,7 +216,19 @@ mod tests {
         let mut all = vec!["pharmacy-ingest"];
         all.extend_from_slice(args);
         all.extend_from_slice(&["db", "status"]);
-        Cli::try_parse_from(all).unwrap()
+        let mut cli = Cli::try_parse_from(all).unwrap();
+        // clap also reads the real process environment (DATABASE_URL in CI): only the flags
+        // given here count.
+        if !args.contains(&"--database-url") {
+            cli.database_url = None;
+        }
+        if !args.contains(&"--data-dir") {
+            cli.data_dir = None;
+        }
+        if !args.contains(&"--config") {
+            cli.config = None;
+        }
+        cli
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -1,1 +1,223 @@
-//! Validation: turns extracted shifts into row issues with cell references.
+//! Validation: turns extracted shifts into accepted shifts and row issues with cell references.
+//!
+//! Checks (errors reject the shift, warnings keep it):
+//! - `end_equals_start` (error): a shift of no length;
+//! - `shift_too_long` (error): longer than the template's `limits.max_shift_hours` (16 h);
+//! - `duplicate_shift` (error): the same employee, day, start and end twice — the second is
+//!   rejected, the message points at the first;
+//! - `overlapping_shift` (warning): one employee's shifts on one day overlap;
+//! - `date_far_from_week` (warning, or error past `limits.far_date_error_days`): a date far
+//!   from the file's week (a mistyped year or month).
+//!
+//! Messages never quote names or phones. Store and contact resolution against the database
+//! happens in the import writer, not here.
+
+use crate::extract::Extracted;
+use crate::schedule::{Issue, Shift};
+use crate::template::model::Limits;
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// An accepted shift of one employee's day: start minute, length, index in the output.
+type Accepted = (i64, i64, usize);
+
+/// The result of validation: accepted shifts and the issues found.
+#[derive(Debug, Clone, Default)]
+pub struct Validated {
+    pub shifts: Vec<Shift>,
+    pub issues: Vec<Issue>,
+}
+
+/// The date a file is about: the stated week, else the median shift date.
+pub fn reference_date(week: Option<NaiveDate>, shifts: &[Extracted]) -> Option<NaiveDate> {
+    if week.is_some() {
+        return week;
+    }
+    let mut ds: Vec<NaiveDate> = shifts.iter().map(|s| s.shift.date).collect();
+    if ds.is_empty() {
+        return None;
+    }
+    ds.sort();
+    Some(ds[ds.len() / 2])
+}
+
+/// Validate extracted shifts against the template's limits.
+pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
+    let mut out = Validated::default();
+    let reference = reference_date(week, &shifts);
+    let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
+    // (employee, date) → accepted (start minute, length, index into out.shifts)
+    let mut by_day: HashMap<(String, NaiveDate), Vec<Accepted>> = HashMap::new();
+    for e in shifts {
+        let s = &e.shift;
+        let cell = Some(s.source.clone());
+        if e.minutes == 0 {
+            out.issues.push(Issue::error(
+                "end_equals_start",
+                cell,
+                "the shift ends when it starts: check the start and end times",
+            ));
+            continue;
+        }
+        if e.minutes > max_minutes {
+            out.issues.push(Issue::error(
+                "shift_too_long",
+                cell,
+                format!(
+                    "the shift is {:.1} hours, more than the {} hour limit: check the times (AM/PM?)",
+                    e.minutes as f64 / 60.0,
+                    limits.max_shift_hours
+                ),
+            ));
+            continue;
+        }
+        if let Some(r) = reference {
+            // A week's file covers its week: measure from the nearest end of it.
+            let days = if s.date < r {
+                (r - s.date).num_days()
+            } else {
+                ((s.date - r).num_days() - 6).max(0)
+            };
+            if days >= limits.far_date_error_days {
+                out.issues.push(Issue::error(
+                    "date_far_from_week",
+                    cell,
+                    format!(
+                        "the date {} is {days} days from the file's week of {}: check the year and month",
+                        s.date, r
+                    ),
+                ));
+                continue;
+            }
+            if days >= limits.far_date_warning_days {
+                out.issues.push(Issue::warning(
+                    "date_far_from_week",
+                    cell.clone(),
+                    format!(
+                        "the date {} is {days} days from the file's week of {}: check it",
+                        s.date, r
+                    ),
+                ));
+            }
+        }
+        let start = s
+            .start
+            .signed_duration_since(chrono::NaiveTime::MIN)
+            .num_minutes();
+        let key = (s.employee_name.to_lowercase(), s.date);
+        let same_day = by_day.entry(key).or_default();
+        if let Some(&(_, _, first)) = same_day
+            .iter()
+            .find(|(st, len, _)| *st == start && *len == e.minutes)
+        {
+            out.issues.push(Issue::error(
+                "duplicate_shift",
+                cell,
+                format!(
+                    "the same shift for the same employee is already at {}: remove one",
+                    out.shifts[first].source
+                ),
+            ));
+            continue;
+        }
+        if let Some(&(_, _, other)) = same_day
+            .iter()
+            .find(|(st, len, _)| start < st + len && *st < start + e.minutes)
+        {
+            out.issues.push(Issue::warning(
+                "overlapping_shift",
+                cell,
+                format!(
+                    "this shift overlaps the same employee's shift at {}: check both",
+                    out.shifts[other].source
+                ),
+            ));
+        }
+        same_day.push((start, e.minutes, out.shifts.len()));
+        out.shifts.push(e.shift);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::grid::CellRef;
+    use chrono::NaiveTime;
+
+    fn ex(name: &str, day: u32, s: (u32, u32), e: (u32, u32), row: u32) -> Extracted {
+        let start = NaiveTime::from_hms_opt(s.0, s.1, 0).unwrap();
+        let end = NaiveTime::from_hms_opt(e.0, e.1, 0).unwrap();
+        let shift = Shift {
+            store_number: 1,
+            employee_name: name.into(),
+            employee_phone: None,
+            date: NaiveDate::from_ymd_opt(2025, 11, day).unwrap(),
+            start,
+            end,
+            position: None,
+            notes: None,
+            source: CellRef {
+                sheet: "S".into(),
+                row,
+                col: 2,
+                page: None,
+            },
+        };
+        let minutes = shift.minutes();
+        Extracted { shift, minutes }
+    }
+
+    fn codes(v: &Validated) -> Vec<&str> {
+        v.issues.iter().map(|i| i.code).collect()
+    }
+
+    #[test]
+    fn rejects_and_warns() {
+        let v = validate(
+            vec![
+                ex("A", 24, (9, 0), (17, 0), 1),
+                ex("A", 24, (9, 0), (17, 0), 2),
+                ex("A", 24, (16, 0), (20, 0), 3),
+                ex("B", 24, (9, 0), (9, 0), 4),
+                ex("C", 25, (6, 0), (23, 30), 5),
+                ex("D", 26, (22, 0), (6, 0), 6),
+            ],
+            None,
+            &Limits::default(),
+        );
+        assert_eq!(
+            codes(&v),
+            vec![
+                "duplicate_shift",
+                "overlapping_shift",
+                "end_equals_start",
+                "shift_too_long"
+            ]
+        );
+        assert_eq!(v.shifts.len(), 3);
+        assert!(v.issues[0].message.contains("S!C2"));
+        assert!(
+            !v.issues
+                .iter()
+                .any(|i| i.message.contains('A') && i.message.contains(" A "))
+        );
+    }
+
+    #[test]
+    fn far_dates() {
+        let week = NaiveDate::from_ymd_opt(2025, 11, 24);
+        let mut far = ex("A", 24, (9, 0), (17, 0), 1);
+        far.shift.date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let mut near = ex("B", 24, (9, 0), (17, 0), 2);
+        near.shift.date = NaiveDate::from_ymd_opt(2025, 12, 12).unwrap();
+        let v = validate(
+            vec![ex("C", 30, (9, 0), (17, 0), 0), far, near],
+            week,
+            &Limits::default(),
+        );
+        assert_eq!(v.shifts.len(), 2);
+        assert_eq!(v.issues[0].severity, crate::schedule::Severity::Error);
+        assert_eq!(v.issues[1].severity, crate::schedule::Severity::Warning);
+    }
+}

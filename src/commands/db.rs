@@ -44,7 +44,7 @@ async fn status_cmd(json: bool, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let Some(c) = server.get("cluster") {
         println!(
             "cluster:        embedded, {} (port {}, {})",
-            c["dir"].as_str().unwrap_or(""),
+            c["pgdata"].as_str().unwrap_or(""),
             c["port"],
             if c["started_here"].as_bool() == Some(true) {
                 "started by this command"
@@ -83,11 +83,17 @@ fn describe_server(db: &db::Database) -> serde_json::Value {
         Server::External => serde_json::json!({ "url": db.display_url() }),
         Server::Embedded {
             root,
+            pgdata,
             port,
             started_here,
         } => serde_json::json!({
             "url": db.display_url(),
-            "cluster": { "dir": root.display().to_string(), "port": port, "started_here": started_here },
+            "cluster": {
+                "dir": root.display().to_string(),
+                "pgdata": pgdata.display().to_string(),
+                "port": port,
+                "started_here": started_here,
+            },
         }),
     }
 }

@@ -1,11 +1,255 @@
-//! `pharmacy-ingest preview`: not built yet (its issue builds it).
+//! `pharmacy-ingest preview FILE`: read a schedule and print what would be imported — the
+//! template chosen, the shifts and the issues — without a database.
+//!
+//! Exit codes: 0 the file was read and every row is good (warnings allowed); 1 the file was
+//! read but some rows were rejected (error issues); 2 the file could not be read at all or no
+//! template fits (one line on stderr).
 
 use super::Context;
+use crate::import::plan::{PlanOptions, plan_path};
+use crate::read::ReadOptions;
+use crate::schedule::Plan;
+use crate::template::TemplateSet;
+use anyhow::Context as _;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
-pub struct Opts {}
+pub struct Opts {
+    /// The schedule file (xlsx, xlsm, xlsb, xls, ods, csv, pdf).
+    pub file: PathBuf,
+    /// Use this template instead of detecting one.
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Read templates from this folder as well (a template there replaces the built-in one of
+    /// the same name).
+    #[arg(long)]
+    pub templates_dir: Option<PathBuf>,
+    /// Store number to use instead of the file's.
+    #[arg(long)]
+    pub store: Option<i32>,
+    /// Password of an encrypted PDF.
+    #[arg(long)]
+    pub password: Option<String>,
+}
 
-pub async fn run(_opts: Opts, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+/// How `preview` prints a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// The templates a command without a database uses: the built-in ones, plus a folder.
+pub fn offline_templates(dir: Option<&Path>) -> anyhow::Result<TemplateSet> {
+    Ok(match dir {
+        Some(d) => TemplateSet::embedded_with_dir(d)?,
+        None => TemplateSet::embedded()?,
+    })
+}
+
+pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let templates = offline_templates(opts.templates_dir.as_deref())?;
+    let plan_opts = PlanOptions {
+        template: opts.template.clone(),
+        templates,
+        read: ReadOptions {
+            limits: ctx.config.read.clone(),
+            password: opts.password.clone(),
+        },
+        store: opts.store,
+        today: None,
+    };
+    let plan = match plan_path(&opts.file, &plan_opts) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let file = opts.file.display().to_string();
+    let mut out = std::io::stdout().lock();
+    match opts.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &PlanJson::new(&file, &plan))?;
+            writeln!(out)?;
+        }
+        OutputFormat::Csv => write_csv(&mut out, &plan)?,
+        OutputFormat::Table => write_table(&mut out, &file, &plan)?,
+    }
+    out.flush().context("writing the preview")?;
+    Ok(if plan.error_count() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The JSON shape of a preview (the corpus truth's shift fields plus phone, notes and cell).
+#[derive(Debug, Serialize)]
+pub struct PlanJson<'a> {
+    pub file: &'a str,
+    pub format: &'static str,
+    pub template: &'a str,
+    pub shifts: Vec<ShiftJson<'a>>,
+    pub issues: Vec<IssueJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShiftJson<'a> {
+    pub store_number: i32,
+    pub employee_name: &'a str,
+    pub employee_phone: Option<&'a str>,
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub position: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub cell: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IssueJson<'a> {
+    pub severity: crate::schedule::Severity,
+    pub code: &'a str,
+    pub cell: Option<String>,
+    pub message: &'a str,
+}
+
+impl<'a> PlanJson<'a> {
+    pub fn new(file: &'a str, plan: &'a Plan) -> Self {
+        PlanJson {
+            file,
+            format: plan.format.as_str(),
+            template: &plan.template,
+            shifts: plan
+                .shifts
+                .iter()
+                .map(|s| ShiftJson {
+                    store_number: s.store_number,
+                    employee_name: &s.employee_name,
+                    employee_phone: s.employee_phone.as_deref(),
+                    date: s.date.format("%Y-%m-%d").to_string(),
+                    start: s.start.format("%H:%M").to_string(),
+                    end: s.end.format("%H:%M").to_string(),
+                    position: s.position.as_deref(),
+                    notes: s.notes.as_deref(),
+                    cell: s.source.to_string(),
+                })
+                .collect(),
+            issues: plan
+                .issues
+                .iter()
+                .map(|i| IssueJson {
+                    severity: i.severity,
+                    code: i.code,
+                    cell: i.cell.as_ref().map(ToString::to_string),
+                    message: &i.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "store_number",
+        "employee_name",
+        "employee_phone",
+        "date",
+        "start",
+        "end",
+        "position",
+        "notes",
+        "cell",
+    ])?;
+    for s in &plan.shifts {
+        w.write_record([
+            s.store_number.to_string(),
+            s.employee_name.clone(),
+            s.employee_phone.clone().unwrap_or_default(),
+            s.date.format("%Y-%m-%d").to_string(),
+            s.start.format("%H:%M").to_string(),
+            s.end.format("%H:%M").to_string(),
+            s.position.clone().unwrap_or_default(),
+            s.notes.clone().unwrap_or_default(),
+            s.source.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    for i in &plan.issues {
+        eprintln!("{i}");
+    }
+    Ok(())
+}
+
+fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "{file}: {} file, template {}: {} shifts, {} errors, {} warnings",
+        plan.format,
+        plan.template,
+        plan.shifts.len(),
+        plan.error_count(),
+        plan.warning_count()
+    )?;
+    let rows: Vec<[String; 8]> = plan
+        .shifts
+        .iter()
+        .map(|s| {
+            [
+                s.store_number.to_string(),
+                s.employee_name.clone(),
+                s.date.format("%a %Y-%m-%d").to_string(),
+                s.start.format("%H:%M").to_string(),
+                format!(
+                    "{}{}",
+                    s.end.format("%H:%M"),
+                    if s.is_overnight() { " +1" } else { "" }
+                ),
+                s.position.clone().unwrap_or_default(),
+                s.notes.clone().unwrap_or_default(),
+                s.source.to_string(),
+            ]
+        })
+        .collect();
+    let head = [
+        "store", "employee", "date", "start", "end", "position", "notes", "cell",
+    ];
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(out)?;
+    writeln!(out, "{}", line(head.to_vec()))?;
+    for r in &rows {
+        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    }
+    if !plan.issues.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "issues:")?;
+        for i in &plan.issues {
+            writeln!(out, "  {i} [{}]", i.code)?;
+        }
+    }
+    Ok(())
 }

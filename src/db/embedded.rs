@@ -2,8 +2,9 @@
 //! the PostgreSQL installed on the machine (`initdb`/`pg_ctl` from `PATH` or
 //! `/usr/lib/postgresql/*/bin`).
 //!
-//! Layout under `<data_dir>/postgres/` (owned by the cluster's user, mode 700):
-//! - `data/` — the cluster (PGDATA); `server.log` — its log;
+//! Layout under `<data_dir>/postgres/` (mode 700):
+//! - `data/` — the cluster (PGDATA); `server.log` — its log (both owned by the cluster's
+//!   user; see below for when they live elsewhere);
 //! - `superuser.password` — the random password of the cluster's `postgres` superuser;
 //! - `port` — the loopback TCP port last used;
 //! - `cluster.lock` — held exclusively while a process starts or stops the server;
@@ -15,7 +16,10 @@
 //! When the process runs as root (normal on servers), `initdb` and `pg_ctl` refuse to run, so
 //! they run as an unprivileged system user: `postgres` when it exists, else a `pharmacy-ingest`
 //! system user created with `useradd`. Privileges are dropped with std's
-//! [`std::os::unix::process::CommandExt::uid`]/`gid`.
+//! [`std::os::unix::process::CommandExt::uid`]/`gid`. That user must be able to reach PGDATA:
+//! when the data folder lies below a folder it cannot traverse (a clone under `/root`, mode
+//! 700), PGDATA and the server log go to `/var/lib/pharmacy-ingest/<hash of the data folder>/`
+//! instead, and `<data_dir>/postgres/` keeps only the password, port and lock files.
 //!
 //! [`Cluster::start_or_reuse`] reuses a server another pharmacy-ingest process (e.g. a running
 //! worker) has already started instead of starting a second one. When a process is done
@@ -112,6 +116,8 @@ struct RunAs {
 #[derive(Debug)]
 pub struct Cluster {
     root: PathBuf,
+    /// Folder of PGDATA and the server log, owned by the cluster's user (usually `root`).
+    pg_home: PathBuf,
     bin_dir: PathBuf,
     run_as: Option<RunAs>,
     port: u16,
@@ -139,16 +145,31 @@ impl Cluster {
         fs::create_dir_all(&root).map_err(io_err("cannot create", &root))?;
         fs::set_permissions(&root, fs::Permissions::from_mode(0o700))
             .map_err(io_err("cannot restrict", &root))?;
-        if let Some(u) = &run_as {
-            check_reachable(&root, u)?;
-            std::os::unix::fs::chown(&root, Some(u.uid), Some(u.gid))
-                .map_err(io_err("cannot hand over", &root))?;
-        }
+        let pg_home = match &run_as {
+            None => root.clone(),
+            Some(u) => match check_reachable(&root, u) {
+                Ok(()) => {
+                    std::os::unix::fs::chown(&root, Some(u.uid), Some(u.gid))
+                        .map_err(io_err("cannot hand over", &root))?;
+                    root.clone()
+                }
+                Err(e) => {
+                    let home = fallback_home(&root, u)?;
+                    tracing::debug!(
+                        reason = %e,
+                        pgdata = %home.display(),
+                        "the database user cannot reach the data folder; keeping the cluster elsewhere"
+                    );
+                    home
+                }
+            },
+        };
 
         let lock = lock_file(&root.join("cluster.lock"))?;
 
         let mut cluster = Cluster {
             root,
+            pg_home,
             bin_dir,
             run_as,
             port: 0,
@@ -229,7 +250,7 @@ impl Cluster {
         if !self.is_running()? {
             return Ok(());
         }
-        let log = self.root.join("server.log");
+        let log = self.pg_home.join("server.log");
         let status = self
             .command("pg_ctl")
             .arg("-D")
@@ -273,7 +294,7 @@ impl Cluster {
             .arg(script)
             .arg(&pg_ctl)
             .arg(self.data())
-            .current_dir(&self.root)
+            .current_dir(&self.pg_home)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -290,13 +311,14 @@ impl Cluster {
         Ok(())
     }
 
-    fn data(&self) -> PathBuf {
-        self.root.join("data")
+    /// PGDATA.
+    pub fn data(&self) -> PathBuf {
+        self.pg_home.join("data")
     }
 
     fn command(&self, tool: &str) -> Command {
         let mut cmd = Command::new(self.bin_dir.join(tool));
-        cmd.current_dir(&self.root)
+        cmd.current_dir(&self.pg_home)
             .env_remove("PGDATA")
             .env_remove("PGPORT")
             .env("LC_ALL", "C");
@@ -311,7 +333,7 @@ impl Cluster {
         let pw_path = self.root.join("superuser.password");
         write_private(&pw_path, &password, None)?;
         // initdb reads the password as the cluster user, from a file only it can read.
-        let tmp_pw = self.root.join("initdb.pw");
+        let tmp_pw = self.pg_home.join("initdb.pw");
         write_private(&tmp_pw, &password, self.run_as.as_ref())?;
         let log = self.root.join("initdb.log");
         let log_file = File::create(&log).map_err(io_err("cannot create", &log))?;
@@ -407,7 +429,7 @@ impl Cluster {
     }
 
     fn start(&self) -> Result<()> {
-        let log = self.root.join("server.log");
+        let log = self.pg_home.join("server.log");
         let status = self
             .command("pg_ctl")
             .arg("-D")
@@ -550,6 +572,25 @@ fn lookup_user(name: &str) -> Option<RunAs> {
             gid,
         })
     })
+}
+
+/// Where PGDATA lives when `user` cannot reach `root`: a folder of its own under
+/// `/var/lib/pharmacy-ingest`, named by a hash of `root`.
+fn fallback_home(root: &Path, user: &RunAs) -> Result<PathBuf> {
+    use sha2::Digest;
+    let base = Path::new("/var/lib/pharmacy-ingest");
+    fs::create_dir_all(base).map_err(io_err("cannot create", base))?;
+    fs::set_permissions(base, fs::Permissions::from_mode(0o755))
+        .map_err(io_err("cannot open up", base))?;
+    let digest = sha2::Sha256::digest(root.as_os_str().as_encoded_bytes());
+    let home = base.join(&hex::encode(digest)[..16]);
+    fs::create_dir_all(&home).map_err(io_err("cannot create", &home))?;
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o700))
+        .map_err(io_err("cannot restrict", &home))?;
+    std::os::unix::fs::chown(&home, Some(user.uid), Some(user.gid))
+        .map_err(io_err("cannot hand over", &home))?;
+    check_reachable(&home, user)?;
+    Ok(home)
 }
 
 /// Every ancestor of `dir` must be searchable by `user` (world-searchable, or its own).

@@ -100,6 +100,8 @@ pub enum Server {
     Embedded {
         /// `<data_dir>/postgres`.
         root: PathBuf,
+        /// PGDATA (under `root`, or elsewhere when the database user cannot reach it).
+        pgdata: PathBuf,
         /// Its loopback port.
         port: u16,
         /// Whether this process started it (and will stop it).
@@ -182,6 +184,7 @@ pub async fn connect(config: &crate::config::Config) -> Result<Database, DbError
             .await??;
             let server = Server::Embedded {
                 root: cluster.root().to_path_buf(),
+                pgdata: cluster.data(),
                 port: cluster.port(),
                 started_here: cluster.started_here(),
             };

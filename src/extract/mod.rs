@@ -1,1 +1,107 @@
-//! Grid + template → shifts: rows and grid layouts and the one shift-time grammar.
+//! Grid + template → shifts: the rows and grid layouts and the one shift-time grammar.
+//!
+//! Each layout has two steps: `locate` finds the header row and the columns on one sheet (or
+//! says why it cannot: that reason is what "no template fits" lists), and `extract` walks the
+//! rows below it. Every cell that cannot be read becomes an [`Issue`] with its [`CellRef`];
+//! nothing here logs or quotes personal data.
+
+pub mod cells;
+pub mod dates;
+pub mod grid;
+pub mod names;
+pub mod rows;
+pub mod store;
+pub mod timespec;
+
+use crate::read::grid::{CellRef, Sheet};
+use crate::schedule::{Issue, Shift};
+use crate::template::set::CompiledTemplate;
+use chrono::NaiveDate;
+
+/// One extracted shift with what validation needs beyond [`Shift`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    pub shift: Shift,
+    /// True length in minutes (a date-time pair can span more than a day).
+    pub minutes: i64,
+}
+
+/// Everything extraction found in a file.
+#[derive(Debug, Clone, Default)]
+pub struct Extraction {
+    pub shifts: Vec<Extracted>,
+    pub issues: Vec<Issue>,
+    /// The first day of the file's week when the layout states it (grid header or
+    /// `Week of` cell).
+    pub week: Option<NaiveDate>,
+    /// Data rows looked at (rows skipped as sections, totals or blanks are not counted).
+    pub rows_read: usize,
+    /// Rows that produced an error instead of shifts.
+    pub rows_rejected: usize,
+}
+
+/// What every layout needs to know besides the sheet.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub file_name: &'a str,
+    pub template: &'a CompiledTemplate,
+    /// A store number given by the caller; overrides the file's.
+    pub store_override: Option<i32>,
+    /// Today's date, used only to place a header date that has neither year nor a week cell.
+    pub today: NaiveDate,
+}
+
+/// Where the layout of one sheet was found.
+#[derive(Debug, Clone)]
+pub enum SheetLayout {
+    Rows(rows::RowsLayout),
+    Grid(grid::GridLayout),
+}
+
+impl SheetLayout {
+    /// Index of the sheet in the grid.
+    pub fn sheet(&self) -> usize {
+        match self {
+            SheetLayout::Rows(l) => l.sheet,
+            SheetLayout::Grid(l) => l.sheet,
+        }
+    }
+
+    /// How well the header fits the template (higher is better).
+    pub fn score(&self) -> i64 {
+        match self {
+            SheetLayout::Rows(l) => l.score,
+            SheetLayout::Grid(l) => l.score,
+        }
+    }
+
+    /// Extract shifts from the sheet, reading at most `limit` data rows.
+    pub fn extract(
+        &self,
+        sheet: &Sheet,
+        ctx: &Context<'_>,
+        limit: Option<usize>,
+        out: &mut Extraction,
+    ) {
+        match self {
+            SheetLayout::Rows(l) => rows::extract(sheet, l, ctx, limit, out),
+            SheetLayout::Grid(l) => grid::extract(sheet, l, ctx, limit, out),
+        }
+    }
+}
+
+/// A short non-personal value quoted in a message (a time or date as written), or the cell's
+/// kind when it is long.
+pub fn quote(text: &str) -> String {
+    let t = text.trim();
+    if t.chars().count() <= 24 {
+        format!("{t:?}")
+    } else {
+        "the value".to_string()
+    }
+}
+
+/// A reference for a message about a whole row (its first cell).
+pub fn row_ref(sheet: &Sheet, row: u32, col: u32) -> CellRef {
+    sheet.cell_ref(row, col)
+}

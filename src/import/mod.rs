@@ -2,12 +2,21 @@
 //!
 //! The contract between the queue runner and the sink is in this file:
 //! the runner (or the foreground `import` command) builds an [`ImportRequest`], plans the file
-//! (`plan::plan_bytes`, pure, in `spawn_blocking`), opens a transaction, and calls
-//! `write::write_import(&mut tx, &request, planned)`, which records the `document_imports`
+//! (`plan::plan_bytes`, pure, in `spawn_blocking`), opens a transaction, stores the file's bytes
+//! with [`files::save_file`] (so the import can be reprocessed later), and calls
+//! [`write::write_import`]`(&mut tx, &request, planned)`, which records the `document_imports`
 //! row, the shifts and the `import_history` rows and returns an [`ImportOutcome`]. The runner
-//! marks its job complete in the same transaction and commits.
+//! marks its job complete in the same transaction and commits. A refused plan is an outcome
+//! (`Failed`), not an error; `Err(WriteError)` means the database failed, and
+//! [`write::WriteError::is_retryable`] says whether to retry. [`report::errors_txt`] renders
+//! the `NAME.errors.txt` a store manager reads beside a file in `failed/`.
+//!
+//! Modules: [`write`] (the transaction), [`revert`], [`run`] (plan + write for the CLI and
+//! reprocess), [`files`] (stored file bytes), [`query`] (list/show), [`report`].
 
 pub mod files;
+pub mod plan;
+pub mod query;
 pub mod report;
 pub mod revert;
 pub mod run;

@@ -2,9 +2,10 @@
 //! plan the file on a blocking thread (the readers are synchronous), then one transaction that
 //! stores the file's bytes, writes the import and commits.
 
+use super::plan::{PlanOptions, plan_bytes};
 use super::revert::{RevertError, RevertOutcome, revert_import};
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
-use super::{ImportMode, ImportOutcome, ImportRequest, ImportSource};
+use super::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::schedule::Plan;
 use sqlx::PgPool;
 use std::fmt;
@@ -102,35 +103,64 @@ where
 
     let mut tx = db.begin().await?;
     super::files::save_file(&mut tx, &bytes).await?;
-    let mut reverted = None;
-    if let Some(redo) = &redo
-        && redo.revert
-    {
-        reverted = Some(revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?);
-    }
+    let Some(redo) = redo.filter(|r| r.revert) else {
+        let p = progress.clone();
+        let outcome = write_import_with_progress(
+            &mut tx,
+            &req,
+            planned,
+            redo.map(|r| r.previous),
+            &move |w| p(Stage::Writing(w)),
+        )
+        .await?;
+        progress(Stage::Committing);
+        tx.commit().await?;
+        return Ok((outcome, None));
+    };
+
+    // Reprocessing an import that wrote shifts: revert it, then write the new one. If the new
+    // one writes nothing (refused), keep the previous import in place: roll back, and record
+    // only the refused attempt.
+    let planned = planned.map_err(|e| e.to_string());
+    let reverted = revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?;
     let p = progress.clone();
     let outcome = write_import_with_progress(
         &mut tx,
         &req,
-        planned,
-        redo.as_ref().map(|r| r.previous),
+        planned.clone(),
+        Some(redo.previous),
         &move |w| p(Stage::Writing(w)),
     )
     .await?;
+    if matches!(
+        outcome.status,
+        ImportStatus::Failed | ImportStatus::Duplicate
+    ) {
+        tx.rollback().await?;
+        let mut tx = db.begin().await?;
+        let outcome =
+            write_import_with_progress(&mut tx, &req, planned, Some(redo.previous), &|_| {})
+                .await?;
+        progress(Stage::Committing);
+        tx.commit().await?;
+        return Ok((outcome, None));
+    }
     progress(Stage::Committing);
     tx.commit().await?;
-    Ok((outcome, reverted))
+    Ok((outcome, Some(reverted)))
 }
 
 /// A reprocess: the import it redoes, and whether that one must be reverted first.
+#[derive(Clone, Copy)]
 struct Redo {
     previous: Uuid,
     revert: bool,
     force: bool,
 }
 
-/// What a reprocess did: the new import, and the revert of the previous one (if it had
-/// written shifts).
+/// What a reprocess did: the new import, and the revert of the previous one (`None` when the
+/// previous import had written no shifts, or when the new one was refused and the previous
+/// one was therefore left in place).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReprocessOutcome {
     pub previous: Uuid,
@@ -226,4 +256,65 @@ where
         reverted,
         outcome,
     })
+}
+
+/// Plan options for one request: the caller's template and store number win over `opts`'.
+fn options_for(req: &ImportRequest, mut opts: PlanOptions) -> PlanOptions {
+    if req.template.is_some() {
+        opts.template = req.template.clone();
+    }
+    if req.store_number.is_some() {
+        opts.store = req.store_number;
+    }
+    opts
+}
+
+/// Import one file now with the real pipeline ([`plan_bytes`]): plan on a blocking thread,
+/// then store the bytes and write the import in one transaction.
+pub async fn import_now(
+    db: &PgPool,
+    req: ImportRequest,
+    bytes: Vec<u8>,
+    opts: PlanOptions,
+) -> Result<ImportOutcome, RunError> {
+    import_now_with_progress(db, req, bytes, opts, Arc::new(|_| {})).await
+}
+
+/// [`import_now`] telling `progress` each stage (the CLI's progress line).
+pub async fn import_now_with_progress(
+    db: &PgPool,
+    req: ImportRequest,
+    bytes: Vec<u8>,
+    opts: PlanOptions,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ImportOutcome, RunError> {
+    let opts = options_for(&req, opts);
+    import_with(
+        db,
+        req,
+        bytes,
+        move |name: &str, bytes: &[u8]| plan_bytes(name, bytes, &opts),
+        progress,
+    )
+    .await
+}
+
+/// Reprocess an import with the real pipeline ([`plan_bytes`]) and the given templates.
+pub async fn reprocess_now(
+    db: &PgPool,
+    previous: Uuid,
+    opts: ReprocessOptions,
+    plan_opts: PlanOptions,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ReprocessOutcome, RunError> {
+    reprocess_with(
+        db,
+        previous,
+        opts,
+        move |req: &ImportRequest, name: &str, bytes: &[u8]| {
+            plan_bytes(name, bytes, &options_for(req, plan_opts))
+        },
+        progress,
+    )
+    .await
 }

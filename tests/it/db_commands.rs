@@ -5,6 +5,9 @@ use crate::support::TestDb;
 
 #[tokio::test]
 async fn migrate_status_demo_data_and_stores() {
+    // The cluster-wide roles must exist before the binary migrates next to other tests (see
+    // `support::migrate_up`); a migrated database guarantees it.
+    let _roles_ready = TestDb::new().await;
     let db = TestDb::empty().await;
     let status = db.run_bin(&["db", "status"]);
     assert!(status.status.success(), "{}", status.stderr);

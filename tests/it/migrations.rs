@@ -32,7 +32,7 @@ async fn up_down_up_leaves_an_empty_database_in_between() {
     let mut conn = db.pool().acquire().await.unwrap();
     assert!(user_objects(&mut conn).await.is_empty());
 
-    let applied = migrations::up(&mut conn, None).await.unwrap();
+    let applied = crate::support::migrate_up(&mut conn).await;
     assert_eq!(applied.last().copied(), Some(migrations::latest_known()));
     assert!(applied.contains(&1) && applied.contains(&5));
     let objects = user_objects(&mut conn).await;
@@ -117,7 +117,7 @@ async fn runs_where_supabase_roles_and_auth_schema_exist() {
     .await
     .unwrap();
 
-    migrations::up(&mut conn, None).await.unwrap();
+    crate::support::migrate_up(&mut conn).await;
     let owner: String = sqlx::query_scalar(
         "SELECT pg_get_userbyid(p.proowner)::text FROM pg_proc p
          JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'auth' AND p.proname = 'jwt'",

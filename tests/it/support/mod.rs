@@ -131,6 +131,24 @@ async fn drop_database(conn: &mut PgConnection, name: &str) {
     .await;
 }
 
+static FIRST_MIGRATION: tokio::sync::Mutex<bool> = tokio::sync::Mutex::const_new(false);
+
+/// Apply every migration (as [`TestDb::new`] does). The first migration of the test process
+/// runs alone: it may create and alter the cluster-wide roles, and PostgreSQL refuses two
+/// sessions altering one role at once ("tuple concurrently updated"). Use this rather than
+/// `migrations::up` for a test's first migration of a database made with [`TestDb::empty`].
+pub async fn migrate_up(conn: &mut PgConnection) -> Vec<i64> {
+    let mut done = FIRST_MIGRATION.lock().await;
+    if *done {
+        drop(done);
+        migrations::up(conn, None).await.expect("migrate up")
+    } else {
+        let applied = migrations::up(conn, None).await.expect("migrate up");
+        *done = true;
+        applied
+    }
+}
+
 /// An isolated database for one test; dropped when this value is dropped.
 pub struct TestDb {
     name: String,
@@ -144,7 +162,7 @@ impl TestDb {
     pub async fn new() -> TestDb {
         let db = TestDb::empty().await;
         let mut conn = db.pool.acquire().await.expect("connection");
-        migrations::up(&mut conn, None).await.expect("migrate up");
+        migrate_up(&mut conn).await;
         drop(conn);
         db
     }

@@ -1,0 +1,390 @@
+//! Dates as schedules write them: typed date cells, Excel serial numbers, `11/24/2025`,
+//! `24.11.2025`, `2025-11-24`, `Nov 24, 2025`, and the day headers of a weekly grid
+//! (`Mon 11/24`, `Monday`, `Mon 24.11.`).
+//!
+//! Numeric dates follow the template's [`DateOrder`] (US month-first by default); ISO
+//! `YYYY-MM-DD` is always year-first whatever the order says.
+
+use crate::extract::timespec;
+use crate::read::grid::Cell;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+/// How a numeric date orders its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateOrder {
+    /// `11/24/2025` (United States, the default).
+    #[default]
+    Mdy,
+    /// `24.11.2025`, `24/11/2025`.
+    Dmy,
+    /// `2025/11/24`.
+    Ymd,
+}
+
+/// A date that may lack its year (`Mon 11/24`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialDate {
+    pub month: u32,
+    pub day: u32,
+    pub year: Option<i32>,
+}
+
+impl PartialDate {
+    /// The full date when the year is known.
+    pub fn full(&self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.year?, self.month, self.day)
+    }
+
+    /// The date in the year that puts it closest to `near`.
+    pub fn nearest(&self, near: NaiveDate) -> Option<NaiveDate> {
+        if let Some(d) = self.full() {
+            return Some(d);
+        }
+        (near.year() - 1..=near.year() + 1)
+            .filter_map(|y| NaiveDate::from_ymd_opt(y, self.month, self.day))
+            .min_by_key(|d| (*d - near).num_days().abs())
+    }
+}
+
+/// What a grid's day column header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayHeader {
+    pub weekday: Option<Weekday>,
+    pub date: Option<PartialDate>,
+}
+
+static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{1,4})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?\.?$").expect("valid date regex")
+});
+
+fn year_of(txt: &str) -> Option<i32> {
+    let y: i32 = txt.parse().ok()?;
+    match txt.len() {
+        2 => Some(2000 + y),
+        4 => Some(y),
+        _ => None,
+    }
+}
+
+/// A numeric date, with or without its year (`11/24`, `11/24/25`, `24.11.2025`, `2025-11-24`).
+pub fn parse_numeric(text: &str, order: DateOrder) -> Option<PartialDate> {
+    let caps = NUMERIC.captures(text.trim())?;
+    let a = caps.get(1)?.as_str();
+    let b = caps.get(2)?.as_str();
+    let c = caps.get(3).map(|m| m.as_str());
+    let num = |s: &str| s.parse::<u32>().ok();
+    let (month, day, year) = if a.len() == 4 {
+        // Year first: ISO and `2025/11/24`.
+        (num(b)?, num(c?)?, Some(year_of(a)?))
+    } else {
+        let year = match c {
+            Some(c) => Some(year_of(c)?),
+            None => None,
+        };
+        match order {
+            DateOrder::Mdy => (num(a)?, num(b)?, year),
+            DateOrder::Dmy => (num(b)?, num(a)?, year),
+            DateOrder::Ymd => return None,
+        }
+    };
+    let pd = PartialDate { month, day, year };
+    // Validate month and day (29 February is checked against a leap year when none is given).
+    NaiveDate::from_ymd_opt(year.unwrap_or(2024), month, day)?;
+    Some(pd)
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+fn month_word(w: &str) -> Option<u32> {
+    let w = w.to_lowercase();
+    if w.len() < 3 {
+        return None;
+    }
+    let full = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    MONTHS
+        .iter()
+        .zip(full)
+        .position(|(short, long)| long.starts_with(&w) && w.starts_with(short))
+        .map(|i| i as u32 + 1)
+}
+
+/// A weekday word: `Mon`, `Monday`, `Tues`, `Thurs`, `Sa`.
+pub fn weekday_word(w: &str) -> Option<Weekday> {
+    let w = w.trim().trim_end_matches(['.', ',', ':']).to_lowercase();
+    if w.len() < 2 {
+        return None;
+    }
+    let days = [
+        ("monday", Weekday::Mon),
+        ("tuesday", Weekday::Tue),
+        ("wednesday", Weekday::Wed),
+        ("thursday", Weekday::Thu),
+        ("friday", Weekday::Fri),
+        ("saturday", Weekday::Sat),
+        ("sunday", Weekday::Sun),
+    ];
+    days.iter()
+        .find(|(name, _)| {
+            name.starts_with(&w)
+                && (w.len() >= 3
+                    || matches!(&w[..], "mo" | "tu" | "we" | "th" | "fr" | "sa" | "su"))
+        })
+        .map(|(_, d)| *d)
+}
+
+/// A date written with a month name: `Nov 24, 2025`, `24 November 2025`, `Monday, Nov 24`.
+fn parse_named(text: &str) -> Option<PartialDate> {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut month = None;
+    let mut numbers = Vec::new();
+    for w in &words {
+        if let Some(m) = month_word(w) {
+            if month.is_some() {
+                return None;
+            }
+            month = Some(m);
+        } else if w.bytes().all(|b| b.is_ascii_digit()) {
+            numbers.push(*w);
+        } else if weekday_word(w).is_none()
+            && !matches!(w.to_lowercase().as_str(), "st" | "nd" | "rd" | "th" | "of")
+        {
+            // Ordinals like `24th` are allowed below; any other word means this is no date.
+            let digits = w.trim_end_matches(|c: char| c.is_alphabetic());
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            numbers.push(digits);
+        }
+    }
+    let month = month?;
+    let (day, year) = match numbers.as_slice() {
+        [d] => (d.parse().ok()?, None),
+        [d, y] if d.len() <= 2 => (d.parse().ok()?, Some(year_of(y)?)),
+        [y, d] if y.len() == 4 => (d.parse().ok()?, Some(year_of(y)?)),
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(year.unwrap_or(2024), month, day)?;
+    Some(PartialDate { month, day, year })
+}
+
+/// Any written date, with or without its year.
+pub fn parse_partial(text: &str, order: DateOrder) -> Option<PartialDate> {
+    let t = text.trim();
+    parse_numeric(t, order).or_else(|| parse_named(t))
+}
+
+/// A full written date (`11/24/2025`, `24.11.2025` with [`DateOrder::Dmy`], `2025-11-24`,
+/// `Nov 24, 2025`).
+pub fn parse_date(text: &str, order: DateOrder) -> Option<NaiveDate> {
+    parse_partial(text, order)?.full()
+}
+
+/// Excel's serial day number (1900 date system) as a date.
+pub fn excel_serial(n: f64) -> Option<NaiveDate> {
+    if !(1.0..2_958_466.0).contains(&n) {
+        return None;
+    }
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    base.checked_add_signed(Duration::days(n.floor() as i64))
+}
+
+/// The date a cell holds: a date or date-time cell, a plausible serial number, or text.
+pub fn cell_date(cell: &Cell, order: DateOrder) -> Option<NaiveDate> {
+    match cell {
+        Cell::Date(d) => Some(*d),
+        Cell::DateTime(dt) => Some(dt.date()),
+        Cell::Number(n) if (20_000.0..80_000.0).contains(n) => excel_serial(*n),
+        Cell::Text(s) => {
+            parse_date(s, order).or_else(|| cell_datetime_text(s, order).map(|d| d.date()))
+        }
+        _ => None,
+    }
+}
+
+/// A date and time written in one text (`10/06/2025 09:00`, `2025-10-06T21:30`,
+/// `Nov 24, 2025 9:00 PM`).
+pub fn cell_datetime_text(text: &str, order: DateOrder) -> Option<NaiveDateTime> {
+    let t = text.trim();
+    let (date_part, time_part) = if let Some((d, rest)) = t.split_once('T') {
+        (d.to_string(), rest.to_string())
+    } else {
+        let words: Vec<&str> = t.split_whitespace().collect();
+        (1..words.len())
+            .filter_map(|n| {
+                let d = words[..n].join(" ");
+                parse_date(d.trim_end_matches(','), order).map(|_| (d, words[n..].join(" ")))
+            })
+            .next()?
+    };
+    let date = parse_date(date_part.trim_end_matches(','), order)?;
+    let time_part = time_part.trim_end_matches('Z');
+    // Drop seconds: `09:00:00`.
+    let time_txt = match time_part.matches(':').count() {
+        2 => time_part
+            .rsplit_once(':')
+            .map(|(a, _)| a)
+            .unwrap_or(time_part),
+        _ => time_part,
+    };
+    let clock = timespec::parse_clock(time_txt).ok()?;
+    Some(date.and_time(clock.alone()))
+}
+
+/// A grid day header: `Mon 11/24`, `Monday`, `11/24`, `Mon 24.11.`, `Monday, Nov 24`, or a
+/// typed date cell.
+pub fn day_header(cell: &Cell, order: DateOrder) -> Option<DayHeader> {
+    match cell {
+        Cell::Date(d) => Some(DayHeader {
+            weekday: Some(d.weekday()),
+            date: Some(PartialDate {
+                month: d.month(),
+                day: d.day(),
+                year: Some(d.year()),
+            }),
+        }),
+        Cell::DateTime(dt) => day_header(&Cell::Date(dt.date()), order),
+        Cell::Text(s) => day_header_text(s, order),
+        _ => None,
+    }
+}
+
+fn day_header_text(text: &str, order: DateOrder) -> Option<DayHeader> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 40 {
+        return None;
+    }
+    let mut weekday = None;
+    let mut rest = String::new();
+    for w in t.split(|c: char| c.is_whitespace() || c == ',' || c == '\n') {
+        if w.is_empty() {
+            continue;
+        }
+        if weekday.is_none()
+            && w.chars().next().is_some_and(char::is_alphabetic)
+            && let Some(d) = weekday_word(w)
+        {
+            weekday = Some(d);
+            continue;
+        }
+        if !rest.is_empty() {
+            rest.push(' ');
+        }
+        rest.push_str(w);
+    }
+    let rest = rest.trim().trim_matches(['(', ')']);
+    let date = if rest.is_empty() {
+        None
+    } else {
+        Some(parse_partial(rest, order)?)
+    };
+    if weekday.is_none() && date.is_none() {
+        return None;
+    }
+    Some(DayHeader { weekday, date })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn numeric_dates() {
+        assert_eq!(
+            parse_date("11/24/2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(parse_date("3/2/26", DateOrder::Mdy), Some(d(2026, 3, 2)));
+        assert_eq!(
+            parse_date("24.11.2025", DateOrder::Dmy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(parse_date("24.11.2025", DateOrder::Mdy), None);
+        assert_eq!(
+            parse_date("2025-11-24", DateOrder::Dmy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(parse_date("2/30/2025", DateOrder::Mdy), None);
+        assert_eq!(parse_date("11/24", DateOrder::Mdy), None);
+    }
+
+    #[test]
+    fn named_dates() {
+        assert_eq!(
+            parse_date("Nov 24, 2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(
+            parse_date("24 November 2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(
+            parse_date("Monday, November 24th, 2025", DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(parse_date("Store 1042", DateOrder::Mdy), None);
+    }
+
+    #[test]
+    fn datetimes() {
+        let dt = cell_datetime_text("10/06/2025 09:00", DateOrder::Mdy).unwrap();
+        assert_eq!(dt, d(2025, 10, 6).and_hms_opt(9, 0, 0).unwrap());
+        let dt = cell_datetime_text("2025-10-06T21:30:00", DateOrder::Mdy).unwrap();
+        assert_eq!(dt, d(2025, 10, 6).and_hms_opt(21, 30, 0).unwrap());
+        let dt = cell_datetime_text("Nov 24, 2025 9:00 PM", DateOrder::Mdy).unwrap();
+        assert_eq!(dt, d(2025, 11, 24).and_hms_opt(21, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn day_headers() {
+        let h = day_header(&Cell::Text("Mon 11/24".into()), DateOrder::Mdy).unwrap();
+        assert_eq!(h.weekday, Some(Weekday::Mon));
+        assert_eq!(
+            h.date.unwrap().nearest(d(2025, 11, 20)),
+            Some(d(2025, 11, 24))
+        );
+        let h = day_header(&Cell::Text("Tuesday".into()), DateOrder::Mdy).unwrap();
+        assert_eq!((h.weekday, h.date), (Some(Weekday::Tue), None));
+        let h = day_header(&Cell::Text("Mo 24.11.".into()), DateOrder::Dmy).unwrap();
+        assert_eq!(h.date.unwrap().month, 11);
+        assert!(day_header(&Cell::Text("Total Hrs".into()), DateOrder::Mdy).is_none());
+        assert!(day_header(&Cell::Text("Employee".into()), DateOrder::Mdy).is_none());
+        assert!(day_header(&Cell::Text("Role".into()), DateOrder::Mdy).is_none());
+        let h = day_header(&Cell::Date(d(2025, 11, 24)), DateOrder::Mdy).unwrap();
+        assert_eq!(h.weekday, Some(Weekday::Mon));
+    }
+
+    #[test]
+    fn serials() {
+        assert_eq!(excel_serial(45_985.0), Some(d(2025, 11, 24)));
+        assert_eq!(
+            cell_date(&Cell::Number(45_985.0), DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+    }
+}

@@ -1,0 +1,488 @@
+//! The grid layout: the weekly matrix with employees down the left and one column per day.
+//!
+//! The header row is the top row with an employee column and at least `week.min_days` day
+//! headers (`Mon 11/24`, `Monday`, `11/24`, typed dates). Each day column gets a date from its
+//! header, completed (year, or the whole date for day names only) by a `Week of` cell or a date
+//! in the title. Rows below: section rows and totals are skipped by the template's rules; each
+//! day cell is a no-shift word, empty, or one or more ranges in the one time grammar. A later
+//! header row (a second week stacked below, or a header repeated on each PDF page) takes over
+//! from where it stands.
+
+use super::cells;
+use super::dates::{self, DayHeader, PartialDate};
+use super::names;
+use super::store;
+use super::timespec;
+use super::{Context, Extracted, Extraction, quote};
+use crate::read::grid::{Cell, Sheet};
+use crate::schedule::{Issue, Shift};
+use crate::template::model::{Field, WeekSource};
+use crate::template::set::CompiledTemplate;
+use chrono::{Datelike, Duration, NaiveDate};
+
+/// Where a grid layout was found on one sheet.
+#[derive(Debug, Clone)]
+pub struct GridLayout {
+    pub sheet: usize,
+    pub header_row: u32,
+    pub employee_col: u32,
+    /// Other mapped columns (position, phone, notes, store).
+    pub columns: Vec<(Field, u32)>,
+    /// `(column, date)` of each day column.
+    pub days: Vec<(u32, NaiveDate)>,
+    /// The week's anchor (`Week of` date) when one was found.
+    pub week_of: Option<NaiveDate>,
+    pub score: i64,
+}
+
+struct Header {
+    row: u32,
+    employee_col: Option<u32>,
+    columns: Vec<(Field, u32)>,
+    days: Vec<(u32, DayHeader)>,
+}
+
+fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
+    let order = t.def.values.date_order;
+    let mut employee_col = None;
+    let mut columns = Vec::new();
+    let mut days = Vec::new();
+    for (i, c) in cells.iter().enumerate() {
+        let i = i as u32;
+        if let Some(f) = c.as_text().and_then(|s| t.field_of(s)) {
+            if f == Field::EmployeeName || f == Field::LastName || f == Field::FirstName {
+                employee_col.get_or_insert(i);
+            } else if !columns.iter().any(|(x, _)| *x == f) {
+                columns.push((f, i));
+            }
+            continue;
+        }
+        if let Some(h) = dates::day_header(c, order) {
+            days.push((i, h));
+        }
+    }
+    Header {
+        row: 0,
+        employee_col,
+        columns,
+        days,
+    }
+}
+
+/// The week's anchor date from the cells above `header_row`.
+fn week_anchor(sheet: &Sheet, header_row: u32, t: &CompiledTemplate) -> Option<NaiveDate> {
+    let order = t.def.values.date_order;
+    let above: Vec<_> = sheet
+        .rows()
+        .iter()
+        .take_while(|r| r.index < header_row)
+        .collect();
+    for source in &t.def.week.from {
+        match source {
+            WeekSource::HeaderDates => {}
+            WeekSource::WeekOfCell => {
+                for r in &above {
+                    for (i, c) in r.cells.iter().enumerate() {
+                        let Some(s) = c.as_text() else { continue };
+                        let Some(m) = t.week_label_re.find(s) else {
+                            continue;
+                        };
+                        let rest = s[m.end()..].trim().trim_start_matches([':', '-']).trim();
+                        if let Some(d) = first_date_in(rest, order) {
+                            return Some(d);
+                        }
+                        // The date in a cell to the right, or just below.
+                        let right = r.cells[i + 1..].iter().find(|c| !c.is_empty());
+                        if let Some(d) = right.and_then(|c| dates::cell_date(c, order)) {
+                            return Some(d);
+                        }
+                        if let Some(d) = dates::cell_date(sheet.get(r.index + 1, i as u32), order) {
+                            return Some(d);
+                        }
+                    }
+                }
+            }
+            WeekSource::TitleDate => {
+                for r in &above {
+                    for c in &r.cells {
+                        let d = match c {
+                            Cell::Text(s) => first_date_in(s, order),
+                            other => dates::cell_date(other, order),
+                        };
+                        if d.is_some() {
+                            return d;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The first full date written in a text (`Schedule 11/24/2025 - 11/30/2025`).
+fn first_date_in(text: &str, order: dates::DateOrder) -> Option<NaiveDate> {
+    if let Some(d) = dates::parse_date(text, order) {
+        return Some(d);
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for n in 0..words.len() {
+        for len in [1usize, 3, 4] {
+            if n + len <= words.len() {
+                let w = words[n..n + len].join(" ");
+                if let Some(d) = dates::parse_date(
+                    w.trim_end_matches([',', '-', ')']).trim_start_matches('('),
+                    order,
+                ) {
+                    return Some(d);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Resolve every day column to a date.
+fn resolve_days(
+    days: &[(u32, DayHeader)],
+    anchor: Option<NaiveDate>,
+    today: NaiveDate,
+    use_header_dates: bool,
+) -> Result<Vec<(u32, NaiveDate)>, String> {
+    let mut out = Vec::new();
+    let mut prev: Option<NaiveDate> = None;
+    for (col, h) in days {
+        let date = match (h.date.filter(|_| use_header_dates), h.weekday) {
+            (Some(pd), wd) => {
+                let near = prev.or(anchor);
+                match (pd.full(), near, wd) {
+                    (Some(d), _, _) => d,
+                    (None, Some(near), _) => {
+                        pd.nearest(near).ok_or("a header date does not exist")?
+                    }
+                    (None, None, Some(wd)) => year_by_weekday(pd, wd, today)
+                        .ok_or("header dates have no year and no Week of cell gives one")?,
+                    (None, None, None) => pd
+                        .nearest(today)
+                        .ok_or("header dates have no year and no Week of cell gives one")?,
+                }
+            }
+            (None, Some(wd)) => {
+                let base = match (prev, anchor) {
+                    (Some(p), _) => p + Duration::days(1),
+                    (None, Some(a)) => a,
+                    (None, None) => {
+                        return Err(
+                            "day names without dates and no Week of date above the header".into(),
+                        );
+                    }
+                };
+                let shift =
+                    (wd.num_days_from_monday() + 7 - base.weekday().num_days_from_monday()) % 7;
+                base + Duration::days(shift as i64)
+            }
+            (None, None) => continue,
+        };
+        prev = Some(date);
+        out.push((*col, date));
+    }
+    Ok(out)
+}
+
+/// The year (near today) in which a month/day falls on the header's weekday.
+fn year_by_weekday(pd: PartialDate, wd: chrono::Weekday, today: NaiveDate) -> Option<NaiveDate> {
+    (today.year() - 3..=today.year() + 1)
+        .filter_map(|y| NaiveDate::from_ymd_opt(y, pd.month, pd.day))
+        .filter(|d| d.weekday() == wd)
+        .min_by_key(|d| (*d - today).num_days().abs())
+}
+
+/// Find the grid header on a sheet.
+pub fn locate(
+    sheet: &Sheet,
+    index: usize,
+    t: &CompiledTemplate,
+    today: NaiveDate,
+) -> Result<GridLayout, String> {
+    let min_days = t.def.week.min_days.max(1);
+    let mut found: Option<Header> = None;
+    for row in sheet
+        .rows()
+        .iter()
+        .take(t.def.values.header_search_rows as usize)
+    {
+        let mut h = parse_header(&row.cells, t);
+        h.row = row.index;
+        if h.days.len() >= min_days && found.as_ref().is_none_or(|f| h.days.len() > f.days.len()) {
+            found = Some(h);
+        }
+    }
+    let Some(h) = found else {
+        return Err(format!(
+            "no header row with {min_days} or more day columns (e.g. Mon 11/24, dates, or day names)"
+        ));
+    };
+    let first_day = h.days.iter().map(|(c, _)| *c).min().unwrap_or(0);
+    let (employee_col, fallback) = match h.employee_col {
+        Some(c) => (c, false),
+        None if first_day > 0 => (0, true),
+        None => return Err(format!("header row {} has no employee column", h.row + 1)),
+    };
+    for sig in &t.signature {
+        let found = sheet.row(h.row).iter().any(|c| {
+            c.as_text()
+                .is_some_and(|s| crate::template::set::norm_key(s) == *sig)
+        });
+        if !found {
+            return Err(format!("header signature {sig:?} not in the header row"));
+        }
+    }
+    let week_of = week_anchor(sheet, h.row, t);
+    let use_header_dates = t.def.week.from.contains(&WeekSource::HeaderDates);
+    let days = resolve_days(&h.days, week_of, today, use_header_dates)?;
+    if days.len() < min_days {
+        return Err(format!(
+            "header row {} has too few dated day columns",
+            h.row + 1
+        ));
+    }
+    let score =
+        10 * (1 + h.columns.len() as i64) + 3 * days.len() as i64 - if fallback { 5 } else { 0 };
+    Ok(GridLayout {
+        sheet: index,
+        header_row: h.row,
+        employee_col,
+        columns: h.columns,
+        days,
+        week_of,
+        score,
+    })
+}
+
+/// Extract shifts from the rows below the header.
+pub fn extract(
+    sheet: &Sheet,
+    l: &GridLayout,
+    ctx: &Context<'_>,
+    limit: Option<usize>,
+    out: &mut Extraction,
+) {
+    let t = ctx.template;
+    let sheet_store = ctx
+        .store_override
+        .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t));
+    let col = |f: Field| l.columns.iter().find(|(x, _)| *x == f).map(|(_, c)| *c);
+    let min_days = t.def.week.min_days.max(1);
+    let mut days = l.days.clone();
+    let mut week_start = days.iter().map(|(_, d)| *d).min();
+    if out.week.is_none() {
+        out.week = l.week_of.or(week_start);
+    }
+    let mut seen = 0usize;
+    let mut no_store_reported = false;
+    for row in sheet.rows().iter().filter(|r| r.index > l.header_row) {
+        if limit.is_some_and(|n| seen >= n) {
+            break;
+        }
+        let get = |c: u32| row.cells.get(c as usize).unwrap_or(&Cell::Empty);
+        // A header row again: a repeated page header, or the next week stacked below.
+        let h = parse_header(&row.cells, t);
+        if h.days.len() >= min_days {
+            if let Ok(next) = resolve_days(&h.days, week_start, ctx.today, true)
+                && next.len() >= min_days
+            {
+                days = next;
+                week_start = days.iter().map(|(_, d)| *d).min();
+            }
+            continue;
+        }
+        let name_cell = get(l.employee_col);
+        let label = cells::text(name_cell).or_else(|| {
+            row.cells
+                .iter()
+                .find_map(|c| c.as_text().map(str::to_string))
+        });
+        if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
+            continue;
+        }
+        let day_cells: Vec<(u32, NaiveDate, &Cell)> = days
+            .iter()
+            .map(|(c, d)| (*c, *d, get(*c)))
+            .filter(|(_, _, c)| !c.is_empty())
+            .collect();
+        if day_cells.is_empty() {
+            // A section title, or an employee with no shifts this week.
+            continue;
+        }
+        seen += 1;
+        out.rows_read += 1;
+        let name = cells::text(name_cell).and_then(|s| names::display_name(&s));
+        let store_number = ctx.store_override.or_else(|| {
+            col(Field::StoreNumber)
+                .and_then(|c| store::from_cell(get(c), &t.store_re))
+                .or(sheet_store)
+        });
+        let position = col(Field::Position)
+            .and_then(|c| cells::text(get(c)))
+            .map(|s| names::collapse(&s));
+        let notes = col(Field::Notes)
+            .and_then(|c| cells::text(get(c)))
+            .map(|s| names::collapse(&s));
+        let phone = col(Field::EmployeePhone)
+            .and_then(|c| cells::text(get(c)))
+            .and_then(|s| names::phone_text(&s));
+        let mut row_rejected = false;
+        for (c, date, cell) in day_cells {
+            let cref = sheet.cell_ref(row.index, c);
+            let ranges = match cell {
+                Cell::Text(s) if t.is_no_shift(s) => continue,
+                Cell::Text(s) => match timespec::parse_ranges(s) {
+                    Ok(rs) => rs,
+                    Err(e) => {
+                        out.issues.push(Issue::error(
+                            "unreadable_time",
+                            Some(cref),
+                            format!("cannot read the shift {}: {e}", quote(s)),
+                        ));
+                        row_rejected = true;
+                        continue;
+                    }
+                },
+                other => {
+                    out.issues.push(Issue::error(
+                        "unreadable_time",
+                        Some(cref),
+                        format!(
+                            "a {} cell where a shift was expected (write it like 9a-5:30p)",
+                            other.kind()
+                        ),
+                    ));
+                    row_rejected = true;
+                    continue;
+                }
+            };
+            let Some(name) = name.clone() else {
+                out.issues.push(Issue::error(
+                    "missing_employee",
+                    Some(sheet.cell_ref(row.index, l.employee_col)),
+                    "a row with shifts has no employee name: fill in who works them",
+                ));
+                row_rejected = true;
+                break;
+            };
+            let Some(store_number) = store_number else {
+                if !no_store_reported {
+                    no_store_reported = true;
+                    out.issues.push(Issue::error(
+                        "missing_store",
+                        Some(sheet.cell_ref(row.index, l.employee_col)),
+                        "no store number: add a title such as \"Store 1042\" above the grid, name the sheet after the store, or give the store when importing",
+                    ));
+                }
+                row_rejected = true;
+                break;
+            };
+            for r in ranges {
+                out.shifts.push(Extracted {
+                    shift: Shift {
+                        store_number,
+                        employee_name: name.clone(),
+                        employee_phone: phone.clone(),
+                        date,
+                        start: r.start,
+                        end: r.end,
+                        position: position.clone(),
+                        notes: notes.clone(),
+                        source: cref.clone(),
+                    },
+                    minutes: r.minutes() as i64,
+                });
+            }
+        }
+        if row_rejected {
+            out.rows_rejected += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn day_names_take_the_week_of_date() {
+        let days: Vec<(u32, DayHeader)> = [Weekday::Mon, Weekday::Tue, Weekday::Sun]
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                (
+                    i as u32 + 1,
+                    DayHeader {
+                        weekday: Some(*w),
+                        date: None,
+                    },
+                )
+            })
+            .collect();
+        let got = resolve_days(&days, Some(d(2025, 11, 24)), d(2025, 1, 1), true).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (1, d(2025, 11, 24)),
+                (2, d(2025, 11, 25)),
+                (3, d(2025, 11, 30))
+            ]
+        );
+        assert!(resolve_days(&days, None, d(2025, 1, 1), true).is_err());
+    }
+
+    #[test]
+    fn header_dates_without_year_cross_new_year() {
+        let mk = |m, day| {
+            (
+                0u32,
+                DayHeader {
+                    weekday: None,
+                    date: Some(PartialDate {
+                        month: m,
+                        day,
+                        year: None,
+                    }),
+                },
+            )
+        };
+        let days = vec![mk(12, 30), mk(12, 31), mk(1, 1)];
+        let got = resolve_days(&days, Some(d(2025, 12, 29)), d(2020, 1, 1), true).unwrap();
+        assert_eq!(got[2].1, d(2026, 1, 1));
+    }
+
+    #[test]
+    fn year_from_weekday_when_nothing_else_says() {
+        let pd = PartialDate {
+            month: 11,
+            day: 24,
+            year: None,
+        };
+        assert_eq!(
+            year_by_weekday(pd, Weekday::Mon, d(2026, 3, 1)),
+            Some(d(2025, 11, 24))
+        );
+    }
+
+    #[test]
+    fn title_dates() {
+        assert_eq!(
+            first_date_in("Schedule 11/24/2025 - 11/30/2025", dates::DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+        assert_eq!(
+            first_date_in("Week of Nov 24, 2025", dates::DateOrder::Mdy),
+            Some(d(2025, 11, 24))
+        );
+    }
+}

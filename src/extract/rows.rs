@@ -1,0 +1,448 @@
+//! The rows layout: one shift per row under a header row found anywhere in the first rows.
+//!
+//! Columns are matched by the template's aliases. Times come from start and end columns
+//! (typed times, `9:00 AM`, `0930`), a combined shift column (`9a-5p`, `8-12, 1-5`: one row,
+//! two shifts), or start/end date-time columns (`10/06/2025 22:00`). A row holding only a store
+//! title (`Store 1042`) sets the store for the rows below it when the template reads titles.
+
+use super::cells;
+use super::dates::{self, DateOrder};
+use super::names;
+use super::store;
+use super::timespec::{self, TimeError};
+use super::{Context, Extracted, Extraction, quote};
+use crate::read::grid::{Cell, Row, Sheet};
+use crate::schedule::{Issue, Shift};
+use crate::template::model::{Field, StoreSource};
+use crate::template::set::CompiledTemplate;
+use chrono::{NaiveDate, NaiveTime};
+
+/// Where a rows layout was found on one sheet.
+#[derive(Debug, Clone)]
+pub struct RowsLayout {
+    pub sheet: usize,
+    pub header_row: u32,
+    /// `(field, column)` for every mapped column (first column wins per field).
+    pub columns: Vec<(Field, u32)>,
+    pub score: i64,
+}
+
+impl RowsLayout {
+    fn col(&self, f: Field) -> Option<u32> {
+        self.columns.iter().find(|(x, _)| *x == f).map(|(_, c)| *c)
+    }
+}
+
+/// The fields a header row maps, by column.
+fn header_fields(cells: &[Cell], t: &CompiledTemplate) -> Vec<(Field, u32)> {
+    let mut out: Vec<(Field, u32)> = Vec::new();
+    for (i, c) in cells.iter().enumerate() {
+        if let Some(text) = c.as_text()
+            && let Some(f) = t.field_of(text)
+            && !out.iter().any(|(x, _)| *x == f)
+        {
+            out.push((f, i as u32));
+        }
+    }
+    out
+}
+
+/// Why a mapped header cannot produce shifts, if it cannot.
+fn missing(fields: &[(Field, u32)]) -> Option<&'static str> {
+    let has = |f| fields.iter().any(|(x, _)| *x == f);
+    if !(has(Field::EmployeeName) || has(Field::FirstName) || has(Field::LastName)) {
+        return Some("no employee column");
+    }
+    let datetimes = has(Field::StartDatetime) && has(Field::EndDatetime);
+    let pair = has(Field::Start) && has(Field::End);
+    if !(datetimes || pair || has(Field::Shift)) {
+        return Some("no start/end or shift columns");
+    }
+    if !datetimes && !has(Field::Date) && !pair {
+        return Some("no date column");
+    }
+    None
+}
+
+/// Find the header row on a sheet: the first of the top rows that maps the most fields and can
+/// produce shifts.
+pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsLayout, String> {
+    let mut best: Option<RowsLayout> = None;
+    let mut best_reason = "no header row".to_string();
+    for row in sheet
+        .rows()
+        .iter()
+        .take(t.def.values.header_search_rows as usize)
+    {
+        let fields = header_fields(&row.cells, t);
+        if fields.len() < 2 {
+            continue;
+        }
+        if let Some(why) = missing(&fields) {
+            if best.is_none() {
+                best_reason = format!("header row {} has {}", row.index + 1, why);
+            }
+            continue;
+        }
+        let score = fields.len() as i64 * 10;
+        if best.as_ref().is_none_or(|b| score > b.score) {
+            best = Some(RowsLayout {
+                sheet: index,
+                header_row: row.index,
+                columns: fields,
+                score,
+            });
+        }
+    }
+    let layout = best.ok_or(best_reason)?;
+    for sig in &t.signature {
+        let found = sheet.row(layout.header_row).iter().any(|c| {
+            c.as_text()
+                .is_some_and(|s| crate::template::set::norm_key(s) == *sig)
+        });
+        if !found {
+            return Err(format!("header signature {sig:?} not in the header row"));
+        }
+    }
+    Ok(layout)
+}
+
+/// Extract shifts from the rows below the header.
+pub fn extract(
+    sheet: &Sheet,
+    l: &RowsLayout,
+    ctx: &Context<'_>,
+    limit: Option<usize>,
+    out: &mut Extraction,
+) {
+    let t = ctx.template;
+    let order = t.def.values.date_order;
+    let sheet_store = ctx
+        .store_override
+        .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t));
+    let reads_titles = t.def.store.from.contains(&StoreSource::Title);
+    let mut section_store: Option<i32> = None;
+    let mut no_store_reported = false;
+    let mut seen = 0usize;
+    let header_texts: Vec<(u32, String)> = sheet
+        .row(l.header_row)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i as u32, crate::template::set::norm_key(c.as_text()?))))
+        .collect();
+    let first_col = l.columns.iter().map(|(_, c)| *c).min().unwrap_or(0);
+
+    for row in sheet.rows().iter().filter(|r| r.index > l.header_row) {
+        if limit.is_some_and(|n| seen >= n) {
+            break;
+        }
+        let get = |f: Field| -> &Cell {
+            l.col(f)
+                .and_then(|c| row.cells.get(c as usize))
+                .unwrap_or(&Cell::Empty)
+        };
+        let mapped_values = l
+            .columns
+            .iter()
+            .filter(|(f, _)| !get(*f).is_empty())
+            .count();
+        let non_empty: Vec<&Cell> = row.cells.iter().filter(|c| !c.is_empty()).collect();
+        if non_empty.is_empty() {
+            continue;
+        }
+        // A row holding only a store title starts that store's rows.
+        if non_empty.len() == 1
+            && let Some(s) = non_empty[0].as_text()
+            && reads_titles
+            && let Some(n) = t
+                .store_re
+                .captures(s)
+                .and_then(|c| c.get(1)?.as_str().parse().ok())
+        {
+            section_store = Some(n);
+            continue;
+        }
+        let label = label_of(row, l);
+        if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
+            continue;
+        }
+        if mapped_values == 0 || is_repeated_header(row, &header_texts) {
+            continue;
+        }
+        seen += 1;
+        out.rows_read += 1;
+        let first_ref = sheet.cell_ref(row.index, first_col);
+        let cref = |f: Field| sheet.cell_ref(row.index, l.col(f).unwrap_or(first_col));
+
+        // Employee.
+        let name = match l.col(Field::EmployeeName) {
+            Some(_) => cells::text(get(Field::EmployeeName)).and_then(|s| names::display_name(&s)),
+            None => names::join_name(
+                cells::text(get(Field::FirstName)).as_deref(),
+                cells::text(get(Field::LastName)).as_deref(),
+            ),
+        };
+
+        // Times (and the date when they carry one).
+        let times = read_times(row, l, order, &get, &cref, t);
+        let (date_from_times, ranges) = match times {
+            Ok(Some(x)) => x,
+            Ok(None) => continue, // a no-shift word in the shift column
+            Err(issue) => {
+                out.issues.push(*issue);
+                out.rows_rejected += 1;
+                continue;
+            }
+        };
+
+        let Some(name) = name else {
+            let col = l
+                .col(Field::EmployeeName)
+                .or(l.col(Field::LastName))
+                .or(l.col(Field::FirstName))
+                .unwrap_or(first_col);
+            out.issues.push(Issue::error(
+                "missing_employee",
+                Some(sheet.cell_ref(row.index, col)),
+                "no employee name for this shift: fill in who works it",
+            ));
+            out.rows_rejected += 1;
+            continue;
+        };
+
+        let date = match l.col(Field::Date) {
+            Some(_) => {
+                let c = get(Field::Date);
+                match dates::cell_date(c, order) {
+                    Some(d) => Some(d),
+                    None if c.is_empty() => date_from_times,
+                    None => {
+                        out.issues.push(Issue::error(
+                            "unreadable_date",
+                            Some(cref(Field::Date)),
+                            format!(
+                                "cannot read the date {} (expected e.g. {})",
+                                cells::text(c).map(|s| quote(&s)).unwrap_or_default(),
+                                example_date(order)
+                            ),
+                        ));
+                        out.rows_rejected += 1;
+                        continue;
+                    }
+                }
+            }
+            None => date_from_times,
+        };
+        let Some(date) = date else {
+            out.issues.push(Issue::error(
+                "missing_date",
+                Some(if l.col(Field::Date).is_some() {
+                    cref(Field::Date)
+                } else {
+                    first_ref.clone()
+                }),
+                "no date for this shift: fill in the date",
+            ));
+            out.rows_rejected += 1;
+            continue;
+        };
+
+        let store_number = match ctx.store_override {
+            Some(s) => Some(s),
+            None => match l.col(Field::StoreNumber) {
+                Some(_) => store::from_cell(get(Field::StoreNumber), &t.store_re)
+                    .or(section_store)
+                    .or(sheet_store),
+                None => section_store.or(sheet_store),
+            },
+        };
+        let Some(store_number) = store_number else {
+            if !get(Field::StoreNumber).is_empty() {
+                out.issues.push(Issue::error(
+                    "unreadable_store",
+                    Some(cref(Field::StoreNumber)),
+                    "cannot read the store number (expected e.g. 1042 or Store 1042)",
+                ));
+            } else if !no_store_reported {
+                no_store_reported = true;
+                out.issues.push(Issue::error(
+                    "missing_store",
+                    Some(first_ref.clone()),
+                    "no store number: add a store column, a title such as \"Store 1042\", or give the store when importing",
+                ));
+            }
+            out.rows_rejected += 1;
+            continue;
+        };
+
+        let position = cells::text(get(Field::Position)).map(|s| names::collapse(&s));
+        let notes = cells::text(get(Field::Notes)).map(|s| names::collapse(&s));
+        let phone = cells::text(get(Field::EmployeePhone)).and_then(|s| names::phone_text(&s));
+        for (start, end, minutes) in ranges {
+            out.shifts.push(Extracted {
+                shift: Shift {
+                    store_number,
+                    employee_name: name.clone(),
+                    employee_phone: phone.clone(),
+                    date,
+                    start,
+                    end,
+                    position: position.clone(),
+                    notes: notes.clone(),
+                    source: first_ref.clone(),
+                },
+                minutes,
+            });
+        }
+    }
+}
+
+type Ranges = Vec<(NaiveTime, NaiveTime, i64)>;
+
+/// Read the row's times: `Ok(None)` when the shift column says no shift.
+fn read_times<'c>(
+    row: &'c Row,
+    l: &RowsLayout,
+    order: DateOrder,
+    get: &dyn Fn(Field) -> &'c Cell,
+    cref: &dyn Fn(Field) -> crate::read::grid::CellRef,
+    t: &CompiledTemplate,
+) -> Result<Option<(Option<NaiveDate>, Ranges)>, Box<Issue>> {
+    let _ = row;
+    let unreadable = |f: Field, what: &str, c: &Cell, e: TimeError| {
+        let shown = cells::text(c).map(|s| quote(&s)).unwrap_or_default();
+        Box::new(match e {
+            TimeError::Empty => Issue::error(
+                "missing_time",
+                Some(cref(f)),
+                format!("no {what} time: fill it in"),
+            ),
+            _ => Issue::error(
+                "unreadable_time",
+                Some(cref(f)),
+                format!("cannot read the {what} time {shown}: {e}"),
+            ),
+        })
+    };
+    if l.col(Field::StartDatetime).is_some() && l.col(Field::EndDatetime).is_some() {
+        let (sc, ec) = (get(Field::StartDatetime), get(Field::EndDatetime));
+        let Some(s) = cells::datetime(sc, order) else {
+            return Err(unreadable(
+                Field::StartDatetime,
+                "start",
+                sc,
+                if sc.is_empty() {
+                    TimeError::Empty
+                } else {
+                    TimeError::Unreadable
+                },
+            ));
+        };
+        let (end, minutes) = match cells::datetime(ec, order) {
+            Some(e) => (e.time(), (e - s).num_minutes()),
+            None => {
+                // An end written as a bare time belongs to the start's day or the next.
+                let c = cells::clock(ec, order)
+                    .map_err(|e| unreadable(Field::EndDatetime, "end", ec, e))?;
+                let r = timespec::resolve(timespec::Clock::exact(s.time()), c, None);
+                (r.end, r.minutes() as i64)
+            }
+        };
+        if minutes < 0 {
+            return Err(Box::new(Issue::error(
+                "end_before_start",
+                Some(cref(Field::EndDatetime)),
+                "the shift ends before it starts: check the end date and time",
+            )));
+        }
+        return Ok(Some((Some(s.date()), vec![(s.time(), end, minutes)])));
+    }
+    if l.col(Field::Start).is_some() && l.col(Field::End).is_some() {
+        let (sc, ec) = (get(Field::Start), get(Field::End));
+        if sc.is_empty()
+            && ec.is_empty()
+            && let Some(f) = l.col(Field::Shift).map(|_| Field::Shift)
+        {
+            return shift_column(get(f), f, order, cref, t);
+        }
+        let s = cells::clock(sc, order).map_err(|e| unreadable(Field::Start, "start", sc, e))?;
+        let e = cells::clock(ec, order).map_err(|e| unreadable(Field::End, "end", ec, e))?;
+        let r = timespec::resolve(s, e, None);
+        let date = cells::datetime(sc, order).map(|d| d.date());
+        return Ok(Some((date, vec![(r.start, r.end, r.minutes() as i64)])));
+    }
+    shift_column(get(Field::Shift), Field::Shift, order, cref, t)
+}
+
+fn shift_column(
+    c: &Cell,
+    f: Field,
+    _order: DateOrder,
+    cref: &dyn Fn(Field) -> crate::read::grid::CellRef,
+    t: &CompiledTemplate,
+) -> Result<Option<(Option<NaiveDate>, Ranges)>, Box<Issue>> {
+    let Some(text) = cells::text(c) else {
+        return Err(Box::new(Issue::error(
+            "missing_time",
+            Some(cref(f)),
+            "no shift time: fill it in (e.g. 9a-5:30p)",
+        )));
+    };
+    if t.is_no_shift(&text) {
+        return Ok(None);
+    }
+    match timespec::parse_ranges(&text) {
+        Ok(rs) => Ok(Some((
+            None,
+            rs.into_iter()
+                .map(|r| (r.start, r.end, r.minutes() as i64))
+                .collect(),
+        ))),
+        Err(e) => Err(Box::new(Issue::error(
+            "unreadable_time",
+            Some(cref(f)),
+            format!("cannot read the shift {}: {e}", quote(&text)),
+        ))),
+    }
+}
+
+/// The row's label for skip rules: the employee cell, else the first text cell.
+fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
+    let name_col = l
+        .col(Field::EmployeeName)
+        .or(l.col(Field::LastName))
+        .or(l.col(Field::FirstName));
+    name_col
+        .and_then(|c| row.cells.get(c as usize))
+        .and_then(cells::text)
+        .or_else(|| {
+            row.cells
+                .iter()
+                .find_map(|c| c.as_text().map(str::to_string))
+        })
+        .filter(|s| !s.is_empty())
+}
+
+/// A header row repeated below (page breaks in exports).
+fn is_repeated_header(row: &Row, header: &[(u32, String)]) -> bool {
+    let same = header
+        .iter()
+        .filter(|(c, h)| {
+            !h.is_empty()
+                && row
+                    .cells
+                    .get(*c as usize)
+                    .and_then(|x| x.as_text())
+                    .is_some_and(|s| crate::template::set::norm_key(s) == *h)
+        })
+        .count();
+    same >= 2
+}
+
+fn example_date(order: DateOrder) -> &'static str {
+    match order {
+        DateOrder::Mdy => "11/24/2025",
+        DateOrder::Dmy => "24.11.2025",
+        DateOrder::Ymd => "2025-11-24",
+    }
+}

@@ -1,0 +1,469 @@
+//! The one shift-time grammar, used by every layout.
+//!
+//! A *clock* is one written time: `9`, `9a`, `9am`, `9:30 AM`, `9.30pm`, `0930`, `21:00`,
+//! `noon`, `midnight`, or a typed spreadsheet time. A *range* is two clocks joined by `-`, `–`,
+//! `—` or `to` (`9a-5:30p`, `9-5:30`, `10p-6a`); a cell may hold several ranges separated by
+//! `,` `;` `&` `+` `/` or a line break (`8-12, 1-5` is a split shift: two ranges).
+//!
+//! Clocks that do not say AM/PM and are not unambiguously 24-hour (`13:00`, `0930`, `00:30`)
+//! are resolved with the other end of the range:
+//! - one end explicit: the other end takes the reading that gives the shortest positive
+//!   shift (`9-5p` → 09:00–17:00, `10-6a` → 22:00–06:00);
+//! - neither end explicit: the start reads 7–11 as morning, 12 as noon and 1–6 as afternoon
+//!   (or the first reading not before the previous range's end, for a split shift's later
+//!   part), then the end takes the shortest positive shift (`9-5:30` → 09:00–17:30,
+//!   `8-12, 1-5` → 08:00–12:00 and 13:00–17:00).
+//!
+//! An end earlier than its start means the shift ends the next day (overnight).
+
+use chrono::{NaiveTime, Timelike};
+
+/// Minutes in a day.
+const DAY: u32 = 24 * 60;
+
+/// Why a time or range could not be read. Messages quote no cell content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// Nothing to read.
+    #[error("the time is empty")]
+    Empty,
+    /// The text is not a time this grammar knows.
+    #[error("not a time (expected e.g. 9:30 AM, 9a, 0930 or 21:00)")]
+    Unreadable,
+    /// Hours or minutes out of range (`25:00`, `9:75`, `13pm`).
+    #[error("hour or minute out of range")]
+    OutOfRange,
+    /// A range needs a start and an end (`9a-5p`).
+    #[error("not a shift range (expected e.g. 9a-5:30p, 8-12, 1-5 or 10p-6a)")]
+    NotARange,
+}
+
+/// AM or PM, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meridiem {
+    Am,
+    Pm,
+}
+
+/// One written time before AM/PM resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    hour: u32,
+    minute: u32,
+    meridiem: Option<Meridiem>,
+    /// Unambiguous as written: 24-hour form (`13:00`, `0930`, `00:15`), a word (`noon`), or a
+    /// typed spreadsheet time.
+    exact: bool,
+}
+
+impl Clock {
+    /// A clock that is exactly this time (a spreadsheet time cell).
+    pub fn exact(t: NaiveTime) -> Clock {
+        Clock {
+            hour: t.hour(),
+            minute: t.minute(),
+            meridiem: None,
+            exact: true,
+        }
+    }
+
+    /// Whether the clock needs the other end of its range to be resolved.
+    pub fn is_ambiguous(&self) -> bool {
+        !self.exact && self.meridiem.is_none()
+    }
+
+    /// The minutes-of-day readings this clock allows (one or two).
+    fn readings(&self) -> Vec<u32> {
+        let h12 = self.hour % 12;
+        match (self.exact, self.meridiem) {
+            (true, _) => vec![(self.hour % 24) * 60 + self.minute],
+            (false, Some(Meridiem::Am)) => vec![h12 * 60 + self.minute],
+            (false, Some(Meridiem::Pm)) => vec![(h12 + 12) * 60 + self.minute],
+            (false, None) => vec![h12 * 60 + self.minute, (h12 + 12) * 60 + self.minute],
+        }
+    }
+
+    /// The reading of this clock on its own: its 24-hour value for exact or bare clocks.
+    pub fn alone(&self) -> NaiveTime {
+        let m = match self.meridiem {
+            Some(_) => self.readings()[0],
+            None => (self.hour % 24) * 60 + self.minute,
+        };
+        to_time(m)
+    }
+}
+
+/// A resolved shift range; `end < start` means it ends the next day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl TimeRange {
+    /// Length in minutes (0 when end equals start).
+    pub fn minutes(&self) -> u32 {
+        let s = minutes_of(self.start);
+        let e = minutes_of(self.end);
+        (e + DAY - s) % DAY
+    }
+}
+
+fn minutes_of(t: NaiveTime) -> u32 {
+    t.hour() * 60 + t.minute()
+}
+
+fn to_time(m: u32) -> NaiveTime {
+    let m = m % DAY;
+    NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("minutes of day are below 24h")
+}
+
+/// Read one written clock (`9`, `9a`, `9:30 AM`, `0930`, `21:00`, `noon`).
+pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
+    let lower = text.trim().to_lowercase();
+    let s = lower.as_str();
+    if s.is_empty() {
+        return Err(TimeError::Empty);
+    }
+    match s {
+        "noon" | "12 noon" | "midday" => return Ok(exact(12, 0)),
+        "midnight" | "12 midnight" => return Ok(exact(0, 0)),
+        _ => {}
+    }
+    let (body, meridiem) = split_meridiem(s);
+    let body = body.trim();
+    if body.is_empty() || body.len() > 5 || !body.is_ascii() {
+        return Err(TimeError::Unreadable);
+    }
+    let (hour_txt, minute_txt) = match body.find([':', '.', 'h']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None if body.len() >= 3 => (&body[..body.len() - 2], Some(&body[body.len() - 2..])),
+        None => (body, None),
+    };
+    if hour_txt.is_empty() || hour_txt.len() > 2 || !hour_txt.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(TimeError::Unreadable);
+    }
+    let hour: u32 = hour_txt.parse().map_err(|_| TimeError::Unreadable)?;
+    let minute: u32 = match minute_txt {
+        None => 0,
+        Some(m) if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => {
+            m.parse().map_err(|_| TimeError::Unreadable)?
+        }
+        Some(_) => return Err(TimeError::Unreadable),
+    };
+    if minute > 59 {
+        return Err(TimeError::OutOfRange);
+    }
+    match meridiem {
+        Some(m) => {
+            if !(1..=12).contains(&hour) {
+                // `0:30 am` is written by some tools for half past midnight.
+                if hour == 0 && m == Meridiem::Am {
+                    return Ok(exact(0, minute));
+                }
+                return Err(TimeError::OutOfRange);
+            }
+            Ok(Clock {
+                hour,
+                minute,
+                meridiem: Some(m),
+                exact: false,
+            })
+        }
+        None => {
+            if hour > 24 || (hour == 24 && minute != 0) {
+                return Err(TimeError::OutOfRange);
+            }
+            // `09:00` and four-digit military `1000` are written on a 24-hour clock.
+            let leading_zero = hour_txt.len() == 2 && hour_txt.starts_with('0');
+            let military = body.len() == 4 && body.bytes().all(|b| b.is_ascii_digit());
+            Ok(Clock {
+                hour: hour % 24,
+                minute,
+                meridiem: None,
+                exact: hour == 0 || hour >= 13 || leading_zero || military,
+            })
+        }
+    }
+}
+
+fn exact(hour: u32, minute: u32) -> Clock {
+    Clock {
+        hour,
+        minute,
+        meridiem: None,
+        exact: true,
+    }
+}
+
+fn split_meridiem(s: &str) -> (&str, Option<Meridiem>) {
+    let t = s.trim_end_matches('.').trim_end();
+    for (suffix, m) in [
+        ("a.m", Meridiem::Am),
+        ("p.m", Meridiem::Pm),
+        ("am", Meridiem::Am),
+        ("pm", Meridiem::Pm),
+        ("a", Meridiem::Am),
+        ("p", Meridiem::Pm),
+    ] {
+        if let Some(body) = t.strip_suffix(suffix) {
+            return (body, Some(m));
+        }
+    }
+    (s, None)
+}
+
+/// Resolve a start and end clock into a range. `after` is the end (minutes of day) of the
+/// previous part of a split shift, used to place an ambiguous start after it.
+pub fn resolve(start: Clock, end: Clock, after: Option<u32>) -> TimeRange {
+    let starts = start.readings();
+    let ends = end.readings();
+    let duration = |s: u32, e: u32| (e + DAY - s) % DAY;
+    let pick_start = |starts: &[u32]| -> u32 {
+        if starts.len() == 1 {
+            return starts[0];
+        }
+        if let Some(a) = after
+            && let Some(s) = starts.iter().copied().find(|&s| s >= a)
+        {
+            return s;
+        }
+        // 7–11 morning, 12 noon, 1–6 afternoon.
+        match start.hour {
+            1..=6 => starts[1],
+            12 => starts[1],
+            _ => starts[0],
+        }
+    };
+    let (s, e) = match (start.is_ambiguous(), end.is_ambiguous()) {
+        (true, false) => {
+            let e = ends[0];
+            let s = *starts
+                .iter()
+                .filter(|&&s| duration(s, e) > 0)
+                .min_by_key(|&&s| duration(s, e))
+                .unwrap_or(&starts[0]);
+            (s, e)
+        }
+        _ => {
+            let s = pick_start(&starts);
+            let e = *ends
+                .iter()
+                .filter(|&&e| duration(s, e) > 0)
+                .min_by_key(|&&e| duration(s, e))
+                .unwrap_or(&ends[0]);
+            (s, e)
+        }
+    };
+    TimeRange {
+        start: to_time(s),
+        end: to_time(e),
+    }
+}
+
+/// Read a cell's text as one or more shift ranges (`9a-5p`, `8-12, 1-5`, `10p-6a`).
+pub fn parse_ranges(text: &str) -> Result<Vec<TimeRange>, TimeError> {
+    let norm = normalize(text);
+    if norm.trim().is_empty() {
+        return Err(TimeError::Empty);
+    }
+    let mut out = Vec::new();
+    let mut after = None;
+    for part in norm.split([',', ';', '&', '+', '/', '\n']) {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let (a, b) = part.split_once('-').ok_or(TimeError::NotARange)?;
+        if b.contains('-') {
+            return Err(TimeError::NotARange);
+        }
+        let start = parse_clock(a)?;
+        let end = parse_clock(b)?;
+        let r = resolve(start, end, after);
+        after = Some(minutes_of(r.end));
+        out.push(r);
+    }
+    if out.is_empty() {
+        return Err(TimeError::Empty);
+    }
+    Ok(out)
+}
+
+/// Dashes of every kind and the word `to`/`until` become `-`; `and` becomes `,`.
+fn normalize(text: &str) -> String {
+    let mut s: String = text
+        .chars()
+        .map(|c| match c {
+            '–' | '—' | '−' | '‐' | '‑' | '~' => '-',
+            '\u{a0}' => ' ',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    for (word, with) in [(" to ", "-"), (" until ", "-"), (" and ", ",")] {
+        s = s.replace(word, with);
+    }
+    s
+}
+
+/// A day fraction (Excel's time serial: 0.375 = 09:00) as a time, rounded to the minute.
+pub fn day_fraction(f: f64) -> Option<NaiveTime> {
+    if !f.is_finite() || f < 0.0 {
+        return None;
+    }
+    let frac = f.fract();
+    let m = (frac * DAY as f64).round() as u32;
+    Some(to_time(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    fn r(s: &str) -> Vec<(NaiveTime, NaiveTime)> {
+        parse_ranges(s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .into_iter()
+            .map(|r| (r.start, r.end))
+            .collect()
+    }
+
+    #[test]
+    fn clocks() {
+        assert_eq!(parse_clock("9a").unwrap().alone(), t(9, 0));
+        assert_eq!(parse_clock("9am").unwrap().alone(), t(9, 0));
+        assert_eq!(parse_clock("9:30 AM").unwrap().alone(), t(9, 30));
+        assert_eq!(parse_clock("9:30 p.m.").unwrap().alone(), t(21, 30));
+        assert_eq!(parse_clock("12:00 PM").unwrap().alone(), t(12, 0));
+        assert_eq!(parse_clock("12:15 AM").unwrap().alone(), t(0, 15));
+        assert_eq!(parse_clock("0930").unwrap().alone(), t(9, 30));
+        assert_eq!(parse_clock("21:00").unwrap().alone(), t(21, 0));
+        assert_eq!(parse_clock("noon").unwrap().alone(), t(12, 0));
+        assert_eq!(parse_clock("24:00").unwrap().alone(), t(0, 0));
+        assert!(parse_clock("0930").unwrap().exact);
+        assert!(parse_clock("9:30").unwrap().is_ambiguous());
+    }
+
+    #[test]
+    fn bad_clocks() {
+        assert_eq!(parse_clock(""), Err(TimeError::Empty));
+        assert_eq!(parse_clock("25:00"), Err(TimeError::OutOfRange));
+        assert_eq!(parse_clock("9:75"), Err(TimeError::OutOfRange));
+        assert_eq!(parse_clock("13pm"), Err(TimeError::OutOfRange));
+        assert_eq!(parse_clock("9;30"), Err(TimeError::Unreadable));
+        assert_eq!(parse_clock("late"), Err(TimeError::Unreadable));
+        assert_eq!(parse_clock("9:3"), Err(TimeError::Unreadable));
+    }
+
+    #[test]
+    fn ranges_from_the_issue() {
+        assert_eq!(r("9a-5:30p"), vec![(t(9, 0), t(17, 30))]);
+        assert_eq!(r("9-5:30"), vec![(t(9, 0), t(17, 30))]);
+        assert_eq!(r("9:00 AM - 5:30 PM"), vec![(t(9, 0), t(17, 30))]);
+        assert_eq!(r("0930-1800"), vec![(t(9, 30), t(18, 0))]);
+        assert_eq!(r("21:00 to 05:00"), vec![(t(21, 0), t(5, 0))]);
+        assert_eq!(r("10p-6a"), vec![(t(22, 0), t(6, 0))]);
+        assert_eq!(r("10p–6a"), vec![(t(22, 0), t(6, 0))]);
+        assert_eq!(
+            r("8-12, 1-5"),
+            vec![(t(8, 0), t(12, 0)), (t(13, 0), t(17, 0))]
+        );
+        assert_eq!(
+            r("8:00 AM-12:00 PM, 1:00 PM-5:00 PM"),
+            vec![(t(8, 0), t(12, 0)), (t(13, 0), t(17, 0))]
+        );
+        assert_eq!(r("12p-9p"), vec![(t(12, 0), t(21, 0))]);
+        assert_eq!(r("1p-9:30p"), vec![(t(13, 0), t(21, 30))]);
+    }
+
+    #[test]
+    fn one_explicit_end_decides_the_other() {
+        assert_eq!(r("9-5p"), vec![(t(9, 0), t(17, 0))]);
+        assert_eq!(r("10-6a"), vec![(t(22, 0), t(6, 0))]);
+        assert_eq!(r("7-3p"), vec![(t(7, 0), t(15, 0))]);
+        assert_eq!(r("9-17"), vec![(t(9, 0), t(17, 0))]);
+        assert_eq!(r("21:00-5"), vec![(t(21, 0), t(5, 0))]);
+        assert_eq!(r("3p-11"), vec![(t(15, 0), t(23, 0))]);
+    }
+
+    #[test]
+    fn bare_ranges_read_like_a_pharmacy_day() {
+        assert_eq!(r("7-3"), vec![(t(7, 0), t(15, 0))]);
+        assert_eq!(r("3-11"), vec![(t(15, 0), t(23, 0))]);
+        assert_eq!(r("12-8"), vec![(t(12, 0), t(20, 0))]);
+        assert_eq!(r("11-7"), vec![(t(11, 0), t(19, 0))]);
+    }
+
+    #[test]
+    fn not_ranges() {
+        assert_eq!(parse_ranges("OFF"), Err(TimeError::NotARange));
+        assert_eq!(parse_ranges("9a"), Err(TimeError::NotARange));
+        assert_eq!(parse_ranges("9-5-3"), Err(TimeError::NotARange));
+        assert_eq!(parse_ranges("  "), Err(TimeError::Empty));
+        assert_eq!(parse_ranges("9:3o-5"), Err(TimeError::Unreadable));
+    }
+
+    #[test]
+    fn day_fractions() {
+        assert_eq!(day_fraction(0.375), Some(t(9, 0)));
+        assert_eq!(day_fraction(0.729_166_666_7), Some(t(17, 30)));
+        assert_eq!(day_fraction(45_000.5), Some(t(12, 0)));
+        assert_eq!(day_fraction(-1.0), None);
+    }
+
+    fn fmt12(h: u32, m: u32, style: u8) -> String {
+        let (h12, ap) = match h {
+            0 => (12, "AM"),
+            1..=11 => (h, "AM"),
+            12 => (12, "PM"),
+            _ => (h - 12, "PM"),
+        };
+        match style % 4 {
+            0 => format!("{h12}:{m:02} {ap}"),
+            1 => format!("{h12}:{m:02}{}", &ap[..1].to_lowercase()),
+            2 => format!("{h:02}:{m:02}"),
+            _ => format!("{h:02}{m:02}"),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn explicit_clocks_round_trip(h in 0u32..24, m in 0u32..60, style in 0u8..4) {
+            let c = parse_clock(&fmt12(h, m, style)).unwrap();
+            prop_assert_eq!(c.alone(), t(h, m));
+        }
+
+        #[test]
+        fn explicit_ranges_round_trip(
+            h1 in 0u32..24, m1 in 0u32..60, h2 in 0u32..24, m2 in 0u32..60,
+            s1 in 0u8..4, s2 in 0u8..4, dash in 0usize..4,
+        ) {
+            prop_assume!((h1, m1) != (h2, m2));
+            let sep = ["-", " - ", "–", " to "][dash];
+            // `10:00`..`12:59` without AM/PM is ambiguous by nature: write those in 12-hour form.
+            let style = |h: u32, s: u8| if s % 4 == 2 && (10..13).contains(&h) { 0 } else { s };
+            let text = format!("{}{sep}{}", fmt12(h1, m1, style(h1, s1)), fmt12(h2, m2, style(h2, s2)));
+            let got = parse_ranges(&text).unwrap();
+            prop_assert_eq!(got.len(), 1);
+            prop_assert_eq!((got[0].start, got[0].end), (t(h1, m1), t(h2, m2)));
+        }
+
+        #[test]
+        fn ambiguous_ranges_are_shorter_than_a_day(h1 in 1u32..13, h2 in 1u32..13, m in 0u32..60) {
+            prop_assume!(h1 != h2);
+            let got = parse_ranges(&format!("{h1}:{m:02}-{h2}")).unwrap();
+            prop_assert!(got[0].minutes() > 0 && got[0].minutes() <= 12 * 60);
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,24}") {
+            let _ = parse_ranges(&s);
+            let _ = parse_clock(&s);
+        }
+    }
+}

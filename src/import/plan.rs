@@ -1,0 +1,504 @@
+//! The pure pipeline: a file in, a [`Plan`] (shifts + issues) out. No database, no logging of
+//! content; the worker calls it in `spawn_blocking`, `preview` calls it directly.
+//!
+//! read ([`crate::read`]) → Grid → template ([`crate::template::matcher`], or the one named)
+//! → extract ([`crate::extract`]) → validate ([`crate::validate`]).
+
+use crate::extract::{Context, Extraction};
+use crate::read::{self, ReadError, ReadOptions, grid::Grid};
+use crate::schedule::Plan;
+use crate::template::TemplateSet;
+use crate::template::matcher::{self, Rejection};
+use chrono::NaiveDate;
+use std::path::Path;
+
+/// What a plan needs besides the file.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Use this template instead of detecting one.
+    pub template: Option<String>,
+    /// The templates to choose from (embedded defaults, a folder, or the database's).
+    pub templates: TemplateSet,
+    pub read: ReadOptions,
+    /// A store number that overrides the file's.
+    pub store: Option<i32>,
+    /// Today's date, for header dates that give no year and no week (default: the system
+    /// date). Tests set it.
+    pub today: Option<NaiveDate>,
+}
+
+/// Why a file could not be planned at all. One line each, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The file could not be read into a grid.
+    #[error("{file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: ReadError,
+    },
+    /// The file holds no cells.
+    #[error("{file}: the file holds no data")]
+    Empty { file: String },
+    /// `--template` named a template that does not exist.
+    #[error("{file}: no template named {name} (available: {available})")]
+    UnknownTemplate {
+        file: String,
+        name: String,
+        available: String,
+    },
+    /// The named template does not fit the file.
+    #[error("{file}: template {name} does not fit: {reason}")]
+    TemplateDoesNotFit {
+        file: String,
+        name: String,
+        reason: String,
+    },
+    /// No template fits; each one tried and why.
+    #[error("{file}: no template fits this layout; tried {}", list(.tried))]
+    NoTemplateFits { file: String, tried: Vec<Rejection> },
+    /// There are no templates at all.
+    #[error("{file}: no processing templates are available")]
+    NoTemplates { file: String },
+}
+
+fn list(tried: &[Rejection]) -> String {
+    tried
+        .iter()
+        .map(|r| format!("[{r}]"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Plan a file on disk.
+pub fn plan_path(path: &Path, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let grid = read::read_path(path, &opts.read).map_err(|source| PlanError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    plan_grid(&file, &grid, opts)
+}
+
+/// Plan a file's bytes; `file_name` is the name the file arrived with (templates may match on
+/// it, and it names the file in errors).
+pub fn plan_bytes(file_name: &str, bytes: &[u8], opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let grid =
+        read::read_bytes(file_name, bytes, &opts.read).map_err(|source| PlanError::Read {
+            file: file_name.to_string(),
+            source,
+        })?;
+    plan_grid(file_name, &grid, opts)
+}
+
+/// Plan a grid that is already read.
+pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let file = file_name.to_string();
+    if grid.sheets.iter().all(|s| s.is_empty()) {
+        return Err(PlanError::Empty { file });
+    }
+    if opts.templates.is_empty() {
+        return Err(PlanError::NoTemplates { file });
+    }
+    let today = opts
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let fit = match &opts.template {
+        Some(name) => {
+            let t = opts
+                .templates
+                .get(name)
+                .ok_or_else(|| PlanError::UnknownTemplate {
+                    file: file.clone(),
+                    name: name.clone(),
+                    available: opts.templates.names().join(", "),
+                })?;
+            matcher::evaluate(t, grid, file_name, today).map_err(|reason| {
+                PlanError::TemplateDoesNotFit {
+                    file: file.clone(),
+                    name: name.clone(),
+                    reason,
+                }
+            })?
+        }
+        None => matcher::choose(&opts.templates, grid, file_name, today).map_err(|tried| {
+            PlanError::NoTemplateFits {
+                file: file.clone(),
+                tried,
+            }
+        })?,
+    };
+    let ctx = Context {
+        file_name,
+        template: fit.template,
+        store_override: opts.store,
+        today,
+    };
+    let mut ex = Extraction::default();
+    for l in &fit.sheets {
+        l.extract(&grid.sheets[l.sheet()], &ctx, None, &mut ex);
+    }
+    let validated = crate::validate::validate(ex.shifts, ex.week, &fit.template.def.limits);
+    let mut issues = ex.issues;
+    issues.extend(validated.issues);
+    issues.sort_by(|a, b| a.cell.cmp(&b.cell));
+    Ok(Plan {
+        template: fit.template.name().to_string(),
+        format: grid.format,
+        shifts: validated.shifts,
+        issues,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::grid::{Cell, Grid, Sheet, SourceFormat};
+    use chrono::NaiveTime;
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+
+    fn opts() -> PlanOptions {
+        PlanOptions {
+            templates: TemplateSet::embedded().unwrap(),
+            today: NaiveDate::from_ymd_opt(2026, 1, 15),
+            ..Default::default()
+        }
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    /// The weekly grid as xlsxwriter writes it: title, `Week of:` date cell, `Mon 11/17`
+    /// headers, section rows, `Last, First` names, a totals column and row.
+    fn weekly_grid() -> Grid {
+        let mut s = Sheet::new("Week");
+        s.push_row(0, vec![text("Store #2207 - Pharmacy Schedule")]);
+        s.push_row(1, vec![text("Week of:"), Cell::Date(d(2025, 11, 17))]);
+        let mut head = vec![text("Employee"), text("Role")];
+        for (i, w) in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            .iter()
+            .enumerate()
+        {
+            head.push(text(&format!("{w} 11/{}", 17 + i)));
+        }
+        head.push(text("Total Hrs"));
+        s.push_row(3, head);
+        s.push_row(4, vec![text("PHARMACISTS")]);
+        s.push_row(
+            5,
+            vec![
+                text("Silva, Hannah"),
+                text("Pharmacist"),
+                text("8a-12p, 1p-5p"),
+                text("7:30a-3:30p"),
+                text("OFF"),
+                text("7:30 AM-3:30 PM"),
+                Cell::Empty,
+                text("1p-9:30p"),
+                text("PTO"),
+                Cell::Number(36.0),
+            ],
+        );
+        s.push_row(8, vec![text("TECHNICIANS & STAFF")]);
+        s.push_row(
+            9,
+            vec![
+                text("Müller, Nia"),
+                text("Cashier"),
+                text("10p-6a"),
+                text("9;30-5"),
+            ],
+        );
+        s.push_row(11, vec![text("Total hours")]);
+        Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        }
+    }
+
+    #[test]
+    fn weekly_grid_reads_every_shift() {
+        let plan = plan_grid("schedule.xlsx", &weekly_grid(), &opts()).unwrap();
+        assert_eq!(plan.template, "weekly-grid");
+        let got: Vec<_> = plan
+            .shifts
+            .iter()
+            .map(|s| {
+                (
+                    s.store_number,
+                    s.employee_name.as_str(),
+                    s.date,
+                    s.start,
+                    s.end,
+                    s.position.as_deref(),
+                )
+            })
+            .collect();
+        let ph = Some("Pharmacist");
+        assert_eq!(
+            got,
+            vec![
+                (2207, "Hannah Silva", d(2025, 11, 17), t(8, 0), t(12, 0), ph),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 17),
+                    t(13, 0),
+                    t(17, 0),
+                    ph
+                ),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 18),
+                    t(7, 30),
+                    t(15, 30),
+                    ph
+                ),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 20),
+                    t(7, 30),
+                    t(15, 30),
+                    ph
+                ),
+                (
+                    2207,
+                    "Hannah Silva",
+                    d(2025, 11, 22),
+                    t(13, 0),
+                    t(21, 30),
+                    ph
+                ),
+                (
+                    2207,
+                    "Nia Müller",
+                    d(2025, 11, 17),
+                    t(22, 0),
+                    t(6, 0),
+                    Some("Cashier")
+                ),
+            ]
+        );
+        assert_eq!(plan.issues.len(), 1);
+        assert_eq!(plan.issues[0].code, "unreadable_time");
+        assert_eq!(
+            plan.issues[0].cell.as_ref().unwrap().to_string(),
+            "Week!D10"
+        );
+        assert!(!plan.issues[0].message.contains("Müller"));
+    }
+
+    /// Rows under a title with typed cells; a second layout with split names and text times.
+    #[test]
+    fn rows_layouts() {
+        let mut s = Sheet::new("Schedule");
+        s.push_row(0, vec![text("Weekly Pharmacy Staff Schedule")]);
+        s.push_row(1, vec![text("Generated 09/01/2025")]);
+        s.push_row(
+            3,
+            [
+                "Store #",
+                "Employee Name",
+                "Phone",
+                "Date",
+                "Start Time",
+                "End Time",
+                "Position",
+                "Notes",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        s.push_row(
+            4,
+            vec![
+                Cell::Number(5009.0),
+                text("Fatima Wang"),
+                text("(555) 707-8364"),
+                Cell::Date(d(2025, 9, 1)),
+                Cell::Time(t(22, 0)),
+                Cell::Time(t(6, 0)),
+                text("Pharmacist"),
+                text("Training"),
+            ],
+        );
+        let grid = Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        };
+        let plan = plan_grid("x.xlsx", &grid, &opts()).unwrap();
+        assert_eq!(plan.template, "rows-standard");
+        assert_eq!(plan.shifts.len(), 1);
+        let sh = &plan.shifts[0];
+        assert_eq!(
+            (sh.store_number, sh.start, sh.end),
+            (5009, t(22, 0), t(6, 0))
+        );
+        assert_eq!(sh.notes.as_deref(), Some("Training"));
+        assert_eq!(sh.source.to_string(), "Schedule!A5");
+
+        let mut s = Sheet::new("Shifts");
+        s.push_row(
+            0,
+            [
+                "Store",
+                "Last Name",
+                "First Name",
+                "Shift Date",
+                "In",
+                "Out",
+                "Job Title",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        s.push_row(
+            1,
+            [
+                "Store 2207",
+                "Lopez",
+                "Grace",
+                "3/24/2026",
+                "1:00 PM",
+                "9:30 PM",
+                "Pharmacist",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        s.push_row(
+            2,
+            [
+                "Store 2207",
+                "",
+                "",
+                "3/25/2026",
+                "7:30 AM",
+                "3:30 PM",
+                "Pharmacist",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        let grid = Grid {
+            format: SourceFormat::Xls,
+            sheets: vec![s],
+            date_1904: false,
+        };
+        let plan = plan_grid("x.xls", &grid, &opts()).unwrap();
+        assert_eq!(plan.shifts.len(), 1);
+        assert_eq!(plan.shifts[0].employee_name, "Grace Lopez");
+        assert_eq!(
+            (plan.shifts[0].start, plan.shifts[0].end),
+            (t(13, 0), t(21, 30))
+        );
+        assert_eq!(plan.issues[0].code, "missing_employee");
+    }
+
+    #[test]
+    fn wfm_datetimes_and_european_dates() {
+        let mut s = Sheet::new("csv");
+        s.push_row(
+            0,
+            [
+                "Location",
+                "Employee ID",
+                "Employee",
+                "Mobile",
+                "Shift Start",
+                "Shift End",
+                "Job",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        s.push_row(
+            1,
+            [
+                "Pharmacy #4120",
+                "1",
+                "Rahul Wilson",
+                "+15559856496",
+                "10/06/2025 22:00",
+                "10/07/2025 06:00",
+                "Pharmacist",
+            ]
+            .map(text)
+            .to_vec(),
+        );
+        let grid = Grid {
+            format: SourceFormat::Csv,
+            sheets: vec![s],
+            date_1904: false,
+        };
+        let plan = plan_grid("x.csv", &grid, &opts()).unwrap();
+        assert_eq!(plan.template, "wfm-export");
+        let sh = &plan.shifts[0];
+        assert_eq!(
+            (sh.store_number, sh.date, sh.start, sh.end),
+            (4120, d(2025, 10, 6), t(22, 0), t(6, 0))
+        );
+
+        let mut s = Sheet::new("Dienstplan");
+        s.push_row(
+            0,
+            ["Filiale", "Mitarbeiter", "Datum", "Beginn", "Ende"]
+                .map(text)
+                .to_vec(),
+        );
+        s.push_row(
+            1,
+            ["12", "Anna Schmidt", "24.11.2025", "07:00", "15:30"]
+                .map(text)
+                .to_vec(),
+        );
+        s.push_row(
+            2,
+            ["12", "Anna Schmidt", "25.11.2025", "07:00", "15:30"]
+                .map(text)
+                .to_vec(),
+        );
+        let grid = Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        };
+        let plan = plan_grid("x.xlsx", &grid, &opts()).unwrap();
+        assert_eq!(plan.template, "rows-european");
+        assert_eq!(plan.shifts[0].date, d(2025, 11, 24));
+    }
+
+    #[test]
+    fn unknown_layout_lists_every_template() {
+        let mut s = Sheet::new("Sheet1");
+        s.push_row(0, ["Product", "Price"].map(text).to_vec());
+        s.push_row(1, vec![text("Aspirin"), Cell::Number(3.5)]);
+        let grid = Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        };
+        let err = plan_grid("prices.xlsx", &grid, &opts())
+            .unwrap_err()
+            .to_string();
+        for name in opts().templates.names() {
+            assert!(err.contains(name), "{err}");
+        }
+        assert!(!err.contains('\n'));
+    }
+}

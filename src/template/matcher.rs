@@ -1,0 +1,156 @@
+//! Picking the template for a file: every template is scored against the grid and the best
+//! one wins; when none fits, the error lists each template tried and why it did not fit.
+//!
+//! A template is scored by
+//! 1. its rules: formats, file name and sheet name patterns must hold (a file-name match adds
+//!    to the score);
+//! 2. its header: the header row must map the fields the layout needs and the header
+//!    signature; each mapped column and day column adds to the score;
+//! 3. a trial: the first rows are extracted, and the score is scaled by the share of rows that
+//!    read without error (so a US-date template loses to a day-first one on `24.11.2025`).
+//!
+//! Ties go to the higher `priority`, then to the name.
+
+use super::model::Layout;
+use super::set::{CompiledTemplate, TemplateSet};
+use crate::extract::{self, Context, Extraction, SheetLayout};
+use crate::read::grid::Grid;
+use chrono::NaiveDate;
+use std::fmt;
+
+/// Data rows read by the trial extraction.
+pub const TRIAL_ROWS: usize = 200;
+
+/// A template that fits a file, with where it fits.
+#[derive(Debug, Clone)]
+pub struct Fit<'t> {
+    pub template: &'t CompiledTemplate,
+    pub score: i64,
+    pub sheets: Vec<SheetLayout>,
+}
+
+/// Why one template does not fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub template: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.template, self.reason)
+    }
+}
+
+/// Evaluate one template against a file.
+pub fn evaluate<'t>(
+    t: &'t CompiledTemplate,
+    grid: &Grid,
+    file_name: &str,
+    today: NaiveDate,
+) -> Result<Fit<'t>, String> {
+    if !t.reads_format(grid.format) {
+        return Err(format!(
+            "reads {} files, not {}",
+            t.def.matching.formats.join("/"),
+            grid.format
+        ));
+    }
+    let mut bonus = 0;
+    if let Some(re) = &t.file_re {
+        if !re.is_match(file_name) {
+            return Err("the file name does not match match.file_name".into());
+        }
+        bonus += 15;
+    }
+    let mut sheets = Vec::new();
+    let mut reasons = Vec::new();
+    for (i, sheet) in grid.sheets.iter().enumerate() {
+        if sheet.is_empty() {
+            continue;
+        }
+        if let Some(re) = &t.sheet_re
+            && !re.is_match(&sheet.name)
+        {
+            continue;
+        }
+        let found = match t.def.layout {
+            Layout::Rows => extract::rows::locate(sheet, i, t).map(SheetLayout::Rows),
+            Layout::Grid => extract::grid::locate(sheet, i, t, today).map(SheetLayout::Grid),
+        };
+        match found {
+            Ok(l) => sheets.push(l),
+            Err(why) => reasons.push(format!("sheet {:?}: {why}", sheet.name)),
+        }
+    }
+    if sheets.is_empty() {
+        return Err(match reasons.len() {
+            0 if t.sheet_re.is_some() => "no sheet name matches match.sheet_name".into(),
+            0 => "the file holds no data".into(),
+            _ => reasons.join("; "),
+        });
+    }
+    // Trial extraction on the first rows of every fitting sheet.
+    let ctx = Context {
+        file_name,
+        template: t,
+        store_override: Some(0),
+        today,
+    };
+    let mut trial = Extraction::default();
+    for l in &sheets {
+        l.extract(&grid.sheets[l.sheet()], &ctx, Some(TRIAL_ROWS), &mut trial);
+    }
+    let good = trial.rows_read.saturating_sub(trial.rows_rejected);
+    if trial.rows_read > 0 && good == 0 {
+        return Err(format!(
+            "none of the first {} rows could be read ({} issues, e.g. {})",
+            trial.rows_read,
+            trial.issues.len(),
+            trial
+                .issues
+                .first()
+                .map(|i| i.message.as_str())
+                .unwrap_or("-")
+        ));
+    }
+    let structure: i64 = sheets.iter().map(SheetLayout::score).max().unwrap_or(0) + bonus;
+    let score = if trial.rows_read == 0 {
+        structure * 50
+    } else {
+        structure * 100 * good as i64 / trial.rows_read as i64
+    };
+    Ok(Fit {
+        template: t,
+        score,
+        sheets,
+    })
+}
+
+/// Pick the best template for a file, or list why each one did not fit.
+pub fn choose<'t>(
+    set: &'t TemplateSet,
+    grid: &Grid,
+    file_name: &str,
+    today: NaiveDate,
+) -> Result<Fit<'t>, Vec<Rejection>> {
+    let mut best: Option<Fit<'t>> = None;
+    let mut rejected = Vec::new();
+    for t in set.iter() {
+        match evaluate(t, grid, file_name, today) {
+            Ok(fit) => {
+                let better = best.as_ref().is_none_or(|b| {
+                    (fit.score, fit.template.def.priority) > (b.score, b.template.def.priority)
+                });
+                if better {
+                    best = Some(fit);
+                }
+            }
+            Err(reason) => rejected.push(Rejection {
+                template: t.name().to_string(),
+                reason,
+            }),
+        }
+    }
+    best.ok_or(rejected)
+}

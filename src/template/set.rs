@@ -1,0 +1,406 @@
+//! A checked, ready-to-use set of templates: the defaults embedded in the binary
+//! (`templates/*.toml`, compiled in with `include_str!`), a directory that overrides them, or
+//! the active rows loaded from the database.
+//!
+//! Loading compiles every regular expression and checks that the template can work (a rows
+//! template needs an employee and a time source), so a broken template is reported when it is
+//! loaded, never in the middle of an import.
+
+use super::model::{Field, Layout, Template};
+use crate::read::grid::SourceFormat;
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The default templates shipped in `templates/` (a unit test checks this list against the
+/// folder, so a new file cannot be forgotten).
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "rows-standard.toml",
+        include_str!("../../templates/rows-standard.toml"),
+    ),
+    (
+        "rows-european.toml",
+        include_str!("../../templates/rows-european.toml"),
+    ),
+    (
+        "wfm-export.toml",
+        include_str!("../../templates/wfm-export.toml"),
+    ),
+    (
+        "weekly-grid.toml",
+        include_str!("../../templates/weekly-grid.toml"),
+    ),
+    (
+        "weekly-grid-european.toml",
+        include_str!("../../templates/weekly-grid-european.toml"),
+    ),
+];
+
+/// Why a template could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// The TOML is malformed or has an unknown key.
+    #[error("template file {file}: {source}")]
+    Toml {
+        file: String,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// A database definition does not fit the model.
+    #[error("template {name} (database): {source}")]
+    Json {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A regular expression in the template does not compile.
+    #[error("template {name}: {setting} is not a valid regular expression: {source}")]
+    Regex {
+        name: String,
+        setting: String,
+        #[source]
+        source: Box<regex::Error>,
+    },
+    /// The template cannot work as written.
+    #[error("template {name}: {reason}")]
+    Invalid { name: String, reason: String },
+    /// Two templates share a name.
+    #[error("two templates are named {0}")]
+    Duplicate(String),
+    /// The templates folder could not be read.
+    #[error("cannot read templates folder {dir}: {source}")]
+    Io {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Normalise a header or alias: lower case, letters and digits only (`Store #` → `store`,
+/// `Shift-Start` → `shiftstart`).
+pub fn norm_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Normalise a value for no-shift comparison: lower case, single spaces, no trailing dot.
+pub fn norm_word(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches('.')
+        .to_lowercase()
+}
+
+/// A template with its regular expressions compiled and aliases normalised.
+#[derive(Debug, Clone)]
+pub struct CompiledTemplate {
+    pub def: Template,
+    /// Hex sha256 of the source text (TOML file) or of the definition JSON.
+    pub checksum: String,
+    /// Where it came from: `embedded:NAME.toml`, a path, or `database`.
+    pub origin: String,
+    pub file_re: Option<Regex>,
+    pub sheet_re: Option<Regex>,
+    pub store_re: Regex,
+    pub week_label_re: Regex,
+    pub skip_res: Vec<Regex>,
+    /// `(field, normalised aliases)` for every mapped field.
+    pub aliases: Vec<(Field, Vec<String>)>,
+    /// Normalised header signature.
+    pub signature: Vec<String>,
+    /// Normalised no-shift words.
+    pub no_shift: Vec<String>,
+}
+
+impl CompiledTemplate {
+    pub fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    /// Compile and check a template.
+    pub fn compile(def: Template, checksum: String, origin: String) -> Result<Self, TemplateError> {
+        let name = def.name.clone();
+        let re = |setting: &str, pat: &str, ci: bool| -> Result<Regex, TemplateError> {
+            let pat = if ci && !pat.starts_with("(?i)") {
+                format!("(?i){pat}")
+            } else {
+                pat.to_string()
+            };
+            Regex::new(&pat).map_err(|e| TemplateError::Regex {
+                name: name.clone(),
+                setting: setting.to_string(),
+                source: Box::new(e),
+            })
+        };
+        let invalid = |reason: &str| TemplateError::Invalid {
+            name: name.clone(),
+            reason: reason.to_string(),
+        };
+        if def.name.trim().is_empty() {
+            return Err(invalid("the name is empty"));
+        }
+        let file_re = def
+            .matching
+            .file_name
+            .as_deref()
+            .map(|p| re("match.file_name", p, true))
+            .transpose()?;
+        let sheet_re = def
+            .matching
+            .sheet_name
+            .as_deref()
+            .map(|p| re("match.sheet_name", p, true))
+            .transpose()?;
+        let store_re = re("store.pattern", &def.store.pattern, false)?;
+        if store_re.captures_len() < 2 {
+            return Err(invalid(
+                "store.pattern needs a capture group around the number",
+            ));
+        }
+        let week_label_re = re("week.label", &def.week.label, true)?;
+        let skip_res = def
+            .values
+            .skip_rows
+            .iter()
+            .map(|p| re("values.skip_rows", p, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        for f in &def.matching.formats {
+            if !["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "pdf"].contains(&f.as_str()) {
+                return Err(invalid(&format!(
+                    "match.formats has {f:?}; known: xlsx xlsm xlsb xls ods csv pdf"
+                )));
+            }
+        }
+        let has = |f: Field| !def.columns.get(f).is_empty();
+        let employee = has(Field::EmployeeName) || has(Field::FirstName) || has(Field::LastName);
+        if !employee {
+            return Err(invalid(
+                "columns needs employee_name (or first_name/last_name) aliases",
+            ));
+        }
+        if def.layout == Layout::Rows {
+            let times = (has(Field::Start) && has(Field::End))
+                || has(Field::Shift)
+                || (has(Field::StartDatetime) && has(Field::EndDatetime));
+            if !times {
+                return Err(invalid(
+                    "a rows template needs start+end, shift, or start_datetime+end_datetime aliases",
+                ));
+            }
+        }
+        if def.limits.max_shift_hours <= 0.0 || def.limits.max_shift_hours > 48.0 {
+            return Err(invalid("limits.max_shift_hours must be between 0 and 48"));
+        }
+        let aliases = def
+            .columns
+            .mapped()
+            .map(|(f, a)| {
+                (
+                    f,
+                    a.iter()
+                        .map(|s| norm_key(s))
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                )
+            })
+            .collect();
+        let signature = def.matching.header.iter().map(|s| norm_key(s)).collect();
+        let no_shift = def.values.no_shift.iter().map(|s| norm_word(s)).collect();
+        Ok(CompiledTemplate {
+            def,
+            checksum,
+            origin,
+            file_re,
+            sheet_re,
+            store_re,
+            week_label_re,
+            skip_res,
+            aliases,
+            signature,
+            no_shift,
+        })
+    }
+
+    /// Parse and compile a TOML template.
+    pub fn from_toml(file: &str, text: &str, origin: String) -> Result<Self, TemplateError> {
+        let def: Template = toml::from_str(text).map_err(|e| TemplateError::Toml {
+            file: file.to_string(),
+            source: Box::new(e),
+        })?;
+        Self::compile(def, checksum(text.as_bytes()), origin)
+    }
+
+    /// Whether the template reads this format.
+    pub fn reads_format(&self, f: SourceFormat) -> bool {
+        self.def.matching.formats.is_empty()
+            || self.def.matching.formats.iter().any(|x| x == f.as_str())
+    }
+
+    /// The field a header cell's text maps to.
+    pub fn field_of(&self, header: &str) -> Option<Field> {
+        let k = norm_key(header);
+        if k.is_empty() {
+            return None;
+        }
+        self.aliases
+            .iter()
+            .find(|(_, a)| a.contains(&k))
+            .map(|(f, _)| *f)
+    }
+
+    /// Whether a value means "no shift".
+    pub fn is_no_shift(&self, value: &str) -> bool {
+        if !value.chars().any(char::is_alphanumeric) {
+            return true;
+        }
+        let w = norm_word(value);
+        self.no_shift.contains(&w)
+    }
+
+    /// Whether a row whose label cell holds this text is skipped.
+    pub fn is_skip_row(&self, label: &str) -> bool {
+        self.skip_res.iter().any(|r| r.is_match(label))
+    }
+}
+
+/// Hex sha256 of a template's source.
+pub fn checksum(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The templates available to one run.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateSet {
+    templates: Vec<CompiledTemplate>,
+}
+
+impl TemplateSet {
+    /// Build a set, refusing duplicate names.
+    pub fn new(templates: Vec<CompiledTemplate>) -> Result<Self, TemplateError> {
+        let mut seen = std::collections::HashSet::new();
+        for t in &templates {
+            if !seen.insert(t.name().to_string()) {
+                return Err(TemplateError::Duplicate(t.name().to_string()));
+            }
+        }
+        Ok(TemplateSet { templates })
+    }
+
+    /// The default templates compiled into the binary.
+    pub fn embedded() -> Result<Self, TemplateError> {
+        let ts = EMBEDDED
+            .iter()
+            .map(|(file, text)| CompiledTemplate::from_toml(file, text, format!("embedded:{file}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(ts)
+    }
+
+    /// Every `*.toml` in a folder, sorted by file name.
+    pub fn from_dir(dir: &Path) -> Result<Self, TemplateError> {
+        let io = |source| TemplateError::Io {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        let mut ts = Vec::new();
+        for p in files {
+            let text = std::fs::read_to_string(&p).map_err(io)?;
+            let file = p.display().to_string();
+            ts.push(CompiledTemplate::from_toml(&file, &text, file.clone())?);
+        }
+        Self::new(ts)
+    }
+
+    /// The embedded defaults with a folder's templates added; a folder template replaces the
+    /// default of the same name.
+    pub fn embedded_with_dir(dir: &Path) -> Result<Self, TemplateError> {
+        let extra = Self::from_dir(dir)?;
+        let mut base = Self::embedded()?;
+        for t in extra.templates {
+            base.templates.retain(|b| b.name() != t.name());
+            base.templates.push(t);
+        }
+        Ok(base)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &CompiledTemplate> {
+        self.templates.iter()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&CompiledTemplate> {
+        self.templates.iter().find(|t| t.name() == name)
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.templates.iter().map(|t| t.name()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.templates.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.templates.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_templates_load() {
+        let set = TemplateSet::embedded().unwrap();
+        assert_eq!(set.len(), EMBEDDED.len());
+    }
+
+    #[test]
+    fn embedded_list_matches_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = EMBEDDED.iter().map(|(f, _)| f.to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed);
+    }
+
+    #[test]
+    fn keys_ignore_case_spacing_and_punctuation() {
+        assert_eq!(norm_key("Store #"), "store");
+        assert_eq!(norm_key(" Shift-Start "), "shiftstart");
+        assert_eq!(norm_key("EMPLOYEE_NAME"), "employeename");
+    }
+
+    #[test]
+    fn broken_templates_say_why() {
+        let e = CompiledTemplate::from_toml(
+            "t.toml",
+            "name = \"t\"\nlayout = \"rows\"\n[columns]\nemployee_name = [\"Name\"]\n",
+            "test".into(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("start+end"), "{e}");
+        let e = CompiledTemplate::from_toml(
+            "t.toml",
+            "name = \"t\"\nlayout = \"grid\"\n[match]\nfile_name = \"(\"\n[columns]\nemployee_name = [\"Name\"]\n",
+            "test".into(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("match.file_name"), "{e}");
+    }
+}

@@ -1,0 +1,187 @@
+//! Sync between the template files and the database, which is the source of truth at run time.
+//!
+//! [`sync_file_templates`] upserts each file template into `processing_templates` (with
+//! `source = 'file'`) and its column aliases into `data_mappings`, only when the file's
+//! checksum changed. A template an operator created in the database (`source = 'database'`) is
+//! never overwritten, even when a file has the same name. `is_active` is left as the operator
+//! set it.
+//!
+//! [`load_active`] reads the active rows back into a [`TemplateSet`]: the `definition` JSON is
+//! the template, and its `data_mappings` rows (which operators edit to add aliases) replace the
+//! definition's column aliases when the template has any.
+
+use super::model::{Field, Template};
+use super::set::{CompiledTemplate, TemplateError, TemplateSet, checksum};
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+/// Why the sync or the load failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// A database statement failed.
+    #[error("template sync: database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// A stored template could not be used.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// A definition could not be turned into JSON.
+    #[error("template {name}: cannot store the definition: {source}")]
+    Encode {
+        name: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// What a sync did, by template name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub inserted: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    /// File templates not written because an operator's template has the name.
+    pub kept_database: Vec<String>,
+}
+
+/// Upsert every template of `set` as a file template.
+pub async fn sync_file_templates(
+    pool: &PgPool,
+    set: &TemplateSet,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    let mut tx = pool.begin().await?;
+    for t in set.iter() {
+        let name = t.name().to_string();
+        let definition = serde_json::to_value(&t.def).map_err(|source| SyncError::Encode {
+            name: name.clone(),
+            source,
+        })?;
+        let existing = sqlx::query(
+            "SELECT id, source, checksum FROM processing_templates WHERE name = $1 FOR UPDATE",
+        )
+        .bind(&name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id: Uuid = match existing {
+            None => {
+                let id: Uuid = sqlx::query_scalar(
+                    "INSERT INTO processing_templates \
+                       (name, description, layout, definition, source, checksum, priority) \
+                     VALUES ($1, $2, $3, $4, 'file', $5, $6) RETURNING id",
+                )
+                .bind(&name)
+                .bind(&t.def.description)
+                .bind(t.def.layout.as_str())
+                .bind(&definition)
+                .bind(&t.checksum)
+                .bind(t.def.priority)
+                .fetch_one(&mut *tx)
+                .await?;
+                report.inserted.push(name.clone());
+                id
+            }
+            Some(row) => {
+                let id: Uuid = row.try_get("id")?;
+                let source: Option<String> = row.try_get("source")?;
+                let old: Option<String> = row.try_get("checksum")?;
+                if source.as_deref() != Some("file") {
+                    report.kept_database.push(name);
+                    continue;
+                }
+                if old.as_deref() == Some(t.checksum.as_str()) {
+                    report.unchanged.push(name);
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE processing_templates SET description = $2, layout = $3, \
+                       definition = $4, checksum = $5, priority = $6, updated_at = now() \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(&t.def.description)
+                .bind(t.def.layout.as_str())
+                .bind(&definition)
+                .bind(&t.checksum)
+                .bind(t.def.priority)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM data_mappings WHERE template_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                report.updated.push(name.clone());
+                id
+            }
+        };
+        for (position, (field, aliases)) in t.def.columns.mapped().enumerate() {
+            sqlx::query(
+                "INSERT INTO data_mappings (template_id, target_field, aliases, position) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(field.as_str())
+            .bind(aliases)
+            .bind(position as i32)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Load the active templates from the database.
+pub async fn load_active(pool: &PgPool) -> Result<TemplateSet, SyncError> {
+    let rows = sqlx::query(
+        "SELECT id, name, description, definition, priority FROM processing_templates \
+         WHERE is_active ORDER BY priority DESC, name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut templates = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = row.try_get("id")?;
+        let name: String = row.try_get("name")?;
+        let description: Option<String> = row.try_get("description")?;
+        let priority: Option<i32> = row.try_get("priority")?;
+        let definition: serde_json::Value = row.try_get("definition")?;
+        let mut def: Template =
+            serde_json::from_value(definition.clone()).map_err(|source| TemplateError::Json {
+                name: name.clone(),
+                source,
+            })?;
+        // The row's own columns win over the JSON copy.
+        def.name = name.clone();
+        if let Some(d) = description {
+            def.description = d;
+        }
+        if let Some(p) = priority {
+            def.priority = p;
+        }
+        let mappings = sqlx::query(
+            "SELECT target_field, aliases FROM data_mappings WHERE template_id = $1 \
+             ORDER BY position NULLS LAST, target_field",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        if !mappings.is_empty() {
+            def.columns = Default::default();
+            for m in mappings {
+                let field: String = m.try_get("target_field")?;
+                let aliases: Vec<String> = m.try_get("aliases")?;
+                let Some(f) = Field::parse(&field) else {
+                    return Err(TemplateError::Invalid {
+                        name,
+                        reason: format!("data_mappings has an unknown target_field {field:?}"),
+                    }
+                    .into());
+                };
+                *def.columns.get_mut(f) = aliases;
+            }
+        }
+        let sum = checksum(definition.to_string().as_bytes());
+        templates.push(CompiledTemplate::compile(def, sum, "database".to_string())?);
+    }
+    Ok(TemplateSet::new(templates)?)
+}

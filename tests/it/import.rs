@@ -1,0 +1,907 @@
+//! The import sink against a real PostgreSQL: replace and append, duplicates, unknown stores,
+//! contact linking, atomicity, NOTIFY, and the bulk path.
+
+use crate::support::TestDb;
+use chrono::{NaiveDate, NaiveTime};
+use pharmacy_ingest::import::files::sha256_hex;
+use pharmacy_ingest::import::write::{WriteError, write_import};
+use pharmacy_ingest::import::{
+    ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus,
+};
+use pharmacy_ingest::read::grid::{CellRef, SourceFormat};
+use pharmacy_ingest::schedule::{Issue, Plan, Shift};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+pub fn time(s: &str) -> NaiveTime {
+    NaiveTime::parse_from_str(s, "%H:%M").unwrap()
+}
+
+pub fn cell(row: u32, col: u32) -> CellRef {
+    CellRef {
+        sheet: "Week".into(),
+        row,
+        col,
+        page: None,
+    }
+}
+
+/// One shift read from row `row` of sheet `Week`.
+pub fn shift(store: i32, name: &str, d: &str, start: &str, end: &str, row: u32) -> Shift {
+    Shift {
+        store_number: store,
+        employee_name: name.into(),
+        employee_phone: None,
+        date: date(d),
+        start: time(start),
+        end: time(end),
+        position: Some("Technician".into()),
+        notes: None,
+        source: cell(row, 0),
+    }
+}
+
+pub fn plan(shifts: Vec<Shift>, issues: Vec<Issue>) -> Plan {
+    Plan {
+        template: "test-rows".into(),
+        format: SourceFormat::Csv,
+        shifts,
+        issues,
+    }
+}
+
+/// A request for a file whose content is `content` (its sha256 is the duplicate key).
+pub fn request(content: &str, mode: ImportMode) -> ImportRequest {
+    ImportRequest {
+        file_name: "week48.csv".into(),
+        file_size: content.len() as i64,
+        sha256: sha256_hex(content.as_bytes()),
+        source: ImportSource::Cli,
+        mode,
+        force: false,
+        template: None,
+        store_number: None,
+        job_id: None,
+        created_by: "test".into(),
+    }
+}
+
+pub async fn seed_stores(pool: &PgPool, numbers: &[i32]) -> HashMap<i32, Uuid> {
+    let mut out = HashMap::new();
+    for n in numbers {
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO stores (store_number, address, city, state, zip_code)
+             VALUES ($1, '1 Main St', 'Springfield', 'IL', '62701') RETURNING id",
+        )
+        .bind(n)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        out.insert(*n, id);
+    }
+    out
+}
+
+/// A shift stored before any import (as a manual edit would).
+pub async fn seed_shift(pool: &PgPool, store: Uuid, name: &str, d: &str, notes: &str) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO store_schedules
+             (store_id, employee_name, employee_phone, schedule_date, shift_start, shift_end,
+              position, notes, created_at, updated_at)
+         VALUES ($1, $2, '555-0100', $3, '08:00', '16:30', 'Pharmacist', $4,
+                 now() - interval '3 days', now() - interval '2 days')
+         RETURNING id",
+    )
+    .bind(store)
+    .bind(name)
+    .bind(date(d))
+    .bind(notes)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Write `planned` for `req` in one transaction and commit.
+pub async fn import(pool: &PgPool, req: &ImportRequest, planned: Plan) -> ImportOutcome {
+    let mut tx = pool.begin().await.unwrap();
+    let out = write_import(&mut tx, req, Ok::<_, String>(planned))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    out
+}
+
+/// Every stored shift as its full row (JSON), ordered by id.
+pub async fn all_rows(pool: &PgPool) -> Vec<Value> {
+    sqlx::query_scalar("SELECT to_jsonb(s) FROM store_schedules s ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+async fn count(pool: &PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// (store number, date, employee) of every stored shift, sorted.
+async fn keys(pool: &PgPool) -> Vec<(i32, NaiveDate, String)> {
+    sqlx::query_as(
+        "SELECT st.store_number, s.schedule_date, s.employee_name
+         FROM store_schedules s JOIN stores st ON st.id = s.store_id
+         ORDER BY 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+fn week(store: i32, name: &str) -> Vec<Shift> {
+    (24..=28)
+        .map(|d| {
+            shift(
+                store,
+                name,
+                &format!("2025-11-{d}"),
+                "09:00",
+                "17:30",
+                d - 20,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn replace_replaces_exactly_the_covered_store_dates() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    let stores = seed_stores(pool, &[101, 102]).await;
+    // Store 101: one shift before the file's dates, two inside, one after; store 102 inside.
+    seed_shift(pool, stores[&101], "Old Before", "2025-11-23", "keep").await;
+    let gone1 = seed_shift(pool, stores[&101], "Old Inside", "2025-11-24", "x").await;
+    let gone2 = seed_shift(pool, stores[&101], "Old Inside", "2025-11-26", "y").await;
+    seed_shift(pool, stores[&101], "Old After", "2025-11-29", "keep").await;
+    seed_shift(pool, stores[&102], "Other Store", "2025-11-25", "keep").await;
+    let before_gone: Vec<Value> = sqlx::query_scalar(
+        "SELECT to_jsonb(s) FROM store_schedules s WHERE id = ANY($1) ORDER BY id",
+    )
+    .bind(vec![gone1, gone2])
+    .fetch_all(pool)
+    .await
+    .unwrap();
+
+    let req = request("week 48 v1", ImportMode::Replace);
+    let out = import(pool, &req, plan(week(101, "Ann Lee"), vec![])).await;
+
+    assert_eq!(out.status, ImportStatus::Succeeded);
+    assert_eq!(out.rows_imported, 5);
+    assert_eq!(out.rows_replaced, 2);
+    let k = keys(pool).await;
+    let names_101: Vec<(NaiveDate, &str)> = k
+        .iter()
+        .filter(|(s, _, _)| *s == 101)
+        .map(|(_, d, n)| (*d, n.as_str()))
+        .collect();
+    assert_eq!(
+        names_101,
+        vec![
+            (date("2025-11-23"), "Old Before"),
+            (date("2025-11-24"), "Ann Lee"),
+            (date("2025-11-25"), "Ann Lee"),
+            (date("2025-11-26"), "Ann Lee"),
+            (date("2025-11-27"), "Ann Lee"),
+            (date("2025-11-28"), "Ann Lee"),
+            (date("2025-11-29"), "Old After"),
+        ]
+    );
+    assert!(k.contains(&(102, date("2025-11-25"), "Other Store".into())));
+
+    // The replaced rows' full before-images are in the history.
+    let snap: Vec<Value> = sqlx::query_scalar(
+        "SELECT before FROM import_history
+         WHERE import_id = $1 AND action = 'replaced' ORDER BY schedule_id",
+    )
+    .bind(out.import_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(snap, before_gone);
+
+    let (status, stores_col, from, to, total, imported): (
+        String,
+        Vec<i32>,
+        NaiveDate,
+        NaiveDate,
+        i32,
+        i32,
+    ) = sqlx::query_as(
+        "SELECT status, store_numbers, date_from, date_to, rows_total, rows_imported
+         FROM document_imports WHERE id = $1",
+    )
+    .bind(out.import_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "succeeded");
+    assert_eq!(stores_col, vec![101]);
+    assert_eq!((from, to), (date("2025-11-24"), date("2025-11-28")));
+    assert_eq!((total, imported), (5, 5));
+    // Every inserted shift has its history row with its cell and after-image.
+    let inserted: Vec<(String, Uuid)> = sqlx::query_as(
+        "SELECT h.cell_ref, s.id FROM import_history h
+         JOIN store_schedules s ON s.id = h.schedule_id AND s.import_id = h.import_id
+         WHERE h.import_id = $1 AND h.action = 'inserted'
+           AND h.after = to_jsonb(s) ORDER BY h.cell_ref",
+    )
+    .bind(out.import_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(inserted.len(), 5);
+    assert_eq!(inserted[0].0, "Week!A5");
+}
+
+#[tokio::test]
+async fn append_keeps_stored_shifts_and_skips_identical_ones() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    let first = import(
+        pool,
+        &request("a", ImportMode::Append),
+        plan(week(101, "Ann Lee"), vec![]),
+    )
+    .await;
+    assert_eq!(first.rows_imported, 5);
+    let mut shifts = week(101, "ANN  lee"); // same employee, other spelling: identical shifts
+    shifts.push(shift(101, "Bo Chen", "2025-11-24", "12:00", "20:00", 30));
+    let second = import(
+        pool,
+        &request("b", ImportMode::Append),
+        plan(shifts, vec![]),
+    )
+    .await;
+    assert_eq!(second.status, ImportStatus::Succeeded);
+    assert_eq!(second.rows_imported, 1);
+    assert_eq!(second.rows_replaced, 0);
+    assert_eq!(count(pool, "SELECT count(*) FROM store_schedules").await, 6);
+    let skipped: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM import_history WHERE import_id = $1 AND action = 'skipped'",
+    )
+    .bind(second.import_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(skipped, 5);
+}
+
+#[tokio::test]
+async fn same_content_is_a_duplicate_unless_forced() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    let req = request("same bytes", ImportMode::Replace);
+    let first = import(pool, &req, plan(week(101, "Ann Lee"), vec![])).await;
+    let ids_after_first: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM store_schedules ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+
+    let second = import(pool, &req, plan(week(101, "Ann Lee"), vec![])).await;
+    assert_eq!(second.status, ImportStatus::Duplicate);
+    assert_eq!(second.rows_imported, 0);
+    assert!(
+        second
+            .error
+            .as_deref()
+            .unwrap()
+            .contains(&first.import_id.to_string())
+    );
+    let ids_after_second: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM store_schedules ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        ids_after_first, ids_after_second,
+        "a duplicate writes no shift"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM document_imports WHERE id = $1")
+        .bind(second.import_id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "duplicate");
+
+    let mut forced = req.clone();
+    forced.force = true;
+    let third = import(pool, &forced, plan(week(101, "Ann Lee"), vec![])).await;
+    assert_eq!(third.status, ImportStatus::Succeeded);
+    assert_eq!(third.rows_replaced, 5);
+    assert_eq!(count(pool, "SELECT count(*) FROM store_schedules").await, 5);
+
+    // Content whose import failed is not a duplicate basis.
+    let bad = request("failed bytes", ImportMode::Replace);
+    let mut tx = pool.begin().await.unwrap();
+    let failed = write_import(&mut tx, &bad, Err::<Plan, _>("no template fits"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(failed.status, ImportStatus::Failed);
+    let retry = import(pool, &bad, plan(week(101, "Ann Lee"), vec![])).await;
+    assert_eq!(retry.status, ImportStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn an_unknown_store_rejects_the_whole_file() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    let stores = seed_stores(pool, &[101]).await;
+    seed_shift(pool, stores[&101], "Kept", "2025-11-24", "keep").await;
+    let before = all_rows(pool).await;
+    let mut shifts = week(101, "Ann Lee");
+    shifts.push(shift(999, "Bo Chen", "2025-11-24", "09:00", "17:00", 40));
+    let out = import(
+        pool,
+        &request("x", ImportMode::Replace),
+        plan(shifts, vec![]),
+    )
+    .await;
+    assert_eq!(out.status, ImportStatus::Failed);
+    let err = out.error.unwrap();
+    assert!(err.contains("store number 999"), "{err}");
+    assert_eq!(out.rows_imported, 0);
+    assert_eq!(
+        all_rows(pool).await,
+        before,
+        "nothing written, nothing replaced"
+    );
+    let (status, error, rejected): (String, String, i32) =
+        sqlx::query_as("SELECT status, error, rows_rejected FROM document_imports WHERE id = $1")
+            .bind(out.import_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.contains("999"));
+    assert_eq!(rejected, 6);
+    let cell: String = sqlx::query_scalar(
+        "SELECT cell_ref FROM import_history WHERE import_id = $1 AND code = 'unknown_store'",
+    )
+    .bind(out.import_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(cell, "Week!A41");
+}
+
+#[tokio::test]
+async fn store_override_applies_to_every_shift() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    let mut req = request("override", ImportMode::Replace);
+    req.store_number = Some(101);
+    let out = import(pool, &req, plan(week(7, "Ann Lee"), vec![])).await;
+    assert_eq!(out.status, ImportStatus::Succeeded);
+    assert!(keys(pool).await.iter().all(|(s, _, _)| *s == 101));
+}
+
+#[tokio::test]
+async fn a_refused_plan_is_recorded_as_failed() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    let req = request("garbage", ImportMode::Replace);
+    let mut tx = pool.begin().await.unwrap();
+    let out = write_import(
+        &mut tx,
+        &req,
+        Err::<Plan, _>("no processing template fits this file"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(out.status, ImportStatus::Failed);
+    let (status, error, format): (String, String, String) =
+        sqlx::query_as("SELECT status, error, format FROM document_imports WHERE id = $1")
+            .bind(out.import_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "failed");
+    assert_eq!(error, "no processing template fits this file");
+    assert_eq!(format, "csv");
+    let history: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT action, message FROM import_history WHERE import_id = $1")
+            .bind(out.import_id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        history,
+        vec![(
+            "rejected".to_string(),
+            Some("no processing template fits this file".to_string())
+        )]
+    );
+}
+
+#[tokio::test]
+async fn rejected_rows_make_a_partial_import_with_their_cells() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    let issues = vec![
+        Issue::error(
+            "unreadable_time",
+            Some(cell(9, 3)),
+            "expected a time such as 9a-5p",
+        ),
+        Issue::warning(
+            "long_shift",
+            Some(cell(4, 3)),
+            "the shift is longer than 14 hours",
+        ),
+    ];
+    let out = import(
+        pool,
+        &request("partial", ImportMode::Replace),
+        plan(week(101, "Ann Lee"), issues),
+    )
+    .await;
+    assert_eq!(out.status, ImportStatus::Partial);
+    assert_eq!((out.rows_imported, out.rows_rejected), (5, 1));
+    // the long shift plus the employee not in contacts
+    assert_eq!(out.warnings, 2);
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT action, code, cell_ref FROM import_history
+         WHERE import_id = $1 AND action IN ('rejected', 'warning') ORDER BY cell_ref",
+    )
+    .bind(out.import_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "warning".into(),
+                "unknown_employee".into(),
+                "Week!A5".into()
+            ),
+            (
+                "rejected".into(),
+                "unreadable_time".into(),
+                "Week!D10".into()
+            ),
+            ("warning".into(), "long_shift".into(), "Week!D5".into()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn employees_link_to_contacts_by_phone_then_name() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    let mut contact = HashMap::new();
+    for (name, phone) in [
+        ("Ann Lee", "+1 (555) 010-0001"),
+        ("Bo Chen", "5550100002"),
+        ("Twin Name", "5550100003"),
+        ("twin name", "5550100004"),
+    ] {
+        let id: Uuid =
+            sqlx::query_scalar("INSERT INTO contacts (name, phone) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(phone)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        contact.insert(name, id);
+    }
+    let mut by_phone = shift(101, "A. Lee", "2025-11-24", "09:00", "17:00", 1);
+    by_phone.employee_phone = Some("555.010.0001".into());
+    let by_name = shift(101, "BO CHEN", "2025-11-24", "09:00", "17:00", 2);
+    let unknown = shift(101, "Cy Dunn", "2025-11-24", "09:00", "17:00", 3);
+    let unknown_again = shift(101, "Cy Dunn", "2025-11-25", "09:00", "17:00", 4);
+    let ambiguous = shift(101, "Twin Name", "2025-11-24", "09:00", "17:00", 5);
+    let out = import(
+        pool,
+        &request("contacts", ImportMode::Replace),
+        plan(
+            vec![by_phone, by_name, unknown, unknown_again, ambiguous],
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(out.status, ImportStatus::Succeeded);
+    let linked: Vec<(String, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "SELECT h.cell_ref, s.contact_id, s.employee_phone FROM store_schedules s
+         JOIN import_history h ON h.schedule_id = s.id AND h.action = 'inserted'
+         ORDER BY h.cell_ref",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        linked,
+        vec![
+            (
+                "Week!A2".into(),
+                Some(contact["Ann Lee"]),
+                Some("+1 (555) 010-0001".into())
+            ),
+            (
+                "Week!A3".into(),
+                Some(contact["Bo Chen"]),
+                Some("5550100002".into())
+            ),
+            ("Week!A4".into(), None, None),
+            ("Week!A5".into(), None, None),
+            ("Week!A6".into(), None, None),
+        ]
+    );
+    // One warning per unknown employee (at the first cell naming them), one for the
+    // ambiguous name; none quotes the name.
+    let warnings: Vec<Issue> = out
+        .issues
+        .iter()
+        .filter(|i| i.code == "unknown_employee")
+        .cloned()
+        .collect();
+    assert_eq!(warnings.len(), 2);
+    assert_eq!(warnings[0].cell, Some(cell(3, 0)));
+    assert!(warnings[1].message.contains("matches 2 contacts"));
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.message.contains("Cy") && !w.message.contains("Twin"))
+    );
+}
+
+#[tokio::test]
+async fn an_error_mid_write_leaves_nothing() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    let stores = seed_stores(pool, &[101]).await;
+    seed_shift(pool, stores[&101], "Kept", "2025-11-24", "keep").await;
+    let before = all_rows(pool).await;
+    // Warnings are written after the shifts: make that statement fail.
+    sqlx::query(
+        "ALTER TABLE import_history ADD CONSTRAINT test_no_warnings CHECK (action <> 'warning')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let err = write_import(
+        &mut tx,
+        &request("boom", ImportMode::Replace),
+        Ok::<_, String>(plan(week(101, "Ann Lee"), vec![])),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        !err.is_retryable(),
+        "a constraint violation is not retryable"
+    );
+    tx.rollback().await.unwrap();
+    assert_eq!(all_rows(pool).await, before);
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM document_imports").await,
+        0
+    );
+    assert_eq!(count(pool, "SELECT count(*) FROM import_history").await, 0);
+}
+
+#[tokio::test]
+async fn commit_notifies_the_import_id() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    let mut listener = sqlx::postgres::PgListener::connect(db.url()).await.unwrap();
+    listener.listen("schedule_imports").await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let out = write_import(
+        &mut tx,
+        &request("notify", ImportMode::Replace),
+        Ok::<_, String>(plan(week(101, "Ann Lee"), vec![])),
+    )
+    .await
+    .unwrap();
+    // Nothing is delivered before the commit.
+    let early = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;
+    assert!(early.is_err(), "notified before commit");
+    tx.commit().await.unwrap();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n.payload(), out.import_id.to_string());
+}
+
+#[tokio::test]
+async fn bulk_path_writes_twelve_thousand_shifts() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101, 102, 103]).await;
+    let start = date("2025-01-01");
+    let mut shifts = Vec::new();
+    for i in 0..12_000u32 {
+        let store = 101 + (i % 3) as i32;
+        let d = start + chrono::Duration::days((i / 60) as i64);
+        shifts.push(Shift {
+            store_number: store,
+            employee_name: format!("Employee {}", i % 60),
+            employee_phone: None,
+            date: d,
+            start: time("08:00"),
+            end: time("16:00"),
+            position: None,
+            notes: None,
+            source: cell(i, 0),
+        });
+    }
+    let out = import(
+        pool,
+        &request("bulk", ImportMode::Replace),
+        plan(shifts, vec![]),
+    )
+    .await;
+    assert_eq!(out.rows_imported, 12_000);
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM store_schedules").await,
+        12_000
+    );
+    assert_eq!(
+        count(
+            pool,
+            "SELECT count(*) FROM import_history WHERE action = 'inserted'"
+        )
+        .await,
+        12_000
+    );
+    // Importing it again (forced) replaces all of them in one go.
+    let mut again = request("bulk", ImportMode::Replace);
+    again.force = true;
+    let mut shifts2 = Vec::new();
+    for i in 0..12_000u32 {
+        shifts2.push(Shift {
+            store_number: 101 + (i % 3) as i32,
+            employee_name: format!("Employee {}", i % 60),
+            employee_phone: None,
+            date: start + chrono::Duration::days((i / 60) as i64),
+            start: time("09:00"),
+            end: time("17:00"),
+            position: None,
+            notes: None,
+            source: cell(i, 0),
+        });
+    }
+    let out2 = import(pool, &again, plan(shifts2, vec![])).await;
+    assert_eq!(out2.rows_replaced, 12_000);
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM store_schedules").await,
+        12_000
+    );
+}
+
+/// The error a statement raising `SQLSTATE code` produces, wrapped as a write error.
+async fn raised(pool: &PgPool, code: &'static str) -> WriteError {
+    let sql = match code {
+        "40001" => "DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '40001'; END $$",
+        "40P01" => "DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '40P01'; END $$",
+        "08006" => "DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '08006'; END $$",
+        "23505" => "DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '23505'; END $$",
+        "23514" => "DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '23514'; END $$",
+        _ => unreachable!(),
+    };
+    WriteError::Database(sqlx::query(sql).execute(pool).await.unwrap_err())
+}
+
+#[tokio::test]
+async fn database_blinks_are_retryable_and_bad_data_is_not() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    for code in ["40001", "40P01", "08006"] {
+        assert!(raised(pool, code).await.is_retryable(), "{code}");
+    }
+    for code in ["23505", "23514"] {
+        assert!(!raised(pool, code).await.is_retryable(), "{code}");
+    }
+    // A connection killed by the server (admin shutdown, then a closed socket).
+    let mut conn = pool.acquire().await.unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .execute(pool)
+        .await
+        .unwrap();
+    let err = sqlx::query("SELECT 1")
+        .execute(&mut *conn)
+        .await
+        .unwrap_err();
+    assert!(WriteError::Database(err).is_retryable());
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The import id printed by `import` (`import <uuid>: <status> …`).
+fn printed_id(stdout: &str) -> String {
+    stdout
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_import_command_exit_status_tells_success_rejected_rows_or_failure() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    sqlx::query("INSERT INTO contacts (name, phone) VALUES ('Dana Whitfield', '+15550100101')")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    let ok = db.run_bin(&["import", &fixture("week48_store101.csv")]);
+    assert_eq!(ok.status.code(), Some(0), "{}\n{}", ok.stdout, ok.stderr);
+    assert!(
+        ok.stdout.contains("succeeded (10 imported, 0 rejected"),
+        "{}",
+        ok.stdout
+    );
+    let first_id = printed_id(&ok.stdout);
+    let linked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM store_schedules WHERE contact_id IS NOT NULL")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(linked, 5, "Dana's shifts link to her contact by phone");
+
+    let dup = db.run_bin(&["import", &fixture("week48_store101.csv")]);
+    assert_eq!(dup.status.code(), Some(0), "{}", dup.stderr);
+    assert!(dup.stdout.contains("duplicate"), "{}", dup.stdout);
+
+    let partial = db.run_bin(&["import", &fixture("week48_store101_bad_rows.csv")]);
+    assert_eq!(
+        partial.status.code(),
+        Some(1),
+        "{}\n{}",
+        partial.stdout,
+        partial.stderr
+    );
+    assert!(
+        partial
+            .stdout
+            .contains("partial (8 imported, 2 rejected, 10 replaced")
+    );
+    assert!(partial.stdout.contains("week48_store101_bad_rows!E5"));
+
+    let refused = db.run_bin(&["import", &fixture("week48_store999.csv")]);
+    assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stdout.contains("store number 999"),
+        "{}",
+        refused.stdout
+    );
+
+    // The operator commands see all four.
+    let list = db.run_bin(&["imports", "list", "--format", "json"]);
+    assert!(list.status.success(), "{}", list.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        vec!["failed", "partial", "duplicate", "succeeded"]
+    );
+    let table = db.run_bin(&["imports", "list"]);
+    assert!(table.stdout.starts_with("ID "), "{}", table.stdout);
+
+    let partial_id = printed_id(&partial.stdout);
+    let show = db.run_bin(&["imports", "show", &partial_id]);
+    assert!(show.status.success(), "{}", show.stderr);
+    assert!(
+        show.stdout.contains("week48_store101_bad_rows!D9"),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stdout.contains("unreadable_date"));
+    let show_json = db.run_bin(&["imports", "show", &partial_id, "--format", "json"]);
+    let detail: Value = serde_json::from_str(&show_json.stdout).unwrap();
+    assert_eq!(detail["rows_rejected"], 2);
+    assert_eq!(detail["file_kept"], true);
+
+    // Revert the partial import: the first import's ten shifts come back.
+    let rev = db.run_bin(&["imports", "revert", &partial_id]);
+    assert!(rev.status.success(), "{}", rev.stderr);
+    assert!(
+        rev.stdout
+            .contains("8 shift(s) it inserted deleted, 10 shift(s) it replaced restored")
+    );
+    let from_first: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM store_schedules WHERE import_id = $1::uuid")
+            .bind(&first_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(from_first, 10);
+    let again = db.run_bin(&["imports", "revert", &partial_id]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        again.stderr.contains("already reverted"),
+        "{}",
+        again.stderr
+    );
+
+    // Reprocess the first import from its stored file.
+    let re = db.run_bin(&["imports", "reprocess", &first_id]);
+    assert!(re.status.success(), "{}\n{}", re.stdout, re.stderr);
+    assert!(re.stdout.contains("reprocessed as import"), "{}", re.stdout);
+    let sources: Vec<String> =
+        sqlx::query_scalar("SELECT source FROM document_imports WHERE reprocess_of = $1::uuid")
+            .bind(&first_id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(sources, vec!["reprocess"]);
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM store_schedules").await,
+        10
+    );
+}
+
+#[tokio::test]
+async fn concurrent_imports_of_the_same_content_import_once() {
+    let db = TestDb::new().await;
+    let pool = db.pool().clone();
+    seed_stores(&pool, &[101]).await;
+    let req = request("same content, two workers", ImportMode::Replace);
+    let mut tx1 = pool.begin().await.unwrap();
+    let first = write_import(
+        &mut tx1,
+        &req,
+        Ok::<_, String>(plan(week(101, "Ann Lee"), vec![])),
+    )
+    .await
+    .unwrap();
+    // The second writer waits on the first one's content lock…
+    let (p2, r2) = (pool.clone(), req.clone());
+    let second = tokio::spawn(async move {
+        let mut tx2 = p2.begin().await.unwrap();
+        let out = write_import(
+            &mut tx2,
+            &r2,
+            Ok::<_, String>(plan(week(101, "Ann Lee"), vec![])),
+        )
+        .await
+        .unwrap();
+        tx2.commit().await.unwrap();
+        out
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second writer must wait");
+    tx1.commit().await.unwrap();
+    // …and then sees the first as already imported.
+    let second = second.await.unwrap();
+    assert_eq!(first.status, ImportStatus::Succeeded);
+    assert_eq!(second.status, ImportStatus::Duplicate);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM store_schedules").await,
+        5
+    );
+}
