@@ -731,7 +731,8 @@ impl<'c> Writer<'c> {
             .bind(self.import_id.to_string())
             .execute(&mut *self.conn)
             .await?;
-        tracing::info!(
+        // Debug: the callers log the committed outcome (the worker at info, the CLI prints it).
+        tracing::debug!(
             import_id = %self.import_id,
             status = f.status.as_str(),
             rows_imported = f.rows_imported,
