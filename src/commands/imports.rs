@@ -123,6 +123,13 @@ async fn run_on(opts: Opts, ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Resul
                      replaced restored",
                     out.rows_deleted, out.rows_restored
                 );
+                if out.rows_not_restored > 0 {
+                    println!(
+                        "note: {} replaced shift(s) were not restored: their store was deleted \
+                         since, or a shift with the same id exists again",
+                        out.rows_not_restored
+                    );
+                }
                 if !out.later_imports.is_empty() {
                     println!(
                         "warning: forced past later import(s) on the same stores and dates: {}",

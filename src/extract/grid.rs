@@ -12,7 +12,7 @@ use super::cells;
 use super::dates::{self, DayHeader, PartialDate};
 use super::names;
 use super::store;
-use super::timespec;
+use super::timespec::{self, TimeRange};
 use super::{Context, Extracted, Extraction, quote};
 use crate::read::grid::{Cell, Sheet};
 use crate::schedule::{Issue, Shift};
@@ -37,6 +37,8 @@ pub struct GridLayout {
 
 struct Header {
     row: u32,
+    /// Cells that start with a day name but whose date does not read in the template's order.
+    unreadable_days: usize,
     employee_col: Option<u32>,
     columns: Vec<(Field, u32)>,
     days: Vec<(u32, DayHeader)>,
@@ -47,6 +49,7 @@ fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
     let mut employee_col = None;
     let mut columns = Vec::new();
     let mut days = Vec::new();
+    let mut unreadable_days = 0;
     for (i, c) in cells.iter().enumerate() {
         let i = i as u32;
         if let Some(f) = c.as_text().and_then(|s| t.field_of(s)) {
@@ -59,10 +62,17 @@ fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
         }
         if let Some(h) = dates::day_header(c, order) {
             days.push((i, h));
+        } else if c.as_text().is_some_and(|s| {
+            s.split_whitespace()
+                .next()
+                .is_some_and(|w| dates::weekday_word(w).is_some())
+        }) {
+            unreadable_days += 1;
         }
     }
     Header {
         row: 0,
+        unreadable_days,
         employee_col,
         columns,
         days,
@@ -237,9 +247,35 @@ pub fn locate(
             return Err(format!("header signature {sig:?} not in the header row"));
         }
     }
+    if h.unreadable_days > 0 {
+        return Err(format!(
+            "{} day header(s) in row {} do not read as dates in {:?} order",
+            h.unreadable_days,
+            h.row + 1,
+            t.def.values.date_order
+        ));
+    }
     let week_of = week_anchor(sheet, h.row, t);
     let use_header_dates = t.def.week.from.contains(&WeekSource::HeaderDates);
     let days = resolve_days(&h.days, week_of, today, use_header_dates)?;
+    // A header that names the weekday must agree with its date (else the date order is wrong).
+    let mismatched = h
+        .days
+        .iter()
+        .filter(|(_, dh)| dh.date.is_some() && use_header_dates)
+        .filter_map(|(c, dh)| {
+            let wd = dh.weekday?;
+            let (_, d) = days.iter().find(|(x, _)| x == c)?;
+            (d.weekday() != wd).then_some(())
+        })
+        .count();
+    if mismatched > 0 {
+        return Err(format!(
+            "{mismatched} day header(s) in row {} name a weekday that does not match their date in {:?} order",
+            h.row + 1,
+            t.def.values.date_order
+        ));
+    }
     if days.len() < min_days {
         return Err(format!(
             "header row {} has too few dated day columns",
@@ -297,11 +333,7 @@ pub fn extract(
             continue;
         }
         let name_cell = get(l.employee_col);
-        let label = cells::text(name_cell).or_else(|| {
-            row.cells
-                .iter()
-                .find_map(|c| c.as_text().map(str::to_string))
-        });
+        let label = cells::text(name_cell).or_else(|| super::rows::section_label(row));
         if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
             continue;
         }
@@ -332,31 +364,61 @@ pub fn extract(
             .and_then(|c| cells::text(get(c)))
             .and_then(|s| names::phone_text(&s));
         let mut row_rejected = false;
+        // First read every day cell, then complete a clipped one from the row's total.
+        let mut parsed: Vec<(u32, NaiveDate, Result<Vec<TimeRange>, Issue>)> = Vec::new();
+        let mut clipped: Option<(usize, String)> = None;
         for (c, date, cell) in day_cells {
             let cref = sheet.cell_ref(row.index, c);
-            let ranges = match cell {
+            let got = match cell {
                 Cell::Text(s) if t.is_no_shift(s) => continue,
-                Cell::Text(s) => match timespec::parse_ranges(s) {
-                    Ok(rs) => rs,
-                    Err(e) => {
-                        out.issues.push(Issue::error(
-                            "unreadable_time",
-                            Some(cref),
-                            format!("cannot read the shift {}: {e}", quote(s)),
-                        ));
-                        row_rejected = true;
-                        continue;
+                Cell::Text(s) => timespec::parse_ranges(s).map_err(|e| {
+                    if timespec::parse_clipped(s).is_some() {
+                        clipped = Some((parsed.len(), s.clone()));
                     }
-                },
-                other => {
-                    out.issues.push(Issue::error(
+                    Issue::error(
                         "unreadable_time",
-                        Some(cref),
-                        format!(
-                            "a {} cell where a shift was expected (write it like 9a-5:30p)",
-                            other.kind()
-                        ),
-                    ));
+                        Some(cref.clone()),
+                        format!("cannot read the shift {}: {e}", quote(s)),
+                    )
+                }),
+                other => Err(Issue::error(
+                    "unreadable_time",
+                    Some(cref.clone()),
+                    format!(
+                        "a {} cell where a shift was expected (write it like 9a-5:30p)",
+                        other.kind()
+                    ),
+                )),
+            };
+            parsed.push((c, date, got));
+        }
+        let failures = parsed.iter().filter(|(_, _, r)| r.is_err()).count();
+        if let (1, Some((at, text))) = (failures, &clipped) {
+            let total = col(Field::TotalHours).and_then(|c| hours_of(get(c)));
+            let others: i64 = parsed
+                .iter()
+                .filter_map(|(_, _, r)| r.as_ref().ok())
+                .flatten()
+                .map(|r| r.minutes() as i64)
+                .sum();
+            if let Some(done) = total.and_then(|total| {
+                complete_clipped(text, total - others, t.def.limits.max_shift_hours)
+            }) {
+                let (c, _, _) = parsed[*at];
+                out.issues.push(Issue::warning(
+                    "clipped_shift_completed",
+                    Some(sheet.cell_ref(row.index, c)),
+                    "the shift text is cut off (as printed to PDF); its end was completed from the row's total hours: check it",
+                ));
+                parsed[*at].2 = Ok(done);
+            }
+        }
+        for (c, date, got) in parsed {
+            let cref = sheet.cell_ref(row.index, c);
+            let ranges = match got {
+                Ok(rs) => rs,
+                Err(issue) => {
+                    out.issues.push(issue);
                     row_rejected = true;
                     continue;
                 }
@@ -403,6 +465,32 @@ pub fn extract(
             out.rows_rejected += 1;
         }
     }
+}
+
+/// Hours from a totals cell (`42`, `45.5`, `"45.5"`) in minutes.
+fn hours_of(cell: &Cell) -> Option<i64> {
+    let h = match cell {
+        Cell::Number(n) => *n,
+        Cell::Text(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    (h.is_finite() && h > 0.0 && h < 24.0 * 7.0).then(|| (h * 60.0).round() as i64)
+}
+
+/// Complete a clipped split shift (`8:00 AM-12:00 PM, 1:0`) whose missing part is
+/// `missing` minutes long: the head as written, then the cut-off start and its length.
+fn complete_clipped(text: &str, missing: i64, max_hours: f64) -> Option<Vec<TimeRange>> {
+    if missing <= 0 || missing as f64 > max_hours * 60.0 {
+        return None;
+    }
+    let (mut head, start) = timespec::parse_clipped(text)?;
+    let missing = missing - head.iter().map(|r| r.minutes() as i64).sum::<i64>();
+    if missing <= 0 {
+        return None;
+    }
+    let end = start + chrono::Duration::minutes(missing);
+    head.push(TimeRange { start, end });
+    Some(head)
 }
 
 #[cfg(test)]

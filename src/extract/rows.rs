@@ -35,16 +35,18 @@ impl RowsLayout {
 
 /// The fields a header row maps, by column.
 fn header_fields(cells: &[Cell], t: &CompiledTemplate) -> Vec<(Field, u32)> {
-    let mut out: Vec<(Field, u32)> = Vec::new();
+    let mut best: Vec<(Field, usize, u32)> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
-        if let Some(text) = c.as_text()
-            && let Some(f) = t.field_of(text)
-            && !out.iter().any(|(x, _)| *x == f)
-        {
-            out.push((f, i as u32));
+        let Some((f, rank)) = c.as_text().and_then(|s| t.field_rank_of(s)) else {
+            continue;
+        };
+        match best.iter_mut().find(|(x, _, _)| *x == f) {
+            Some(b) if rank < b.1 => *b = (f, rank, i as u32),
+            Some(_) => {}
+            None => best.push((f, rank, i as u32)),
         }
     }
-    out
+    best.into_iter().map(|(f, _, c)| (f, c)).collect()
 }
 
 /// Why a mapped header cannot produce shifts, if it cannot.
@@ -84,7 +86,8 @@ pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsL
             }
             continue;
         }
-        let score = fields.len() as i64 * 10;
+        // A header signature that holds makes the template more specific than a generic one.
+        let score = fields.len() as i64 * 10 + t.signature.len() as i64 * 20;
         if best.as_ref().is_none_or(|b| score > b.score) {
             best = Some(RowsLayout {
                 sheet: index,
@@ -365,6 +368,9 @@ fn read_times<'c>(
         {
             return shift_column(get(f), f, order, cref, t);
         }
+        if sc.as_text().is_some_and(|s| t.is_no_shift(s)) {
+            return Ok(None);
+        }
         let s = cells::clock(sc, order).map_err(|e| unreadable(Field::Start, "start", sc, e))?;
         let e = cells::clock(ec, order).map_err(|e| unreadable(Field::End, "end", ec, e))?;
         let r = timespec::resolve(s, e, None);
@@ -415,12 +421,19 @@ fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
     name_col
         .and_then(|c| row.cells.get(c as usize))
         .and_then(cells::text)
-        .or_else(|| {
-            row.cells
-                .iter()
-                .find_map(|c| c.as_text().map(str::to_string))
-        })
-        .filter(|s| !s.is_empty())
+        .or_else(|| section_label(row))
+}
+
+/// The label of a row with an empty name cell: its first text, when the row is short enough
+/// to be a section or totals line (a shift row without a name must not be skipped silently).
+pub fn section_label(row: &Row) -> Option<String> {
+    let filled = row.cells.iter().filter(|c| !c.is_empty()).count();
+    if filled > 2 {
+        return None;
+    }
+    row.cells
+        .iter()
+        .find_map(|c| c.as_text().filter(|s| !s.is_empty()).map(str::to_string))
 }
 
 /// A header row repeated below (page breaks in exports).

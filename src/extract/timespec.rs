@@ -290,6 +290,51 @@ pub fn parse_ranges(text: &str) -> Result<Vec<TimeRange>, TimeError> {
     Ok(out)
 }
 
+/// A split shift whose last part was cut off when printed (`8:00 AM-12:00 PM, 1:0`,
+/// `8a-12p, 1:`): the ranges before the cut and where the cut-off part starts. `None` when the
+/// text is not of that shape.
+pub fn parse_clipped(text: &str) -> Option<(Vec<TimeRange>, NaiveTime)> {
+    let norm = normalize(text);
+    let (head, tail) = norm.rsplit_once([',', ';', '&', '+', '/'])?;
+    let head = parse_ranges(head).ok()?;
+    let tail = tail.trim();
+    // The start of the last part, cut anywhere: `1`, `1:`, `1:0`, `1:00 p`.
+    let (body, meridiem) = split_meridiem(tail);
+    let body = body.trim();
+    let (h, m) = match body.split_once(':') {
+        Some((h, m)) => (h, m),
+        None => (body, ""),
+    };
+    if h.is_empty() || h.len() > 2 || !h.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if m.len() > 2 || !m.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hour: u32 = h.parse().ok()?;
+    let minute: u32 = format!("{m:0<2}").parse().ok()?;
+    if hour > 23 || minute > 59 || (meridiem.is_some() && !(1..=12).contains(&hour)) {
+        return None;
+    }
+    let clock = Clock {
+        hour,
+        minute,
+        meridiem,
+        exact: meridiem.is_none() && (hour == 0 || hour >= 13),
+    };
+    let after = head.last().map(|r| minutes_of(r.end));
+    let readings = clock.readings();
+    let start = match after {
+        Some(a) => readings
+            .iter()
+            .copied()
+            .find(|&s| s >= a)
+            .unwrap_or(readings[0]),
+        None => readings[0],
+    };
+    Some((head, to_time(start)))
+}
+
 /// Dashes of every kind and the word `to`/`until` become `-`; `and` becomes `,`.
 fn normalize(text: &str) -> String {
     let mut s: String = text
@@ -406,6 +451,18 @@ mod tests {
         assert_eq!(parse_ranges("9-5-3"), Err(TimeError::NotARange));
         assert_eq!(parse_ranges("  "), Err(TimeError::Empty));
         assert_eq!(parse_ranges("9:3o-5"), Err(TimeError::Unreadable));
+    }
+
+    #[test]
+    fn clipped_split_shifts() {
+        let (head, start) = parse_clipped("8:00 AM-12:00 PM, 1:0").unwrap();
+        assert_eq!(head.len(), 1);
+        assert_eq!(start, t(13, 0));
+        assert_eq!(parse_clipped("8a-12p, 1:").unwrap().1, t(13, 0));
+        assert_eq!(parse_clipped("8a-12p, 4:3").unwrap().1, t(16, 30));
+        assert!(parse_clipped("8a-12p").is_none());
+        assert!(parse_clipped("8a-12p, OFF").is_none());
+        assert!(parse_clipped("late, 1:").is_none());
     }
 
     #[test]

@@ -30,8 +30,8 @@ pub struct PlanOptions {
 /// Why a file could not be planned at all. One line each, naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    /// The file could not be read into a grid.
-    #[error("{file}: {source}")]
+    /// The file could not be read into a grid (the reader's message names the file).
+    #[error("{source}")]
     Read {
         file: String,
         #[source]
@@ -300,6 +300,32 @@ mod tests {
             "Week!D10"
         );
         assert!(!plan.issues[0].message.contains("Müller"));
+    }
+
+    /// A split shift cut off when printed to PDF is completed from the row's total hours,
+    /// with a warning; without a total it stays an error.
+    #[test]
+    fn clipped_cell_completed_from_the_total() {
+        let mut g = weekly_grid();
+        let s = &mut g.sheets[0];
+        s.set(5, 8, text("8:00 AM-12:00 PM, 1:0"));
+        s.set(5, 9, Cell::Number(40.0));
+        s.set(9, 3, Cell::Empty);
+        let plan = plan_grid("schedule.pdf", &g, &opts()).unwrap();
+        let sunday: Vec<_> = plan
+            .shifts
+            .iter()
+            .filter(|s| s.date == d(2025, 11, 23))
+            .map(|s| (s.start, s.end))
+            .collect();
+        // 40 h = 8 + 8 + 8 + 8.5 already, 4 for the head: 3.5 h from 13:00.
+        assert_eq!(sunday, vec![(t(8, 0), t(12, 0)), (t(13, 0), t(16, 30))]);
+        assert_eq!(plan.issues.len(), 1);
+        assert_eq!(plan.issues[0].code, "clipped_shift_completed");
+
+        g.sheets[0].set(5, 9, Cell::Empty);
+        let plan = plan_grid("schedule.pdf", &g, &opts()).unwrap();
+        assert_eq!(plan.issues[0].code, "unreadable_time");
     }
 
     /// Rows under a title with typed cells; a second layout with split names and text times.

@@ -5,6 +5,11 @@
 //! `reverted`, who and when) and notified on `schedule_imports`. Reverting twice is refused,
 //! as is reverting an import when a later, still active import touched the same store-dates
 //! (restoring would overwrite newer shifts) unless forced.
+//!
+//! A before-image is restored as it was, except for links that no longer resolve and that the
+//! database would have cleared had the row stayed: a deleted contact (`contact_id` set null), a
+//! deleted import (`import_id` set null); a row whose store was deleted is not restored (the
+//! store's deletion would have deleted it), and is counted in `rows_not_restored`.
 
 use super::write::{NOTIFY_CHANNEL, is_retryable_sqlx};
 use chrono::{DateTime, Utc};
@@ -55,6 +60,9 @@ pub struct RevertOutcome {
     pub rows_deleted: i64,
     /// Shifts the import had replaced that were put back.
     pub rows_restored: i64,
+    /// Shifts the import had replaced that were not put back: their store was deleted since
+    /// (deleting a store deletes its shifts), or a shift with the same id exists again.
+    pub rows_not_restored: i64,
     /// Later imports on the same store-dates that a forced revert went past.
     pub later_imports: Vec<Uuid>,
 }
@@ -170,9 +178,19 @@ pub async fn revert_import(
     let rows_restored = sqlx::query(
         "WITH res AS (
              INSERT INTO store_schedules
-             SELECT (jsonb_populate_record(NULL::store_schedules, h.before)).*
+             SELECT (jsonb_populate_record(NULL::store_schedules,
+                         h.before
+                         || CASE WHEN h.before ->> 'contact_id' IS NOT NULL AND NOT EXISTS (
+                                     SELECT 1 FROM contacts c
+                                     WHERE c.id = (h.before ->> 'contact_id')::uuid)
+                                 THEN jsonb_build_object('contact_id', NULL) ELSE '{}'::jsonb END
+                         || CASE WHEN h.before ->> 'import_id' IS NOT NULL AND NOT EXISTS (
+                                     SELECT 1 FROM document_imports d
+                                     WHERE d.id = (h.before ->> 'import_id')::uuid)
+                                 THEN jsonb_build_object('import_id', NULL) ELSE '{}'::jsonb END)).*
              FROM import_history h
              WHERE h.import_id = $1 AND h.action = 'replaced' AND h.before IS NOT NULL
+               AND EXISTS (SELECT 1 FROM stores s WHERE s.id = (h.before ->> 'store_id')::uuid)
              ON CONFLICT (id) DO NOTHING
              RETURNING *
          )
@@ -186,6 +204,13 @@ pub async fn revert_import(
     .execute(&mut *conn)
     .await?
     .rows_affected() as i64;
+    let replaced: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM import_history WHERE import_id = $1 AND action = 'replaced'",
+    )
+    .bind(import_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows_not_restored = replaced - rows_restored;
 
     sqlx::query(
         "UPDATE document_imports
@@ -205,6 +230,7 @@ pub async fn revert_import(
         import_id = %import_id,
         rows_deleted,
         rows_restored,
+        rows_not_restored,
         later_imports = later.len(),
         "import reverted"
     );
@@ -212,6 +238,7 @@ pub async fn revert_import(
         import_id,
         rows_deleted,
         rows_restored,
+        rows_not_restored,
         later_imports: later,
     })
 }

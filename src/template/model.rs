@@ -89,10 +89,12 @@ pub enum Field {
     EndDatetime,
     Position,
     Notes,
+    /// A grid's weekly total hours column (used only to complete a clipped cell).
+    TotalHours,
 }
 
 impl Field {
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 14] = [
         Field::StoreNumber,
         Field::EmployeeName,
         Field::FirstName,
@@ -106,6 +108,7 @@ impl Field {
         Field::EndDatetime,
         Field::Position,
         Field::Notes,
+        Field::TotalHours,
     ];
 
     /// The name used in TOML and in `data_mappings.target_field`.
@@ -124,6 +127,7 @@ impl Field {
             Field::EndDatetime => "end_datetime",
             Field::Position => "position",
             Field::Notes => "notes",
+            Field::TotalHours => "total_hours",
         }
     }
 
@@ -150,6 +154,8 @@ pub struct Columns {
     pub end_datetime: Vec<String>,
     pub position: Vec<String>,
     pub notes: Vec<String>,
+    /// A grid's total hours per employee (`Total Hrs`).
+    pub total_hours: Vec<String>,
 }
 
 impl Columns {
@@ -168,6 +174,7 @@ impl Columns {
             Field::EndDatetime => &self.end_datetime,
             Field::Position => &self.position,
             Field::Notes => &self.notes,
+            Field::TotalHours => &self.total_hours,
         }
     }
 
@@ -186,6 +193,7 @@ impl Columns {
             Field::EndDatetime => &mut self.end_datetime,
             Field::Position => &mut self.position,
             Field::Notes => &mut self.notes,
+            Field::TotalHours => &mut self.total_hours,
         }
     }
 

@@ -252,6 +252,18 @@ impl CompiledTemplate {
             .map(|(f, _)| *f)
     }
 
+    /// The field a header cell maps to and the rank of the alias that matched (0 = the first
+    /// alias listed), so the best-named column wins when several map to one field.
+    pub fn field_rank_of(&self, header: &str) -> Option<(Field, usize)> {
+        let k = norm_key(header);
+        if k.is_empty() {
+            return None;
+        }
+        self.aliases
+            .iter()
+            .find_map(|(f, a)| a.iter().position(|x| *x == k).map(|i| (*f, i)))
+    }
+
     /// Whether a value means "no shift".
     pub fn is_no_shift(&self, value: &str) -> bool {
         if !value.chars().any(char::is_alphanumeric) {

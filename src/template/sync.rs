@@ -10,7 +10,7 @@
 //! the template, and its `data_mappings` rows (which operators edit to add aliases) replace the
 //! definition's column aliases when the template has any.
 
-use super::model::{Field, Template};
+use super::model::{Field, Layout, Template};
 use super::set::{CompiledTemplate, TemplateError, TemplateSet, checksum};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -130,10 +130,12 @@ pub async fn sync_file_templates(
     Ok(report)
 }
 
-/// Load the active templates from the database.
+/// Load the active templates from the database. A row that cannot be used (a definition that
+/// does not fit the model, a bad regular expression) is skipped with an error in the log, so one
+/// broken operator template does not stop every import.
 pub async fn load_active(pool: &PgPool) -> Result<TemplateSet, SyncError> {
     let rows = sqlx::query(
-        "SELECT id, name, description, definition, priority FROM processing_templates \
+        "SELECT id, name, description, layout, definition, priority FROM processing_templates \
          WHERE is_active ORDER BY priority DESC, name",
     )
     .fetch_all(pool)
@@ -145,13 +147,24 @@ pub async fn load_active(pool: &PgPool) -> Result<TemplateSet, SyncError> {
         let description: Option<String> = row.try_get("description")?;
         let priority: Option<i32> = row.try_get("priority")?;
         let definition: serde_json::Value = row.try_get("definition")?;
-        let mut def: Template =
-            serde_json::from_value(definition.clone()).map_err(|source| TemplateError::Json {
-                name: name.clone(),
-                source,
-            })?;
+        let mut def: Template = match serde_json::from_value(definition.clone()) {
+            Ok(d) => d,
+            Err(source) => {
+                let e = TemplateError::Json {
+                    name: name.clone(),
+                    source,
+                };
+                tracing::error!(template = %name, error = %e, "template skipped: it cannot be used");
+                continue;
+            }
+        };
         // The row's own columns win over the JSON copy.
         def.name = name.clone();
+        let layout: String = row.try_get("layout")?;
+        def.layout = match layout.as_str() {
+            "grid" => Layout::Grid,
+            _ => Layout::Rows,
+        };
         if let Some(d) = description {
             def.description = d;
         }
@@ -170,18 +183,24 @@ pub async fn load_active(pool: &PgPool) -> Result<TemplateSet, SyncError> {
             for m in mappings {
                 let field: String = m.try_get("target_field")?;
                 let aliases: Vec<String> = m.try_get("aliases")?;
-                let Some(f) = Field::parse(&field) else {
-                    return Err(TemplateError::Invalid {
-                        name,
-                        reason: format!("data_mappings has an unknown target_field {field:?}"),
-                    }
-                    .into());
-                };
-                *def.columns.get_mut(f) = aliases;
+                match Field::parse(&field) {
+                    Some(f) => *def.columns.get_mut(f) = aliases,
+                    None => tracing::warn!(
+                        template = %name,
+                        target_field = %field,
+                        "data_mappings row with an unknown target_field ignored"
+                    ),
+                }
             }
         }
         let sum = checksum(definition.to_string().as_bytes());
-        templates.push(CompiledTemplate::compile(def, sum, "database".to_string())?);
+        match CompiledTemplate::compile(def, sum, "database".to_string()) {
+            Ok(t) => templates.push(t),
+            // One broken operator template must not stop every import: skip it, loudly.
+            Err(e) => {
+                tracing::error!(template = %name, error = %e, "template skipped: it cannot be used")
+            }
+        }
     }
     Ok(TemplateSet::new(templates)?)
 }

@@ -864,3 +864,44 @@ async fn the_import_command_exit_status_tells_success_rejected_rows_or_failure()
         10
     );
 }
+
+#[tokio::test]
+async fn concurrent_imports_of_the_same_content_import_once() {
+    let db = TestDb::new().await;
+    let pool = db.pool().clone();
+    seed_stores(&pool, &[101]).await;
+    let req = request("same content, two workers", ImportMode::Replace);
+    let mut tx1 = pool.begin().await.unwrap();
+    let first = write_import(
+        &mut tx1,
+        &req,
+        Ok::<_, String>(plan(week(101, "Ann Lee"), vec![])),
+    )
+    .await
+    .unwrap();
+    // The second writer waits on the first one's content lock…
+    let (p2, r2) = (pool.clone(), req.clone());
+    let second = tokio::spawn(async move {
+        let mut tx2 = p2.begin().await.unwrap();
+        let out = write_import(
+            &mut tx2,
+            &r2,
+            Ok::<_, String>(plan(week(101, "Ann Lee"), vec![])),
+        )
+        .await
+        .unwrap();
+        tx2.commit().await.unwrap();
+        out
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second writer must wait");
+    tx1.commit().await.unwrap();
+    // …and then sees the first as already imported.
+    let second = second.await.unwrap();
+    assert_eq!(first.status, ImportStatus::Succeeded);
+    assert_eq!(second.status, ImportStatus::Duplicate);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM store_schedules").await,
+        5
+    );
+}

@@ -348,3 +348,68 @@ async fn a_refused_reprocess_leaves_the_previous_import_in_place() {
         ]
     );
 }
+
+#[tokio::test]
+async fn revert_clears_links_the_database_would_have_cleared() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    let stores = seed_stores(pool, &[101, 102]).await;
+    let contact: Uuid = sqlx::query_scalar(
+        "INSERT INTO contacts (name, phone) VALUES ('Gone Soon', '5550100077') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let kept = seed_shift(pool, stores[&101], "Gone Soon", "2025-11-24", "linked").await;
+    sqlx::query("UPDATE store_schedules SET contact_id = $1 WHERE id = $2")
+        .bind(contact)
+        .bind(kept)
+        .execute(pool)
+        .await
+        .unwrap();
+    seed_shift(
+        pool,
+        stores[&102],
+        "Closed Store",
+        "2025-11-24",
+        "store closes",
+    )
+    .await;
+    let out = import(
+        pool,
+        &request("links", ImportMode::Replace),
+        plan(
+            vec![
+                shift(101, "Ann Lee", "2025-11-24", "09:00", "17:00", 1),
+                shift(102, "Ann Lee", "2025-11-24", "09:00", "17:00", 2),
+            ],
+            vec![],
+        ),
+    )
+    .await;
+    assert_eq!(out.rows_replaced, 2);
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
+        .bind(contact)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM stores WHERE store_number = 102")
+        .execute(pool)
+        .await
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let rev = revert_import(&mut tx, out.import_id, "operator", false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        (rev.rows_deleted, rev.rows_restored, rev.rows_not_restored),
+        (1, 1, 1)
+    );
+    let restored: (Uuid, Option<Uuid>) =
+        sqlx::query_as("SELECT id, contact_id FROM store_schedules")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(restored, (kept, None));
+}

@@ -244,11 +244,16 @@ fn column_cuts(header: &Line, body: &[Line], rules: &[Rule]) -> Vec<f64> {
         .iter()
         .filter(|l| l.phrases.len() > 1)
         .map(|l| {
-            l.glyphs
-                .iter()
-                .filter(|g| !g.text.trim().is_empty())
-                .map(|g| (g.x0, g.x1))
-                .collect()
+            // Runs of text: glyphs closer than 0.6 of the font size (a word space) are one run,
+            // so the gap inside `8:00 AM, 1:00 PM` is not mistaken for a column channel.
+            let mut runs: Vec<(f64, f64)> = Vec::new();
+            for g in l.glyphs.iter().filter(|g| !g.text.trim().is_empty()) {
+                match runs.last_mut() {
+                    Some(run) if g.x0 - run.1 <= 0.6 * g.size.abs() => run.1 = run.1.max(g.x1),
+                    _ => runs.push((g.x0, g.x1)),
+                }
+            }
+            runs
         })
         .collect();
     let mut cuts = Vec::new();
@@ -502,6 +507,32 @@ mod tests {
             ]
         );
         assert_eq!(g.sheets[0].name, "Page 1");
+    }
+
+    #[test]
+    fn a_clipped_cell_with_spaces_stays_in_its_column() {
+        // LibreOffice cuts an overflowing cell at the next column's edge, mid-glyph: the last
+        // glyph straddles the boundary and a word space sits inside the cell.
+        let p = page(
+            1,
+            &[
+                ("Employee", 10.0, 30.0),
+                ("Sat", 100.0, 30.0),
+                ("Sun", 203.0, 30.0),
+                ("Ann", 10.0, 45.0),
+                ("8:00 AM-12:00 PM, 1:0", 100.0, 45.0),
+                ("PTO", 206.0, 45.0),
+                ("Bob", 10.0, 60.0),
+                ("OFF", 100.0, 60.0),
+                ("9a-1p", 203.0, 60.0),
+            ],
+        );
+        let g = grid(&[p]);
+        assert_eq!(
+            texts(&g.sheets[0])[1],
+            ["Ann", "8:00 AM-12:00 PM, 1:0", "PTO"]
+        );
+        assert_eq!(texts(&g.sheets[0])[2], ["Bob", "OFF", "9a-1p"]);
     }
 
     #[test]
