@@ -14,7 +14,7 @@
 //! - [`admin`] — what operators do: list, show, retry, cancel.
 //! - [`backoff`] — the retry delay.
 //! - [`wake`] — LISTEN/NOTIFY wake-ups with polling as the fallback.
-//! - `runner` (lands with the template pipeline) — claim → plan → write → complete → move.
+//! - [`runner`] — the loop: claim → plan → write → complete → move the file.
 
 pub mod admin;
 pub mod backoff;
@@ -23,6 +23,7 @@ pub mod job;
 pub mod lease;
 pub mod maintain;
 pub mod roots;
+pub mod runner;
 pub mod wake;
 
 pub use job::{Job, JobState};

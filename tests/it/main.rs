@@ -20,3 +20,4 @@ mod revert;
 mod rls;
 mod schema;
 mod templates;
+mod worker;

@@ -137,13 +137,19 @@ fn files_under(dir: &Path) -> Vec<String> {
 async fn wait_until<F: Fn() -> bool>(what: &str, within: Duration, f: F) {
     let deadline = tokio::time::Instant::now() + within;
     while !f() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn scalar(db: &TestDb, sql: &'static str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await.unwrap()
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -158,34 +164,58 @@ async fn a_dropped_schedule_is_imported_and_the_same_file_again_is_a_duplicate()
     })
     .await;
     let shifts = manifest("week-1042.csv");
-    assert_eq!(scalar(&db, "SELECT count(*) FROM store_schedules").await, shifts);
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM document_imports WHERE status IN ('succeeded', 'partial')").await,
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        shifts
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM document_imports WHERE status IN ('succeeded', 'partial')"
+        )
+        .await,
         1
     );
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM store_schedules s JOIN document_imports d ON d.id = s.import_id").await,
+        scalar(
+            &db,
+            "SELECT count(*) FROM store_schedules s JOIN document_imports d ON d.id = s.import_id"
+        )
+        .await,
         shifts,
         "every shift knows its import"
     );
 
     drop_file(&root.join("inbox"), "week-1042.csv", "week-1042.csv");
-    wait_until("the second copy in processed/", Duration::from_secs(30), || {
-        files_under(&root.join("processed")).len() == 2
-    })
+    wait_until(
+        "the second copy in processed/",
+        Duration::from_secs(30),
+        || files_under(&root.join("processed")).len() == 2,
+    )
     .await;
     assert_eq!(
         files_under(&root.join("processed")),
         ["week-1042 (1).csv", "week-1042.csv"],
         "nothing overwritten"
     );
-    assert_eq!(scalar(&db, "SELECT count(*) FROM store_schedules").await, shifts);
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM document_imports WHERE status = 'duplicate'").await,
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        shifts
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM document_imports WHERE status = 'duplicate'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'").await,
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'"
+        )
+        .await,
         2
     );
     let st = w.terminate();
@@ -200,7 +230,8 @@ async fn a_bad_file_ends_in_failed_with_its_report_and_the_worker_goes_on() {
     drop_file(&root.join("inbox"), "not-a-schedule.csv", "supplies.csv");
     drop_file(&root.join("inbox"), "week-1042.csv", "week-1042.csv");
     wait_until("both files handled", Duration::from_secs(30), || {
-        files_under(&root.join("processed")).len() == 1 && files_under(&root.join("failed")).len() == 2
+        files_under(&root.join("processed")).len() == 1
+            && files_under(&root.join("failed")).len() == 2
     })
     .await;
     assert_eq!(
@@ -208,9 +239,16 @@ async fn a_bad_file_ends_in_failed_with_its_report_and_the_worker_goes_on() {
         ["supplies.csv", "supplies.csv.errors.txt"]
     );
     let report = std::fs::read_to_string(root.join("failed/supplies.csv.errors.txt")).unwrap();
-    assert!(report.contains("supplies.csv"), "the report names the file:\n{report}");
+    assert!(
+        report.contains("supplies.csv"),
+        "the report names the file:\n{report}"
+    );
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM import_jobs WHERE state = 'failed' AND attempt = 1").await,
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'failed' AND attempt = 1"
+        )
+        .await,
         1,
         "a bad file is not retried"
     );
@@ -230,43 +268,63 @@ async fn kill_9_in_the_middle_leaves_no_partial_shifts_and_the_restart_imports_t
     // Wait until the import is being written, then kill the worker outright.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let stage: Option<String> = sqlx::query_scalar(
-            "SELECT stage FROM import_jobs WHERE state = 'running' LIMIT 1",
-        )
-        .fetch_optional(db.pool())
-        .await
-        .unwrap()
-        .flatten();
+        let stage: Option<String> =
+            sqlx::query_scalar("SELECT stage FROM import_jobs WHERE state = 'running' LIMIT 1")
+                .fetch_optional(db.pool())
+                .await
+                .unwrap()
+                .flatten();
         if stage.as_deref() == Some("writing") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the import never started writing");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the import never started writing"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     w.kill9();
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM import_jobs WHERE state = 'running'").await,
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'running'"
+        )
+        .await,
         1,
         "killed before the commit"
     );
-    assert_eq!(scalar(&db, "SELECT count(*) FROM store_schedules").await, 0, "no partial shifts");
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM document_imports WHERE status <> 'processing'").await,
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        0,
+        "no partial shifts"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM document_imports WHERE status <> 'processing'"
+        )
+        .await,
         0
     );
     assert_eq!(files_under(&root.join("processing")), ["big-3315.csv"]);
 
     let _w2 = Worker::start(&db, &cfg, "w2");
-    wait_until("the file in processed/ after the restart", Duration::from_secs(90), || {
-        files_under(&root.join("processed")) == ["big-3315.csv"]
-    })
+    wait_until(
+        "the file in processed/ after the restart",
+        Duration::from_secs(90),
+        || files_under(&root.join("processed")) == ["big-3315.csv"],
+    )
     .await;
     assert_eq!(
         scalar(&db, "SELECT count(*) FROM store_schedules").await,
         manifest("big-3315.csv")
     );
     assert_eq!(
-        scalar(&db, "SELECT attempt::int8 FROM import_jobs WHERE state = 'succeeded'").await,
+        scalar(
+            &db,
+            "SELECT attempt::int8 FROM import_jobs WHERE state = 'succeeded'"
+        )
+        .await,
         2,
         "the rescued job's second run is the one that landed"
     );
@@ -294,12 +352,22 @@ async fn two_workers_on_one_database_and_one_inbox_import_each_file_exactly_once
     assert!(files_under(&root.join("failed")).is_empty());
     assert_eq!(scalar(&db, "SELECT count(*) FROM import_jobs").await, 6);
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM import_jobs WHERE state = 'succeeded' AND attempt = 1").await,
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'succeeded' AND attempt = 1"
+        )
+        .await,
         6
     );
-    assert_eq!(scalar(&db, "SELECT count(*) FROM document_imports").await, 6);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM document_imports").await,
+        6
+    );
     let total: i64 = names.iter().map(|n| manifest(&format!("weeks/{n}"))).sum();
-    assert_eq!(scalar(&db, "SELECT count(*) FROM store_schedules").await, total);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        total
+    );
     let workers = scalar(&db, "SELECT count(DISTINCT worker_id) FROM import_jobs").await;
     assert!(workers >= 1);
 }
