@@ -371,3 +371,125 @@ async fn two_workers_on_one_database_and_one_inbox_import_each_file_exactly_once
     let workers = scalar(&db, "SELECT count(DISTINCT worker_id) FROM import_jobs").await;
     assert!(workers >= 1);
 }
+
+#[tokio::test]
+async fn jobs_queued_from_the_cli_and_from_sql_by_path_are_imported() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let drop_dir = db.work_dir().join("upstream-drop");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let drop_dir = drop_dir.canonicalize().unwrap();
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text = text.replace(
+        "[worker]\n",
+        &format!("[worker]\npath_roots = [\"{}\"]\n", drop_dir.display()),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let _w = Worker::start(&db, &cfg, "w1");
+
+    // From the command line: the bytes travel in the job.
+    let out = db.run_bin(&[
+        "enqueue",
+        fixture("weeks/week-1042-w01.csv").to_str().unwrap(),
+        "--priority",
+        "5",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let cli_job = v["job_id"].as_str().unwrap().to_string();
+
+    // From SQL by path, once the worker has published its roots.
+    let path = drop_dir.join("week-1042-w02.csv");
+    std::fs::copy(fixture("weeks/week-1042-w02.csv"), &path).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let sql_job: uuid::Uuid = loop {
+        let r =
+            sqlx::query_scalar("SELECT enqueue_import(file_name => 'w02.csv', file_path => $1)")
+                .bind(path.to_str().unwrap())
+                .fetch_one(db.pool())
+                .await;
+        match r {
+            Ok(id) => break id,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(e) => panic!("enqueue by path: {e}"),
+        }
+    };
+    wait_until_async(&db, "both jobs succeeded", Duration::from_secs(30), 2).await;
+    let show = db.run_bin(&["jobs", "show", &cli_job, "--format", "json"]);
+    assert!(show.status.success(), "{}", show.stderr);
+    let job: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(job["state"], "succeeded");
+    assert_eq!(job["source"], "cli");
+    assert_eq!(job["priority"], 5);
+    let list = db.run_bin(&["jobs", "list", "--state", "succeeded"]);
+    assert!(
+        list.stdout.contains(&sql_job.to_string()),
+        "{}",
+        list.stdout
+    );
+    assert!(path.exists(), "a path job's file is left where it was");
+    assert!(files_under(&root.join("processed")).is_empty());
+    let total = manifest("weeks/week-1042-w01.csv") + manifest("weeks/week-1042-w02.csv");
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        total
+    );
+}
+
+async fn wait_until_async(db: &TestDb, what: &str, within: Duration, succeeded: i64) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let n = scalar(
+            db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'",
+        )
+        .await;
+        if n >= succeeded {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_past_the_grace_period_releases_the_running_import() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text = text.replace("[worker]\n", "[worker]\nshutdown_grace_secs = 0\n");
+    std::fs::write(&cfg, text).unwrap();
+    let mut w = Worker::start(&db, &cfg, "w1");
+    drop_file(&root.join("inbox"), "big-3315.csv", "big-3315.csv");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = scalar(&db, "SELECT count(*) FROM import_jobs WHERE state = 'running' AND stage IN ('planning', 'writing')").await;
+        if n == 1 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the import never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let st = w.terminate();
+    assert!(st.success(), "{st}");
+    let (state, attempt): (String, i32) = sqlx::query_as("SELECT state, attempt FROM import_jobs")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        (state.as_str(), attempt),
+        ("available", 0),
+        "released without spending an attempt"
+    );
+    assert_eq!(scalar(&db, "SELECT count(*) FROM store_schedules").await, 0);
+    assert_eq!(files_under(&root.join("processing")), ["big-3315.csv"]);
+}
