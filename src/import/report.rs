@@ -13,6 +13,9 @@ const MAX_LISTED: usize = 2_000;
 /// The text of `NAME.errors.txt` for one import of `file_name`.
 pub fn errors_txt(file_name: &str, outcome: &ImportOutcome) -> String {
     let mut out = String::new();
+    let lower = file_name.to_ascii_lowercase();
+    // A CSV file has one unnamed sheet: say row and column instead of a sheet name.
+    let csv = lower.ends_with(".csv") || lower.ends_with(".txt");
     let _ = writeln!(out, "Schedule file: {file_name}");
     let shifts = plural(outcome.rows_imported, "shift", "shifts");
     let rejected = plural(outcome.rows_rejected, "row", "rows");
@@ -70,7 +73,7 @@ pub fn errors_txt(file_name: &str, outcome: &ImportOutcome) -> String {
             "\nProblems to fix ({}), each row listed here was not imported:",
             errors.len()
         );
-        list(&mut out, &errors);
+        list(&mut out, &errors, csv);
     }
     if !warnings.is_empty() {
         let _ = writeln!(
@@ -78,7 +81,7 @@ pub fn errors_txt(file_name: &str, outcome: &ImportOutcome) -> String {
             "\nWarnings ({}), imported but worth a look:",
             warnings.len()
         );
-        list(&mut out, &warnings);
+        list(&mut out, &warnings, csv);
     }
 
     let _ = writeln!(out);
@@ -105,9 +108,9 @@ pub fn errors_txt(file_name: &str, outcome: &ImportOutcome) -> String {
 }
 
 /// One line per issue, listing at most [`MAX_LISTED`].
-fn list(out: &mut String, issues: &[&Issue]) {
+fn list(out: &mut String, issues: &[&Issue], csv: bool) {
     for i in issues.iter().take(MAX_LISTED) {
-        let _ = writeln!(out, "  - {}: {}", place(i.cell.as_ref()), i.message);
+        let _ = writeln!(out, "  - {}: {}", place(i.cell.as_ref(), csv), i.message);
     }
     if issues.len() > MAX_LISTED {
         let _ = writeln!(
@@ -119,7 +122,7 @@ fn list(out: &mut String, issues: &[&Issue]) {
 }
 
 /// Where a problem is, in words a spreadsheet user follows.
-fn place(cell: Option<&CellRef>) -> String {
+fn place(cell: Option<&CellRef>, csv: bool) -> String {
     match cell {
         None => "whole file".to_string(),
         Some(c) => match c.page {
@@ -127,6 +130,12 @@ fn place(cell: Option<&CellRef>) -> String {
                 "page {p}, row {}, column {}",
                 c.row + 1,
                 CellRef::column_letters(c.col)
+            ),
+            None if csv => format!(
+                "row {}, column {} (cell {})",
+                c.row + 1,
+                CellRef::column_letters(c.col),
+                c.a1()
             ),
             None => format!("sheet \"{}\", cell {}", c.sheet, c.a1()),
         },
@@ -224,8 +233,10 @@ mod tests {
             col: 1,
             page: Some(3),
         };
-        assert_eq!(place(Some(&c)), "page 3, row 3, column B");
-        assert_eq!(place(None), "whole file");
+        assert_eq!(place(Some(&c), false), "page 3, row 3, column B");
+        assert_eq!(place(None, false), "whole file");
+        let csv = CellRef { page: None, ..c };
+        assert_eq!(place(Some(&csv), true), "row 3, column B (cell B3)");
     }
 
     #[test]

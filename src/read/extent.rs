@@ -17,8 +17,13 @@ use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
 use std::io::{BufReader, Cursor, Read};
 
-/// Check an xls workbook's declared and used extent against the cell limit.
-pub fn check_xls(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
+/// Check an xls workbook's declared and used extent against the cell limit; returns each
+/// sheet's hidden rows (`ROW` records with `fDyZero`) by sheet name.
+pub fn check_xls(
+    file: &str,
+    bytes: &[u8],
+    limits: &ReadLimits,
+) -> Result<HashMap<String, Vec<u32>>, ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         file: file.to_owned(),
         format: "xls".into(),
@@ -48,7 +53,13 @@ pub fn check_xls(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), Re
     let mut depth = 0usize;
     let mut area = SheetArea::default();
     let mut pos = 0usize;
+    let mut biff8 = true;
+    // Sheet names by the stream offset of their BOF (from BOUNDSHEET records).
+    let mut names: HashMap<usize, String> = HashMap::new();
+    let mut sheet_name: Option<String> = None;
+    let mut hidden: HashMap<String, Vec<u32>> = HashMap::new();
     while pos + 4 <= stream.len() {
+        let at = pos;
         let typ = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
         let len = u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]) as usize;
         let data = &stream[pos + 4..(pos + 4 + len).min(stream.len())];
@@ -59,6 +70,27 @@ pub fn check_xls(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), Re
                 depth += 1;
                 if depth == 1 {
                     area = SheetArea::default();
+                    sheet_name = names.get(&at).cloned();
+                    if data.len() >= 2 && sheet_no == 0 && names.is_empty() {
+                        biff8 = u16::from_le_bytes([data[0], data[1]]) >= 0x0600;
+                    }
+                }
+            }
+            // BOUNDSHEET (in the globals): where each sheet starts, and its name.
+            0x0085 if depth == 1 && data.len() >= 8 => {
+                let offset = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize;
+                if let Some(name) = boundsheet_name(&data[6..], biff8) {
+                    names.insert(offset, name);
+                }
+            }
+            // ROW: fDyZero (0x20 in grbit) marks a hidden row.
+            0x0208 if depth == 1 && data.len() >= 14 => {
+                let row = u16::from_le_bytes([data[0], data[1]]) as u32;
+                let grbit = u16::from_le_bytes([data[12], data[13]]);
+                if grbit & 0x0020 != 0
+                    && let Some(name) = &sheet_name
+                {
+                    hidden.entry(name.clone()).or_default().push(row);
                 }
             }
             // EOF
@@ -117,7 +149,33 @@ pub fn check_xls(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), Re
             _ => {}
         }
     }
-    Ok(())
+    for rows in hidden.values_mut() {
+        rows.sort_unstable();
+        rows.dedup();
+    }
+    Ok(hidden)
+}
+
+/// A BOUNDSHEET name: BIFF8 `cch, flags, chars` (compressed Latin-1 or UTF-16LE), BIFF5
+/// `cch, bytes` (read as Latin-1; the workbook code page is not applied).
+fn boundsheet_name(d: &[u8], biff8: bool) -> Option<String> {
+    let cch = *d.first()? as usize;
+    if biff8 {
+        let high = d.get(1)? & 1 == 1;
+        let chars = &d[2..];
+        if high {
+            let units: Vec<u16> = chars
+                .chunks_exact(2)
+                .take(cch)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            Some(String::from_utf16_lossy(&units))
+        } else {
+            Some(chars.iter().take(cch).map(|&b| b as char).collect())
+        }
+    } else {
+        Some(d[1..].iter().take(cch).map(|&b| b as char).collect())
+    }
 }
 
 /// The declared and the used area of one xls sheet.
@@ -143,13 +201,17 @@ impl SheetArea {
     }
 }
 
-/// Check an ods workbook's expanded extent against the cell limit; returns each table's merged
-/// ranges by table name.
-pub fn check_ods(
-    file: &str,
-    bytes: &[u8],
-    limits: &ReadLimits,
-) -> Result<HashMap<String, Vec<Dimensions>>, ReadError> {
+/// Merged ranges and hidden rows of each ODS table, by table name.
+#[derive(Debug, Default)]
+pub struct OdsLayout {
+    pub merges: HashMap<String, Vec<Dimensions>>,
+    /// Zero-based, ascending, clipped to the rows that hold values.
+    pub hidden_rows: HashMap<String, Vec<u32>>,
+}
+
+/// Check an ods workbook's expanded extent against the cell limit; returns what calamine does
+/// not report (merged ranges, hidden rows).
+pub fn check_ods(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<OdsLayout, ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         file: file.to_owned(),
         format: "ods".into(),
@@ -165,6 +227,9 @@ pub fn check_ods(
     xml.config_mut().check_end_names = false;
     let mut buf = Vec::new();
     let mut merges: HashMap<String, Vec<Dimensions>> = HashMap::new();
+    let mut hidden_rows: HashMap<String, Vec<u32>> = HashMap::new();
+    // Hidden row spans (first, count) of the current table, clipped when the table ends.
+    let mut hidden_spans: Vec<(u64, u64)> = Vec::new();
     let mut total: u64 = 0;
     let mut table = String::new();
     let mut in_table = false;
@@ -187,6 +252,16 @@ pub fn check_ods(
                     "table" if in_table => {
                         in_table = false;
                         if has_cells {
+                            let rows: Vec<u32> = hidden_spans
+                                .drain(..)
+                                .flat_map(|(first, n)| {
+                                    first..first.saturating_add(n).min(max_row + 1)
+                                })
+                                .filter_map(|r| u32::try_from(r).ok())
+                                .collect();
+                            if !rows.is_empty() {
+                                hidden_rows.insert(table.clone(), rows);
+                            }
                             total = total.saturating_add(
                                 (max_row.saturating_add(1))
                                     .saturating_mul(max_col.saturating_add(1)),
@@ -213,10 +288,14 @@ pub fn check_ods(
                 in_table = true;
                 table = attr(e, "name").unwrap_or_default();
                 (row, col, max_row, max_col, has_cells) = (0, 0, 0, 0, false);
+                hidden_spans.clear();
             }
             "table-row" => {
                 row_repeat = attr_u64(e, "number-rows-repeated").unwrap_or(1).max(1);
                 col = 0;
+                if attr(e, "visibility").is_some_and(|v| v == "collapse" || v == "filter") {
+                    hidden_spans.push((row, row_repeat));
+                }
                 if is_empty {
                     row = row.saturating_add(row_repeat);
                 }
@@ -260,7 +339,10 @@ pub fn check_ods(
             _ => {}
         }
     }
-    Ok(merges)
+    Ok(OdsLayout {
+        merges,
+        hidden_rows,
+    })
 }
 
 /// An attribute by local name, unescaped.

@@ -134,7 +134,15 @@ fn sniff_zip(bytes: &[u8]) -> Result<Sniffed, NotReadable> {
         let mime = mime.trim();
         return match mime {
             "application/vnd.oasis.opendocument.spreadsheet"
-            | "application/vnd.oasis.opendocument.spreadsheet-template" => Ok(Sniffed::Ods),
+            | "application/vnd.oasis.opendocument.spreadsheet-template" => {
+                // An encrypted package lists `encryption-data` for its parts in the manifest.
+                let manifest = read_member(&mut zip, "META-INF/manifest.xml").unwrap_or_default();
+                if memchr::memmem::find(&manifest, b"encryption-data").is_some() {
+                    Err(NotReadable::Encrypted)
+                } else {
+                    Ok(Sniffed::Ods)
+                }
+            }
             m if m.contains("opendocument.text") => {
                 Err(NotReadable::Other("an OpenDocument text document"))
             }

@@ -15,8 +15,10 @@
 //! Cell values: formulas give their cached values (calamine's default); date/time cells become
 //! [`Cell::Date`], [`Cell::Time`] or [`Cell::DateTime`] in either date system; merged ranges
 //! copy their top-left value to every cell of the range; hidden sheets are kept and marked.
-//! Hidden rows are reported for xlsx/xlsm (see [`sheet_xml`]); calamine does not expose them
-//! for xls, xlsb or ods. A panic inside a parser is caught and reported as a damaged file.
+//! Hidden rows and merged ranges calamine does not expose are read by our own scans: xlsx/xlsm
+//! in [`sheet_xml`], xls (`ROW` records) and ods (row visibility, spans) in [`extent`]. xlsb
+//! reports neither (calamine has no merge API for it and we do not parse its records).
+//! A panic inside a parser is caught and reported as a damaged file.
 
 use super::extent;
 use super::grid::{Cell, CellRange, Grid, Sheet, SourceFormat, Visibility};
@@ -96,24 +98,30 @@ fn read_inner(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
             read_xlsb(ctx, bytes)
         }
         SourceFormat::Xls => {
-            extent::check_xls(ctx.file, bytes, ctx.limits)?;
+            let hidden = extent::check_xls(ctx.file, bytes, ctx.limits)?;
             let wb = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| match e {
                 calamine::XlsError::Password => ctx.encrypted(),
                 e => ctx.damaged(e),
             })?;
             let date_1904 = wb.has_1904_epoch();
             read_dense(ctx, wb, date_1904, |wb, name| {
-                wb.merge_cells_by_sheet_name(name).ok()
+                let merged = wb.merge_cells_by_sheet_name(name).unwrap_or_default();
+                (merged, hidden.get(name).cloned().unwrap_or_default())
             })
         }
         SourceFormat::Ods => {
             check_zip_parts(ctx, bytes)?;
-            let merges = extent::check_ods(ctx.file, bytes, ctx.limits)?;
+            let layout = extent::check_ods(ctx.file, bytes, ctx.limits)?;
             let wb = calamine::Ods::new(Cursor::new(bytes)).map_err(|e| match e {
                 calamine::OdsError::Password => ctx.encrypted(),
                 e => ctx.damaged(e),
             })?;
-            read_dense(ctx, wb, false, |_, name| merges.get(name).cloned())
+            read_dense(ctx, wb, false, |_, name| {
+                (
+                    layout.merges.get(name).cloned().unwrap_or_default(),
+                    layout.hidden_rows.get(name).cloned().unwrap_or_default(),
+                )
+            })
         }
         SourceFormat::Csv | SourceFormat::Pdf => Err(ctx.damaged("not a workbook")),
     }
@@ -213,17 +221,18 @@ fn read_xlsb(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
 }
 
 /// xls and ods: calamine already holds each sheet as a dense range (its extent was checked
-/// before opening); copy the non-empty part of each row into the sparse grid.
+/// before opening); copy the non-empty part of each row into the sparse grid, then apply the
+/// merged ranges and hidden rows `extras` gives for a sheet name.
 fn read_dense<'b, R, F>(
     ctx: &Ctx<'_>,
     mut wb: R,
     date_1904: bool,
-    merges: F,
+    extras: F,
 ) -> Result<Grid, ReadError>
 where
     R: Reader<Cursor<&'b [u8]>>,
     R::Error: std::fmt::Display,
-    F: Fn(&R, &str) -> Option<Vec<Dimensions>>,
+    F: Fn(&R, &str) -> (Vec<Dimensions>, Vec<u32>),
 {
     let mut grid = Grid::new(ctx.format);
     grid.date_1904 = date_1904;
@@ -246,9 +255,9 @@ where
                 sheet.push_row(row0 + i as u32, cells);
             }
         }
-        if let Some(merged) = merges(&wb, &name) {
-            fill_merges(&mut sheet, &merged, &mut budget)?;
-        }
+        let (merged, hidden_rows) = extras(&wb, &name);
+        sheet.hidden_rows = hidden_rows;
+        fill_merges(&mut sheet, &merged, &mut budget)?;
         grid.sheets.push(sheet);
     }
     Ok(grid)
