@@ -1,11 +1,180 @@
-//! `pharmacy-ingest run`: not built yet (its issue builds it).
+//! `pharmacy-ingest run`: the long-running worker. Opens the database (the embedded cluster by
+//! default, migrated on the spot), syncs the processing templates, publishes the path roots,
+//! then runs the watched folders, the job queue and the `/healthz` + `/metrics` server until
+//! SIGINT/SIGTERM.
 
 use super::Context;
+use crate::intake::Intake;
+use crate::ops::http::{self, OpsState};
+use crate::ops::metrics::Metrics;
+use crate::queue::runner::Runner;
+use crate::queue::wake::is_transaction_pooler;
+use anyhow::Context as _;
 use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 #[derive(Debug, clap::Args)]
-pub struct Opts {}
+pub struct Opts {
+    /// Jobs run at once (overrides `worker.concurrency`).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Serve the queue only: do not watch folders.
+    #[arg(long)]
+    pub no_intake: bool,
+    /// Address for `/healthz` and `/metrics` (overrides `http.listen`; empty disables).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
 
-pub async fn run(_opts: Opts, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let mut config = ctx.config.clone();
+    if let Some(c) = opts.concurrency {
+        config.worker.concurrency = c.max(1);
+    }
+    if let Some(l) = opts.listen {
+        config.http.listen = l;
+    }
+    if opts.no_intake {
+        config.intake.enabled = false;
+    }
+    let http_addr = http::address(&config.http)?;
+    let shutdown = crate::ops::shutdown::on_signals();
+
+    let db = crate::db::connect(&config).await?;
+    let result = serve(ctx, &config, &db, http_addr, shutdown).await;
+    db.close().await?;
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(
+    ctx: &Context,
+    config: &crate::config::Config,
+    db: &crate::db::Database,
+    http_addr: Option<std::net::SocketAddr>,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    prepare_schema(db).await?;
+    let pool = db.pool().clone();
+    let worker_id = config.worker.worker_id();
+
+    let plan_options = super::import::plan_options(ctx, &pool).await?;
+    tracing::info!(
+        templates = plan_options.templates.len(),
+        "processing templates synced and loaded"
+    );
+
+    let layouts = if config.intake.enabled {
+        config.intake.layouts(&config.data_dir)?
+    } else {
+        Vec::new()
+    };
+    let mut read_roots: Vec<std::path::PathBuf> = Vec::new();
+    for r in &config.worker.path_roots {
+        read_roots.push(
+            r.canonicalize()
+                .with_context(|| format!("worker.path_roots: {} does not exist", r.display()))?,
+        );
+    }
+    read_roots.extend(layouts.iter().map(|l| l.processing.clone()));
+    crate::queue::roots::publish(&pool, &crate::queue::host_name(), &read_roots)
+        .await
+        .context("publishing the import roots")?;
+
+    let metrics = Arc::new(Metrics::default());
+    let kick = Arc::new(Notify::new());
+    let http_task = match http_addr {
+        Some(addr) => {
+            let state = OpsState {
+                pool: pool.clone(),
+                metrics: metrics.clone(),
+                worker_id: worker_id.clone(),
+            };
+            let (bound, task) = http::bind(addr, state, shutdown.clone()).await?;
+            tracing::info!(address = %bound, "serving /healthz and /metrics");
+            Some(task)
+        }
+        None => None,
+    };
+
+    let intake_task = if layouts.is_empty() {
+        None
+    } else {
+        for l in &layouts {
+            tracing::info!(inbox = %l.inbox.display(), "watching folder");
+        }
+        let intake = Intake::new(
+            pool.clone(),
+            layouts,
+            config.intake.clone(),
+            kick.clone(),
+            metrics.clone(),
+        );
+        Some(tokio::spawn(intake.run(shutdown.clone())))
+    };
+
+    let runner = Arc::new(Runner {
+        pool: pool.clone(),
+        settings: config.worker.clone(),
+        worker_id,
+        plan_options,
+        read_roots,
+        metrics,
+        kick,
+        listen_url: listen_url(config, db),
+    });
+    let res = runner.run(shutdown.clone()).await;
+    shutdown.cancel();
+    if let Some(t) = intake_task {
+        match t.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "the watched folders stopped with an error"),
+            Err(e) => tracing::warn!(error = %e, "the watched folders task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
+    if let Some(t) = http_task {
+        let _ = t.await;
+    }
+    res?;
+    Ok(())
+}
+
+/// Where to LISTEN: the direct URL when set; the pool's URL unless it is a transaction pooler
+/// (then poll only).
+fn listen_url(config: &crate::config::Config, db: &crate::db::Database) -> Option<String> {
+    if let Some(direct) = &config.database.direct_url {
+        return Some(direct.clone());
+    }
+    if is_transaction_pooler(db.url()) {
+        tracing::info!(
+            "database.url is a transaction pooler and no direct_url is set: polling for jobs"
+        );
+        return None;
+    }
+    Some(db.url().to_string())
+}
+
+/// Apply pending migrations on the embedded cluster; elsewhere refuse to run on an old schema
+/// (the operator runs `pharmacy-ingest migrate` with an owner role).
+async fn prepare_schema(db: &crate::db::Database) -> anyhow::Result<()> {
+    let mut conn = db.connect_direct().await?;
+    let pending = crate::db::migrations::pending(&mut conn).await?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    match db.server() {
+        crate::db::Server::Embedded { .. } => {
+            let applied = crate::db::migrations::up(&mut conn, None).await?;
+            tracing::info!(
+                applied = applied.len(),
+                "migrations applied to the embedded database"
+            );
+            Ok(())
+        }
+        crate::db::Server::External => anyhow::bail!(
+            "the database schema is behind this binary ({} migrations pending): run `pharmacy-ingest migrate` first",
+            pending.len()
+        ),
+    }
 }

@@ -246,7 +246,8 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), DbError>
         {
             Ok(_) => {}
             // created concurrently by another process
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+            Err(sqlx::Error::Database(e))
+                if matches!(e.code().as_deref(), Some("42P04") | Some("23505")) => {}
             Err(e) => return Err(e.into()),
         }
     }

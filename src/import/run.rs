@@ -122,6 +122,7 @@ where
     // one writes nothing (refused), keep the previous import in place: roll back, and record
     // only the refused attempt.
     let planned = planned.map_err(|e| e.to_string());
+    super::write::lock_content(&mut tx, &req.sha256).await?;
     let reverted = revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?;
     let p = progress.clone();
     let outcome = write_import_with_progress(

@@ -107,10 +107,7 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     reprocess_of: Option<Uuid>,
     progress: &(dyn Fn(WriteProgress) + Sync),
 ) -> Result<ImportOutcome, WriteError> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("pharmacy-ingest:file:{}", req.sha256))
-        .execute(&mut *conn)
-        .await?;
+    lock_content(conn, &req.sha256).await?;
 
     let format = match &planned {
         Ok(plan) => plan.format.as_str().to_string(),
@@ -433,6 +430,17 @@ pub async fn write_import_with_progress<E: fmt::Display>(
         issues,
     })
     .await
+}
+
+/// Take the transaction-scoped lock on a file content (sha256) that every write of that
+/// content takes first; re-entrant within one transaction. Reprocessing takes it before it
+/// reverts (which locks stores), so the lock order is always content, then stores.
+pub async fn lock_content(conn: &mut PgConnection, sha256: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("pharmacy-ingest:file:{sha256}"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The file's extension in lower case, as the format of a file that could not be read.

@@ -1,6 +1,37 @@
-//! The job queue in `import_jobs`: enqueue, claim with a lease, heartbeats, rescue, retries.
+//! The job queue in `import_jobs`: enqueue, claim with a lease, heartbeats, rescue, retries,
+//! and the runner loop that turns a claimed job into an import.
+//!
+//! Semantics follow River on sqlx: a job is `available` (or `retryable` after a failure) until a
+//! worker claims it with `FOR UPDATE SKIP LOCKED` in a statement that commits at once; the claim
+//! hands out a fresh lease token and a short lease that heartbeats extend. A job whose lease ran
+//! out (the worker died) is rescued back to `retryable`. Completion checks the lease token inside
+//! the import transaction, so a worker that lost its lease can never complete a job.
+//!
+//! - [`job`] — the job row and its states.
+//! - [`enqueue`] — new jobs (through the `enqueue_import` SQL function).
+//! - [`lease`] — claim, heartbeat, complete, retry, release: everything that holds a lease.
+//! - [`maintain`] — the rescuer of expired leases and the pruner of finished jobs.
+//! - [`admin`] — what operators do: list, show, retry, cancel.
+//! - [`backoff`] — the retry delay.
+//! - [`wake`] — LISTEN/NOTIFY wake-ups with polling as the fallback.
+//! - [`runner`] — the loop: claim → plan → write → complete → move the file.
+
+pub mod admin;
+pub mod backoff;
+pub mod enqueue;
+pub mod job;
+pub mod lease;
+pub mod maintain;
+pub mod roots;
+pub mod runner;
+pub mod wake;
+
+pub use job::{Job, JobState};
 
 use serde::Deserialize;
+
+/// The channel `import_jobs` inserts are announced on (payload: the job id).
+pub const JOBS_CHANNEL: &str = "pharmacy_ingest_jobs";
 
 /// `[worker]` settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -8,10 +39,138 @@ use serde::Deserialize;
 pub struct WorkerSettings {
     /// Jobs run at once by one worker process.
     pub concurrency: usize,
+    /// How long a claim is valid without a heartbeat, in seconds. A job whose worker stopped
+    /// heartbeating is rescued after this (plus one rescue interval).
+    pub lease_secs: u64,
+    /// Heartbeat interval, in milliseconds (a few beats fit in one lease).
+    pub heartbeat_ms: u64,
+    /// How often expired leases are looked for, in milliseconds.
+    pub rescue_interval_ms: u64,
+    /// How often the queue is polled when no notification arrives, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Attempts before a job that keeps failing for transient reasons is `failed`.
+    pub max_attempts: i32,
+    /// Base of the retry delay in seconds: attempt `n` waits about `base * n^4` seconds.
+    pub backoff_base_secs: f64,
+    /// Finished jobs (succeeded, failed, cancelled) are deleted after this many hours;
+    /// `document_imports` is the permanent record.
+    pub prune_after_hours: f64,
+    /// On SIGTERM/SIGINT, how long in-flight imports may run before they are released.
+    pub shutdown_grace_secs: u64,
+    /// Roots under which `enqueue_import(file_path => …)` may name a file. The worker writes
+    /// them (and its own `processing/` folders) to `queue_path_roots` at start-up.
+    pub path_roots: Vec<std::path::PathBuf>,
+    /// This worker's name in `import_jobs.worker_id` (default: `host:pid`).
+    pub id: Option<String>,
 }
 
 impl Default for WorkerSettings {
     fn default() -> Self {
-        WorkerSettings { concurrency: 2 }
+        WorkerSettings {
+            concurrency: 2,
+            lease_secs: 10,
+            heartbeat_ms: 2000,
+            rescue_interval_ms: 2000,
+            poll_interval_ms: 1000,
+            max_attempts: 5,
+            backoff_base_secs: 1.0,
+            prune_after_hours: 24.0 * 7.0,
+            shutdown_grace_secs: 30,
+            path_roots: Vec::new(),
+            id: None,
+        }
+    }
+}
+
+impl WorkerSettings {
+    /// The worker id to record on claims: configured, or `host:pid`.
+    pub fn worker_id(&self) -> String {
+        match &self.id {
+            Some(w) => w.clone(),
+            None => format!("{}:{}", host_name(), std::process::id()),
+        }
+    }
+}
+
+/// The machine's host name (from `/proc` or `HOSTNAME`), `localhost` when unknown.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Errors of the queue boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// The database refused or could not be reached.
+    #[error("job queue: database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The job does not exist (or was pruned).
+    #[error("job {0} not found")]
+    NotFound(uuid::Uuid),
+    /// The worker no longer holds the job's lease (it was rescued, cancelled or completed by
+    /// someone else); its work must be thrown away.
+    #[error("job {0}: the lease was lost (rescued, cancelled or finished elsewhere)")]
+    LeaseLost(uuid::Uuid),
+    /// An operator action does not fit the job's state (e.g. cancelling a finished job).
+    #[error("job {id} is {state}: {action} is not possible")]
+    WrongState {
+        /// The job.
+        id: uuid::Uuid,
+        /// Its current state.
+        state: JobState,
+        /// What was asked.
+        action: &'static str,
+    },
+    /// `enqueue_import` refused the job (a path outside the configured roots, a bad mode, no
+    /// file); the message is the database's, which names the reason.
+    #[error("the job was refused: {0}")]
+    Refused(String),
+    /// An unfinished job for the same inbox file already exists (another worker queued it).
+    #[error("an unfinished job for {0} already exists")]
+    AlreadyQueued(String),
+    /// A value in the job row is not one this version knows (newer schema?).
+    #[error("job row has an unknown {column} value {value:?}")]
+    BadRow {
+        /// The column.
+        column: &'static str,
+        /// The value found.
+        value: String,
+    },
+}
+
+impl QueueError {
+    /// Whether the error is a database blink (connection lost, pool timeout, serialization
+    /// failure) that a later attempt may not meet.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            QueueError::Db(e) => is_transient_db(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a sqlx error is a connection-level or concurrency blink worth retrying.
+pub fn is_transient_db(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            // 40001 serialization_failure, 40P01 deadlock, 57P01..03 shutdown/cannot connect,
+            // 08xxx connection exceptions, 53300 too many connections.
+            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+            code == "40001"
+                || code == "40P01"
+                || code.starts_with("57P")
+                || code.starts_with("08")
+                || code == "53300"
+        }
+        _ => false,
     }
 }

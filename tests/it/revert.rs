@@ -413,3 +413,38 @@ async fn revert_clears_links_the_database_would_have_cleared() {
             .unwrap();
     assert_eq!(restored, (kept, None));
 }
+
+#[tokio::test]
+async fn reprocess_needs_the_stored_file() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    // Written without keeping the bytes (as a caller that skipped `save_file` would).
+    let out = import(
+        pool,
+        &request("not kept", ImportMode::Replace),
+        plan(
+            vec![shift(101, "Ann Lee", "2025-11-24", "09:00", "17:00", 1)],
+            vec![],
+        ),
+    )
+    .await;
+    let rows = all_rows(pool).await;
+    let err = reprocess_with(
+        pool,
+        out.import_id,
+        ReprocessOptions::default(),
+        |_: &pharmacy_ingest::import::ImportRequest, _: &str, _: &[u8]| {
+            Ok::<_, String>(plan(vec![], vec![]))
+        },
+        no_progress(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, pharmacy_ingest::import::run::RunError::FileNotKept(id) if id == out.import_id),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cannot be reprocessed"));
+    assert_eq!(all_rows(pool).await, rows);
+}

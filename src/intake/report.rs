@@ -1,0 +1,33 @@
+//! The `NAME.errors.txt` written beside a file in `failed/` when the failure happened outside
+//! the import itself (the file vanished, the database stayed unreachable through every attempt,
+//! the job was cancelled). Refused files get the import's own report, which lists rows and cells.
+
+use uuid::Uuid;
+
+/// A short report a store manager can read: which file, what happened, what to do.
+pub fn plain_report(file_name: &str, job_id: Uuid, reason: &str) -> String {
+    format!(
+        "File: {file_name}\n\
+         Result: not imported\n\
+         \n\
+         Reason: {reason}\n\
+         \n\
+         Nothing from this file was written to the schedule. If the reason is about the file, fix\n\
+         it and drop it into the inbox again; otherwise ask your administrator, quoting job\n\
+         {job_id}.\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_file_the_reason_and_the_job() {
+        let id = Uuid::nil();
+        let r = plain_report("week48.xlsx", id, "cancelled by an operator");
+        assert!(r.starts_with("File: week48.xlsx\n"));
+        assert!(r.contains("Reason: cancelled by an operator\n"));
+        assert!(r.contains(&id.to_string()));
+    }
+}

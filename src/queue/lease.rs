@@ -1,0 +1,212 @@
+//! Everything done while holding a job's lease: claim, heartbeat and progress, the in-transaction
+//! check and completion, failure with retry, and release at shutdown.
+//!
+//! Every statement after the claim carries the lease token in its `WHERE`, so a worker whose
+//! lease was rescued, cancelled or completed elsewhere changes nothing: it gets
+//! [`QueueError::LeaseLost`] and throws its work away.
+
+use super::QueueError;
+use super::backoff::retry_delay;
+use super::job::{Claim, Job, JobState};
+use crate::job_columns;
+use sqlx::{PgConnection, PgPool};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Claim up to `limit` due jobs for `worker_id`: highest priority first, then oldest `run_at`.
+/// One statement with `FOR UPDATE SKIP LOCKED` that commits at once, so no transaction stays
+/// open while files are parsed, and concurrent workers never get the same job.
+pub async fn claim(
+    pool: &PgPool,
+    worker_id: &str,
+    limit: usize,
+    lease: Duration,
+) -> Result<Vec<Job>, QueueError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let jobs = sqlx::query_as::<_, Job>(concat!(
+        "WITH next AS (
+            SELECT id AS next_id FROM import_jobs
+            WHERE state IN ('available', 'retryable') AND run_at <= now()
+            ORDER BY priority DESC, run_at, created_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+         )
+         UPDATE import_jobs j
+         SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
+             leased_until = now() + make_interval(secs => $2), heartbeat_at = now(),
+             worker_id = $3, stage = 'claimed', rows_done = 0, rows_total = NULL,
+             updated_at = now()
+         FROM next WHERE j.id = next.next_id
+         RETURNING ",
+        job_columns!()
+    ))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(lease.as_secs_f64())
+    .bind(worker_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(jobs)
+}
+
+/// What the running attempt reports in the job row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub stage: &'static str,
+    pub rows_done: Option<i64>,
+    pub rows_total: Option<i64>,
+}
+
+/// Extend the lease (and record progress). `Ok(false)`: the lease is lost.
+pub async fn heartbeat(
+    pool: &PgPool,
+    claim: &Claim,
+    lease: Duration,
+    progress: Option<&Progress>,
+) -> Result<bool, QueueError> {
+    let res = sqlx::query(
+        "UPDATE import_jobs
+         SET heartbeat_at = now(), leased_until = now() + make_interval(secs => $3),
+             stage = coalesce($4, stage), rows_done = coalesce($5, rows_done),
+             rows_total = coalesce($6, rows_total), updated_at = now()
+         WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+    )
+    .bind(claim.job_id)
+    .bind(claim.lease_token)
+    .bind(lease.as_secs_f64())
+    .bind(progress.map(|p| p.stage))
+    .bind(progress.and_then(|p| p.rows_done))
+    .bind(progress.and_then(|p| p.rows_total))
+    .execute(pool)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Inside the import transaction, before writing: fail fast if the claim is already gone.
+/// The row is not locked, so heartbeats keep extending the lease and publishing progress while
+/// the import is written; [`complete_in_tx`] is the check that decides.
+pub async fn check_in_tx(conn: &mut PgConnection, claim: &Claim) -> Result<(), QueueError> {
+    let held: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM import_jobs WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+    )
+    .bind(claim.job_id)
+    .bind(claim.lease_token)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match held {
+        Some(_) => Ok(()),
+        None => Err(QueueError::LeaseLost(claim.job_id)),
+    }
+}
+
+/// How a job ended, as written by [`complete_in_tx`].
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// `Succeeded` or `Failed` (a refused file is a finished, failed job).
+    pub state: JobState,
+    pub import_id: Option<Uuid>,
+    pub rows_done: i64,
+    pub rows_total: i64,
+    /// Operator-readable reason, for failed jobs.
+    pub error: Option<String>,
+}
+
+/// Mark the job finished, in the caller's import transaction, only if the claim still holds.
+/// `finished_at` is the clock time of this last statement before the commit (not the
+/// transaction's start), so it measures when the shifts landed.
+pub async fn complete_in_tx(
+    conn: &mut PgConnection,
+    claim: &Claim,
+    done: &Completion,
+) -> Result<(), QueueError> {
+    let res = sqlx::query(
+        "UPDATE import_jobs
+         SET state = CASE WHEN $3 THEN 'succeeded' ELSE 'failed' END,
+             lease_token = NULL, leased_until = NULL, stage = 'done', import_id = $4,
+             rows_done = $5, rows_total = $6, last_error = $7,
+             errors = CASE WHEN $7::text IS NULL THEN errors
+                      ELSE coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                          'attempt', attempt, 'at', now(), 'error', $7::text)) END,
+             finished_at = clock_timestamp(), updated_at = now()
+         WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+    )
+    .bind(claim.job_id)
+    .bind(claim.lease_token)
+    .bind(done.state == JobState::Succeeded)
+    .bind(done.import_id)
+    .bind(done.rows_done)
+    .bind(done.rows_total)
+    .bind(&done.error)
+    .execute(&mut *conn)
+    .await?;
+    if res.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(QueueError::LeaseLost(claim.job_id))
+    }
+}
+
+/// Record a failed attempt. A transient failure (`retry`) makes the job `retryable` after a
+/// steep backoff, unless it used its last attempt; a permanent one fails it at once.
+/// Returns the job's new state.
+pub async fn fail(
+    pool: &PgPool,
+    claim: &Claim,
+    error: &str,
+    retry: bool,
+    backoff_base_secs: f64,
+) -> Result<JobState, QueueError> {
+    let delay = retry_delay(claim.attempt, backoff_base_secs);
+    let state: Option<String> = sqlx::query_scalar(
+        "UPDATE import_jobs
+         SET state = CASE WHEN $3 AND attempt < max_attempts THEN 'retryable' ELSE 'failed' END,
+             run_at = CASE WHEN $3 AND attempt < max_attempts
+                      THEN now() + make_interval(secs => $4) ELSE run_at END,
+             finished_at = CASE WHEN $3 AND attempt < max_attempts THEN NULL ELSE now() END,
+             lease_token = NULL, leased_until = NULL, last_error = $5,
+             errors = coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
+                 'attempt', attempt, 'at', now(), 'error', $5::text)),
+             updated_at = now()
+         WHERE id = $1 AND lease_token = $2 AND state = 'running'
+         RETURNING state::text",
+    )
+    .bind(claim.job_id)
+    .bind(claim.lease_token)
+    .bind(retry)
+    .bind(delay.as_secs_f64())
+    .bind(error)
+    .fetch_optional(pool)
+    .await?;
+    match state {
+        Some(s) => s.parse(),
+        None => Err(QueueError::LeaseLost(claim.job_id)),
+    }
+}
+
+/// Give a job back untouched (shutdown grace ran out): `available` again at once, and the
+/// attempt does not count.
+pub async fn release(pool: &PgPool, claim: &Claim) -> Result<bool, QueueError> {
+    let res = sqlx::query(
+        "UPDATE import_jobs
+         SET state = 'available', attempt = greatest(attempt - 1, 0), run_at = now(),
+             lease_token = NULL, leased_until = NULL, worker_id = NULL, stage = 'released',
+             updated_at = now()
+         WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+    )
+    .bind(claim.job_id)
+    .bind(claim.lease_token)
+    .execute(pool)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// The file bytes a job carries (`None` for path jobs).
+pub async fn file_bytes(pool: &PgPool, job_id: Uuid) -> Result<Option<Vec<u8>>, QueueError> {
+    let row: Option<Option<Vec<u8>>> =
+        sqlx::query_scalar("SELECT file_bytes FROM import_jobs WHERE id = $1")
+            .bind(job_id)
+            .fetch_optional(pool)
+            .await?;
+    row.ok_or(QueueError::NotFound(job_id))
+}

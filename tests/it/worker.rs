@@ -1,0 +1,495 @@
+//! The real binary as a worker: `pharmacy-ingest run` against a test database and real
+//! folders. A dropped schedule is imported and moved to `processed/`; the same file again is a
+//! duplicate; a bad file ends in `failed/` with its report while the worker goes on; a kill -9
+//! in the middle of an import leaves no partial shifts and the restarted worker imports the file;
+//! two workers on one database and one inbox import each file exactly once; SIGTERM stops it.
+
+use crate::support::TestDb;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/worker")
+        .join(name)
+}
+
+fn manifest(name: &str) -> i64 {
+    let text = std::fs::read_to_string(fixture("MANIFEST.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    m[name].as_i64().unwrap()
+}
+
+/// A worker process and its folders.
+struct Worker {
+    child: Child,
+}
+
+impl Worker {
+    fn start(db: &TestDb, config: &Path, name: &str) -> Worker {
+        let log = std::fs::File::create(db.work_dir().join(format!("{name}.log"))).unwrap();
+        let child = db
+            .command()
+            .args(["--config", config.to_str().unwrap(), "run"])
+            .env("RUST_LOG", "info")
+            .env("PHARMACY_INGEST_WORKER_ID", name)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start the worker");
+        Worker { child }
+    }
+
+    fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        for _ in 0..300 {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the worker did not stop within 15 s of SIGTERM");
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A configuration with short leases and settle time, one shared inbox, no HTTP server.
+fn config(db: &TestDb, inbox: &Path) -> PathBuf {
+    let path = db.work_dir().join("pharmacy-ingest.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[worker]
+concurrency = 2
+lease_secs = 3
+heartbeat_ms = 500
+rescue_interval_ms = 500
+poll_interval_ms = 250
+backoff_base_secs = 0.2
+
+[intake]
+inboxes = ["{}"]
+settle_ms = 300
+rescan_secs = 1
+recover_grace_secs = 1
+
+[http]
+listen = ""
+"#,
+            inbox.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn setup(db: &TestDb) -> (PathBuf, PathBuf) {
+    let out = db.run_bin(&["demo-data"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let root = db.work_dir().join("share");
+    let inbox = root.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let cfg = config(db, &inbox);
+    (root, cfg)
+}
+
+/// Copy a fixture into the inbox the way a store manager's copy lands: written under a temp
+/// name, then renamed.
+fn drop_file(inbox: &Path, fixture_name: &str, as_name: &str) {
+    let tmp = inbox.join(format!("{as_name}.part"));
+    std::fs::copy(fixture(fixture_name), &tmp).unwrap();
+    std::fs::rename(&tmp, inbox.join(as_name)).unwrap();
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn wait_until<F: Fn() -> bool>(what: &str, within: Duration, f: F) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !f() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn scalar(db: &TestDb, sql: &'static str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dropped_schedule_is_imported_and_the_same_file_again_is_a_duplicate() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let mut w = Worker::start(&db, &cfg, "w1");
+
+    drop_file(&root.join("inbox"), "week-1042.csv", "week-1042.csv");
+    wait_until("the file in processed/", Duration::from_secs(30), || {
+        files_under(&root.join("processed")) == ["week-1042.csv"]
+    })
+    .await;
+    let shifts = manifest("week-1042.csv");
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        shifts
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM document_imports WHERE status IN ('succeeded', 'partial')"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM store_schedules s JOIN document_imports d ON d.id = s.import_id"
+        )
+        .await,
+        shifts,
+        "every shift knows its import"
+    );
+
+    drop_file(&root.join("inbox"), "week-1042.csv", "week-1042.csv");
+    wait_until(
+        "the second copy in processed/",
+        Duration::from_secs(30),
+        || files_under(&root.join("processed")).len() == 2,
+    )
+    .await;
+    assert_eq!(
+        files_under(&root.join("processed")),
+        ["week-1042 (1).csv", "week-1042.csv"],
+        "nothing overwritten"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        shifts
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM document_imports WHERE status = 'duplicate'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'"
+        )
+        .await,
+        2
+    );
+    let st = w.terminate();
+    assert!(st.success(), "clean exit on SIGTERM: {st}");
+}
+
+#[tokio::test]
+async fn a_bad_file_ends_in_failed_with_its_report_and_the_worker_goes_on() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let _w = Worker::start(&db, &cfg, "w1");
+    drop_file(&root.join("inbox"), "not-a-schedule.csv", "supplies.csv");
+    drop_file(&root.join("inbox"), "week-1042.csv", "week-1042.csv");
+    wait_until("both files handled", Duration::from_secs(30), || {
+        files_under(&root.join("processed")).len() == 1
+            && files_under(&root.join("failed")).len() == 2
+    })
+    .await;
+    assert_eq!(
+        files_under(&root.join("failed")),
+        ["supplies.csv", "supplies.csv.errors.txt"]
+    );
+    let report = std::fs::read_to_string(root.join("failed/supplies.csv.errors.txt")).unwrap();
+    assert!(
+        report.contains("supplies.csv"),
+        "the report names the file:\n{report}"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'failed' AND attempt = 1"
+        )
+        .await,
+        1,
+        "a bad file is not retried"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        manifest("week-1042.csv")
+    );
+}
+
+#[tokio::test]
+async fn kill_9_in_the_middle_leaves_no_partial_shifts_and_the_restart_imports_the_file() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let mut w = Worker::start(&db, &cfg, "w1");
+    drop_file(&root.join("inbox"), "big-3315.csv", "big-3315.csv");
+
+    // Wait until the import is being written, then kill the worker outright.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let stage: Option<String> =
+            sqlx::query_scalar("SELECT stage FROM import_jobs WHERE state = 'running' LIMIT 1")
+                .fetch_optional(db.pool())
+                .await
+                .unwrap()
+                .flatten();
+        if stage.as_deref() == Some("writing") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the import never started writing"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    w.kill9();
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'running'"
+        )
+        .await,
+        1,
+        "killed before the commit"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        0,
+        "no partial shifts"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM document_imports WHERE status <> 'processing'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(files_under(&root.join("processing")), ["big-3315.csv"]);
+
+    let _w2 = Worker::start(&db, &cfg, "w2");
+    wait_until(
+        "the file in processed/ after the restart",
+        Duration::from_secs(90),
+        || files_under(&root.join("processed")) == ["big-3315.csv"],
+    )
+    .await;
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        manifest("big-3315.csv")
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT attempt::int8 FROM import_jobs WHERE state = 'succeeded'"
+        )
+        .await,
+        2,
+        "the rescued job's second run is the one that landed"
+    );
+}
+
+#[tokio::test]
+async fn two_workers_on_one_database_and_one_inbox_import_each_file_exactly_once() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let _a = Worker::start(&db, &cfg, "wa");
+    let _b = Worker::start(&db, &cfg, "wb");
+    let names: Vec<String> = (1..=6).map(|n| format!("week-1042-w{n:02}.csv")).collect();
+    for n in &names {
+        drop_file(&root.join("inbox"), &format!("weeks/{n}"), n);
+    }
+    wait_until("every file in processed/", Duration::from_secs(60), || {
+        files_under(&root.join("processed")).len() == names.len()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(files_under(&root.join("processed")), expected);
+    assert!(files_under(&root.join("processing")).is_empty());
+    assert!(files_under(&root.join("failed")).is_empty());
+    assert_eq!(scalar(&db, "SELECT count(*) FROM import_jobs").await, 6);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'succeeded' AND attempt = 1"
+        )
+        .await,
+        6
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM document_imports").await,
+        6
+    );
+    let total: i64 = names.iter().map(|n| manifest(&format!("weeks/{n}"))).sum();
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        total
+    );
+    let workers = scalar(&db, "SELECT count(DISTINCT worker_id) FROM import_jobs").await;
+    assert!(workers >= 1);
+}
+
+#[tokio::test]
+async fn jobs_queued_from_the_cli_and_from_sql_by_path_are_imported() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let drop_dir = db.work_dir().join("upstream-drop");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let drop_dir = drop_dir.canonicalize().unwrap();
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text = text.replace(
+        "[worker]\n",
+        &format!("[worker]\npath_roots = [\"{}\"]\n", drop_dir.display()),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let _w = Worker::start(&db, &cfg, "w1");
+
+    // From the command line: the bytes travel in the job.
+    let out = db.run_bin(&[
+        "enqueue",
+        fixture("weeks/week-1042-w01.csv").to_str().unwrap(),
+        "--priority",
+        "5",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let cli_job = v["job_id"].as_str().unwrap().to_string();
+
+    // From SQL by path, once the worker has published its roots.
+    let path = drop_dir.join("week-1042-w02.csv");
+    std::fs::copy(fixture("weeks/week-1042-w02.csv"), &path).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let sql_job: uuid::Uuid = loop {
+        let r =
+            sqlx::query_scalar("SELECT enqueue_import(file_name => 'w02.csv', file_path => $1)")
+                .bind(path.to_str().unwrap())
+                .fetch_one(db.pool())
+                .await;
+        match r {
+            Ok(id) => break id,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(e) => panic!("enqueue by path: {e}"),
+        }
+    };
+    wait_until_async(&db, "both jobs succeeded", Duration::from_secs(30), 2).await;
+    let show = db.run_bin(&["jobs", "show", &cli_job, "--format", "json"]);
+    assert!(show.status.success(), "{}", show.stderr);
+    let job: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(job["state"], "succeeded");
+    assert_eq!(job["source"], "cli");
+    assert_eq!(job["priority"], 5);
+    let list = db.run_bin(&["jobs", "list", "--state", "succeeded"]);
+    assert!(
+        list.stdout.contains(&sql_job.to_string()),
+        "{}",
+        list.stdout
+    );
+    assert!(path.exists(), "a path job's file is left where it was");
+    assert!(files_under(&root.join("processed")).is_empty());
+    let total = manifest("weeks/week-1042-w01.csv") + manifest("weeks/week-1042-w02.csv");
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        total
+    );
+}
+
+async fn wait_until_async(db: &TestDb, what: &str, within: Duration, succeeded: i64) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let n = scalar(
+            db,
+            "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'",
+        )
+        .await;
+        if n >= succeeded {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_past_the_grace_period_releases_the_running_import() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text = text.replace("[worker]\n", "[worker]\nshutdown_grace_secs = 0\n");
+    std::fs::write(&cfg, text).unwrap();
+    let mut w = Worker::start(&db, &cfg, "w1");
+    drop_file(&root.join("inbox"), "big-3315.csv", "big-3315.csv");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = scalar(&db, "SELECT count(*) FROM import_jobs WHERE state = 'running' AND stage IN ('planning', 'writing')").await;
+        if n == 1 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the import never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let st = w.terminate();
+    assert!(st.success(), "{st}");
+    let (state, attempt): (String, i32) = sqlx::query_as("SELECT state, attempt FROM import_jobs")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        (state.as_str(), attempt),
+        ("available", 0),
+        "released without spending an attempt"
+    );
+    assert_eq!(scalar(&db, "SELECT count(*) FROM store_schedules").await, 0);
+    assert_eq!(files_under(&root.join("processing")), ["big-3315.csv"]);
+}
