@@ -4,6 +4,7 @@
 
 use pharmacy_ingest::read::ReadOptions;
 use pharmacy_ingest::read::grid::{Grid, Sheet};
+use pharmacy_ingest::read::pdf::content::{FontCache, Limits, read_page};
 use pharmacy_ingest::read::pdf::{PdfError, extract_words, read_pdf};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -318,4 +319,82 @@ fn the_page_limit_is_enforced() {
         matches!(err, PdfError::TooManyPages { limit: 1, .. }),
         "{err:?}"
     );
+}
+
+/// A PDF built in memory with lopdf: one page drawing `content`, font `F1` (Helvetica) and
+/// the Form XObjects `X1` (drawing `X1` and `X2`) and `X2` (drawing `X1`): a reference cycle.
+fn hostile_pdf(content: &[u8]) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let x1 = doc.new_object_id();
+    let x2 = doc.new_object_id();
+    let form = |body: &[u8]| {
+        Object::Stream(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+            "Resources" => dictionary! { "XObject" => dictionary! { "X1" => x1, "X2" => x2 } } },
+            body.to_vec(),
+        ))
+    };
+    doc.objects.insert(x1, form(b"/X1 Do /X2 Do"));
+    doc.objects.insert(x2, form(b"/X1 Do"));
+    let resources = doc.add_object(dictionary! {
+        "Font" => dictionary! { "F1" => font_id },
+        "XObject" => dictionary! { "X1" => x1, "X2" => x2 },
+    });
+    let content_id = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id, "Resources" => resources,
+        "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn cyclic_forms_and_endless_content_are_bounded() {
+    let bytes = hostile_pdf(b"BT /F1 12 Tf 72 700 Td (Store 12) Tj ET /X1 Do");
+    let grid = read_pdf(&bytes, &ReadOptions::default()).unwrap();
+    assert_eq!(grid.sheets[0].get(0, 0).to_string(), "Store 12");
+
+    // Endless content on one page: cut at the page's operator budget, not read forever.
+    let mut long = b"BT /F1 12 Tf 72 700 Td (Store 12) Tj ET ".to_vec();
+    long.extend(b"q Q ".repeat(50_000));
+    let doc = lopdf::Document::load_mem(&hostile_pdf(&long)).unwrap();
+    let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
+    let limits = Limits {
+        max_operations: 10_000,
+        ..Limits::default()
+    };
+    let page = read_page(&doc, 1, page_id, &mut FontCache::default(), limits);
+    assert!(page.truncated);
+    assert_eq!(page.glyphs.len(), 8, "the text before the cut is kept");
+}
+
+#[test]
+fn words_carry_pdfplumber_geometry() {
+    // Helvetica 12 pt at baseline 700: pdfminer's box runs from the AFM descent (-207/1000)
+    // to descent + size, so top = 792 - (700 - 2.484 + 12) = 82.484.
+    let bytes = hostile_pdf(b"BT /F1 12 Tf 72 700 Td (Store 12) Tj ET");
+    let pages = extract_words(&bytes, &ReadOptions::default()).unwrap();
+    let w = &pages[0].words;
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[0].text, "Store");
+    assert!((w[0].x0 - 72.0).abs() < 1e-6);
+    assert!((w[0].top - 82.484).abs() < 1e-3, "{}", w[0].top);
+    // S t o r e: 667 + 278 + 556 + 333 + 556 thousandths of 12 pt, from the AFM widths.
+    let store_width = (667.0 + 278.0 + 556.0 + 333.0 + 556.0) * 0.012;
+    assert!((w[0].x1 - (72.0 + store_width)).abs() < 1e-6);
 }

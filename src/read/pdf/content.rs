@@ -172,6 +172,8 @@ struct Interpreter<'a> {
     out: PageContent,
     operations: usize,
     forms: Vec<ObjectId>,
+    /// Decoded Form XObject content, by id, for forms drawn more than once.
+    form_data: HashMap<ObjectId, Rc<Vec<u8>>>,
     fallback_font: Rc<Font>,
 }
 
@@ -297,6 +299,7 @@ pub fn read_page(
         out,
         operations: 0,
         forms: Vec::new(),
+        form_data: HashMap::new(),
         fallback_font: Rc::new(Font::fallback()),
     };
     interp.run(&data, &resources, ctm);
@@ -523,15 +526,27 @@ impl<'a> Interpreter<'a> {
                     Some(d) => Resources { dicts: vec![d] },
                     None => resources.clone(),
                 };
-                let Ok(data) = stream.decompressed_content_with_limit(self.limits.max_stream_bytes)
-                else {
-                    // An unfiltered stream reads as it is.
-                    if stream.dict.get(b"Filter").is_err() {
-                        let data = stream.content.clone();
-                        self.enter_form(id, &data, &inner, mult(&matrix, ctm));
+                let data = match id.and_then(|id| self.form_data.get(&id)) {
+                    Some(data) => data.clone(),
+                    None => {
+                        let data = match stream
+                            .decompressed_content_with_limit(self.limits.max_stream_bytes)
+                        {
+                            Ok(d) => d,
+                            // An unfiltered stream reads as it is; a broken one shows nothing.
+                            Err(_) if stream.dict.get(b"Filter").is_err() => stream.content.clone(),
+                            Err(_) => Vec::new(),
+                        };
+                        let data = Rc::new(data);
+                        if let Some(id) = id {
+                            self.form_data.insert(id, data.clone());
+                        }
+                        data
                     }
-                    return;
                 };
+                // Charge the form's size against the page's budget, so a large form drawn
+                // many times cannot multiply the work without bound.
+                self.operations += data.len() / 64;
                 self.enter_form(id, &data, &inner, mult(&matrix, ctm));
             }
             _ => {}

@@ -67,12 +67,23 @@ pub enum PdfError {
         /// The configured limit.
         limit: usize,
     },
+    /// More text than any schedule holds (a hostile or mistaken file).
+    #[error(
+        "this PDF holds more than {limit} characters of text, far more than a schedule: check that the right file was sent"
+    )]
+    TooMuchText {
+        /// The character limit for a whole document.
+        limit: usize,
+    },
     /// The PDF library failed unexpectedly on this file.
     #[error(
         "the PDF reader failed on this file (an internal error): ask the sender to export it again"
     )]
     ReaderFailed,
 }
+
+/// Most glyphs read from one document (a 500-page schedule holds well under a million).
+const MAX_DOCUMENT_GLYPHS: usize = 5_000_000;
 
 /// The words of one page, as pdfplumber's `extract_words()` would give them.
 #[derive(Debug, Clone, Serialize)]
@@ -155,11 +166,19 @@ pub fn extract_pages(bytes: &[u8], opts: &ReadOptions) -> Result<Vec<PageContent
         let doc = load(bytes, opts)?;
         let mut fonts = FontCache::default();
         let limits = Limits::default();
-        Ok(doc
-            .get_pages()
-            .into_iter()
-            .map(|(number, id)| content::read_page(&doc, number, id, &mut fonts, limits))
-            .collect())
+        let mut pages = Vec::new();
+        let mut glyphs = 0usize;
+        for (number, id) in doc.get_pages() {
+            let page = content::read_page(&doc, number, id, &mut fonts, limits);
+            glyphs += page.glyphs.len();
+            if glyphs > MAX_DOCUMENT_GLYPHS {
+                return Err(PdfError::TooMuchText {
+                    limit: MAX_DOCUMENT_GLYPHS,
+                });
+            }
+            pages.push(page);
+        }
+        Ok(pages)
     })
 }
 
