@@ -34,7 +34,11 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(7);
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/data");
-    let inputs = ["rows_100k.xlsx", "grid_2000x7.xlsx"];
+    // BENCH_INPUT=grid (a substring) measures only the matching inputs.
+    let only = std::env::var("BENCH_INPUT").unwrap_or_default();
+    let inputs = ["rows_100k.xlsx", "grid_2000x7.xlsx"]
+        .into_iter()
+        .filter(|i| i.contains(only.as_str()));
     let read_opts = ReadOptions::default();
     let plan_opts = PlanOptions {
         templates: TemplateSet::embedded().expect("embedded templates compile"),

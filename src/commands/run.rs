@@ -118,7 +118,7 @@ async fn serve(
         pool: pool.clone(),
         settings: config.worker.clone(),
         worker_id,
-        plan_options,
+        plan_options: std::sync::RwLock::new(plan_options),
         read_roots,
         metrics,
         kick,

@@ -68,6 +68,124 @@ fn sheet_parts(zip: &mut Zip<'_>) -> Option<Vec<(String, String)>> {
 }
 
 fn scan_sheet(zip: &mut Zip<'_>, part: &str) -> Option<SheetExtras> {
+    match fast_scan(zip, part)? {
+        Some(extras) => Some(extras),
+        None => full_scan(zip, part),
+    }
+}
+
+/// The fast path: a byte search over the inflated XML for the few tags that matter
+/// (`hidden="…"` inside a `row` tag, `mergeCell` tags), skipping the XML tokenizing that makes
+/// a second full parse cost as much as reading the cells. `Ok(None)` (inner) when the sheet
+/// needs the full parse: a hidden row without an `r` attribute, whose index only counting
+/// every row would give.
+fn fast_scan(zip: &mut Zip<'_>, part: &str) -> Option<Option<SheetExtras>> {
+    use std::io::Read;
+    let real = super::sniff::member_name(zip, part)?;
+    let mut member = zip.by_name(&real).ok()?;
+    let hidden_finder = memchr::memmem::Finder::new(b"hidden=");
+    let merge_finder = memchr::memmem::Finder::new(b"mergeCell ");
+    let mut extras = SheetExtras::default();
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = member.read(&mut chunk).ok()?;
+        buf.extend_from_slice(&chunk[..n]);
+        // Only whole tags are examined: everything up to the last `>`; the rest waits.
+        let end = if n == 0 {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'>', &buf) {
+                Some(p) => p + 1,
+                None => continue,
+            }
+        };
+        let region = &buf[..end];
+        for at in hidden_finder.find_iter(region) {
+            let Some(tag) = enclosing_tag(region, at) else {
+                continue;
+            };
+            if tag_name(tag) != b"row" {
+                continue;
+            }
+            let value = &region[at + 7..];
+            let hidden = value.starts_with(b"\"1\"")
+                || value.starts_with(b"'1'")
+                || value.starts_with(b"\"true\"")
+                || value.starts_with(b"'true'");
+            if !hidden {
+                continue;
+            }
+            match attr_bytes(tag, b" r=")
+                .and_then(|r| std::str::from_utf8(r).ok()?.parse::<u32>().ok())
+            {
+                Some(r) if r > 0 => extras.hidden_rows.push(r - 1),
+                _ => return Some(None),
+            }
+        }
+        for at in merge_finder.find_iter(region) {
+            let Some(tag) = enclosing_tag(region, at) else {
+                continue;
+            };
+            if let Some(d) = attr_bytes(tag, b" ref=")
+                .and_then(|r| std::str::from_utf8(r).ok())
+                .and_then(parse_range)
+            {
+                extras.merged.push(d);
+            }
+        }
+        buf.drain(..end);
+        if n == 0 {
+            break;
+        }
+    }
+    extras.hidden_rows.sort_unstable();
+    extras.hidden_rows.dedup();
+    Some(Some(extras))
+}
+
+/// Bytes inflated per read in the fast scan.
+const CHUNK: usize = 256 * 1024;
+
+/// The tag (`<` through `>`) containing position `at`, if `at` is inside one.
+fn enclosing_tag(region: &[u8], at: usize) -> Option<&[u8]> {
+    let start = memchr::memrchr2(b'<', b'>', &region[..at])?;
+    if region[start] != b'<' {
+        return None;
+    }
+    let end = at + memchr::memchr(b'>', &region[at..])?;
+    Some(&region[start..=end])
+}
+
+/// The local name of a tag: `<x:row r="1">` → `row`.
+fn tag_name(tag: &[u8]) -> &[u8] {
+    let body = &tag[1..];
+    let end = body
+        .iter()
+        .position(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
+        .unwrap_or(body.len());
+    let name = &body[..end];
+    match memchr::memrchr(b':', name) {
+        Some(p) => &name[p + 1..],
+        None => name,
+    }
+}
+
+/// The value of an attribute found by `key` (including its leading space and `=`), quoted
+/// with `"` or `'`.
+fn attr_bytes<'t>(tag: &'t [u8], key: &[u8]) -> Option<&'t [u8]> {
+    let at = memchr::memmem::find(tag, key)? + key.len();
+    let quote = *tag.get(at)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let rest = &tag[at + 1..];
+    let end = memchr::memchr(quote, rest)?;
+    Some(&rest[..end])
+}
+
+/// The slow path: every element through quick-xml.
+fn full_scan(zip: &mut Zip<'_>, part: &str) -> Option<SheetExtras> {
     let mut extras = SheetExtras::default();
     let mut next_row = 0u32;
     each_element(zip, part, |e| match e.local_name().as_ref() {
@@ -151,6 +269,19 @@ pub fn parse_range(s: &str) -> Option<Dimensions> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_and_attributes() {
+        let region = br#"<sheetData><x:row r="4" spans="1:3" hidden="1"><c r="A4"/></x:row>"#;
+        let at = memchr::memmem::find(region, b"hidden=").unwrap();
+        let tag = enclosing_tag(region, at).unwrap();
+        assert_eq!(tag_name(tag), b"row");
+        assert_eq!(attr_bytes(tag, b" r="), Some(&b"4"[..]));
+        // Text that mentions hidden= is not inside a tag.
+        let text = b"<t>hidden=1</t>";
+        let at = memchr::memmem::find(text, b"hidden=").unwrap();
+        assert!(enclosing_tag(text, at).is_none());
+    }
 
     #[test]
     fn a1_references() {

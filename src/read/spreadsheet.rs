@@ -170,7 +170,31 @@ fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
         })?;
     let mut grid = Grid::new(ctx.format);
     grid.date_1904 = wb.has_1904_epoch();
-    let extras = sheet_xml::read_extras(bytes).unwrap_or_default();
+    // Hidden rows and merges come from a second, independent pass over the sheet parts; it
+    // runs beside the cell stream (a panic there only loses the extras).
+    std::thread::scope(|scope| {
+        let extras = scope.spawn(|| sheet_xml::read_extras(bytes).unwrap_or_default());
+        let mut sheets = stream_xlsx_cells(ctx, &mut wb)?;
+        let extras = extras.join().unwrap_or_default();
+        let mut budget = Budget::new(ctx);
+        budget.used = sheets.iter().map(Sheet::cell_count).sum();
+        for sheet in &mut sheets {
+            if let Some(x) = extras.get(&sheet.name) {
+                sheet.hidden_rows = x.hidden_rows.clone();
+                fill_merges(sheet, &x.merged, &mut budget)?;
+            }
+        }
+        grid.sheets = sheets;
+        Ok(grid)
+    })
+}
+
+/// Stream every worksheet's cells into sparse sheets (with their visibility).
+fn stream_xlsx_cells(
+    ctx: &Ctx<'_>,
+    wb: &mut calamine::Xlsx<Cursor<&[u8]>>,
+) -> Result<Vec<Sheet>, ReadError> {
+    let mut out = Vec::new();
     let mut budget = Budget::new(ctx);
     for (name, visibility) in worksheets(wb.sheets_metadata()) {
         let mut builder = SheetBuilder::new(&name);
@@ -186,13 +210,9 @@ fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
         }
         let mut sheet = builder.finish();
         sheet.visibility = visibility;
-        if let Some(x) = extras.get(&name) {
-            sheet.hidden_rows = x.hidden_rows.clone();
-            fill_merges(&mut sheet, &x.merged, &mut budget)?;
-        }
-        grid.sheets.push(sheet);
+        out.push(sheet);
     }
-    Ok(grid)
+    Ok(out)
 }
 
 fn read_xlsb(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
