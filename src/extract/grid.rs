@@ -321,8 +321,21 @@ pub fn extract(
             break;
         }
         let get = |c: u32| row.cells.get(c as usize).unwrap_or(&Cell::Empty);
-        // A header row again: a repeated page header, or the next week stacked below.
-        let h = parse_header(&row.cells, t);
+        // A header row again: a repeated page header, or the next week stacked below. (Cheap
+        // test first: the first day column holds a day header.)
+        let first_day_col = days.first().map(|(c, _)| *c).unwrap_or(0);
+        let maybe_header = dates::day_header(get(first_day_col), t.def.values.date_order).is_some();
+        let h = if maybe_header {
+            parse_header(&row.cells, t)
+        } else {
+            Header {
+                row: 0,
+                unreadable_days: 0,
+                employee_col: None,
+                columns: Vec::new(),
+                days: Vec::new(),
+            }
+        };
         if h.days.len() >= min_days {
             if let Ok(next) = resolve_days(&h.days, week_start, ctx.today, true)
                 && next.len() >= min_days

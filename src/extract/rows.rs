@@ -149,13 +149,13 @@ pub fn extract(
             .iter()
             .filter(|(f, _)| !get(*f).is_empty())
             .count();
-        let non_empty: Vec<&Cell> = row.cells.iter().filter(|c| !c.is_empty()).collect();
-        if non_empty.is_empty() {
+        let mut non_empty = row.cells.iter().filter(|c| !c.is_empty());
+        let Some(first_value) = non_empty.next() else {
             continue;
-        }
+        };
         // A row holding only a store title starts that store's rows.
-        if non_empty.len() == 1
-            && let Some(s) = non_empty[0].as_text()
+        if non_empty.next().is_none()
+            && let Some(s) = first_value.as_text()
             && reads_titles
             && let Some(n) = t
                 .store_re
@@ -169,7 +169,7 @@ pub fn extract(
         if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
             continue;
         }
-        if mapped_values == 0 || is_repeated_header(row, &header_texts) {
+        if mapped_values == 0 || (label.is_some() && is_repeated_header(row, &header_texts)) {
             continue;
         }
         seen += 1;
@@ -438,6 +438,18 @@ pub fn section_label(row: &Row) -> Option<String> {
 
 /// A header row repeated below (page breaks in exports).
 fn is_repeated_header(row: &Row, header: &[(u32, String)]) -> bool {
+    // Cheap test first: a repeated header has the first header cell's word in its place.
+    let Some((c0, h0)) = header.first() else {
+        return false;
+    };
+    let first_matches = row
+        .cells
+        .get(*c0 as usize)
+        .and_then(|x| x.as_text())
+        .is_some_and(|s| s.len() <= 40 && crate::template::set::norm_key(s) == *h0);
+    if !first_matches {
+        return false;
+    }
     let same = header
         .iter()
         .filter(|(c, h)| {

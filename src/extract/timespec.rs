@@ -380,7 +380,9 @@ fn normalize(text: &str) -> String {
         })
         .collect();
     for (word, with) in [(" to ", "-"), (" until ", "-"), (" and ", ",")] {
-        s = s.replace(word, with);
+        if s.contains(word) {
+            s = s.replace(word, with);
+        }
     }
     s
 }

@@ -510,6 +510,19 @@ mod tests {
     }
 
     #[test]
+    fn a_header_without_shift_rows_is_no_fit() {
+        let mut g = weekly_grid();
+        let s = &mut g.sheets[0];
+        for r in [5, 9] {
+            for c in 2..9 {
+                s.set(r, c, Cell::Empty);
+            }
+        }
+        let err = plan_grid("x.xlsx", &g, &opts()).unwrap_err().to_string();
+        assert!(err.contains("no row below it holds a shift"), "{err}");
+    }
+
+    #[test]
     fn unknown_layout_lists_every_template() {
         let mut s = Sheet::new("Sheet1");
         s.push_row(0, ["Product", "Price"].map(text).to_vec());

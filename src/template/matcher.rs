@@ -101,8 +101,11 @@ pub fn evaluate<'t>(
     for l in &sheets {
         l.extract(&grid.sheets[l.sheet()], &ctx, Some(TRIAL_ROWS), &mut trial);
     }
+    if trial.rows_read == 0 {
+        return Err("the header fits, but no row below it holds a shift".into());
+    }
     let good = trial.rows_read.saturating_sub(trial.rows_rejected);
-    if trial.rows_read > 0 && good == 0 {
+    if good == 0 {
         return Err(format!(
             "none of the first {} rows could be read ({} issues, e.g. {})",
             trial.rows_read,
@@ -115,11 +118,7 @@ pub fn evaluate<'t>(
         ));
     }
     let structure: i64 = sheets.iter().map(SheetLayout::score).max().unwrap_or(0) + bonus;
-    let score = if trial.rows_read == 0 {
-        structure * 50
-    } else {
-        structure * 100 * good as i64 / trial.rows_read as i64
-    };
+    let score = structure * 100 * good as i64 / trial.rows_read as i64;
     Ok(Fit {
         template: t,
         score,

@@ -269,6 +269,14 @@ impl CompiledTemplate {
         if !value.chars().any(char::is_alphanumeric) {
             return true;
         }
+        let v = value.trim();
+        // A shift (`9a-5p`) starts with a digit: no word to compare.
+        if v.starts_with(|c: char| c.is_ascii_digit()) {
+            return self.no_shift.iter().any(|x| x.eq_ignore_ascii_case(v));
+        }
+        if self.no_shift.iter().any(|x| x.eq_ignore_ascii_case(v)) {
+            return true;
+        }
         let w = norm_word(value);
         self.no_shift.contains(&w)
     }
