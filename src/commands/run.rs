@@ -118,7 +118,7 @@ async fn serve(
         pool: pool.clone(),
         settings: config.worker.clone(),
         worker_id,
-        plan_options,
+        plan_options: std::sync::RwLock::new(plan_options),
         read_roots,
         metrics,
         kick,
@@ -143,6 +143,9 @@ async fn serve(
 /// Where to LISTEN: the direct URL when set; the pool's URL unless it is a transaction pooler
 /// (then poll only).
 fn listen_url(config: &crate::config::Config, db: &crate::db::Database) -> Option<String> {
+    if !config.worker.listen {
+        return None;
+    }
     if let Some(direct) = &config.database.direct_url {
         return Some(direct.clone());
     }

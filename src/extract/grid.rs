@@ -365,13 +365,13 @@ pub fn extract(
             .and_then(|s| names::phone_text(&s));
         let mut row_rejected = false;
         // First read every day cell, then complete a clipped one from the row's total.
-        let mut parsed: Vec<(u32, NaiveDate, Result<Vec<TimeRange>, Issue>)> = Vec::new();
+        let mut parsed: Vec<(u32, NaiveDate, Result<Cellshifts, Issue>)> = Vec::new();
         let mut clipped: Option<(usize, String)> = None;
         for (c, date, cell) in day_cells {
             let cref = sheet.cell_ref(row.index, c);
             let got = match cell {
                 Cell::Text(s) if t.is_no_shift(s) => continue,
-                Cell::Text(s) => timespec::parse_ranges(s).map_err(|e| {
+                Cell::Text(s) => timespec::parse_with_note(s).map_err(|e| {
                     if timespec::parse_clipped(s).is_some() {
                         clipped = Some((parsed.len(), s.clone()));
                     }
@@ -398,7 +398,7 @@ pub fn extract(
             let others: i64 = parsed
                 .iter()
                 .filter_map(|(_, _, r)| r.as_ref().ok())
-                .flatten()
+                .flat_map(|(rs, _)| rs)
                 .map(|r| r.minutes() as i64)
                 .sum();
             if let Some(done) = total.and_then(|total| {
@@ -410,13 +410,13 @@ pub fn extract(
                     Some(sheet.cell_ref(row.index, c)),
                     "the shift text is cut off (as printed to PDF); its end was completed from the row's total hours: check it",
                 ));
-                parsed[*at].2 = Ok(done);
+                parsed[*at].2 = Ok((done, None));
             }
         }
         for (c, date, got) in parsed {
             let cref = sheet.cell_ref(row.index, c);
-            let ranges = match got {
-                Ok(rs) => rs,
+            let (ranges, cell_note) = match got {
+                Ok(x) => x,
                 Err(issue) => {
                     out.issues.push(issue);
                     row_rejected = true;
@@ -454,7 +454,7 @@ pub fn extract(
                         start: r.start,
                         end: r.end,
                         position: position.clone(),
-                        notes: notes.clone(),
+                        notes: cell_note.clone().or_else(|| notes.clone()),
                         source: cref.clone(),
                     },
                     minutes: r.minutes() as i64,
@@ -466,6 +466,9 @@ pub fn extract(
         }
     }
 }
+
+/// The shifts of one day cell and the note written beside them.
+type Cellshifts = (Vec<TimeRange>, Option<String>);
 
 /// Hours from a totals cell (`42`, `45.5`, `"45.5"`) in minutes.
 fn hours_of(cell: &Cell) -> Option<i64> {

@@ -290,6 +290,40 @@ pub fn parse_ranges(text: &str) -> Result<Vec<TimeRange>, TimeError> {
     Ok(out)
 }
 
+/// A shift cell that may carry a note in parentheses or after the times
+/// (`9a-5p (Training)`, `9a-5p Covering`): the ranges and the note.
+pub fn parse_with_note(text: &str) -> Result<(Vec<TimeRange>, Option<String>), TimeError> {
+    let first = match parse_ranges(text) {
+        Ok(rs) => return Ok((rs, None)),
+        Err(e) => e,
+    };
+    let t = text.trim();
+    // `… (note)` / `… [note]`
+    if let Some(open) = t.find(['(', '[']) {
+        let head = &t[..open];
+        let note = t[open + 1..].trim_end_matches([')', ']']).trim();
+        if let Ok(rs) = parse_ranges(head) {
+            return Ok((rs, (!note.is_empty()).then(|| note.to_string())));
+        }
+    }
+    // `… Covering`: a trailing word that starts with a letter other than a/p/m.
+    if let Some((head, word)) = t.rsplit_once(char::is_whitespace) {
+        let w = word.trim();
+        let lower = w.to_lowercase();
+        let meridiem_like = matches!(
+            lower.trim_end_matches('.'),
+            "a" | "p" | "am" | "pm" | "a.m" | "p.m" | "noon" | "midnight"
+        );
+        if !meridiem_like
+            && w.chars().next().is_some_and(char::is_alphabetic)
+            && let Ok(rs) = parse_ranges(head)
+        {
+            return Ok((rs, Some(w.to_string())));
+        }
+    }
+    Err(first)
+}
+
 /// A split shift whose last part was cut off when printed (`8:00 AM-12:00 PM, 1:0`,
 /// `8a-12p, 1:`): the ranges before the cut and where the cut-off part starts. `None` when the
 /// text is not of that shape.
@@ -451,6 +485,20 @@ mod tests {
         assert_eq!(parse_ranges("9-5-3"), Err(TimeError::NotARange));
         assert_eq!(parse_ranges("  "), Err(TimeError::Empty));
         assert_eq!(parse_ranges("9:3o-5"), Err(TimeError::Unreadable));
+    }
+
+    #[test]
+    fn notes_beside_the_times() {
+        let (rs, note) = parse_with_note("9a-5p (Training)").unwrap();
+        assert_eq!(
+            (rs[0].start, rs[0].end, note.as_deref()),
+            (t(9, 0), t(17, 0), Some("Training"))
+        );
+        let (_, note) = parse_with_note("9a-5p Covering").unwrap();
+        assert_eq!(note.as_deref(), Some("Covering"));
+        let (rs, note) = parse_with_note("9 - 5 pm").unwrap();
+        assert_eq!((rs[0].end, note), (t(17, 0), None));
+        assert!(parse_with_note("Training").is_err());
     }
 
     #[test]

@@ -33,9 +33,10 @@ pub struct Runner {
     pub pool: PgPool,
     pub settings: WorkerSettings,
     pub worker_id: String,
-    /// Templates (loaded from the database after the start-up sync) and read options; the
-    /// job's template and store override are set per job.
-    pub plan_options: PlanOptions,
+    /// Templates (loaded from the database after the start-up sync, reloaded when
+    /// `processing_templates` or `data_mappings` change) and read options; the job's template
+    /// and store override are set per job.
+    pub plan_options: std::sync::RwLock<PlanOptions>,
     /// Folders a path job's file may be read from: the configured roots and this worker's
     /// `processing/` folders.
     pub read_roots: Vec<PathBuf>,
@@ -197,7 +198,7 @@ impl Runner {
         }
     }
 
-    /// Rescue expired leases and prune old jobs until shutdown.
+    /// Rescue expired leases, prune old jobs and reload changed templates until shutdown.
     async fn maintain(self: Arc<Self>, shutdown: CancellationToken) {
         let mut rescue = tokio::time::interval(Duration::from_millis(
             self.settings.rescue_interval_ms.max(100),
@@ -207,6 +208,11 @@ impl Runner {
         prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let prune_age =
             Duration::from_secs_f64((self.settings.prune_after_hours * 3600.0).max(0.0));
+        let mut reload = tokio::time::interval(Duration::from_secs(
+            self.settings.template_reload_secs.max(1),
+        ));
+        reload.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seen_templates = templates_fingerprint(&self.pool).await.ok();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -221,11 +227,42 @@ impl Runner {
                     }
                     Err(e) => tracing::warn!(error = %e, "rescuing expired jobs failed"),
                 },
+                _ = reload.tick() => self.reload_templates(&mut seen_templates).await,
                 _ = prune.tick() => match maintain::prune_finished(&self.pool, prune_age).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(pruned = n, "pruned finished jobs"),
                     Err(e) => tracing::warn!(error = %e, "pruning finished jobs failed"),
                 },
+            }
+        }
+    }
+
+    /// Reload the templates when the database's changed since `seen` (an operator edited one).
+    async fn reload_templates(&self, seen: &mut Option<String>) {
+        let now = match templates_fingerprint(&self.pool).await {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::debug!(error = %e, "checking for template changes failed");
+                return;
+            }
+        };
+        if seen.as_deref() == Some(now.as_str()) {
+            return;
+        }
+        match crate::template::sync::load_active(&self.pool).await {
+            Ok(templates) => {
+                tracing::info!(
+                    templates = templates.len(),
+                    "processing templates changed; reloaded"
+                );
+                self.plan_options
+                    .write()
+                    .expect("plan options lock is never poisoned")
+                    .templates = templates;
+                *seen = Some(now);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reloading processing templates failed; keeping the loaded ones")
             }
         }
     }
@@ -429,7 +466,11 @@ impl Runner {
         bytes: Vec<u8>,
         request: &ImportRequest,
     ) -> (Result<Plan, PlanFailure>, Vec<u8>) {
-        let mut opts = self.plan_options.clone();
+        let mut opts = self
+            .plan_options
+            .read()
+            .expect("plan options lock is never poisoned")
+            .clone();
         opts.template = request.template.clone();
         opts.store = request.store_number;
         let file_name = request.file_name.clone();
@@ -603,6 +644,17 @@ impl Runner {
             Err(e) => tracing::warn!(error = %e, "moving the job's file panicked"),
         }
     }
+}
+
+/// Changes whenever a template or mapping row is added, changed or removed.
+async fn templates_fingerprint(pool: &PgPool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (SELECT coalesce(max(updated_at)::text, '') || '#' || count(*) FROM processing_templates)
+             || '/' ||
+             (SELECT coalesce(max(updated_at)::text, '') || '#' || count(*) FROM data_mappings)",
+    )
+    .fetch_one(pool)
+    .await
 }
 
 fn parse_source(s: &str) -> ImportSource {

@@ -390,6 +390,19 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_format_is_the_real_one() {
+        let readme = include_str!("../../templates/README.md");
+        let block = readme
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .unwrap();
+        let t = CompiledTemplate::from_toml("README.md", block, "test".into()).unwrap();
+        assert_eq!(t.name(), "weekly-grid");
+        assert_eq!(t.def.columns.total_hours, vec!["Total Hrs".to_string()]);
+    }
+
+    #[test]
     fn keys_ignore_case_spacing_and_punctuation() {
         assert_eq!(norm_key("Store #"), "store");
         assert_eq!(norm_key(" Shift-Start "), "shiftstart");
