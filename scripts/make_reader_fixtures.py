@@ -130,6 +130,36 @@ def convert(src, fmt, out_name):
         shutil.move(os.path.join(tmp, produced[0]), path(out_name))
 
 
+def hostile_xls(src, out_name):
+    """The xls with its first sheet's DIMENSIONS record claiming all 65,536 x 256 cells (what
+    calamine reserves up front): the reader must refuse it before calamine opens it."""
+    with open(path(src), "rb") as f:
+        data = bytearray(f.read())
+    # DIMENSIONS: type 0x0200, length 14: rwMic u32, rwMac u32, colMic u16, colMac u16, u16.
+    # The first one belongs to the globals-following first sheet (the globals have none).
+    at = data.find(b"\x00\x02\x0e\x00")
+    assert at > 0, "no DIMENSIONS record"
+    data[at + 4 : at + 18] = struct.pack("<IIHHH", 0, 65536, 0, 256, 0)
+    with open(path(out_name), "wb") as f:
+        f.write(data)
+
+
+def hostile_ods(src, out_name):
+    """The ods with one row of values repeated a million times (expanded by calamine)."""
+    with zipfile.ZipFile(path(src)) as z:
+        parts = {i: z.read(i) for i in z.namelist()}
+        infos = z.infolist()
+    content = parts["content.xml"].decode("utf-8")
+    row = '<table:table-row table:style-name="ro1">'
+    assert row in content
+    content = content.replace(row, '<table:table-row table:style-name="ro1" table:number-rows-repeated="1000000">', 1)
+    parts["content.xml"] = content.encode("utf-8")
+    with zipfile.ZipFile(path(out_name), "w") as z:
+        for info in infos:
+            method = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            z.writestr(info.filename, parts[info.filename], compress_type=method)
+
+
 def png_bytes():
     """A 1x1 PNG."""
 
@@ -174,6 +204,8 @@ def main():
     convert("workbook_1904.xlsx", "xls", "workbook_1904.xls")
     convert("workbook_1900.xlsx", "ods", "workbook_1900.ods")
     sparse_xlsx("sparse_a1_xfd1048576.xlsx")
+    hostile_xls("workbook_1900.xls", "hostile_dimensions.xls")
+    hostile_ods("workbook_1900.ods", "hostile_repeat.ods")
 
     # An xlsx that claims to be a CSV: read by its content.
     shutil.copy(path("workbook_1900.xlsx"), path("really_xlsx.csv"))

@@ -10,6 +10,7 @@ pub struct Opts {}
 
 pub async fn run(_opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     let db = db::connect(&ctx.config).await?;
+    crate::db::migrations::prepare(&db).await?;
     let result = stores::load_demo_data(db.pool()).await;
     db.close().await?;
     let s = result?;

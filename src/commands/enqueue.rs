@@ -81,6 +81,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     job.priority = opts.priority;
 
     let db = crate::db::connect(&ctx.config).await?;
+    crate::db::migrations::prepare(&db).await?;
     let res = enqueue(db.pool(), &job).await;
     db.close().await?;
     let id = res?;

@@ -73,6 +73,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         created_by: operator(),
     };
     let db = crate::db::connect(&ctx.config).await?;
+    crate::db::migrations::prepare(&db).await?;
     let plan_options = plan_options(ctx, db.pool()).await?;
     let progress = progress_line(bytes.len() as u64);
     let result = import_now_with_progress(db.pool(), req, bytes, plan_options, progress).await;

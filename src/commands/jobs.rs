@@ -43,6 +43,7 @@ pub enum Action {
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     let db = crate::db::connect(&ctx.config).await?;
+    crate::db::migrations::prepare(&db).await?;
     let res = act(&opts, db.pool()).await;
     db.close().await?;
     res

@@ -55,7 +55,7 @@ async fn serve(
     http_addr: Option<std::net::SocketAddr>,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
-    prepare_schema(db).await?;
+    crate::db::migrations::prepare(db).await?;
     let pool = db.pool().clone();
     let worker_id = config.worker.worker_id();
 
@@ -143,6 +143,9 @@ async fn serve(
 /// Where to LISTEN: the direct URL when set; the pool's URL unless it is a transaction pooler
 /// (then poll only).
 fn listen_url(config: &crate::config::Config, db: &crate::db::Database) -> Option<String> {
+    if !config.worker.listen {
+        return None;
+    }
     if let Some(direct) = &config.database.direct_url {
         return Some(direct.clone());
     }
@@ -153,28 +156,4 @@ fn listen_url(config: &crate::config::Config, db: &crate::db::Database) -> Optio
         return None;
     }
     Some(db.url().to_string())
-}
-
-/// Apply pending migrations on the embedded cluster; elsewhere refuse to run on an old schema
-/// (the operator runs `pharmacy-ingest migrate` with an owner role).
-async fn prepare_schema(db: &crate::db::Database) -> anyhow::Result<()> {
-    let mut conn = db.connect_direct().await?;
-    let pending = crate::db::migrations::pending(&mut conn).await?;
-    if pending.is_empty() {
-        return Ok(());
-    }
-    match db.server() {
-        crate::db::Server::Embedded { .. } => {
-            let applied = crate::db::migrations::up(&mut conn, None).await?;
-            tracing::info!(
-                applied = applied.len(),
-                "migrations applied to the embedded database"
-            );
-            Ok(())
-        }
-        crate::db::Server::External => anyhow::bail!(
-            "the database schema is behind this binary ({} migrations pending): run `pharmacy-ingest migrate` first",
-            pending.len()
-        ),
-    }
 }

@@ -42,6 +42,7 @@ pub enum StoresCommand {
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     let db = db::connect(&ctx.config).await?;
+    crate::db::migrations::prepare(&db).await?;
     let result = match opts.command {
         StoresCommand::Add {
             number,

@@ -35,6 +35,12 @@ pub enum SchemaError {
     /// A query about the schema failed.
     #[error("cannot read the schema version: {0}")]
     Query(#[from] sqlx::Error),
+    /// An external database has migrations pending; the operator applies them with an owner
+    /// role (the embedded default is migrated on the spot).
+    #[error(
+        "the database schema is behind this program ({0} migrations pending): run `pharmacy-ingest migrate` first"
+    )]
+    Behind(usize),
 }
 
 /// The highest migration version this binary knows.
@@ -121,4 +127,27 @@ pub async fn down(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, Sche
         .rev()
         .filter(|v| !after.contains(v))
         .collect())
+}
+
+/// Make the schema current for a command that needs it: on the embedded default apply pending
+/// migrations on the spot (a newcomer's first command just works); on an external database
+/// refuse to run on an old schema, since migrating is the operator's decision and needs an
+/// owner role. Returns the versions applied.
+pub async fn prepare(db: &super::Database) -> Result<Vec<i64>, super::DbError> {
+    let mut conn = db.connect_direct().await?;
+    let pending = pending(&mut conn).await?;
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    match db.server() {
+        super::Server::Embedded { .. } => {
+            let applied = up(&mut conn, None).await?;
+            tracing::info!(
+                applied = applied.len(),
+                "migrations applied to the embedded database"
+            );
+            Ok(applied)
+        }
+        super::Server::External => Err(SchemaError::Behind(pending.len()).into()),
+    }
 }

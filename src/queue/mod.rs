@@ -60,6 +60,9 @@ pub struct WorkerSettings {
     /// Roots under which `enqueue_import(file_path => …)` may name a file. The worker writes
     /// them (and its own `processing/` folders) to `queue_path_roots` at start-up.
     pub path_roots: Vec<std::path::PathBuf>,
+    /// LISTEN for new jobs (on `database.direct_url`, or `database.url` unless it is a
+    /// transaction pooler); `false`: poll only.
+    pub listen: bool,
     /// How often the worker looks for changed processing templates, in seconds.
     pub template_reload_secs: u64,
     /// This worker's name in `import_jobs.worker_id` (default: `host:pid`).
@@ -79,6 +82,7 @@ impl Default for WorkerSettings {
             prune_after_hours: 24.0 * 7.0,
             shutdown_grace_secs: 30,
             path_roots: Vec::new(),
+            listen: true,
             template_reload_secs: 30,
             id: None,
         }

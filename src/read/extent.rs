@@ -100,7 +100,9 @@ pub fn check_xls(
                     if total > limits.max_cells as u64 {
                         return Err(ReadError::TooManyCells {
                             file: file.to_owned(),
-                            sheet: format!("sheet {sheet_no}"),
+                            sheet: sheet_name
+                                .clone()
+                                .unwrap_or_else(|| format!("sheet {}", sheet_no + 1)),
                             limit: limits.max_cells,
                         });
                     }

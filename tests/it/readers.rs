@@ -245,3 +245,19 @@ fn csv_in_every_encoding_and_delimiter() {
         assert_eq!(s.get(3, 4), &Cell::Empty, "{name}");
     }
 }
+
+#[test]
+fn hostile_extents_are_refused_before_calamine_allocates() {
+    // An xls whose DIMENSIONS record claims 65,536 x 256 cells (calamine reserves that much
+    // when it opens the file) and an ods with a row of values repeated a million times.
+    for (name, sheet) in [
+        ("hostile_dimensions.xls", "Week"),
+        ("hostile_repeat.ods", "Week"),
+    ] {
+        let err = read_err(name);
+        assert!(
+            matches!(&err, ReadError::TooManyCells { sheet: s, limit: 5_000_000, .. } if s == sheet),
+            "{name}: {err}"
+        );
+    }
+}

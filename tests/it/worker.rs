@@ -493,3 +493,32 @@ async fn sigterm_past_the_grace_period_releases_the_running_import() {
     assert_eq!(scalar(&db, "SELECT count(*) FROM store_schedules").await, 0);
     assert_eq!(files_under(&root.join("processing")), ["big-3315.csv"]);
 }
+
+/// Through a transaction pooler with no direct URL the worker cannot LISTEN: polling alone
+/// must still find jobs queued from SQL.
+#[tokio::test]
+async fn without_listen_polling_finds_jobs() {
+    let db = TestDb::new().await;
+    let (_root, cfg) = setup(&db);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text = text.replace("[worker]\n", "[worker]\nlisten = false\n");
+    std::fs::write(&cfg, text).unwrap();
+    let child = db
+        .command()
+        .args(["--config", cfg.to_str().unwrap(), "run", "--no-intake"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _w = Worker { child };
+    let bytes = std::fs::read(fixture("week-1042.csv")).unwrap();
+    sqlx::query("SELECT enqueue_import(file_name => 'week-1042.csv', file_bytes => $1)")
+        .bind(&bytes)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    wait_until_async(&db, "the polled job", Duration::from_secs(30), 1).await;
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        manifest("week-1042.csv")
+    );
+}
