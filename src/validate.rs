@@ -43,11 +43,15 @@ pub fn reference_date(week: Option<NaiveDate>, shifts: &[Extracted]) -> Option<N
 
 /// Validate extracted shifts against the template's limits.
 pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
-    let mut out = Validated::default();
+    let mut out = Validated {
+        shifts: Vec::with_capacity(shifts.len()),
+        issues: Vec::new(),
+    };
     let reference = reference_date(week, &shifts);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
     // (employee, date) → accepted (start minute, length, index into out.shifts)
-    let mut by_day: HashMap<(String, NaiveDate), Vec<Accepted>> = HashMap::new();
+    let mut by_day: HashMap<(String, NaiveDate), Vec<Accepted>> =
+        HashMap::with_capacity(shifts.len());
     for e in shifts {
         let s = &e.shift;
         let cell = Some(s.source.clone());

@@ -120,8 +120,19 @@ fn to_time(m: u32) -> NaiveTime {
 
 /// Read one written clock (`9`, `9a`, `9:30 AM`, `0930`, `21:00`, `noon`).
 pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
-    let lower = text.trim().to_lowercase();
-    let s = lower.as_str();
+    // Lower-case into a stack buffer (this runs for every time cell of a file).
+    let trimmed = text.trim();
+    let mut buf = [0u8; 24];
+    let lower_owned;
+    let s: &str = if trimmed.is_ascii() && trimmed.len() <= buf.len() {
+        let b = &mut buf[..trimmed.len()];
+        b.copy_from_slice(trimmed.as_bytes());
+        b.make_ascii_lowercase();
+        std::str::from_utf8(b).map_err(|_| TimeError::Unreadable)?
+    } else {
+        lower_owned = trimmed.to_lowercase();
+        lower_owned.as_str()
+    };
     if s.is_empty() {
         return Err(TimeError::Empty);
     }
