@@ -41,6 +41,24 @@ pub fn reference_date(week: Option<NaiveDate>, shifts: &[Extracted]) -> Option<N
     Some(ds[ds.len() / 2])
 }
 
+/// A case-insensitive hash of a name (FNV-1a over lower-cased characters); equal names hash
+/// equal, and [`same_name`] settles collisions.
+fn name_hash(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in name.chars().flat_map(char::to_lowercase) {
+        h ^= c as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Names equal ignoring case.
+fn same_name(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
 /// Validate extracted shifts against the template's limits.
 pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
     let mut out = Validated {
@@ -50,15 +68,14 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
     let reference = reference_date(week, &shifts);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
     // (employee, date) → accepted (start minute, length, index into out.shifts)
-    let mut by_day: HashMap<(String, NaiveDate), Vec<Accepted>> =
-        HashMap::with_capacity(shifts.len());
+    let mut by_day: HashMap<(u64, NaiveDate), Vec<Accepted>> = HashMap::with_capacity(shifts.len());
     for e in shifts {
         let s = &e.shift;
-        let cell = Some(s.source.clone());
+        let cell = || Some(s.source.clone());
         if e.minutes == 0 {
             out.issues.push(Issue::error(
                 "end_equals_start",
-                cell,
+                cell(),
                 "the shift ends when it starts: check the start and end times",
             ));
             continue;
@@ -66,7 +83,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
         if e.minutes > max_minutes {
             out.issues.push(Issue::error(
                 "shift_too_long",
-                cell,
+                cell(),
                 format!(
                     "the shift is {:.1} hours, more than the {} hour limit: check the times (AM/PM?)",
                     e.minutes as f64 / 60.0,
@@ -85,7 +102,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             if days >= limits.far_date_error_days {
                 out.issues.push(Issue::error(
                     "date_far_from_week",
-                    cell,
+                    cell(),
                     format!(
                         "the date {} is {days} days from the file's week of {}: check the year and month",
                         s.date, r
@@ -96,7 +113,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             if days >= limits.far_date_warning_days {
                 out.issues.push(Issue::warning(
                     "date_far_from_week",
-                    cell.clone(),
+                    cell(),
                     format!(
                         "the date {} is {days} days from the file's week of {}: check it",
                         s.date, r
@@ -108,15 +125,18 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             .start
             .signed_duration_since(chrono::NaiveTime::MIN)
             .num_minutes();
-        let key = (s.employee_name.to_lowercase(), s.date);
+        let key = (name_hash(&s.employee_name), s.date);
         let same_day = by_day.entry(key).or_default();
+        let shifts_so_far = &out.shifts;
+        let same_person =
+            |idx: usize| same_name(&shifts_so_far[idx].employee_name, &s.employee_name);
         if let Some(&(_, _, first)) = same_day
             .iter()
-            .find(|(st, len, _)| *st == start && *len == e.minutes)
+            .find(|(st, len, i)| *st == start && *len == e.minutes && same_person(*i))
         {
             out.issues.push(Issue::error(
                 "duplicate_shift",
-                cell,
+                cell(),
                 format!(
                     "the same shift for the same employee is already at {}: remove one",
                     out.shifts[first].source
@@ -126,11 +146,11 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
         }
         if let Some(&(_, _, other)) = same_day
             .iter()
-            .find(|(st, len, _)| start < st + len && *st < start + e.minutes)
+            .find(|(st, len, i)| start < st + len && *st < start + e.minutes && same_person(*i))
         {
             out.issues.push(Issue::warning(
                 "overlapping_shift",
-                cell,
+                cell(),
                 format!(
                     "this shift overlaps the same employee's shift at {}: check both",
                     out.shifts[other].source

@@ -381,7 +381,7 @@ pub fn extract(
         let mut parsed: Vec<(u32, NaiveDate, Result<Cellshifts, Issue>)> = Vec::new();
         let mut clipped: Option<(usize, String)> = None;
         for (c, date, cell) in day_cells {
-            let cref = sheet.cell_ref(row.index, c);
+            let cref = || sheet.cell_ref(row.index, c);
             let got = match cell {
                 Cell::Text(s) if t.is_no_shift(s) => continue,
                 Cell::Text(s) => timespec::parse_with_note(s).map_err(|e| {
@@ -390,13 +390,13 @@ pub fn extract(
                     }
                     Issue::error(
                         "unreadable_time",
-                        Some(cref.clone()),
+                        Some(cref()),
                         format!("cannot read the shift {}: {e}", quote(s)),
                     )
                 }),
                 other => Err(Issue::error(
                     "unreadable_time",
-                    Some(cref.clone()),
+                    Some(cref()),
                     format!(
                         "a {} cell where a shift was expected (write it like 9a-5:30p)",
                         other.kind()
