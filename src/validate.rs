@@ -42,22 +42,58 @@ pub fn reference_date(week: Option<NaiveDate>, shifts: &[Extracted]) -> Option<N
 }
 
 /// A case-insensitive hash of a name (FNV-1a over lower-cased characters); equal names hash
-/// equal, and [`same_name`] settles collisions.
+/// equal, and [`same_name`] settles collisions. ASCII names (nearly all) skip Unicode case
+/// mapping.
 fn name_hash(name: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in name.chars().flat_map(char::to_lowercase) {
-        h ^= c as u64;
+    let mut mix = |c: u64| {
+        h ^= c;
         h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    if name.is_ascii() {
+        name.bytes()
+            .for_each(|b| mix(b.to_ascii_lowercase() as u64));
+    } else {
+        name.chars()
+            .flat_map(char::to_lowercase)
+            .for_each(|c| mix(c as u64));
     }
     h
 }
 
 /// Names equal ignoring case.
 fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
 }
+
+/// A hasher for keys that already are hashes (the name hash with a date): no second pass of
+/// SipHash over them.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.write_u64(n as u32 as u64);
+    }
+}
+
+type KeyMap<V> = HashMap<(u64, NaiveDate), V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Validate extracted shifts against the template's limits.
 pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
@@ -67,8 +103,12 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
     };
     let reference = reference_date(week, &shifts);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
-    // (employee, date) → accepted (start minute, length, index into out.shifts)
-    let mut by_day: HashMap<(u64, NaiveDate), Vec<Accepted>> = HashMap::with_capacity(shifts.len());
+    // (employee, date) → the last accepted shift of that day; `earlier[i]` links accepted
+    // shift `i` to the one before it on the same day (a chain per day, no allocation per key).
+    let mut last_of_day: KeyMap<usize> = KeyMap::default();
+    last_of_day.reserve(shifts.len());
+    let mut accepted: Vec<Accepted> = Vec::with_capacity(shifts.len());
+    let mut earlier: Vec<Option<usize>> = Vec::with_capacity(shifts.len());
     for e in shifts {
         let s = &e.shift;
         let cell = || Some(s.source.clone());
@@ -126,14 +166,27 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             .signed_duration_since(chrono::NaiveTime::MIN)
             .num_minutes();
         let key = (name_hash(&s.employee_name), s.date);
-        let same_day = by_day.entry(key).or_default();
+        let head = last_of_day.get(&key).copied();
         let shifts_so_far = &out.shifts;
+        let same_day = std::iter::successors(head, |&i| earlier[i]).map(|i| accepted[i]);
         let same_person =
             |idx: usize| same_name(&shifts_so_far[idx].employee_name, &s.employee_name);
-        if let Some(&(_, _, first)) = same_day
-            .iter()
-            .find(|(st, len, i)| *st == start && *len == e.minutes && same_person(*i))
-        {
+        let mut duplicate = None;
+        let mut overlap = None;
+        for (st, len, i) in same_day {
+            if !same_person(i) {
+                continue;
+            }
+            if st == start && len == e.minutes {
+                duplicate = Some(i);
+                break;
+            }
+            if start < st + len && st < start + e.minutes {
+                // The earliest overlapping shift is the one to point at.
+                overlap = Some(i);
+            }
+        }
+        if let Some(first) = duplicate {
             out.issues.push(Issue::error(
                 "duplicate_shift",
                 cell(),
@@ -144,10 +197,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             ));
             continue;
         }
-        if let Some(&(_, _, other)) = same_day
-            .iter()
-            .find(|(st, len, i)| start < st + len && *st < start + e.minutes && same_person(*i))
-        {
+        if let Some(other) = overlap {
             out.issues.push(Issue::warning(
                 "overlapping_shift",
                 cell(),
@@ -157,7 +207,9 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
                 ),
             ));
         }
-        same_day.push((start, e.minutes, out.shifts.len()));
+        last_of_day.insert(key, out.shifts.len());
+        accepted.push((start, e.minutes, out.shifts.len()));
+        earlier.push(head);
         out.shifts.push(e.shift);
     }
     out

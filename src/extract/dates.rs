@@ -72,7 +72,16 @@ fn year_of(txt: &str) -> Option<i32> {
 
 /// A numeric date, with or without its year (`11/24`, `11/24/25`, `24.11.2025`, `2025-11-24`).
 pub fn parse_numeric(text: &str, order: DateOrder) -> Option<PartialDate> {
-    let caps = NUMERIC.captures(text.trim())?;
+    let t = text.trim();
+    // Digits and separators only (a shift like `9a-5p` is turned away before the regex).
+    if t.len() > 11
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'/' | b'.' | b'-'))
+    {
+        return None;
+    }
+    let caps = NUMERIC.captures(t)?;
     let a = caps.get(1)?.as_str();
     let b = caps.get(2)?.as_str();
     let c = caps.get(3).map(|m| m.as_str());
@@ -153,6 +162,14 @@ pub fn weekday_word(w: &str) -> Option<Weekday> {
 
 /// A date written with a month name: `Nov 24, 2025`, `24 November 2025`, `Monday, Nov 24`.
 fn parse_named(text: &str) -> Option<PartialDate> {
+    // A month name has three letters in a row at least (`9a-5p`, `1/2` are over here).
+    let mut run = 0;
+    if !text.chars().any(|c| {
+        run = if c.is_alphabetic() { run + 1 } else { 0 };
+        run >= 3
+    }) {
+        return None;
+    }
     let words: Vec<&str> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -273,6 +290,10 @@ pub fn day_header(cell: &Cell, order: DateOrder) -> Option<DayHeader> {
 fn day_header_text(text: &str, order: DateOrder) -> Option<DayHeader> {
     let t = text.trim();
     if t.is_empty() || t.len() > 40 {
+        return None;
+    }
+    // A shift (`9:30a-5p`) is no day header: a clock's colon after a leading digit.
+    if t.starts_with(|c: char| c.is_ascii_digit()) && t.contains(':') {
         return None;
     }
     let mut weekday = None;

@@ -19,6 +19,7 @@ use crate::schedule::{Issue, Shift};
 use crate::template::model::{Field, WeekSource};
 use crate::template::set::CompiledTemplate;
 use chrono::{Datelike, Duration, NaiveDate};
+use smallvec::SmallVec;
 
 /// Where a grid layout was found on one sheet.
 #[derive(Debug, Clone)]
@@ -316,6 +317,10 @@ pub fn extract(
     }
     let mut seen = 0usize;
     let mut no_store_reported = false;
+    if limit.is_none() {
+        // About one shift per day cell: grow once, not a doubling at a time.
+        out.shifts.reserve(sheet.rows().len() * days.len());
+    }
     for row in sheet.rows().iter().filter(|r| r.index > l.header_row) {
         if limit.is_some_and(|n| seen >= n) {
             break;
@@ -346,11 +351,15 @@ pub fn extract(
             continue;
         }
         let name_cell = get(l.employee_col);
-        let label = cells::text(name_cell).or_else(|| super::rows::section_label(row));
+        let name_text = cells::text(name_cell);
+        let label = match &name_text {
+            Some(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+            None => super::rows::section_label(row).map(std::borrow::Cow::Owned),
+        };
         if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
             continue;
         }
-        let day_cells: Vec<(u32, NaiveDate, &Cell)> = days
+        let day_cells: SmallVec<[(u32, NaiveDate, &Cell); 8]> = days
             .iter()
             .map(|(c, d)| (*c, *d, get(*c)))
             .filter(|(_, _, c)| !c.is_empty())
@@ -361,7 +370,7 @@ pub fn extract(
         }
         seen += 1;
         out.rows_read += 1;
-        let name = cells::text(name_cell).and_then(|s| names::display_name(&s));
+        let name = name_text.as_deref().and_then(names::display_name);
         let store_number = ctx.store_override.or_else(|| {
             col(Field::StoreNumber)
                 .and_then(|c| store::from_cell(get(c), &t.store_re))
@@ -378,7 +387,7 @@ pub fn extract(
             .and_then(|s| names::phone_text(&s));
         let mut row_rejected = false;
         // First read every day cell, then complete a clipped one from the row's total.
-        let mut parsed: Vec<(u32, NaiveDate, Result<Cellshifts, Issue>)> = Vec::new();
+        let mut parsed: SmallVec<[ParsedDay; 8]> = SmallVec::new();
         let mut clipped: Option<(usize, String)> = None;
         for (c, date, cell) in day_cells {
             let cref = || sheet.cell_ref(row.index, c);
@@ -481,7 +490,10 @@ pub fn extract(
 }
 
 /// The shifts of one day cell and the note written beside them.
-type Cellshifts = (Vec<TimeRange>, Option<String>);
+type Cellshifts = (timespec::Ranges, Option<String>);
+
+/// A day cell read: its column, date, and shifts or the issue that rejects it.
+type ParsedDay = (u32, NaiveDate, Result<Cellshifts, Issue>);
 
 /// Hours from a totals cell (`42`, `45.5`, `"45.5"`) in minutes.
 fn hours_of(cell: &Cell) -> Option<i64> {
@@ -495,7 +507,7 @@ fn hours_of(cell: &Cell) -> Option<i64> {
 
 /// Complete a clipped split shift (`8:00 AM-12:00 PM, 1:0`) whose missing part is
 /// `missing` minutes long: the head as written, then the cut-off start and its length.
-fn complete_clipped(text: &str, missing: i64, max_hours: f64) -> Option<Vec<TimeRange>> {
+fn complete_clipped(text: &str, missing: i64, max_hours: f64) -> Option<timespec::Ranges> {
     if missing <= 0 || missing as f64 > max_hours * 60.0 {
         return None;
     }

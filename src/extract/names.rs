@@ -4,6 +4,20 @@
 
 /// Collapse runs of whitespace and trim.
 pub fn collapse(s: &str) -> String {
+    // Most values are already single-spaced: copy them as they are.
+    let mut prev_space = true;
+    let clean = s.chars().all(|c| {
+        let ok = if c.is_whitespace() {
+            c == ' ' && !prev_space
+        } else {
+            true
+        };
+        prev_space = c.is_whitespace();
+        ok
+    }) && !prev_space;
+    if clean {
+        return s.to_string();
+    }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

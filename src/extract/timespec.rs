@@ -17,6 +17,11 @@
 //! An end earlier than its start means the shift ends the next day (overnight).
 
 use chrono::{NaiveTime, Timelike};
+use smallvec::SmallVec;
+use std::borrow::Cow;
+
+/// The ranges of one cell: nearly always one or two, kept inline (no allocation per cell).
+pub type Ranges = SmallVec<[TimeRange; 2]>;
 
 /// Minutes in a day.
 const DAY: u32 = 24 * 60;
@@ -73,13 +78,15 @@ impl Clock {
     }
 
     /// The minutes-of-day readings this clock allows (one or two).
-    fn readings(&self) -> Vec<u32> {
+    fn readings(&self) -> SmallVec<[u32; 2]> {
         let h12 = self.hour % 12;
         match (self.exact, self.meridiem) {
-            (true, _) => vec![(self.hour % 24) * 60 + self.minute],
-            (false, Some(Meridiem::Am)) => vec![h12 * 60 + self.minute],
-            (false, Some(Meridiem::Pm)) => vec![(h12 + 12) * 60 + self.minute],
-            (false, None) => vec![h12 * 60 + self.minute, (h12 + 12) * 60 + self.minute],
+            (true, _) => smallvec::smallvec![(self.hour % 24) * 60 + self.minute],
+            (false, Some(Meridiem::Am)) => smallvec::smallvec![h12 * 60 + self.minute],
+            (false, Some(Meridiem::Pm)) => smallvec::smallvec![(h12 + 12) * 60 + self.minute],
+            (false, None) => {
+                smallvec::smallvec![h12 * 60 + self.minute, (h12 + 12) * 60 + self.minute]
+            }
         }
     }
 
@@ -120,8 +127,17 @@ fn to_time(m: u32) -> NaiveTime {
 
 /// Read one written clock (`9`, `9a`, `9:30 AM`, `0930`, `21:00`, `noon`).
 pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
-    // Lower-case into a stack buffer (this runs for every time cell of a file).
     let trimmed = text.trim();
+    match plain_clock(trimmed.as_bytes()) {
+        Some(parts) => clock_from_parts(parts),
+        None => parse_clock_general(trimmed),
+    }
+}
+
+/// [`parse_clock`] for every shape (words, `h` separators, Unicode): lower-case, split off
+/// AM/PM, then hours and minutes.
+fn parse_clock_general(trimmed: &str) -> Result<Clock, TimeError> {
+    // Lower-case into a stack buffer.
     let mut buf = [0u8; 24];
     let lower_owned;
     let s: &str = if trimmed.is_ascii() && trimmed.len() <= buf.len() {
@@ -154,18 +170,88 @@ pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
     if hour_txt.is_empty() || hour_txt.len() > 2 || !hour_txt.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TimeError::Unreadable);
     }
-    let hour: u32 = hour_txt.parse().map_err(|_| TimeError::Unreadable)?;
-    let minute: u32 = match minute_txt {
-        None => 0,
-        Some(m) if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => {
-            m.parse().map_err(|_| TimeError::Unreadable)?
-        }
+    let minute_txt = match minute_txt {
+        None => None,
+        Some(m) if m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()) => Some(m),
         Some(_) => return Err(TimeError::Unreadable),
     };
+    let military = body.len() == 4 && body.bytes().all(|b| b.is_ascii_digit());
+    clock_from_parts(ClockParts {
+        hour: hour_txt.as_bytes(),
+        minute: minute_txt.map(str::as_bytes),
+        meridiem,
+        military,
+    })
+}
+
+/// A clock's pieces as written: hour digits (1–2), minute digits (2), AM/PM, and whether it
+/// was four digits with no separator (`0930`, a 24-hour clock).
+struct ClockParts<'a> {
+    hour: &'a [u8],
+    minute: Option<&'a [u8]>,
+    meridiem: Option<Meridiem>,
+    military: bool,
+}
+
+fn digits_value(d: &[u8]) -> u32 {
+    d.iter().fold(0, |n, b| n * 10 + (b - b'0') as u32)
+}
+
+/// The common shapes (`9`, `9a`, `9:30`, `9:30 PM`, `0930`, `9.30pm`) read byte by byte
+/// without copying; `None` hands anything else to the general reader.
+fn plain_clock(b: &[u8]) -> Option<ClockParts<'_>> {
+    let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (hour, minute, rest) = match n {
+        1 | 2
+            if matches!(b.get(n), Some(b':' | b'.'))
+                && b.len() >= n + 3
+                && b[n + 1].is_ascii_digit()
+                && b[n + 2].is_ascii_digit() =>
+        {
+            (&b[..n], Some(&b[n + 1..n + 3]), &b[n + 3..])
+        }
+        1 | 2 => (&b[..n], None, &b[n..]),
+        3 | 4 => (&b[..n - 2], Some(&b[n - 2..n]), &b[n..]),
+        _ => return None,
+    };
+    let rest = rest.trim_ascii_start();
+    let meridiem = match rest.len() {
+        0 => None,
+        1..=4 => {
+            let m = match rest[0].to_ascii_lowercase() {
+                b'a' => Meridiem::Am,
+                b'p' => Meridiem::Pm,
+                _ => return None,
+            };
+            let tail = &rest[1..];
+            let ok = tail.is_empty()
+                || tail.eq_ignore_ascii_case(b"m")
+                || tail.eq_ignore_ascii_case(b"m.")
+                || tail.eq_ignore_ascii_case(b".m")
+                || tail.eq_ignore_ascii_case(b".m.")
+                || tail == b".";
+            if !ok {
+                return None;
+            }
+            Some(m)
+        }
+        _ => return None,
+    };
+    Some(ClockParts {
+        hour,
+        minute,
+        meridiem,
+        military: n == 4 && minute.is_some() && b.len() == 4,
+    })
+}
+
+fn clock_from_parts(p: ClockParts<'_>) -> Result<Clock, TimeError> {
+    let hour = digits_value(p.hour);
+    let minute = p.minute.map(digits_value).unwrap_or(0);
     if minute > 59 {
         return Err(TimeError::OutOfRange);
     }
-    match meridiem {
+    match p.meridiem {
         Some(m) => {
             if !(1..=12).contains(&hour) {
                 // `0:30 am` is written by some tools for half past midnight.
@@ -186,13 +272,12 @@ pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
                 return Err(TimeError::OutOfRange);
             }
             // `09:00` and four-digit military `1000` are written on a 24-hour clock.
-            let leading_zero = hour_txt.len() == 2 && hour_txt.starts_with('0');
-            let military = body.len() == 4 && body.bytes().all(|b| b.is_ascii_digit());
+            let leading_zero = p.hour.len() == 2 && p.hour[0] == b'0';
             Ok(Clock {
                 hour: hour % 24,
                 minute,
                 meridiem: None,
-                exact: hour == 0 || hour >= 13 || leading_zero || military,
+                exact: hour == 0 || hour >= 13 || leading_zero || p.military,
             })
         }
     }
@@ -273,20 +358,25 @@ pub fn resolve(start: Clock, end: Clock, after: Option<u32>) -> TimeRange {
 }
 
 /// Read a cell's text as one or more shift ranges (`9a-5p`, `8-12, 1-5`, `10p-6a`).
-pub fn parse_ranges(text: &str) -> Result<Vec<TimeRange>, TimeError> {
+pub fn parse_ranges(text: &str) -> Result<Ranges, TimeError> {
     let norm = normalize(text);
     if norm.trim().is_empty() {
         return Err(TimeError::Empty);
     }
-    let mut out = Vec::new();
+    let mut out = Ranges::new();
     let mut after = None;
-    for part in norm.split([',', ';', '&', '+', '/', '\n']) {
-        let part = part.trim();
+    // The separators are ASCII, so splitting the bytes keeps every part valid UTF-8.
+    let is_sep = |b: &u8| matches!(b, b',' | b';' | b'&' | b'+' | b'/' | b'\n');
+    for part in norm.as_bytes().split(is_sep) {
+        let part = std::str::from_utf8(part)
+            .map_err(|_| TimeError::Unreadable)?
+            .trim();
         if part.is_empty() {
             continue;
         }
-        let (a, b) = part.split_once('-').ok_or(TimeError::NotARange)?;
-        if b.contains('-') {
+        let dash = memchr::memchr(b'-', part.as_bytes()).ok_or(TimeError::NotARange)?;
+        let (a, b) = (&part[..dash], &part[dash + 1..]);
+        if memchr::memchr(b'-', b.as_bytes()).is_some() {
             return Err(TimeError::NotARange);
         }
         let start = parse_clock(a)?;
@@ -303,7 +393,7 @@ pub fn parse_ranges(text: &str) -> Result<Vec<TimeRange>, TimeError> {
 
 /// A shift cell that may carry a note in parentheses or after the times
 /// (`9a-5p (Training)`, `9a-5p Covering`): the ranges and the note.
-pub fn parse_with_note(text: &str) -> Result<(Vec<TimeRange>, Option<String>), TimeError> {
+pub fn parse_with_note(text: &str) -> Result<(Ranges, Option<String>), TimeError> {
     let first = match parse_ranges(text) {
         Ok(rs) => return Ok((rs, None)),
         Err(e) => e,
@@ -338,7 +428,7 @@ pub fn parse_with_note(text: &str) -> Result<(Vec<TimeRange>, Option<String>), T
 /// A split shift whose last part was cut off when printed (`8:00 AM-12:00 PM, 1:0`,
 /// `8a-12p, 1:`): the ranges before the cut and where the cut-off part starts. `None` when the
 /// text is not of that shape.
-pub fn parse_clipped(text: &str) -> Option<(Vec<TimeRange>, NaiveTime)> {
+pub fn parse_clipped(text: &str) -> Option<(Ranges, NaiveTime)> {
     let norm = normalize(text);
     let (head, tail) = norm.rsplit_once([',', ';', '&', '+', '/'])?;
     let head = parse_ranges(head).ok()?;
@@ -381,7 +471,22 @@ pub fn parse_clipped(text: &str) -> Option<(Vec<TimeRange>, NaiveTime)> {
 }
 
 /// Dashes of every kind and the word `to`/`until` become `-`; `and` becomes `,`.
-fn normalize(text: &str) -> String {
+fn normalize(text: &str) -> Cow<'_, str> {
+    // Most cells (`9a-5:30p`, `8:00 AM-4:00 PM`) are plain ASCII with nothing to rewrite
+    // (`parse_clock` ignores case itself): only those with a dash variant, `~` or a joining
+    // word are copied.
+    let plain = text.bytes().all(|b| b.is_ascii() && b != b'~');
+    let has_joiner = |s: &str| {
+        s.contains(' ')
+            && JOINERS.iter().any(|(w, _)| {
+                s.as_bytes()
+                    .windows(w.len())
+                    .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+            })
+    };
+    if plain && !has_joiner(text) {
+        return Cow::Borrowed(text);
+    }
     let mut s: String = text
         .chars()
         .map(|c| match c {
@@ -390,13 +495,16 @@ fn normalize(text: &str) -> String {
             c => c.to_ascii_lowercase(),
         })
         .collect();
-    for (word, with) in [(" to ", "-"), (" until ", "-"), (" and ", ",")] {
+    for (word, with) in JOINERS {
         if s.contains(word) {
             s = s.replace(word, with);
         }
     }
-    s
+    Cow::Owned(s)
 }
+
+/// Words that join two clocks or two ranges, and what they stand for.
+const JOINERS: [(&str, &str); 3] = [(" to ", "-"), (" until ", "-"), (" and ", ",")];
 
 /// A day fraction (Excel's time serial: 0.375 = 09:00) as a time, rounded to the minute.
 pub fn day_fraction(f: f64) -> Option<NaiveTime> {
@@ -546,6 +654,19 @@ mod tests {
             1 => format!("{h12}:{m:02}{}", &ap[..1].to_lowercase()),
             2 => format!("{h:02}:{m:02}"),
             _ => format!("{h:02}{m:02}"),
+        }
+    }
+
+    proptest! {
+        /// The byte-level fast path reads every clock it accepts exactly as the general
+        /// reader does.
+        #[test]
+        fn fast_clock_path_agrees_with_the_general_one(
+            s in "[0-9]{0,5}([:.h][0-9]{1,3})? ?([aApP]\\.?[mM]?\\.?)?",
+        ) {
+            if let Some(parts) = plain_clock(s.trim().as_bytes()) {
+                prop_assert_eq!(clock_from_parts(parts), parse_clock_general(s.trim()));
+            }
         }
     }
 

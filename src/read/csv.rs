@@ -177,7 +177,7 @@ mod tests {
     fn semicolon_with_quoted_newline_and_comma() {
         let g = read(b"Name;Date;Shift\n\"Doe, J\";11/24/2025;\"9a-5p\nlate\"\nX;Y;Z\n");
         let s = &g.sheets[0];
-        assert_eq!(s.name, "t");
+        assert_eq!(&*s.name, "t");
         assert_eq!(s.row_count(), 3);
         assert_eq!(s.get(1, 0), &Cell::Text("Doe, J".into()));
         assert_eq!(s.get(1, 2), &Cell::Text("9a-5p\nlate".into()));

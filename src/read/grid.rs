@@ -11,6 +11,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// The format a grid was read from (detected from the content, not the extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -120,7 +121,7 @@ impl fmt::Display for Cell {
 /// Where a cell is: sheet, zero-based row and column, and for PDFs the page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct CellRef {
-    pub sheet: String,
+    pub sheet: Arc<str>,
     pub row: u32,
     pub col: u32,
     /// One-based page number for cells read from a PDF.
@@ -199,7 +200,7 @@ pub struct Row {
 /// One sheet (a worksheet, a CSV file, or a table read from a PDF).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Sheet {
-    pub name: String,
+    pub name: Arc<str>,
     pub visibility: Visibility,
     /// Rows that hold values, in increasing `index` order.
     rows: Vec<Row>,
@@ -216,7 +217,7 @@ pub struct Sheet {
 static EMPTY: Cell = Cell::Empty;
 
 impl Sheet {
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Arc<str>>) -> Self {
         Sheet {
             name: name.into(),
             ..Default::default()

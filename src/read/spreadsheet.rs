@@ -179,7 +179,7 @@ fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
         let mut budget = Budget::new(ctx);
         budget.used = sheets.iter().map(Sheet::cell_count).sum();
         for sheet in &mut sheets {
-            if let Some(x) = extras.get(&sheet.name) {
+            if let Some(x) = extras.get(&*sheet.name) {
                 sheet.hidden_rows = x.hidden_rows.clone();
                 fill_merges(sheet, &x.merged, &mut budget)?;
             }

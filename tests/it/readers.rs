@@ -47,9 +47,9 @@ enum Producer {
 fn check_workbook(g: &Grid, writer: Producer) {
     assert_eq!(g.sheets.len(), 2);
     let week = &g.sheets[0];
-    assert_eq!(week.name, "Week");
+    assert_eq!(&*week.name, "Week");
     assert_eq!(week.visibility, Visibility::Visible);
-    assert_eq!(g.sheets[1].name, "Old week");
+    assert_eq!(&*g.sheets[1].name, "Old week");
     assert_eq!(g.sheets[1].visibility, Visibility::Hidden);
     assert_eq!(g.sheets[1].get(0, 0), &text("kept but hidden"));
 
@@ -231,7 +231,7 @@ fn csv_in_every_encoding_and_delimiter() {
         let g = read(name);
         assert_eq!(g.format, SourceFormat::Csv, "{name}");
         let s = &g.sheets[0];
-        assert_eq!(s.name, name.trim_end_matches(".csv"), "{name}");
+        assert_eq!(&*s.name, name.trim_end_matches(".csv"), "{name}");
         assert_eq!(s.row_count(), 4, "{name}");
         assert_eq!(s.width(), 5, "{name}");
         assert_eq!(s.get(0, 4), &text("Notes"), "{name}");

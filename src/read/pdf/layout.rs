@@ -506,7 +506,7 @@ mod tests {
                 vec!["SECTION TWO"],
             ]
         );
-        assert_eq!(g.sheets[0].name, "Page 1");
+        assert_eq!(&*g.sheets[0].name, "Page 1");
     }
 
     #[test]
@@ -595,7 +595,7 @@ mod tests {
         );
         let g = grid(&[p1, p2]);
         assert_eq!(g.sheets.len(), 2);
-        assert_eq!(g.sheets[1].name, "Page 2");
+        assert_eq!(&*g.sheets[1].name, "Page 2");
     }
 
     #[test]
