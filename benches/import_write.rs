@@ -33,7 +33,7 @@ fn plan(n: usize, start_hour: u32) -> Plan {
     let shifts = (0..n)
         .map(|i| Shift {
             store_number: 101 + (i % 3) as i32,
-            employee_name: format!("Employee {}", i % 60),
+            employee_name: format!("Employee {}", i % 60).into(),
             employee_phone: None,
             date: first + chrono::Duration::days((i / 60) as i64),
             start: NaiveTime::from_hms_opt(start_hour, 0, 0).expect("valid time"),
@@ -89,11 +89,11 @@ async fn row_by_row(conn: &mut PgConnection, plan: &Plan) {
              RETURNING id",
         )
         .bind(s.store_number)
-        .bind(&s.employee_name)
+        .bind(&*s.employee_name)
         .bind(s.date)
         .bind(s.start)
         .bind(s.end)
-        .bind(&s.position)
+        .bind(s.position.as_deref())
         .bind(import_id)
         .fetch_one(&mut *conn)
         .await

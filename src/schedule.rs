@@ -7,21 +7,23 @@ use crate::read::grid::CellRef;
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// One shift of one employee, as read from the file (before store and contact resolution).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Shift {
     /// The store number the file gives for this shift.
     pub store_number: i32,
-    /// `First Last` (a `Last, First` name is turned around by extraction).
-    pub employee_name: String,
+    /// `First Last` (a `Last, First` name is turned around by extraction). Shared by the
+    /// shifts of one row (no copy per shift).
+    pub employee_name: Arc<str>,
     pub employee_phone: Option<String>,
     /// The date the shift starts on (an overnight shift belongs to the date it starts).
     pub date: NaiveDate,
     pub start: NaiveTime,
     /// `end < start` means the shift ends the next day.
     pub end: NaiveTime,
-    pub position: Option<String>,
+    pub position: Option<Arc<str>>,
     pub notes: Option<String>,
     /// The cell the shift was read from (the row's first mapped cell for rows layouts, the
     /// day cell for grid layouts).

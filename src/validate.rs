@@ -18,8 +18,8 @@ use crate::template::model::Limits;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
-/// An accepted shift of one employee's day: start minute, length, index in the output.
-type Accepted = (i64, i64, usize);
+/// An accepted shift of one employee's day: start minute and length.
+type Accepted = (i64, i64);
 
 /// The result of validation: accepted shifts and the issues found.
 #[derive(Debug, Clone, Default)]
@@ -96,24 +96,24 @@ impl std::hash::Hasher for KeyHasher {
 type KeyMap<V> = HashMap<(u64, NaiveDate), V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Validate extracted shifts against the template's limits.
-pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
-    let mut out = Validated {
-        shifts: Vec::with_capacity(shifts.len()),
-        issues: Vec::new(),
-    };
+pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
+    let mut issues = Vec::new();
     let reference = reference_date(week, &shifts);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
-    // (employee, date) → the last accepted shift of that day; `earlier[i]` links accepted
-    // shift `i` to the one before it on the same day (a chain per day, no allocation per key).
+    // Shifts are judged where they lie (index `i`) and moved once at the end, so a big file
+    // is not copied shift by shift. (employee, date) → the last accepted shift of that day;
+    // `earlier[i]` links accepted shift `i` to the one before it on the same day (a chain per
+    // day, no allocation per key); `accepted[i]` is its start minute and length.
     let mut last_of_day: KeyMap<usize> = KeyMap::default();
     last_of_day.reserve(shifts.len());
-    let mut accepted: Vec<Accepted> = Vec::with_capacity(shifts.len());
-    let mut earlier: Vec<Option<usize>> = Vec::with_capacity(shifts.len());
-    for e in shifts {
+    let mut accepted: Vec<Accepted> = vec![(0, 0); shifts.len()];
+    let mut earlier: Vec<Option<usize>> = vec![None; shifts.len()];
+    let mut keep = vec![false; shifts.len()];
+    for (idx, e) in shifts.iter().enumerate() {
         let s = &e.shift;
         let cell = || Some(s.source.clone());
         if e.minutes == 0 {
-            out.issues.push(Issue::error(
+            issues.push(Issue::error(
                 "end_equals_start",
                 cell(),
                 "the shift ends when it starts: check the start and end times",
@@ -121,7 +121,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             continue;
         }
         if e.minutes > max_minutes {
-            out.issues.push(Issue::error(
+            issues.push(Issue::error(
                 "shift_too_long",
                 cell(),
                 format!(
@@ -140,7 +140,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
                 ((s.date - r).num_days() - 6).max(0)
             };
             if days >= limits.far_date_error_days {
-                out.issues.push(Issue::error(
+                issues.push(Issue::error(
                     "date_far_from_week",
                     cell(),
                     format!(
@@ -151,7 +151,7 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
                 continue;
             }
             if days >= limits.far_date_warning_days {
-                out.issues.push(Issue::warning(
+                issues.push(Issue::warning(
                     "date_far_from_week",
                     cell(),
                     format!(
@@ -167,13 +167,11 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             .num_minutes();
         let key = (name_hash(&s.employee_name), s.date);
         let head = last_of_day.get(&key).copied();
-        let shifts_so_far = &out.shifts;
-        let same_day = std::iter::successors(head, |&i| earlier[i]).map(|i| accepted[i]);
-        let same_person =
-            |idx: usize| same_name(&shifts_so_far[idx].employee_name, &s.employee_name);
+        let same_day = std::iter::successors(head, |&i| earlier[i]).map(|i| (accepted[i], i));
+        let same_person = |i: usize| same_name(&shifts[i].shift.employee_name, &s.employee_name);
         let mut duplicate = None;
         let mut overlap = None;
-        for (st, len, i) in same_day {
+        for ((st, len), i) in same_day {
             if !same_person(i) {
                 continue;
             }
@@ -187,32 +185,38 @@ pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits
             }
         }
         if let Some(first) = duplicate {
-            out.issues.push(Issue::error(
+            issues.push(Issue::error(
                 "duplicate_shift",
                 cell(),
                 format!(
                     "the same shift for the same employee is already at {}: remove one",
-                    out.shifts[first].source
+                    shifts[first].shift.source
                 ),
             ));
             continue;
         }
         if let Some(other) = overlap {
-            out.issues.push(Issue::warning(
+            issues.push(Issue::warning(
                 "overlapping_shift",
                 cell(),
                 format!(
                     "this shift overlaps the same employee's shift at {}: check both",
-                    out.shifts[other].source
+                    shifts[other].shift.source
                 ),
             ));
         }
-        last_of_day.insert(key, out.shifts.len());
-        accepted.push((start, e.minutes, out.shifts.len()));
-        earlier.push(head);
-        out.shifts.push(e.shift);
+        last_of_day.insert(key, idx);
+        accepted[idx] = (start, e.minutes);
+        earlier[idx] = head;
+        keep[idx] = true;
     }
-    out
+    let mut kept = keep.into_iter();
+    shifts.retain(|_| kept.next().unwrap_or(false));
+    Validated {
+        // In place: the buffer of `shifts` is reused.
+        shifts: shifts.into_iter().map(|e| e.shift).collect(),
+        issues,
+    }
 }
 
 #[cfg(test)]

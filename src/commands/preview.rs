@@ -173,12 +173,12 @@ fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
     for s in &plan.shifts {
         w.write_record([
             s.store_number.to_string(),
-            s.employee_name.clone(),
+            s.employee_name.to_string(),
             s.employee_phone.clone().unwrap_or_default(),
             s.date.format("%Y-%m-%d").to_string(),
             s.start.format("%H:%M").to_string(),
             s.end.format("%H:%M").to_string(),
-            s.position.clone().unwrap_or_default(),
+            s.position.as_deref().unwrap_or_default().to_string(),
             s.notes.clone().unwrap_or_default(),
             s.source.to_string(),
         ])?;
@@ -206,7 +206,7 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
         .map(|s| {
             [
                 s.store_number.to_string(),
-                s.employee_name.clone(),
+                s.employee_name.to_string(),
                 s.date.format("%a %Y-%m-%d").to_string(),
                 s.start.format("%H:%M").to_string(),
                 format!(
@@ -214,7 +214,7 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
                     s.end.format("%H:%M"),
                     if s.is_overnight() { " +1" } else { "" }
                 ),
-                s.position.clone().unwrap_or_default(),
+                s.position.as_deref().unwrap_or_default().to_string(),
                 s.notes.clone().unwrap_or_default(),
                 s.source.to_string(),
             ]

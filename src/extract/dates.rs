@@ -110,8 +110,22 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// A short word in lower case: on the stack for ASCII (the usual case), else allocated.
+fn lower_word<'a>(w: &'a str, buf: &'a mut [u8; 16]) -> std::borrow::Cow<'a, str> {
+    if w.is_ascii() && w.len() <= buf.len() {
+        let b = &mut buf[..w.len()];
+        b.copy_from_slice(w.as_bytes());
+        b.make_ascii_lowercase();
+        if let Ok(s) = std::str::from_utf8(b) {
+            return std::borrow::Cow::Borrowed(s);
+        }
+    }
+    std::borrow::Cow::Owned(w.to_lowercase())
+}
+
 fn month_word(w: &str) -> Option<u32> {
-    let w = w.to_lowercase();
+    let mut buf = [0u8; 16];
+    let w = lower_word(w, &mut buf);
     if w.len() < 3 {
         return None;
     }
@@ -132,13 +146,14 @@ fn month_word(w: &str) -> Option<u32> {
     MONTHS
         .iter()
         .zip(full)
-        .position(|(short, long)| long.starts_with(&w) && w.starts_with(short))
+        .position(|(short, long)| long.starts_with(&*w) && w.starts_with(short))
         .map(|i| i as u32 + 1)
 }
 
 /// A weekday word: `Mon`, `Monday`, `Tues`, `Thurs`, `Sa`.
 pub fn weekday_word(w: &str) -> Option<Weekday> {
-    let w = w.trim().trim_end_matches(['.', ',', ':']).to_lowercase();
+    let mut buf = [0u8; 16];
+    let w = lower_word(w.trim().trim_end_matches(['.', ',', ':']), &mut buf);
     if w.len() < 2 {
         return None;
     }
@@ -153,7 +168,7 @@ pub fn weekday_word(w: &str) -> Option<Weekday> {
     ];
     days.iter()
         .find(|(name, _)| {
-            name.starts_with(&w)
+            name.starts_with(&*w)
                 && (w.len() >= 3
                     || matches!(&w[..], "mo" | "tu" | "we" | "th" | "fr" | "sa" | "su"))
         })

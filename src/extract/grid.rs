@@ -20,6 +20,7 @@ use crate::template::model::{Field, WeekSource};
 use crate::template::set::CompiledTemplate;
 use chrono::{Datelike, Duration, NaiveDate};
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// Where a grid layout was found on one sheet.
 #[derive(Debug, Clone)]
@@ -370,7 +371,10 @@ pub fn extract(
         }
         seen += 1;
         out.rows_read += 1;
-        let name = name_text.as_deref().and_then(names::display_name);
+        let name: Option<Arc<str>> = name_text
+            .as_deref()
+            .and_then(names::display_name)
+            .map(Arc::from);
         let store_number = ctx.store_override.or_else(|| {
             col(Field::StoreNumber)
                 .and_then(|c| store::from_cell(get(c), &t.store_re))
@@ -378,7 +382,7 @@ pub fn extract(
         });
         let position = col(Field::Position)
             .and_then(|c| cells::text(get(c)))
-            .map(|s| names::collapse(&s));
+            .map(|s| Arc::from(names::collapse(&s)));
         let notes = col(Field::Notes)
             .and_then(|c| cells::text(get(c)))
             .map(|s| names::collapse(&s));

@@ -16,6 +16,7 @@ use crate::schedule::{Issue, Shift};
 use crate::template::model::{Field, StoreSource};
 use crate::template::set::CompiledTemplate;
 use chrono::{NaiveDate, NaiveTime};
+use std::sync::Arc;
 
 /// Where a rows layout was found on one sheet.
 #[derive(Debug, Clone)]
@@ -178,13 +179,14 @@ pub fn extract(
         let cref = |f: Field| sheet.cell_ref(row.index, l.col(f).unwrap_or(first_col));
 
         // Employee.
-        let name = match l.col(Field::EmployeeName) {
+        let name: Option<Arc<str>> = match l.col(Field::EmployeeName) {
             Some(_) => cells::text(get(Field::EmployeeName)).and_then(|s| names::display_name(&s)),
             None => names::join_name(
                 cells::text(get(Field::FirstName)).as_deref(),
                 cells::text(get(Field::LastName)).as_deref(),
             ),
-        };
+        }
+        .map(Arc::from);
 
         // Times (and the date when they carry one).
         let times = read_times(row, l, order, &get, &cref, t);
@@ -278,7 +280,8 @@ pub fn extract(
             continue;
         };
 
-        let position = cells::text(get(Field::Position)).map(|s| names::collapse(&s));
+        let position: Option<Arc<str>> =
+            cells::text(get(Field::Position)).map(|s| Arc::from(names::collapse(&s)));
         let notes = cells::text(get(Field::Notes)).map(|s| names::collapse(&s));
         let phone = cells::text(get(Field::EmployeePhone)).and_then(|s| names::phone_text(&s));
         for (start, end, minutes) in ranges {

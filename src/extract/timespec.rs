@@ -125,9 +125,22 @@ fn to_time(m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(m / 60, m % 60, 0).expect("minutes of day are below 24h")
 }
 
+/// `str::trim`, with a quicker byte-level path for ASCII text (same result: the ASCII
+/// characters that `char::is_whitespace` accepts, vertical tab included).
+fn trim(s: &str) -> &str {
+    if !s.is_ascii() {
+        return s.trim();
+    }
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let b = s.as_bytes();
+    let from = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let to = b.iter().rposition(|c| !ws(c)).map_or(from, |i| i + 1);
+    &s[from..to]
+}
+
 /// Read one written clock (`9`, `9a`, `9:30 AM`, `0930`, `21:00`, `noon`).
 pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
-    let trimmed = text.trim();
+    let trimmed = trim(text);
     match plain_clock(trimmed.as_bytes()) {
         Some(parts) => clock_from_parts(parts),
         None => parse_clock_general(trimmed),
@@ -360,17 +373,23 @@ pub fn resolve(start: Clock, end: Clock, after: Option<u32>) -> TimeRange {
 /// Read a cell's text as one or more shift ranges (`9a-5p`, `8-12, 1-5`, `10p-6a`).
 pub fn parse_ranges(text: &str) -> Result<Ranges, TimeError> {
     let norm = normalize(text);
-    if norm.trim().is_empty() {
+    if trim(&norm).is_empty() {
         return Err(TimeError::Empty);
     }
     let mut out = Ranges::new();
     let mut after = None;
-    // The separators are ASCII, so splitting the bytes keeps every part valid UTF-8.
-    let is_sep = |b: &u8| matches!(b, b',' | b';' | b'&' | b'+' | b'/' | b'\n');
-    for part in norm.as_bytes().split(is_sep) {
-        let part = std::str::from_utf8(part)
-            .map_err(|_| TimeError::Unreadable)?
-            .trim();
+    // The separators are ASCII: cutting at their byte positions keeps char boundaries.
+    let bytes = norm.as_bytes();
+    let cuts = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b',' | b';' | b'&' | b'+' | b'/' | b'\n'))
+        .map(|(i, _)| i)
+        .chain(std::iter::once(bytes.len()));
+    let mut from = 0;
+    for to in cuts {
+        let part = trim(&norm[from..to]);
+        from = to + 1;
         if part.is_empty() {
             continue;
         }
@@ -654,6 +673,13 @@ mod tests {
             1 => format!("{h12}:{m:02}{}", &ap[..1].to_lowercase()),
             2 => format!("{h:02}:{m:02}"),
             _ => format!("{h:02}{m:02}"),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_trim_agrees_with_str_trim(s in "[ \t\n\x0b\x0c\r a-z0-9:]{0,12}") {
+            prop_assert_eq!(trim(&s), s.trim());
         }
     }
 

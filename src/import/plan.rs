@@ -238,7 +238,7 @@ mod tests {
             .map(|s| {
                 (
                     s.store_number,
-                    s.employee_name.as_str(),
+                    &*s.employee_name,
                     s.date,
                     s.start,
                     s.end,
@@ -428,7 +428,7 @@ mod tests {
         };
         let plan = plan_grid("x.xls", &grid, &opts()).unwrap();
         assert_eq!(plan.shifts.len(), 1);
-        assert_eq!(plan.shifts[0].employee_name, "Grace Lopez");
+        assert_eq!(&*plan.shifts[0].employee_name, "Grace Lopez");
         assert_eq!(
             (plan.shifts[0].start, plan.shifts[0].end),
             (t(13, 0), t(21, 30))

@@ -286,12 +286,13 @@ pub async fn write_import_with_progress<E: fmt::Display>(
         let link = &links[i];
         rows.id.push(Uuid::new_v4());
         rows.store_id.push(store_ids[&s.store_number]);
-        rows.name.push(s.employee_name.clone());
+        rows.name.push(s.employee_name.to_string());
         rows.phone.push(link.phone.clone());
         rows.date.push(s.date);
         rows.start.push(s.start);
         rows.end.push(s.end);
-        rows.position.push(s.position.clone());
+        rows.position
+            .push(s.position.as_deref().map(str::to_string));
         rows.notes.push(s.notes.clone());
         rows.contact_id.push(link.contact_id);
         rows.cell.push(s.source.to_string());
@@ -522,7 +523,7 @@ async fn link_contacts(
     let names: Vec<String> = plan
         .shifts
         .iter()
-        .map(|s| s.employee_name.clone())
+        .map(|s| s.employee_name.to_string())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -567,7 +568,7 @@ async fn link_contacts(
             .and_then(|p| by_phone.get(p))
             .filter(|v| v.len() == 1)
             .map(|v| v[0].clone());
-        let name_matches = by_name.get(&s.employee_name).map(Vec::as_slice);
+        let name_matches = by_name.get(&*s.employee_name).map(Vec::as_slice);
         let link = match (phone_match, name_matches) {
             (Some((id, phone)), _) => Link {
                 contact_id: Some(id),
@@ -578,7 +579,7 @@ async fn link_contacts(
                 phone: file_phone.clone().or_else(|| Some(phone.clone())),
             },
             (None, other) => {
-                let key = (s.employee_name.clone(), file_phone.clone());
+                let key = (s.employee_name.to_string(), file_phone.clone());
                 if warned.insert(key) {
                     let message = match other {
                         Some(v) if v.len() > 1 => format!(

@@ -639,7 +639,7 @@ async fn bulk_path_writes_twelve_thousand_shifts() {
         let d = start + chrono::Duration::days((i / 60) as i64);
         shifts.push(Shift {
             store_number: store,
-            employee_name: format!("Employee {}", i % 60),
+            employee_name: format!("Employee {}", i % 60).into(),
             employee_phone: None,
             date: d,
             start: time("08:00"),
@@ -675,7 +675,7 @@ async fn bulk_path_writes_twelve_thousand_shifts() {
     for i in 0..12_000u32 {
         shifts2.push(Shift {
             store_number: 101 + (i % 3) as i32,
-            employee_name: format!("Employee {}", i % 60),
+            employee_name: format!("Employee {}", i % 60).into(),
             employee_phone: None,
             date: start + chrono::Duration::days((i / 60) as i64),
             start: time("09:00"),
