@@ -106,6 +106,8 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     let today = opts
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
+    // Set when the lone fitting template was chosen without its trial extraction.
+    let mut trial_skipped: Option<Vec<Rejection>> = None;
     let fit = match &opts.template {
         Some(name) => {
             let t = opts
@@ -124,12 +126,17 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
                 }
             })?
         }
-        None => matcher::choose(&opts.templates, grid, file_name, today).map_err(|tried| {
-            PlanError::NoTemplateFits {
-                file: file.clone(),
-                tried,
+        None => {
+            let choice = matcher::choose_for_plan(&opts.templates, grid, file_name, today)
+                .map_err(|tried| PlanError::NoTemplateFits {
+                    file: file.clone(),
+                    tried,
+                })?;
+            if choice.trial_skipped {
+                trial_skipped = Some(choice.rejected);
             }
-        })?,
+            choice.fit
+        }
     };
     let ctx = Context {
         file_name,
@@ -140,6 +147,20 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     let mut ex = Extraction::default();
     for l in &fit.sheets {
         l.extract(&grid.sheets[l.sheet()], &ctx, None, &mut ex);
+    }
+    // Without its trial, a template whose rows read nothing gets the trial's verdict now, so
+    // the file is refused exactly as when several templates fit.
+    if let Some(mut tried) = trial_skipped
+        && (ex.rows_read == 0 || ex.rows_read == ex.rows_rejected)
+        && let Err(reason) = matcher::evaluate(fit.template, grid, file_name, today)
+    {
+        tried.push(Rejection {
+            template: fit.template.name().to_string(),
+            reason,
+        });
+        let order = |name: &str| opts.templates.iter().position(|t| t.name() == name);
+        tried.sort_by_key(|r| order(&r.template));
+        return Err(PlanError::NoTemplateFits { file, tried });
     }
     let validated = crate::validate::validate(ex.shifts, ex.week, &fit.template.def.limits);
     let mut issues = ex.issues;
@@ -225,6 +246,44 @@ mod tests {
             format: SourceFormat::Xlsx,
             sheets: vec![s],
             date_1904: false,
+        }
+    }
+
+    /// The lone template that fits the structure is chosen without a trial; when its rows
+    /// then read nothing, the file is refused as when the trial runs, every template listed.
+    #[test]
+    fn a_lone_fit_whose_rows_read_nothing_is_refused_with_every_template() {
+        let mut g = weekly_grid();
+        let s = &mut g.sheets[0];
+        let garbage = |_| text("see manager");
+        let rows: Vec<(u32, Vec<Cell>)> = [5u32, 9]
+            .iter()
+            .map(|&r| {
+                let mut cells = vec![text("Silva, Hannah"), text("Pharmacist")];
+                cells.extend((0..7).map(garbage));
+                (r, cells)
+            })
+            .collect();
+        let mut fresh = Sheet::new(s.name.clone());
+        for row in s.rows().iter().filter(|r| r.index < 5) {
+            fresh.push_row(row.index, row.cells.clone());
+        }
+        for (r, cells) in rows {
+            fresh.push_row(r, cells);
+        }
+        *s = fresh;
+        match plan_grid("schedule.xlsx", &g, &opts()) {
+            Err(PlanError::NoTemplateFits { tried, .. }) => {
+                let names: Vec<&str> = tried.iter().map(|r| r.template.as_str()).collect();
+                assert_eq!(names, opts().templates.names());
+                let grid = tried.iter().find(|r| r.template == "weekly-grid").unwrap();
+                assert!(
+                    grid.reason.contains("none of the first 2 rows"),
+                    "{}",
+                    grid.reason
+                );
+            }
+            other => panic!("expected NoTemplateFits, got {other:?}"),
         }
     }
 

@@ -10,6 +10,10 @@
 //!    read without error (so a US-date template loses to a day-first one on `24.11.2025`).
 //!
 //! Ties go to the higher `priority`, then to the name.
+//!
+//! When planning a file and only one template fits the structure (1 and 2), there is nothing to
+//! rank: its trial is skipped and the plan's full extraction stands in for it
+//! ([`choose_for_plan`]).
 
 use super::model::Layout;
 use super::set::{CompiledTemplate, TemplateSet};
@@ -42,13 +46,29 @@ impl fmt::Display for Rejection {
     }
 }
 
-/// Evaluate one template against a file.
+/// Evaluate one template against a file: its structure, then the trial extraction.
 pub fn evaluate<'t>(
     t: &'t CompiledTemplate,
     grid: &Grid,
     file_name: &str,
     today: NaiveDate,
 ) -> Result<Fit<'t>, String> {
+    let (sheets, structure) = structure(t, grid, file_name, today)?;
+    let score = trial(t, grid, file_name, today, &sheets, structure)?;
+    Ok(Fit {
+        template: t,
+        score,
+        sheets,
+    })
+}
+
+/// Where a template's rules and header fit the file, and the structure score (no extraction).
+fn structure(
+    t: &CompiledTemplate,
+    grid: &Grid,
+    file_name: &str,
+    today: NaiveDate,
+) -> Result<(Vec<SheetLayout>, i64), String> {
     if !t.reads_format(grid.format) {
         return Err(format!(
             "reads {} files, not {}",
@@ -90,7 +110,20 @@ pub fn evaluate<'t>(
             _ => reasons.join("; "),
         });
     }
-    // Trial extraction on the first rows of every fitting sheet.
+    let structure: i64 = sheets.iter().map(SheetLayout::score).max().unwrap_or(0) + bonus;
+    Ok((sheets, structure))
+}
+
+/// The trial: extract the first rows of every fitting sheet and scale the structure score by
+/// the share that reads without error.
+fn trial(
+    t: &CompiledTemplate,
+    grid: &Grid,
+    file_name: &str,
+    today: NaiveDate,
+    sheets: &[SheetLayout],
+    structure: i64,
+) -> Result<i64, String> {
     let ctx = Context {
         file_name,
         template: t,
@@ -98,7 +131,7 @@ pub fn evaluate<'t>(
         today,
     };
     let mut trial = Extraction::default();
-    for l in &sheets {
+    for l in sheets {
         l.extract(&grid.sheets[l.sheet()], &ctx, Some(TRIAL_ROWS), &mut trial);
     }
     if trial.rows_read == 0 {
@@ -117,27 +150,81 @@ pub fn evaluate<'t>(
                 .unwrap_or("-")
         ));
     }
-    let structure: i64 = sheets.iter().map(SheetLayout::score).max().unwrap_or(0) + bonus;
-    let score = structure * 100 * good as i64 / trial.rows_read as i64;
-    Ok(Fit {
-        template: t,
-        score,
-        sheets,
-    })
+    Ok(structure * 100 * good as i64 / trial.rows_read as i64)
 }
 
-/// Pick the best template for a file, or list why each one did not fit.
+/// Pick the best template for a file, or list why each one did not fit. Every template that
+/// fits the structure is tried.
 pub fn choose<'t>(
     set: &'t TemplateSet,
     grid: &Grid,
     file_name: &str,
     today: NaiveDate,
 ) -> Result<Fit<'t>, Vec<Rejection>> {
-    let mut best: Option<Fit<'t>> = None;
+    choose_with(set, grid, file_name, today, false).map(|c| c.fit)
+}
+
+/// The outcome of [`choose_for_plan`].
+pub struct Choice<'t> {
+    pub fit: Fit<'t>,
+    /// The templates that did not fit, in the set's order, with why.
+    pub rejected: Vec<Rejection>,
+    /// The trial was skipped because no other template fits the structure: the caller's
+    /// full extraction stands in for it, and a caller whose extraction reads no shift asks
+    /// [`evaluate`] for the verdict (see [`crate::import::plan`]).
+    pub trial_skipped: bool,
+}
+
+/// [`choose`] for planning a file: when exactly one template fits the structure, there is
+/// nothing to rank, so its trial is skipped and the rows are extracted once, not twice.
+pub fn choose_for_plan<'t>(
+    set: &'t TemplateSet,
+    grid: &Grid,
+    file_name: &str,
+    today: NaiveDate,
+) -> Result<Choice<'t>, Vec<Rejection>> {
+    choose_with(set, grid, file_name, today, true)
+}
+
+fn choose_with<'t>(
+    set: &'t TemplateSet,
+    grid: &Grid,
+    file_name: &str,
+    today: NaiveDate,
+    skip_lone_trial: bool,
+) -> Result<Choice<'t>, Vec<Rejection>> {
+    let mut fits = Vec::new();
     let mut rejected = Vec::new();
     for t in set.iter() {
-        match evaluate(t, grid, file_name, today) {
-            Ok(fit) => {
+        match structure(t, grid, file_name, today) {
+            Ok((sheets, score)) => fits.push((t, sheets, score)),
+            Err(reason) => rejected.push(Rejection {
+                template: t.name().to_string(),
+                reason,
+            }),
+        }
+    }
+    if skip_lone_trial && fits.len() == 1 {
+        let (template, sheets, score) = fits.remove(0);
+        return Ok(Choice {
+            fit: Fit {
+                template,
+                score: score * 100,
+                sheets,
+            },
+            rejected,
+            trial_skipped: true,
+        });
+    }
+    let mut best: Option<Fit<'t>> = None;
+    for (t, sheets, structure) in fits {
+        match trial(t, grid, file_name, today, &sheets, structure) {
+            Ok(score) => {
+                let fit = Fit {
+                    template: t,
+                    score,
+                    sheets,
+                };
                 let better = best.as_ref().is_none_or(|b| {
                     (fit.score, fit.template.def.priority) > (b.score, b.template.def.priority)
                 });
@@ -151,5 +238,15 @@ pub fn choose<'t>(
             }),
         }
     }
-    best.ok_or(rejected)
+    // In the set's order, as an operator reads the list.
+    let order = |name: &str| set.iter().position(|t| t.name() == name);
+    rejected.sort_by_key(|r| order(&r.template));
+    match best {
+        Some(fit) => Ok(Choice {
+            fit,
+            rejected,
+            trial_skipped: false,
+        }),
+        None => Err(rejected),
+    }
 }
