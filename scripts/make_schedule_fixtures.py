@@ -20,6 +20,13 @@ Layouts (one file each, plus files that must fail cleanly):
   grid_daynames.xlsx         day names only with a `Week of November 24, 2025` title text
   grid_date_cells.xlsx       header cells are real dates; store from the sheet name
   grid_weekly_ods.ods        odfpy: the weekly grid as OpenDocument
+  grid_week_ending.xlsx      day names with a `Week Ending 11/30/2025` title (the week ends there)
+  grid_first_last.xlsx       separate Last Name / First Name columns; cells with notes on their own
+                             line or before the times, and no-shift phrases (`Request Off`)
+  grid_weekof_in_header.xlsx `Week of 11/24/2025` in the header row, over the name column
+  rows_ids_and_footer.csv    `Employee #` beside `Employee Name`, `1042 - Springfield` stores,
+                             `Mon 11/24/2025` dates, `08:00:00` times, a totals row and a
+                             `Printed …` footer line
   error_*                    a corrupt xlsx, an empty file, a PDF renamed .xlsx, an unknown
                              layout (expected: a one-line error, exit 2)
 """
@@ -344,6 +351,87 @@ def grid_weekly_ods():
 
 # ---------------------------------------------------------------- files that must fail cleanly
 
+
+def grid_week_ending():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Store #1042"])
+    ws.append(["Week Ending 11/30/2025"])
+    ws.append([])
+    ws.append(["Employee", "Role"] + ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
+    for r in grid_rows():
+        ws.append(r[:9])
+    wb.save(os.path.join(OUT, "grid_week_ending.xlsx"))
+    expected("grid_week_ending", "grid", grid_shifts(1042),
+             notes="day names; the week is given by its last day (Week Ending), so it starts 6 days earlier")
+
+
+# (last, first, role, [cell per day], [(day, start, end)]) for grid_first_last.
+FIRST_LAST = [
+    ("Garcia", "Maria", "Pharmacist",
+     ["9a-5p\nPharmacy Tech", "Training 9a-1p", "Request Off", "OFF - Vacation", "10p-6a", "", "Holiday - Store Closed"],
+     [(0, T(9, 0), T(17, 0)), (1, T(9, 0), T(13, 0)), (4, T(22, 0), T(6, 0))]),
+    ("Okafor", "Dan", "CPhT",
+     ["8:00:00 AM-4:30:00 PM", "12p-9p Covering", "RTO", "Jury Duty", "7a-3:30p", "9a-1p", "OFF"],
+     [(0, T(8, 0), T(16, 30)), (1, T(12, 0), T(21, 0)), (4, T(7, 0), T(15, 30)), (5, T(9, 0), T(13, 0))]),
+]
+
+
+def grid_first_last():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Store 2207"
+    head = ["Last Name", "First Name", "Position"] + [
+        f"{d} {(WEEK + dt.timedelta(days=i)).month}/{(WEEK + dt.timedelta(days=i)).day}" for i, d in enumerate(DAYS)]
+    ws.append(head)
+    shifts = []
+    for last, first, role, cells, want in FIRST_LAST:
+        ws.append([last, first, role] + cells)
+        shifts += [(2207, f"{first} {last}", WEEK + dt.timedelta(days=d), a, b, role) for d, a, b in want]
+    wb.save(os.path.join(OUT, "grid_first_last.xlsx"))
+    expected("grid_first_last", "grid", shifts,
+             notes="first and last name columns joined; notes beside times; no-shift phrases")
+
+
+def grid_weekof_in_header():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Store #3315 Pharmacy Schedule"])
+    ws.append([])
+    ws.append(["Week of 11/24/2025", "Role"] + ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
+    for r in grid_rows():
+        ws.append(r[:9])
+    wb.save(os.path.join(OUT, "grid_weekof_in_header.xlsx"))
+    expected("grid_weekof_in_header", "grid", grid_shifts(3315),
+             notes="the Week of date stands in the header row, over the name column")
+
+
+def rows_ids_and_footer():
+    rows = [
+        ("1042 - Springfield", 20450, "Maria Garcia", "Mon 11/24/2025", "08:00:00", "16:30:00", "Pharmacist"),
+        ("1042 - Springfield", 20451, "Dan Okafor", "Tue 11/25/2025", "22:00:00", "06:00:00", "CPhT"),
+        ("CVS #5009", 20452, "Lena Park", "Wednesday 11/26/2025", "9:00:00 AM", "5:30:00 PM", "Cashier"),
+    ]
+    path = os.path.join(OUT, "rows_ids_and_footer.csv")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Store", "Employee #", "Employee Name", "Date", "Start", "End", "Position"])
+        for r in rows:
+            w.writerow(r)
+        w.writerow(["", "", "Total", "", "", "", ""])
+        w.writerow(["Printed 11/22/2025 3:15 PM"])
+    expected("rows_ids_and_footer", "rows", [
+        (1042, "Maria Garcia", D(2025, 11, 24), T(8, 0), T(16, 30), "Pharmacist"),
+        (1042, "Dan Okafor", D(2025, 11, 25), T(22, 0), T(6, 0), "CPhT"),
+        (5009, "Lena Park", D(2025, 11, 26), T(9, 0), T(17, 30), "Cashier"),
+    ], notes="an ID column beside the name; store text with a city; weekday dates; h:mm:ss times; totals and footer lines")
+
 def error_files():
     with open(os.path.join(OUT, "error_corrupt.xlsx"), "wb") as f:
         f.write(b"PK\x03\x04" + b"\x00" * 26 + b"this is not a zip archive" * 8)
@@ -372,6 +460,10 @@ def main():
     grid_daynames()
     grid_date_cells()
     grid_weekly_ods()
+    grid_week_ending()
+    grid_first_last()
+    grid_weekof_in_header()
+    rows_ids_and_footer()
     error_files()
     print(f"fixtures written to {os.path.normpath(OUT)}")
 

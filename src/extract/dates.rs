@@ -224,7 +224,14 @@ fn parse_named(text: &str) -> Option<PartialDate> {
 /// Any written date, with or without its year.
 pub fn parse_partial(text: &str, order: DateOrder) -> Option<PartialDate> {
     let t = text.trim();
-    parse_numeric(t, order).or_else(|| parse_named(t))
+    parse_numeric(t, order)
+        .or_else(|| parse_named(t))
+        .or_else(|| {
+            // `Mon 11/24/2025`, `Monday, 11/24/2025`: a weekday before a numeric date.
+            let (first, rest) = t.split_once(|c: char| c.is_whitespace() || c == ',')?;
+            weekday_word(first)?;
+            parse_numeric(rest.trim_start_matches([',', ' ']).trim(), order)
+        })
 }
 
 /// A full written date (`11/24/2025`, `24.11.2025` with [`DateOrder::Dmy`], `2025-11-24`,
@@ -347,6 +354,14 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_weekday_may_stand_before_a_numeric_date() {
+        for s in ["Mon 11/24/2025", "Monday, 11/24/2025", "mon 11/24/2025"] {
+            assert_eq!(parse_date(s, DateOrder::Mdy), Some(d(2025, 11, 24)), "{s}");
+        }
+        assert_eq!(parse_date("Fun 11/24/2025", DateOrder::Mdy), None);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct GridLayout {
     pub sheet: usize,
     pub header_row: u32,
     pub employee_col: u32,
+    /// Separate first- and last-name columns, when the header has both: the name is joined
+    /// from them.
+    pub name_parts: Option<(u32, u32)>,
     /// Other mapped columns (position, phone, notes, store).
     pub columns: Vec<(Field, u32)>,
     /// `(column, date)` of each day column.
@@ -42,6 +45,8 @@ struct Header {
     /// Cells that start with a day name but whose date does not read in the template's order.
     unreadable_days: usize,
     employee_col: Option<u32>,
+    first_name_col: Option<u32>,
+    last_name_col: Option<u32>,
     columns: Vec<(Field, u32)>,
     days: Vec<(u32, DayHeader)>,
 }
@@ -49,6 +54,7 @@ struct Header {
 fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
     let order = t.def.values.date_order;
     let mut employee_col = None;
+    let (mut first_name_col, mut last_name_col) = (None, None);
     let mut columns = Vec::new();
     let mut days = Vec::new();
     let mut unreadable_days = 0;
@@ -57,6 +63,12 @@ fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
         if let Some(f) = c.as_text().and_then(|s| t.field_of(s)) {
             if f == Field::EmployeeName || f == Field::LastName || f == Field::FirstName {
                 employee_col.get_or_insert(i);
+                if f == Field::FirstName {
+                    first_name_col.get_or_insert(i);
+                }
+                if f == Field::LastName {
+                    last_name_col.get_or_insert(i);
+                }
             } else if !columns.iter().any(|(x, _)| *x == f) {
                 columns.push((f, i));
             }
@@ -76,18 +88,22 @@ fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
         row: 0,
         unreadable_days,
         employee_col,
+        first_name_col,
+        last_name_col,
         columns,
         days,
     }
 }
 
-/// The week's anchor date from the cells above `header_row`.
+/// The week's anchor date (its first day) from the cells above `header_row`, or a week cell in
+/// the header row itself (`Week of 11/24/2025` over the name column). A week given by its
+/// end (`Week ending 11/30/2025`, `W/E 11/30`) anchors six days earlier.
 fn week_anchor(sheet: &Sheet, header_row: u32, t: &CompiledTemplate) -> Option<NaiveDate> {
     let order = t.def.values.date_order;
     let above: Vec<_> = sheet
         .rows()
         .iter()
-        .take_while(|r| r.index < header_row)
+        .take_while(|r| r.index <= header_row)
         .collect();
     for source in &t.def.week.from {
         match source {
@@ -99,23 +115,30 @@ fn week_anchor(sheet: &Sheet, header_row: u32, t: &CompiledTemplate) -> Option<N
                         let Some(m) = t.week_label_re.find(s) else {
                             continue;
                         };
+                        let back = if ends_week(m.as_str()) { 6 } else { 0 };
+                        let start = |d: NaiveDate| d - Duration::days(back);
                         let rest = s[m.end()..].trim().trim_start_matches([':', '-']).trim();
                         if let Some(d) = first_date_in(rest, order) {
-                            return Some(d);
+                            return Some(start(d));
+                        }
+                        if r.index == header_row {
+                            // In the header row only the cell's own date counts: the cells to
+                            // the right are the day headers.
+                            continue;
                         }
                         // The date in a cell to the right, or just below.
                         let right = r.cells[i + 1..].iter().find(|c| !c.is_empty());
                         if let Some(d) = right.and_then(|c| dates::cell_date(c, order)) {
-                            return Some(d);
+                            return Some(start(d));
                         }
                         if let Some(d) = dates::cell_date(sheet.get(r.index + 1, i as u32), order) {
-                            return Some(d);
+                            return Some(start(d));
                         }
                     }
                 }
             }
             WeekSource::TitleDate => {
-                for r in &above {
+                for r in above.iter().filter(|r| r.index < header_row) {
                     for c in &r.cells {
                         let d = match c {
                             Cell::Text(s) => first_date_in(s, order),
@@ -130,6 +153,12 @@ fn week_anchor(sheet: &Sheet, header_row: u32, t: &CompiledTemplate) -> Option<N
         }
     }
     None
+}
+
+/// Whether a week label names the week's last day (`Week ending`, `W/E`, `Week end date`).
+fn ends_week(label: &str) -> bool {
+    let l = label.to_ascii_lowercase();
+    l.contains("end") || l.starts_with("w/e") || l.contains("bis")
 }
 
 /// The first full date written in a text (`Schedule 11/24/2025 - 11/30/2025`).
@@ -290,6 +319,7 @@ pub fn locate(
         sheet: index,
         header_row: h.row,
         employee_col,
+        name_parts: h.first_name_col.zip(h.last_name_col),
         columns: h.columns,
         days,
         week_of,
@@ -338,6 +368,8 @@ pub fn extract(
                 row: 0,
                 unreadable_days: 0,
                 employee_col: None,
+                first_name_col: None,
+                last_name_col: None,
                 columns: Vec::new(),
                 days: Vec::new(),
             }
@@ -371,10 +403,14 @@ pub fn extract(
         }
         seen += 1;
         out.rows_read += 1;
-        let name: Option<Arc<str>> = name_text
-            .as_deref()
-            .and_then(names::display_name)
-            .map(Arc::from);
+        let name: Option<Arc<str>> = match l.name_parts {
+            Some((first, last)) => names::join_name(
+                cells::text(get(first)).as_deref(),
+                cells::text(get(last)).as_deref(),
+            ),
+            None => name_text.as_deref().and_then(names::display_name),
+        }
+        .map(Arc::from);
         let store_number = ctx.store_override.or_else(|| {
             col(Field::StoreNumber)
                 .and_then(|c| store::from_cell(get(c), &t.store_re))

@@ -94,10 +94,11 @@ impl SheetLayout {
 /// kind when it is long.
 pub fn quote(text: &str) -> String {
     let t = text.trim();
-    if t.chars().count() <= 24 {
+    let n = t.chars().count();
+    if n <= 24 {
         format!("{t:?}")
     } else {
-        "the value".to_string()
+        format!("(a text of {n} characters)")
     }
 }
 

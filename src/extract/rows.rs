@@ -150,12 +150,13 @@ pub fn extract(
             .iter()
             .filter(|(f, _)| !get(*f).is_empty())
             .count();
-        let mut non_empty = row.cells.iter().filter(|c| !c.is_empty());
-        let Some(first_value) = non_empty.next() else {
+        let mut non_empty = row.cells.iter().enumerate().filter(|(_, c)| !c.is_empty());
+        let Some((first_col_used, first_value)) = non_empty.next() else {
             continue;
         };
+        let lone = non_empty.next().is_none();
         // A row holding only a store title starts that store's rows.
-        if non_empty.next().is_none()
+        if lone
             && let Some(s) = first_value.as_text()
             && reads_titles
             && let Some(n) = t
@@ -164,6 +165,17 @@ pub fn extract(
                 .and_then(|c| c.get(1)?.as_str().parse().ok())
         {
             section_store = Some(n);
+            continue;
+        }
+        // A lone text outside the name columns is a note line (`Printed 11/22/2025 3:15 PM`,
+        // `Approved by`), not a shift: a shift needs at least a name and a time.
+        let name_cols = [Field::EmployeeName, Field::FirstName, Field::LastName];
+        if lone
+            && first_value.as_text().is_some()
+            && !name_cols
+                .iter()
+                .any(|f| l.col(*f) == Some(first_col_used as u32))
+        {
             continue;
         }
         let label = label_of(row, l);

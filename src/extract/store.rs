@@ -21,11 +21,28 @@ pub fn from_text(text: &str, re: &Regex) -> Option<i32> {
     None
 }
 
+/// A store number from a store column's text: as [`from_text`], else the one number the text
+/// holds (`1042 - Springfield`, `CVS #1042`, `Loc 1042`, `1042.0`). Two numbers are ambiguous.
+fn from_column_text(text: &str, re: &Regex) -> Option<i32> {
+    if let Some(n) = from_text(text, re) {
+        return Some(n);
+    }
+    let t = text.trim();
+    let t = t.strip_suffix(".0").unwrap_or(t);
+    let mut runs = t
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|r| !r.is_empty());
+    let only = runs.next()?;
+    (runs.next().is_none() && only.len() <= 6)
+        .then(|| only.parse().ok())
+        .flatten()
+}
+
 /// A store number from a store-column cell.
 pub fn from_cell(cell: &Cell, re: &Regex) -> Option<i32> {
     match cell {
         Cell::Number(n) if n.fract() == 0.0 && *n > 0.0 && *n < 1_000_000.0 => Some(*n as i32),
-        other => from_text(&cells::text(other)?, re),
+        other => from_column_text(&cells::text(other)?, re),
     }
 }
 
@@ -70,6 +87,21 @@ pub fn sheet_store(
 mod tests {
     use super::*;
     use crate::template::model::DEFAULT_STORE_PATTERN;
+
+    #[test]
+    fn store_column_cells_with_one_number() {
+        let re = Regex::new(DEFAULT_STORE_PATTERN).unwrap();
+        for (s, n) in [
+            ("1042 - Springfield", Some(1042)),
+            ("CVS #1042", Some(1042)),
+            ("Loc 1042", Some(1042)),
+            ("1042.0", Some(1042)),
+            ("Springfield 12 / Peoria 14", None),
+            ("Springfield", None),
+        ] {
+            assert_eq!(from_cell(&Cell::Text(s.into()), &re), n, "{s}");
+        }
+    }
 
     #[test]
     fn store_texts() {

@@ -165,6 +165,15 @@ fn parse_clock_general(trimmed: &str) -> Result<Clock, TimeError> {
     if s.is_empty() {
         return Err(TimeError::Empty);
     }
+    // `08:00:00`, `8:00:00 AM` (databases, pandas, Excel h:mm:ss): the seconds are dropped.
+    let without_seconds;
+    let s = match seconds_at(s) {
+        Some(i) => {
+            without_seconds = format!("{}{}", &s[..i], &s[i + 3..]);
+            without_seconds.as_str()
+        }
+        None => s,
+    };
     match s {
         "noon" | "12 noon" | "midday" => return Ok(exact(12, 0)),
         "midnight" | "12 midnight" => return Ok(exact(0, 0)),
@@ -296,6 +305,18 @@ fn clock_from_parts(p: ClockParts<'_>) -> Result<Clock, TimeError> {
     }
 }
 
+/// Where the `:SS` of an `H:MM:SS` clock starts, if the text begins with one.
+fn seconds_at(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let h = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let shape = |i: usize| {
+        b.get(i) == Some(&b':')
+            && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+            && b.get(i + 2).is_some_and(u8::is_ascii_digit)
+    };
+    ((1..=2).contains(&h) && shape(h) && shape(h + 3)).then_some(h + 3)
+}
+
 fn exact(hour: u32, minute: u32) -> Clock {
     Clock {
         hour,
@@ -410,38 +431,81 @@ pub fn parse_ranges(text: &str) -> Result<Ranges, TimeError> {
     Ok(out)
 }
 
-/// A shift cell that may carry a note in parentheses or after the times
-/// (`9a-5p (Training)`, `9a-5p Covering`): the ranges and the note.
+/// A shift cell that may carry a note in parentheses, on its own line, or before or after the
+/// times (`9a-5p (Training)`, `9a-5p Covering`, `9a-5p` + line break + `Pharmacy Tech`,
+/// `Training 9a-5p`): the ranges and the note. A note is words without digits, and never a
+/// word the times need (`9 - 5 pm`).
 pub fn parse_with_note(text: &str) -> Result<(Ranges, Option<String>), TimeError> {
     let first = match parse_ranges(text) {
         Ok(rs) => return Ok((rs, None)),
         Err(e) => e,
     };
     let t = text.trim();
+    let note = |s: &str| {
+        let s = s
+            .trim()
+            .trim_matches(['(', ')', '[', ']', '-', ':', ','])
+            .trim();
+        (!s.is_empty()).then(|| s.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
     // `… (note)` / `… [note]`
-    if let Some(open) = t.find(['(', '[']) {
-        let head = &t[..open];
-        let note = t[open + 1..].trim_end_matches([')', ']']).trim();
-        if let Ok(rs) = parse_ranges(head) {
-            return Ok((rs, (!note.is_empty()).then(|| note.to_string())));
+    if let Some(open) = t.find(['(', '['])
+        && let Ok(rs) = parse_ranges(&t[..open])
+    {
+        return Ok((rs, note(&t[open..])));
+    }
+    // Times on some lines, words on the others.
+    if t.contains('\n') {
+        let (times, words): (Vec<&str>, Vec<&str>) = t
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .partition(|l| l.bytes().any(|b| b.is_ascii_digit()));
+        if !times.is_empty()
+            && !words.is_empty()
+            && words.iter().all(|w| is_note_text(w))
+            && let Ok(rs) = parse_ranges(&times.join("\n"))
+        {
+            return Ok((rs, note(&words.join(" "))));
         }
     }
-    // `… Covering`: a trailing word that starts with a letter other than a/p/m.
-    if let Some((head, word)) = t.rsplit_once(char::is_whitespace) {
-        let w = word.trim();
-        let lower = w.to_lowercase();
-        let meridiem_like = matches!(
-            lower.trim_end_matches('.'),
-            "a" | "p" | "am" | "pm" | "a.m" | "p.m" | "noon" | "midnight"
-        );
-        if !meridiem_like
-            && w.chars().next().is_some_and(char::is_alphabetic)
+    // Words after the times (`9a-5p Pharmacy Tech`): cut at each space, left to right.
+    for (i, _) in t.match_indices(char::is_whitespace) {
+        let (head, tail) = (&t[..i], &t[i..]);
+        if is_note_text(tail)
             && let Ok(rs) = parse_ranges(head)
         {
-            return Ok((rs, Some(w.to_string())));
+            return Ok((rs, note(tail)));
         }
     }
+    // Words before the times (`Training 9a-5p`).
+    if let Some(i) = t.find(|c: char| c.is_ascii_digit())
+        && is_note_text(&t[..i])
+        && let Ok(rs) = parse_ranges(&t[i..])
+    {
+        return Ok((rs, note(&t[..i])));
+    }
     Err(first)
+}
+
+/// Text that can be a note beside the times: words with no digit, the first of which is not
+/// an AM/PM marker or a clock word.
+fn is_note_text(s: &str) -> bool {
+    let s = s
+        .trim()
+        .trim_start_matches(['(', '[', '-', ':', ','])
+        .trim();
+    let Some(first) = s.split_whitespace().next() else {
+        return false;
+    };
+    let lower = first.to_lowercase();
+    let clock_word = matches!(
+        lower.trim_end_matches(['.', ',']),
+        "a" | "p" | "am" | "pm" | "a.m" | "p.m" | "noon" | "midnight" | "midday" | "to" | "until"
+    );
+    !clock_word
+        && first.chars().next().is_some_and(char::is_alphabetic)
+        && !s.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// A split shift whose last part was cut off when printed (`8:00 AM-12:00 PM, 1:0`,
@@ -639,6 +703,26 @@ mod tests {
         let (rs, note) = parse_with_note("9 - 5 pm").unwrap();
         assert_eq!((rs[0].end, note), (t(17, 0), None));
         assert!(parse_with_note("Training").is_err());
+        let (rs, note) = parse_with_note("9a-5p\nPharmacy Tech").unwrap();
+        assert_eq!(
+            (rs[0].end, note.as_deref()),
+            (t(17, 0), Some("Pharmacy Tech"))
+        );
+        let (rs, note) = parse_with_note("Pharmacist\n8-12\n1-5").unwrap();
+        assert_eq!((rs.len(), note.as_deref()), (2, Some("Pharmacist")));
+        let (rs, note) = parse_with_note("Training 9a-5p").unwrap();
+        assert_eq!((rs[0].start, note.as_deref()), (t(9, 0), Some("Training")));
+        let (_, note) = parse_with_note("9a-5p Pharmacy Tech").unwrap();
+        assert_eq!(note.as_deref(), Some("Pharmacy Tech"));
+        assert!(parse_with_note("9a-5p see 2").is_err());
+    }
+
+    #[test]
+    fn clocks_with_seconds() {
+        assert_eq!(parse_clock("08:00:00").unwrap().alone(), t(8, 0));
+        assert_eq!(parse_clock("4:30:00 PM").unwrap().alone(), t(16, 30));
+        assert!(parse_clock("08:00:00:00").is_err());
+        assert_eq!(r("08:00:00-16:30:00"), vec![(t(8, 0), t(16, 30))]);
     }
 
     #[test]

@@ -281,7 +281,7 @@ impl Default for WeekRules {
                 WeekSource::TitleDate,
             ],
             label:
-                r"(?i)\b(?:week\s*(?:of|beginning|starting|commencing|ending)?|w/c|wk\.?\s*of)\s*:?"
+                r"(?i)\b(?:week\s*(?:of|beginning|starting|commencing|ending|end(?:\s*date)?)?|w/[ce]\b|wk\.?\s*(?:of|ending))\s*:?"
                     .to_string(),
             min_days: 3,
         }
@@ -311,7 +311,7 @@ impl Default for ValueRules {
             no_shift: [
                 "OFF", "PTO", "VAC", "VACATION", "SICK", "HOLIDAY", "HOL", "X", "N/A", "NA",
                 "LOA", "RDO", "DAY OFF", "REQ OFF", "REQUESTED OFF", "CLOSED", "UNAVAILABLE",
-                "LEAVE",
+                "LEAVE", "RTO", "FMLA", "OOO", "JURY DUTY", "BEREAVEMENT",
             ]
             .map(String::from)
             .to_vec(),

@@ -242,14 +242,7 @@ impl CompiledTemplate {
 
     /// The field a header cell's text maps to.
     pub fn field_of(&self, header: &str) -> Option<Field> {
-        let k = norm_key(header);
-        if k.is_empty() {
-            return None;
-        }
-        self.aliases
-            .iter()
-            .find(|(_, a)| a.contains(&k))
-            .map(|(f, _)| *f)
+        self.field_rank_of(header).map(|(f, _)| f)
     }
 
     /// The field a header cell maps to and the rank of the alias that matched (0 = the first
@@ -262,6 +255,7 @@ impl CompiledTemplate {
         self.aliases
             .iter()
             .find_map(|(f, a)| a.iter().position(|x| *x == k).map(|i| (*f, i)))
+            .filter(|(f, _)| !(is_name_field(*f) && header.trim_end().ends_with('#')))
     }
 
     /// Whether a value means "no shift".
@@ -278,13 +272,34 @@ impl CompiledTemplate {
             return true;
         }
         let w = norm_word(value);
-        self.no_shift.contains(&w)
+        if self.no_shift.contains(&w) {
+            return true;
+        }
+        // A text without a digit that names a no-shift word among others (`Request Off`,
+        // `OFF - Vacation`, `Holiday - Store Closed`) is no shift either.
+        if value.bytes().any(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let words: Vec<&str> = w
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|x| !x.is_empty())
+            .collect();
+        self.no_shift.iter().any(|x| {
+            let want: Vec<&str> = x.split_whitespace().collect();
+            !want.is_empty() && words.windows(want.len()).any(|win| win == want.as_slice())
+        })
     }
 
     /// Whether a row whose label cell holds this text is skipped.
     pub fn is_skip_row(&self, label: &str) -> bool {
         self.skip_res.iter().any(|r| r.is_match(label))
     }
+}
+
+/// Whether a field holds (part of) a person's name. A header such as `Employee #` normalises
+/// to an employee alias but holds an ID number, so a name field never takes a `#` header.
+fn is_name_field(f: Field) -> bool {
+    matches!(f, Field::EmployeeName | Field::FirstName | Field::LastName)
 }
 
 /// Hex sha256 of a template's source.
@@ -376,6 +391,28 @@ impl TemplateSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_shift_phrases_and_id_headers() {
+        let set = TemplateSet::embedded().unwrap();
+        let t = set.get("weekly-grid").unwrap();
+        for v in [
+            "OFF",
+            "Request Off",
+            "OFF - Vacation",
+            "Holiday - Store Closed",
+            "RTO",
+            "-",
+        ] {
+            assert!(t.is_no_shift(v), "{v}");
+        }
+        for v in ["9a-5p", "Training", "9a-5p off"] {
+            assert!(!t.is_no_shift(v), "{v}");
+        }
+        assert_eq!(t.field_of("Employee"), Some(Field::EmployeeName));
+        assert_eq!(t.field_of("Employee #"), None);
+        assert_eq!(t.field_of("Store #"), Some(Field::StoreNumber));
+    }
 
     #[test]
     fn embedded_templates_load() {
