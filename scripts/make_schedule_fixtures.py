@@ -24,6 +24,7 @@ Layouts (one file each, plus files that must fail cleanly):
   grid_first_last.xlsx       separate Last Name / First Name columns; cells with notes on their own
                              line or before the times, and no-shift phrases (`Request Off`)
   grid_weekof_in_header.xlsx `Week of 11/24/2025` in the header row, over the name column
+  grid_two_row_header.xlsx   day names in one row, their dates (text) in the row below
   rows_ids_and_footer.csv    `Employee #` beside `Employee Name`, `1042 - Springfield` stores,
                              `Mon 11/24/2025` dates, `08:00:00` times, a totals row and a
                              `Printed …` footer line
@@ -412,6 +413,22 @@ def grid_weekof_in_header():
              notes="the Week of date stands in the header row, over the name column")
 
 
+def grid_two_row_header():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Store #1042 Pharmacy"])
+    ws.append([])
+    ws.append(["Employee", "Role"] + DAYS)
+    ws.append([None, None] + [(WEEK + dt.timedelta(days=i)).strftime("%m/%d/%Y") for i in range(7)])
+    for r in grid_rows():
+        ws.append(r[:9])
+    wb.save(os.path.join(OUT, "grid_two_row_header.xlsx"))
+    expected("grid_two_row_header", "grid", grid_shifts(1042),
+             notes="a two-line header: day names above, dates below")
+
+
 def rows_ids_and_footer():
     rows = [
         ("1042 - Springfield", 20450, "Maria Garcia", "Mon 11/24/2025", "08:00:00", "16:30:00", "Pharmacist"),
@@ -463,6 +480,7 @@ def main():
     grid_week_ending()
     grid_first_last()
     grid_weekof_in_header()
+    grid_two_row_header()
     rows_ids_and_footer()
     error_files()
     print(f"fixtures written to {os.path.normpath(OUT)}")

@@ -37,6 +37,9 @@ pub struct GridLayout {
     pub days: Vec<(u32, NaiveDate)>,
     /// The week's anchor (`Week of` date) when one was found.
     pub week_of: Option<NaiveDate>,
+    /// The day headers give neither a year nor a weekday and no `Week of` date does: the
+    /// dates nearest today were taken, and the operator is warned.
+    pub year_guessed: bool,
     pub score: i64,
 }
 
@@ -230,6 +233,42 @@ fn resolve_days(
     Ok(out)
 }
 
+/// A header of day names only (`Mon`, `Tue`, …) with their dates in the row just below, as
+/// two-line headers are often typed: the dates are taken into the header, which then ends at
+/// the date row (extraction starts below it).
+fn date_row_below(sheet: &Sheet, h: &mut Header, t: &CompiledTemplate) {
+    if h.days.iter().any(|(_, d)| d.date.is_some()) {
+        return;
+    }
+    let Some(next) = sheet.rows().iter().find(|r| r.index > h.row) else {
+        return;
+    };
+    let below = parse_header(&next.cells, t);
+    let dated: Vec<(u32, DayHeader)> = h
+        .days
+        .iter()
+        .filter_map(|(c, name)| {
+            let (_, d) = below.days.iter().find(|(x, _)| x == c)?;
+            let date = d.date?;
+            // A weekday below must agree with the one above.
+            if d.weekday.is_some_and(|w| Some(w) != name.weekday) {
+                return None;
+            }
+            Some((
+                *c,
+                DayHeader {
+                    weekday: name.weekday,
+                    date: Some(date),
+                },
+            ))
+        })
+        .collect();
+    if dated.len() == h.days.len() {
+        h.days = dated;
+        h.row = next.index;
+    }
+}
+
 /// The year (near today) in which a month/day falls on the header's weekday.
 fn year_by_weekday(pd: PartialDate, wd: chrono::Weekday, today: NaiveDate) -> Option<NaiveDate> {
     (today.year() - 3..=today.year() + 1)
@@ -258,7 +297,7 @@ pub fn locate(
             found = Some(h);
         }
     }
-    let Some(h) = found else {
+    let Some(mut h) = found else {
         return Err(format!(
             "no header row with {min_days} or more day columns (e.g. Mon 11/24, dates, or day names)"
         ));
@@ -278,6 +317,7 @@ pub fn locate(
             return Err(format!("header signature {sig:?} not in the header row"));
         }
     }
+    date_row_below(sheet, &mut h, t);
     if h.unreadable_days > 0 {
         return Err(format!(
             "{} day header(s) in row {} do not read as dates in {:?} order",
@@ -289,6 +329,11 @@ pub fn locate(
     let week_of = week_anchor(sheet, h.row, t);
     let use_header_dates = t.def.week.from.contains(&WeekSource::HeaderDates);
     let days = resolve_days(&h.days, week_of, today, use_header_dates)?;
+    let year_guessed = use_header_dates
+        && week_of.is_none()
+        && h.days.first().is_some_and(|(_, d)| {
+            d.weekday.is_none() && d.date.is_some_and(|pd| pd.year.is_none())
+        });
     // A header that names the weekday must agree with its date (else the date order is wrong).
     let mismatched = h
         .days
@@ -320,6 +365,7 @@ pub fn locate(
         header_row: h.row,
         employee_col,
         name_parts: h.first_name_col.zip(h.last_name_col),
+        year_guessed,
         columns: h.columns,
         days,
         week_of,
@@ -345,6 +391,18 @@ pub fn extract(
     let mut week_start = days.iter().map(|(_, d)| *d).min();
     if out.week.is_none() {
         out.week = l.week_of.or(week_start);
+    }
+    if l.year_guessed
+        && limit.is_none()
+        && let (Some(start), Some((col, _))) = (week_start, l.days.first())
+    {
+        out.issues.push(Issue::warning(
+            "year_guessed",
+            Some(sheet.cell_ref(l.header_row, *col)),
+            format!(
+                "the day headers give no year and no Week of date does: read as the week of {start}, the nearest to today; add a Week of date if that is wrong"
+            ),
+        ));
     }
     let mut seen = 0usize;
     let mut no_store_reported = false;

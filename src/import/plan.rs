@@ -287,6 +287,28 @@ mod tests {
         }
     }
 
+    /// Header dates with no year, no weekday and no Week of date: the week nearest today is
+    /// taken, with a warning on the header.
+    #[test]
+    fn a_guessed_year_is_a_warning() {
+        let mut s = Sheet::new("Week");
+        s.push_row(0, vec![text("Store 1042")]);
+        let mut head = vec![text("Employee")];
+        head.extend((0..7).map(|i| text(&format!("11/{}", 17 + i))));
+        s.push_row(1, head);
+        s.push_row(2, vec![text("Hannah Silva"), text("9a-5p")]);
+        let g = Grid {
+            format: SourceFormat::Xlsx,
+            sheets: vec![s],
+            date_1904: false,
+        };
+        let plan = plan_grid("schedule.xlsx", &g, &opts()).unwrap();
+        assert_eq!(plan.shifts[0].date, d(2025, 11, 17));
+        let codes: Vec<&str> = plan.issues.iter().map(|i| i.code).collect();
+        assert_eq!(codes, vec!["year_guessed"]);
+        assert_eq!(plan.issues[0].cell.as_ref().unwrap().to_string(), "Week!B2");
+    }
+
     #[test]
     fn weekly_grid_reads_every_shift() {
         let plan = plan_grid("schedule.xlsx", &weekly_grid(), &opts()).unwrap();
