@@ -109,6 +109,7 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
     let mut accepted: Vec<Accepted> = vec![(0, 0); shifts.len()];
     let mut earlier: Vec<Option<usize>> = vec![None; shifts.len()];
     let mut keep = vec![false; shifts.len()];
+    let mut last_name: Option<(std::sync::Arc<str>, u64)> = None;
     for (idx, e) in shifts.iter().enumerate() {
         let s = &e.shift;
         let cell = || Some(s.source.clone());
@@ -165,7 +166,16 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
             .start
             .signed_duration_since(chrono::NaiveTime::MIN)
             .num_minutes();
-        let key = (name_hash(&s.employee_name), s.date);
+        // The shifts of one row share their name (one `Arc`): hash it once per row.
+        let hash = match &last_name {
+            Some((name, h)) if std::sync::Arc::ptr_eq(name, &s.employee_name) => *h,
+            _ => {
+                let h = name_hash(&s.employee_name);
+                last_name = Some((s.employee_name.clone(), h));
+                h
+            }
+        };
+        let key = (hash, s.date);
         let head = last_of_day.get(&key).copied();
         let same_day = std::iter::successors(head, |&i| earlier[i]).map(|i| (accepted[i], i));
         let same_person = |i: usize| same_name(&shifts[i].shift.employee_name, &s.employee_name);

@@ -67,7 +67,8 @@ impl Cell {
     pub fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            // Stops at the first visible character (no trimming from both ends).
+            Cell::Text(s) => s.chars().all(char::is_whitespace),
             _ => false,
         }
     }

@@ -114,6 +114,9 @@ pub struct CompiledTemplate {
     pub signature: Vec<String>,
     /// Normalised no-shift words.
     pub no_shift: Vec<String>,
+    /// Whether a no-shift word starts with a digit (else a value that does is a shift to read,
+    /// with no list to compare).
+    no_shift_digit: bool,
 }
 
 impl CompiledTemplate {
@@ -209,7 +212,7 @@ impl CompiledTemplate {
             })
             .collect();
         let signature = def.matching.header.iter().map(|s| norm_key(s)).collect();
-        let no_shift = def.values.no_shift.iter().map(|s| norm_word(s)).collect();
+        let no_shift: Vec<String> = def.values.no_shift.iter().map(|s| norm_word(s)).collect();
         Ok(CompiledTemplate {
             def,
             checksum,
@@ -221,6 +224,9 @@ impl CompiledTemplate {
             skip_res,
             aliases,
             signature,
+            no_shift_digit: no_shift
+                .iter()
+                .any(|w| w.starts_with(|c: char| c.is_ascii_digit())),
             no_shift,
         })
     }
@@ -266,7 +272,7 @@ impl CompiledTemplate {
         let v = value.trim();
         // A shift (`9a-5p`) starts with a digit: no word to compare.
         if v.starts_with(|c: char| c.is_ascii_digit()) {
-            return self.no_shift.iter().any(|x| x.eq_ignore_ascii_case(v));
+            return self.no_shift_digit && self.no_shift.iter().any(|x| x.eq_ignore_ascii_case(v));
         }
         if self.no_shift.iter().any(|x| x.eq_ignore_ascii_case(v)) {
             return true;
