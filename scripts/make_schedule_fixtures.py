@@ -25,6 +25,8 @@ Layouts (one file each, plus files that must fail cleanly):
                              line or before the times, and no-shift phrases (`Request Off`)
   grid_weekof_in_header.xlsx `Week of 11/24/2025` in the header row, over the name column
   grid_two_row_header.xlsx   day names in one row, their dates (text) in the row below
+  rows_daily_sections.xlsx   a daily roster: no date column, each day's date on a row of its own
+                             (the first above the header), the header repeated under each
   rows_ids_and_footer.csv    `Employee #` beside `Employee Name`, `1042 - Springfield` stores,
                              `Mon 11/24/2025` dates, `08:00:00` times, a totals row and a
                              `Printed …` footer line
@@ -429,6 +431,31 @@ def grid_two_row_header():
              notes="a two-line header: day names above, dates below")
 
 
+def rows_daily_sections():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Store #1042 - Weekly Schedule"])
+    ws.append([])
+    days = [
+        (D(2025, 11, 24), [("Maria Garcia", "12:00 PM", "9:00 PM", "Pharmacist", T(12, 0), T(21, 0)),
+                           ("Dan Okafor", "9:30 AM", "6:00 PM", "CPhT", T(9, 30), T(18, 0))]),
+        (D(2025, 11, 25), [("Dan Okafor", "10:00 PM", "6:00 AM", "CPhT", T(22, 0), T(6, 0))]),
+    ]
+    shifts = []
+    for day, people in days:
+        ws.append([day.strftime("%A, %B %d, %Y")])
+        ws.append(["Employee", "Start", "End", "Role"])
+        for name, a, b, role, ta, tb in people:
+            ws.append([name, a, b, role])
+            shifts.append((1042, name, day, ta, tb, role))
+        ws.append([])
+    wb.save(os.path.join(OUT, "rows_daily_sections.xlsx"))
+    expected("rows_daily_sections", "rows", shifts,
+             notes="daily roster: the date is a section row above each day's header")
+
+
 def rows_ids_and_footer():
     rows = [
         ("1042 - Springfield", 20450, "Maria Garcia", "Mon 11/24/2025", "08:00:00", "16:30:00", "Pharmacist"),
@@ -481,6 +508,7 @@ def main():
     grid_first_last()
     grid_weekof_in_header()
     grid_two_row_header()
+    rows_daily_sections()
     rows_ids_and_footer()
     error_files()
     print(f"fixtures written to {os.path.normpath(OUT)}")

@@ -126,6 +126,27 @@ pub fn extract(
         .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t));
     let reads_titles = t.def.store.from.contains(&StoreSource::Title);
     let mut section_store: Option<i32> = None;
+    // A daily roster without a date column: a row holding only a date (`Monday, November 24,
+    // 2025`) dates the rows below it; the nearest one above the header dates the first rows.
+    let dated_by_sections = l.col(Field::Date).is_none();
+    let lone_date = |row: &Row| -> Option<NaiveDate> {
+        let mut filled = row.cells.iter().filter(|c| !c.is_empty());
+        let only = filled.next()?;
+        if filled.next().is_some() {
+            return None;
+        }
+        dates::cell_date(only, order)
+    };
+    let mut section_date: Option<NaiveDate> = if dated_by_sections {
+        sheet
+            .rows()
+            .iter()
+            .take_while(|r| r.index < l.header_row)
+            .filter_map(&lone_date)
+            .last()
+    } else {
+        None
+    };
     let mut no_store_reported = false;
     let mut seen = 0usize;
     let header_texts: Vec<(u32, String)> = sheet
@@ -155,6 +176,13 @@ pub fn extract(
             continue;
         };
         let lone = non_empty.next().is_none();
+        if lone
+            && dated_by_sections
+            && let Some(d) = lone_date(row)
+        {
+            section_date = Some(d);
+            continue;
+        }
         // A row holding only a store title starts that store's rows.
         if lone
             && let Some(s) = first_value.as_text()
@@ -248,7 +276,7 @@ pub fn extract(
                     }
                 }
             }
-            None => date_from_times,
+            None => date_from_times.or(section_date),
         };
         let Some(date) = date else {
             out.issues.push(Issue::error(
