@@ -25,6 +25,7 @@ Layouts (one file each, plus files that must fail cleanly):
                              line or before the times, and no-shift phrases (`Request Off`)
   grid_weekof_in_header.xlsx `Week of 11/24/2025` in the header row, over the name column
   grid_two_row_header.xlsx   day names in one row, their dates (text) in the row below
+  rows_grouped.xlsx          a report grouped by employee: the name on each group's first row
   rows_daily_sections.xlsx   a daily roster: no date column, each day's date on a row of its own
                              (the first above the header), the header repeated under each
   rows_ids_and_footer.csv    `Employee #` beside `Employee Name`, `1042 - Springfield` stores,
@@ -456,6 +457,29 @@ def rows_daily_sections():
              notes="daily roster: the date is a section row above each day's header")
 
 
+def rows_grouped():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Store #2207 - Schedule by Employee"])
+    ws.append([])
+    ws.append(["Employee", "Date", "Start Time", "End Time", "Position"])
+    groups = [
+        ("Garcia, Maria", "Maria Garcia", "Pharmacist", [(24, T(9, 0), T(17, 30)), (25, T(10, 0), T(19, 0)), (27, T(22, 0), T(6, 0))]),
+        ("Okafor, Dan", "Dan Okafor", "CPhT", [(24, T(8, 0), T(12, 0)), (24, T(13, 0), T(17, 0)), (26, T(7, 0), T(15, 30))]),
+    ]
+    shifts = []
+    for written, name, role, rows in groups:
+        for i, (day, a, b) in enumerate(rows):
+            ws.append([written if i == 0 else None, dt.datetime(2025, 11, day), a, b, role])
+            shifts.append((2207, name, D(2025, 11, day), a, b, role))
+        ws.append([])
+    wb.save(os.path.join(OUT, "rows_grouped.xlsx"))
+    expected("rows_grouped", "rows", shifts,
+             notes="grouped by employee: the name stands on each group's first row only")
+
+
 def rows_ids_and_footer():
     rows = [
         ("1042 - Springfield", 20450, "Maria Garcia", "Mon 11/24/2025", "08:00:00", "16:30:00", "Pharmacist"),
@@ -509,6 +533,7 @@ def main():
     grid_weekof_in_header()
     grid_two_row_header()
     rows_daily_sections()
+    rows_grouped()
     rows_ids_and_footer()
     error_files()
     print(f"fixtures written to {os.path.normpath(OUT)}")

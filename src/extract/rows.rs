@@ -137,6 +137,11 @@ pub fn extract(
         }
         dates::cell_date(only, order)
     };
+    // A report grouped by employee writes the name on a group's first row only. When rows
+    // without a name are that common (at least half as many as named ones), the name carries
+    // down to the next blank row or name; a lone missing name in a flat list stays an error.
+    let carry_names = carries_names(sheet, l);
+    let mut carried_name: Option<Arc<str>> = None;
     let mut section_date: Option<NaiveDate> = if dated_by_sections {
         sheet
             .rows()
@@ -173,6 +178,8 @@ pub fn extract(
             .count();
         let mut non_empty = row.cells.iter().enumerate().filter(|(_, c)| !c.is_empty());
         let Some((first_col_used, first_value)) = non_empty.next() else {
+            // A blank row ends an employee's group.
+            carried_name = None;
             continue;
         };
         let lone = non_empty.next().is_none();
@@ -227,6 +234,14 @@ pub fn extract(
             ),
         }
         .map(Arc::from);
+        let name = match name {
+            Some(n) => {
+                carried_name = Some(n.clone());
+                Some(n)
+            }
+            None if carry_names => carried_name.clone(),
+            None => None,
+        };
 
         // Times (and the date when they carry one).
         let times = read_times(row, l, order, &get, &cref, t);
@@ -465,6 +480,35 @@ fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
         .and_then(|c| row.cells.get(c as usize))
         .and_then(cells::text)
         .or_else(|| section_label(row))
+}
+
+/// Whether the rows below the header are grouped by employee: among rows with a time, those
+/// without a name are at least half as many as those with one.
+fn carries_names(sheet: &Sheet, l: &RowsLayout) -> bool {
+    let cols = |fields: &[Field]| -> Vec<usize> {
+        fields
+            .iter()
+            .filter_map(|f| l.col(*f))
+            .map(|c| c as usize)
+            .collect()
+    };
+    let name_cols = cols(&[Field::EmployeeName, Field::FirstName, Field::LastName]);
+    let time_cols = cols(&[Field::Start, Field::Shift, Field::StartDatetime]);
+    let filled = |row: &Row, cs: &[usize]| {
+        cs.iter()
+            .any(|c| row.cells.get(*c).is_some_and(|x| !x.is_empty()))
+    };
+    let (mut named, mut unnamed) = (0usize, 0usize);
+    for row in sheet.rows().iter().filter(|r| r.index > l.header_row) {
+        if filled(row, &time_cols) {
+            if filled(row, &name_cols) {
+                named += 1;
+            } else {
+                unnamed += 1;
+            }
+        }
+    }
+    unnamed > 0 && unnamed * 2 >= named
 }
 
 /// The label of a row with an empty name cell: its first text, when the row is short enough
