@@ -138,8 +138,8 @@ pub fn extract(
         dates::cell_date(only, order)
     };
     // A report grouped by employee writes the name on a group's first row only. When rows
-    // without a name are that common (at least half as many as named ones), the name carries
-    // down to the next blank row or name; a lone missing name in a flat list stays an error.
+    // without a name are that common (at least as many as named ones), the name carries down
+    // to the next blank row or name; a lone missing name in a flat list stays an error.
     let carry_names = carries_names(sheet, l);
     let mut carried_name: Option<Arc<str>> = None;
     let mut section_date: Option<NaiveDate> = if dated_by_sections {
@@ -483,7 +483,7 @@ fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
 }
 
 /// Whether the rows below the header are grouped by employee: among rows with a time, those
-/// without a name are at least half as many as those with one.
+/// without a name are at least as many as those with one (and two or more have one).
 fn carries_names(sheet: &Sheet, l: &RowsLayout) -> bool {
     let cols = |fields: &[Field]| -> Vec<usize> {
         fields
@@ -508,7 +508,7 @@ fn carries_names(sheet: &Sheet, l: &RowsLayout) -> bool {
             }
         }
     }
-    unnamed > 0 && unnamed * 2 >= named
+    named >= 2 && unnamed >= named
 }
 
 /// The label of a row with an empty name cell: its first text, when the row is short enough
