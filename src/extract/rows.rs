@@ -140,7 +140,7 @@ pub fn extract(
     // A report grouped by employee writes the name on a group's first row only. When rows
     // without a name are that common (at least as many as named ones), the name carries down
     // to the next blank row or name; a lone missing name in a flat list stays an error.
-    let carry_names = carries_names(sheet, l);
+    let carry_names = carries_names(sheet, l, limit);
     let mut carried_name: Option<Arc<str>> = None;
     let mut section_date: Option<NaiveDate> = if dated_by_sections {
         sheet
@@ -483,8 +483,9 @@ fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
 }
 
 /// Whether the rows below the header are grouped by employee: among rows with a time, those
-/// without a name are at least as many as those with one (and two or more have one).
-fn carries_names(sheet: &Sheet, l: &RowsLayout) -> bool {
+/// without a name are at least as many as those with one (and two or more have one). A trial
+/// (`limit`) looks at as many rows as it reads.
+fn carries_names(sheet: &Sheet, l: &RowsLayout, limit: Option<usize>) -> bool {
     let cols = |fields: &[Field]| -> Vec<usize> {
         fields
             .iter()
@@ -499,7 +500,8 @@ fn carries_names(sheet: &Sheet, l: &RowsLayout) -> bool {
             .any(|c| row.cells.get(*c).is_some_and(|x| !x.is_empty()))
     };
     let (mut named, mut unnamed) = (0usize, 0usize);
-    for row in sheet.rows().iter().filter(|r| r.index > l.header_row) {
+    let below = sheet.rows().iter().filter(|r| r.index > l.header_row);
+    for row in below.take(limit.unwrap_or(usize::MAX)) {
         if filled(row, &time_cols) {
             if filled(row, &name_cols) {
                 named += 1;
