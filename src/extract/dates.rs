@@ -110,22 +110,9 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-/// A short word in lower case: on the stack for ASCII (the usual case), else allocated.
-fn lower_word<'a>(w: &'a str, buf: &'a mut [u8; 16]) -> std::borrow::Cow<'a, str> {
-    if w.is_ascii() && w.len() <= buf.len() {
-        let b = &mut buf[..w.len()];
-        b.copy_from_slice(w.as_bytes());
-        b.make_ascii_lowercase();
-        if let Ok(s) = std::str::from_utf8(b) {
-            return std::borrow::Cow::Borrowed(s);
-        }
-    }
-    std::borrow::Cow::Owned(w.to_lowercase())
-}
-
 fn month_word(w: &str) -> Option<u32> {
     let mut buf = [0u8; 16];
-    let w = lower_word(w, &mut buf);
+    let w = super::lowercase_in(w, &mut buf);
     if w.len() < 3 {
         return None;
     }
@@ -153,7 +140,7 @@ fn month_word(w: &str) -> Option<u32> {
 /// A weekday word: `Mon`, `Monday`, `Tues`, `Thurs`, `Sa`.
 pub fn weekday_word(w: &str) -> Option<Weekday> {
     let mut buf = [0u8; 16];
-    let w = lower_word(w.trim().trim_end_matches(['.', ',', ':']), &mut buf);
+    let w = super::lowercase_in(w.trim().trim_end_matches(['.', ',', ':']), &mut buf);
     if w.len() < 2 {
         return None;
     }

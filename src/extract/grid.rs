@@ -43,6 +43,7 @@ pub struct GridLayout {
     pub score: i64,
 }
 
+#[derive(Default)]
 struct Header {
     row: u32,
     /// Cells that start with a day name but whose date does not read in the template's order.
@@ -64,7 +65,7 @@ fn parse_header(cells: &[Cell], t: &CompiledTemplate) -> Header {
     for (i, c) in cells.iter().enumerate() {
         let i = i as u32;
         if let Some(f) = c.as_text().and_then(|s| t.field_of(s)) {
-            if f == Field::EmployeeName || f == Field::LastName || f == Field::FirstName {
+            if f.is_name() {
                 employee_col.get_or_insert(i);
                 if f == Field::FirstName {
                     first_name_col.get_or_insert(i);
@@ -422,15 +423,7 @@ pub fn extract(
         let h = if maybe_header {
             parse_header(&row.cells, t)
         } else {
-            Header {
-                row: 0,
-                unreadable_days: 0,
-                employee_col: None,
-                first_name_col: None,
-                last_name_col: None,
-                columns: Vec::new(),
-                days: Vec::new(),
-            }
+            Header::default()
         };
         if h.days.len() >= min_days {
             if let Ok(next) = resolve_days(&h.days, week_start, ctx.today, true)

@@ -17,6 +17,7 @@ use crate::read::grid::{CellRef, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::set::CompiledTemplate;
 use chrono::NaiveDate;
+use std::borrow::Cow;
 
 /// One extracted shift with what validation needs beyond [`Shift`].
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +89,20 @@ impl SheetLayout {
             SheetLayout::Grid(l) => grid::extract(sheet, l, ctx, limit, out),
         }
     }
+}
+
+/// A short text in lower case: on the stack for ASCII that fits `buf` (the cells and words the
+/// grammar reads, thousands per file), else allocated.
+pub fn lowercase_in<'a, const N: usize>(s: &'a str, buf: &'a mut [u8; N]) -> Cow<'a, str> {
+    if s.is_ascii() && s.len() <= N {
+        let b = &mut buf[..s.len()];
+        b.copy_from_slice(s.as_bytes());
+        b.make_ascii_lowercase();
+        if let Ok(lower) = std::str::from_utf8(b) {
+            return Cow::Borrowed(lower);
+        }
+    }
+    Cow::Owned(s.to_lowercase())
 }
 
 /// A short non-personal value quoted in a message (a time or date as written), or the cell's

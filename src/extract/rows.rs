@@ -185,7 +185,7 @@ pub fn extract(
         let lone = non_empty.next().is_none();
         if lone
             && dated_by_sections
-            && let Some(d) = lone_date(row)
+            && let Some(d) = dates::cell_date(first_value, order)
         {
             section_date = Some(d);
             continue;
@@ -204,12 +204,12 @@ pub fn extract(
         }
         // A lone text outside the name columns is a note line (`Printed 11/22/2025 3:15 PM`,
         // `Approved by`), not a shift: a shift needs at least a name and a time.
-        let name_cols = [Field::EmployeeName, Field::FirstName, Field::LastName];
         if lone
             && first_value.as_text().is_some()
-            && !name_cols
+            && !l
+                .columns
                 .iter()
-                .any(|f| l.col(*f) == Some(first_col_used as u32))
+                .any(|(f, c)| f.is_name() && *c as usize == first_col_used)
         {
             continue;
         }
@@ -486,15 +486,15 @@ fn label_of(row: &Row, l: &RowsLayout) -> Option<String> {
 /// without a name are at least as many as those with one (and two or more have one). A trial
 /// (`limit`) looks at as many rows as it reads.
 fn carries_names(sheet: &Sheet, l: &RowsLayout, limit: Option<usize>) -> bool {
-    let cols = |fields: &[Field]| -> Vec<usize> {
-        fields
+    let cols = |keep: fn(Field) -> bool| -> Vec<usize> {
+        l.columns
             .iter()
-            .filter_map(|f| l.col(*f))
-            .map(|c| c as usize)
+            .filter(|(f, _)| keep(*f))
+            .map(|(_, c)| *c as usize)
             .collect()
     };
-    let name_cols = cols(&[Field::EmployeeName, Field::FirstName, Field::LastName]);
-    let time_cols = cols(&[Field::Start, Field::Shift, Field::StartDatetime]);
+    let name_cols = cols(Field::is_name);
+    let time_cols = cols(|f| matches!(f, Field::Start | Field::Shift | Field::StartDatetime));
     let filled = |row: &Row, cs: &[usize]| {
         cs.iter()
             .any(|c| row.cells.get(*c).is_some_and(|x| !x.is_empty()))

@@ -150,18 +150,9 @@ pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
 /// [`parse_clock`] for every shape (words, `h` separators, Unicode): lower-case, split off
 /// AM/PM, then hours and minutes.
 fn parse_clock_general(trimmed: &str) -> Result<Clock, TimeError> {
-    // Lower-case into a stack buffer.
     let mut buf = [0u8; 24];
-    let lower_owned;
-    let s: &str = if trimmed.is_ascii() && trimmed.len() <= buf.len() {
-        let b = &mut buf[..trimmed.len()];
-        b.copy_from_slice(trimmed.as_bytes());
-        b.make_ascii_lowercase();
-        std::str::from_utf8(b).map_err(|_| TimeError::Unreadable)?
-    } else {
-        lower_owned = trimmed.to_lowercase();
-        lower_owned.as_str()
-    };
+    let lower = super::lowercase_in(trimmed, &mut buf);
+    let s: &str = &lower;
     if s.is_empty() {
         return Err(TimeError::Empty);
     }
@@ -446,7 +437,7 @@ pub fn parse_with_note(text: &str) -> Result<(Ranges, Option<String>), TimeError
             .trim()
             .trim_matches(['(', ')', '[', ']', '-', ':', ','])
             .trim();
-        (!s.is_empty()).then(|| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        (!s.is_empty()).then(|| super::names::collapse(s))
     };
     // `… (note)` / `… [note]`
     if let Some(open) = t.find(['(', '['])

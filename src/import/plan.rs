@@ -158,8 +158,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
             template: fit.template.name().to_string(),
             reason,
         });
-        let order = |name: &str| opts.templates.iter().position(|t| t.name() == name);
-        tried.sort_by_key(|r| order(&r.template));
+        matcher::in_set_order(&opts.templates, &mut tried);
         return Err(PlanError::NoTemplateFits { file, tried });
     }
     let validated = crate::validate::validate(ex.shifts, ex.week, &fit.template.def.limits);

@@ -186,6 +186,11 @@ pub fn choose_for_plan<'t>(
     choose_with(set, grid, file_name, today, true)
 }
 
+/// Rejections in the set's order, as an operator reads the list.
+pub fn in_set_order(set: &TemplateSet, rejected: &mut [Rejection]) {
+    rejected.sort_by_key(|r| set.iter().position(|t| t.name() == r.template));
+}
+
 fn choose_with<'t>(
     set: &'t TemplateSet,
     grid: &Grid,
@@ -238,9 +243,7 @@ fn choose_with<'t>(
             }),
         }
     }
-    // In the set's order, as an operator reads the list.
-    let order = |name: &str| set.iter().position(|t| t.name() == name);
-    rejected.sort_by_key(|r| order(&r.template));
+    in_set_order(set, &mut rejected);
     match best {
         Some(fit) => Ok(Choice {
             fit,

@@ -94,6 +94,14 @@ pub enum Field {
 }
 
 impl Field {
+    /// Whether the field holds (part of) a person's name.
+    pub fn is_name(self) -> bool {
+        matches!(
+            self,
+            Field::EmployeeName | Field::FirstName | Field::LastName
+        )
+    }
+
     pub const ALL: [Field; 14] = [
         Field::StoreNumber,
         Field::EmployeeName,

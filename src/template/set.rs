@@ -261,7 +261,8 @@ impl CompiledTemplate {
         self.aliases
             .iter()
             .find_map(|(f, a)| a.iter().position(|x| *x == k).map(|i| (*f, i)))
-            .filter(|(f, _)| !(is_name_field(*f) && header.trim_end().ends_with('#')))
+            // `Employee #` normalises to an employee alias but holds an ID number.
+            .filter(|(f, _)| !(f.is_name() && header.trim_end().ends_with('#')))
     }
 
     /// Whether a value means "no shift".
@@ -300,12 +301,6 @@ impl CompiledTemplate {
     pub fn is_skip_row(&self, label: &str) -> bool {
         self.skip_res.iter().any(|r| r.is_match(label))
     }
-}
-
-/// Whether a field holds (part of) a person's name. A header such as `Employee #` normalises
-/// to an employee alias but holds an ID number, so a name field never takes a `#` header.
-fn is_name_field(f: Field) -> bool {
-    matches!(f, Field::EmployeeName | Field::FirstName | Field::LastName)
 }
 
 /// Hex sha256 of a template's source.
