@@ -68,6 +68,8 @@ fn request(force: bool) -> ImportRequest {
         store_number: None,
         job_id: None,
         created_by: "bench".into(),
+        hold_risky_replace: false,
+        inbox_store: None,
     }
 }
 

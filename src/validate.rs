@@ -113,10 +113,18 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
     for (idx, e) in shifts.iter().enumerate() {
         let s = &e.shift;
         let cell = || Some(s.source.clone());
+        // Time and date problems point at the cell that holds the time or the date.
+        let at = |col: Option<u32>| match col {
+            Some(col) => Some(crate::read::grid::CellRef {
+                col,
+                ..s.source.clone()
+            }),
+            None => cell(),
+        };
         if e.minutes == 0 {
             issues.push(Issue::error(
                 "end_equals_start",
-                cell(),
+                at(e.time_col),
                 "the shift ends when it starts: check the start and end times",
             ));
             continue;
@@ -124,7 +132,7 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
         if e.minutes > max_minutes {
             issues.push(Issue::error(
                 "shift_too_long",
-                cell(),
+                at(e.time_col),
                 format!(
                     "the shift is {:.1} hours, more than the {} hour limit: check the times (AM/PM?)",
                     e.minutes as f64 / 60.0,
@@ -143,7 +151,7 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
             if days >= limits.far_date_error_days {
                 issues.push(Issue::error(
                     "date_far_from_week",
-                    cell(),
+                    at(e.date_col),
                     format!(
                         "the date {} is {days} days from the file's week of {}: check the year and month",
                         s.date, r
@@ -154,7 +162,7 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
             if days >= limits.far_date_warning_days {
                 issues.push(Issue::warning(
                     "date_far_from_week",
-                    cell(),
+                    at(e.date_col),
                     format!(
                         "the date {} is {days} days from the file's week of {}: check it",
                         s.date, r
@@ -255,7 +263,12 @@ mod tests {
             },
         };
         let minutes = shift.minutes();
-        Extracted { shift, minutes }
+        Extracted {
+            shift,
+            minutes,
+            time_col: Some(4),
+            date_col: Some(3),
+        }
     }
 
     fn codes(v: &Validated) -> Vec<&str> {
@@ -309,5 +322,21 @@ mod tests {
         assert_eq!(v.shifts.len(), 2);
         assert_eq!(v.issues[0].severity, crate::schedule::Severity::Error);
         assert_eq!(v.issues[1].severity, crate::schedule::Severity::Warning);
+    }
+
+    #[test]
+    fn a_long_shift_points_at_its_time_cell_and_a_far_date_at_its_date_cell() {
+        let week = NaiveDate::from_ymd_opt(2025, 11, 24);
+        let mut far = ex("A", 24, (9, 0), (17, 0), 1);
+        far.shift.date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let long = ex("B", 24, (6, 0), (2, 0), 2);
+        let v = validate(vec![far, long], week, &Limits::default());
+        let cells: Vec<String> = v
+            .issues
+            .iter()
+            .map(|i| i.cell.as_ref().unwrap().a1())
+            .collect();
+        assert_eq!(codes(&v), ["date_far_from_week", "shift_too_long"]);
+        assert_eq!(cells, ["D2", "E3"], "the date cell and the start-time cell");
     }
 }

@@ -71,6 +71,8 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         store_number: opts.store,
         job_id: None,
         created_by: operator(),
+        hold_risky_replace: false,
+        inbox_store: None,
     };
     let db = crate::db::connect(&ctx.config).await?;
     crate::db::migrations::prepare(&db).await?;
@@ -116,7 +118,7 @@ pub async fn plan_options(ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<
 pub fn exit_code(outcome: &ImportOutcome) -> ExitCode {
     match outcome.status {
         ImportStatus::Succeeded | ImportStatus::Duplicate => ExitCode::SUCCESS,
-        ImportStatus::Partial => ExitCode::from(1),
+        ImportStatus::Partial | ImportStatus::Held => ExitCode::from(1),
         ImportStatus::Failed => ExitCode::from(2),
     }
 }

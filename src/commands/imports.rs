@@ -1,9 +1,9 @@
-//! `pharmacy-ingest imports list|show|revert|reprocess`: the import record for operators.
+//! `pharmacy-ingest imports list|show|revert|reprocess|approve`: the import record for operators.
 
 use super::Context;
 use crate::import::query::{self, ImportDetail, ImportRow, ListFilter};
 use crate::import::revert::revert_import;
-use crate::import::run::{ReprocessOptions, reprocess_now};
+use crate::import::run::{ReprocessOptions, approve_now, reprocess_now};
 use anyhow::Context as _;
 use std::process::ExitCode;
 use uuid::Uuid;
@@ -62,6 +62,12 @@ pub enum ImportsCommand {
         /// Reprocess even when later imports changed the same stores and dates.
         #[arg(long)]
         force: bool,
+    },
+    /// Approve a held import (a replace that would leave a day with nobody scheduled or drop
+    /// an employee, held by `worker.hold_risky_replaces`): import its file now.
+    Approve {
+        /// The held import's id.
+        id: Uuid,
     },
 }
 
@@ -175,7 +181,40 @@ async fn run_on(opts: Opts, ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Resul
             }
             Ok(super::import::exit_code(&out.outcome))
         }
+        ImportsCommand::Approve { id } => approve(ctx, pool, id, json).await,
     }
+}
+
+/// `imports approve ID`: import a held import's file now.
+async fn approve(
+    ctx: &Context,
+    pool: &sqlx::PgPool,
+    id: Uuid,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let out = approve_now(
+        pool,
+        id,
+        ReprocessOptions {
+            template: None,
+            force: false,
+            created_by: super::import::operator(),
+        },
+        super::import::plan_options(ctx, pool).await?,
+        super::import::progress_line(0),
+    )
+    .await;
+    super::import::clear_progress_line();
+    let out = out?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print!(
+            "{}",
+            super::import::outcome_text(&out.outcome, "approved and imported as import")
+        );
+    }
+    Ok(super::import::exit_code(&out.outcome))
 }
 
 fn join(ids: &[Uuid]) -> String {

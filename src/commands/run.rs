@@ -123,6 +123,7 @@ async fn serve(
         metrics,
         kick,
         listen_url: listen_url(config, db),
+        partial_folder: config.intake.partial_folder.clone(),
     });
     let res = runner.run(shutdown.clone()).await;
     shutdown.cancel();

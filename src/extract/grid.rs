@@ -571,6 +571,9 @@ pub fn extract(
                         source: cref.clone(),
                     },
                     minutes: r.minutes() as i64,
+                    // The day cell is the time cell; the date comes from the header.
+                    time_col: None,
+                    date_col: None,
                 });
             }
         }

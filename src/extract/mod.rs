@@ -25,6 +25,12 @@ pub struct Extracted {
     pub shift: Shift,
     /// True length in minutes (a date-time pair can span more than a day).
     pub minutes: i64,
+    /// The column of the shift's row its start time was read from, when that is not the
+    /// column of `shift.source` (rows layouts): a too-long shift is pointed at it.
+    pub time_col: Option<u32>,
+    /// The column of the shift's row its date was read from (rows layouts): a date far from
+    /// the file's week is pointed at it.
+    pub date_col: Option<u32>,
 }
 
 /// Everything extraction found in a file.

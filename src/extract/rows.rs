@@ -339,6 +339,10 @@ pub fn extract(
             cells::text(get(Field::Position)).map(|s| Arc::from(names::collapse(&s)));
         let notes = cells::text(get(Field::Notes)).map(|s| names::collapse(&s));
         let phone = cells::text(get(Field::EmployeePhone)).and_then(|s| names::phone_text(&s));
+        let time_col = [Field::Start, Field::Shift, Field::StartDatetime]
+            .into_iter()
+            .find_map(|f| l.col(f));
+        let date_col = l.col(Field::Date).or(l.col(Field::StartDatetime));
         for (start, end, minutes) in ranges {
             out.shifts.push(Extracted {
                 shift: Shift {
@@ -353,6 +357,8 @@ pub fn extract(
                     source: first_ref.clone(),
                 },
                 minutes,
+                time_col,
+                date_col,
             });
         }
     }

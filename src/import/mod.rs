@@ -8,18 +8,25 @@
 //! row, the shifts and the `import_history` rows and returns an [`ImportOutcome`]. The runner
 //! marks its job complete in the same transaction and commits. A refused plan is an outcome
 //! (`Failed`), not an error; `Err(WriteError)` means the database failed, and
-//! [`write::WriteError::is_retryable`] says whether to retry. [`report::errors_txt`] renders
-//! the `NAME.errors.txt` a store manager reads beside a file in `failed/`.
+//! [`write::WriteError::is_retryable`] says whether to retry. [`feedback::sidecars`] makes what
+//! a store manager finds beside the file: the receipt, [`report::errors_txt`] and the error
+//! workbook ([`workbook`]).
 //!
-//! Modules: [`write`] (the transaction), [`revert`], [`run`] (plan + write for the CLI and
-//! reprocess), [`files`] (stored file bytes), [`query`] (list/show), [`report`].
+//! Modules: [`write`] (the transaction), [`replace`] (what a replace removes; risky replaces
+//! warned about or held), [`revert`], [`run`] (plan + write for the CLI, reprocess and
+//! approve), [`files`] (stored file bytes), [`query`] (list/show), [`feedback`], [`report`],
+//! [`hints`] (typo "did you mean"), [`workbook`].
 
+pub mod feedback;
 pub mod files;
+pub mod hints;
 pub mod plan;
 pub mod query;
+pub mod replace;
 pub mod report;
 pub mod revert;
 pub mod run;
+pub mod workbook;
 pub mod write;
 
 use serde::Serialize;
@@ -86,6 +93,13 @@ pub struct ImportRequest {
     pub job_id: Option<Uuid>,
     /// Who asked (`worker:<id>`, the OS user of the CLI, a database role).
     pub created_by: String,
+    /// Hold a `replace` that would leave a staffed day with nobody or drop an employee from
+    /// the dates it covers: record it as `held` (nothing written) until an operator approves
+    /// it (`imports approve`). `worker.hold_risky_replaces`.
+    pub hold_risky_replace: bool,
+    /// The store of the per-store inbox (`inbox/<store>/`) the file was dropped in: a file
+    /// that names another store is refused.
+    pub inbox_store: Option<i32>,
 }
 
 /// The final state of one import (`document_imports.status`).
@@ -100,6 +114,9 @@ pub enum ImportStatus {
     Failed,
     /// The same content was already imported successfully; nothing done.
     Duplicate,
+    /// A risky replace waits for an operator's approval (`imports approve ID`); nothing was
+    /// written to the schedule yet, the file is kept.
+    Held,
 }
 
 impl ImportStatus {
@@ -110,6 +127,7 @@ impl ImportStatus {
             ImportStatus::Partial => "partial",
             ImportStatus::Failed => "failed",
             ImportStatus::Duplicate => "duplicate",
+            ImportStatus::Held => "held",
         }
     }
 }
@@ -129,4 +147,15 @@ pub struct ImportOutcome {
     pub error: Option<String>,
     /// Every row issue, with cell references.
     pub issues: Vec<crate::schedule::Issue>,
+    /// The stores the file's shifts are for.
+    pub store_numbers: Vec<i32>,
+    /// The first and last date of the file's shifts.
+    pub date_from: Option<chrono::NaiveDate>,
+    pub date_to: Option<chrono::NaiveDate>,
+    /// `append`: shifts already stored, so not inserted again.
+    pub rows_skipped: i64,
+    /// A duplicate: the earlier import of the same content and when it was made.
+    pub duplicate_of: Option<(Uuid, chrono::DateTime<chrono::Utc>)>,
+    /// What a `replace` removed and whom it left out (empty for `append`).
+    pub replaced: replace::ReplaceEffects,
 }

@@ -1,128 +1,202 @@
-//! The report a store manager reads beside a file in `failed/` (`NAME.errors.txt`): what
-//! happened to the file in plain words, then each problem with its sheet and cell and what was
-//! expected. No stack traces, no internal error chains; the import id is there for operators.
+//! The report a store manager reads beside a file in `failed/` or `needs-attention/`
+//! (`NAME.errors.txt`): what happened to the file in plain words, then each problem with its
+//! sheet and cell, what was expected and, where a typo is likely, what was probably meant.
+//! Counts and grammar follow what is listed; a flood of one kind of problem (a multi-month
+//! export dated far from its week) is one summary line with a few examples, not 40,000 lines.
+//! No stack traces, no internal error chains; the import id is there for operators.
 
+use super::feedback::Problem;
+use super::replace::count;
 use super::{ImportOutcome, ImportStatus};
 use crate::read::grid::CellRef;
-use crate::schedule::{Issue, Severity};
+use crate::schedule::Severity;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Problems listed per kind before the report says "and N more".
-const MAX_LISTED: usize = 2_000;
+/// More problems of one kind than this are summarised with [`EXAMPLES`] examples.
+pub const FLOOD_AT: usize = 50;
+/// Examples listed under a summarised kind.
+pub const EXAMPLES: usize = 10;
 
-/// The text of `NAME.errors.txt` for one import of `file_name`.
-pub fn errors_txt(file_name: &str, outcome: &ImportOutcome) -> String {
+/// The text of `NAME.errors.txt` for one import of `file_name`, with its problems (see
+/// [`super::feedback::problems`]).
+pub fn errors_txt(file_name: &str, outcome: &ImportOutcome, problems: &[Problem]) -> String {
     let mut out = String::new();
-    let lower = file_name.to_ascii_lowercase();
-    // A CSV file has one unnamed sheet: say row and column instead of a sheet name.
-    let csv = lower.ends_with(".csv") || lower.ends_with(".txt");
+    let csv = is_csv(file_name);
     let _ = writeln!(out, "Schedule file: {file_name}");
-    let shifts = plural(outcome.rows_imported, "shift", "shifts");
-    let rejected = plural(outcome.rows_rejected, "row", "rows");
-    match outcome.status {
-        ImportStatus::Succeeded => {
-            let _ = writeln!(out, "Result: imported ({shifts} saved).");
-        }
-        ImportStatus::Partial => {
-            let _ = writeln!(
-                out,
-                "Result: partly imported. {shifts} saved; {rejected} could not be read and \
-                 were NOT imported."
-            );
-        }
-        ImportStatus::Failed => {
-            let _ = writeln!(
-                out,
-                "Result: NOT imported. Nothing from this file was saved."
-            );
-        }
-        ImportStatus::Duplicate => {
-            let _ = writeln!(
-                out,
-                "Result: not imported again. This exact file was imported before."
-            );
-        }
-    }
+    let _ = writeln!(out, "Result: {}", result_line(outcome));
     if let Some(e) = &outcome.error {
         let _ = writeln!(out, "Reason: {e}");
     }
     if outcome.rows_replaced > 0 {
         let _ = writeln!(
             out,
-            "{} already stored for the same stores and dates were replaced.",
-            capitalise(&plural(outcome.rows_replaced, "shift", "shifts"))
+            "{} already stored for the same stores and dates {} replaced.",
+            capitalise(&count(outcome.rows_replaced, "shift", "shifts")),
+            if outcome.rows_replaced == 1 {
+                "was"
+            } else {
+                "were"
+            }
         );
     }
-
-    let mut errors: Vec<&Issue> = outcome
-        .issues
+    let errors: Vec<&Problem> = problems
         .iter()
-        .filter(|i| i.severity == Severity::Error)
+        .filter(|p| p.severity == Severity::Error)
         .collect();
-    let mut warnings: Vec<&Issue> = outcome
-        .issues
+    let warnings: Vec<&Problem> = problems
         .iter()
-        .filter(|i| i.severity == Severity::Warning)
+        .filter(|p| p.severity == Severity::Warning)
         .collect();
-    errors.sort_by(|a, b| a.cell.cmp(&b.cell));
-    warnings.sort_by(|a, b| a.cell.cmp(&b.cell));
-
     if !errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nProblems to fix ({}), each row listed here was not imported:",
-            errors.len()
-        );
-        list(&mut out, &errors, csv);
+        let _ = writeln!(out, "\nProblems to fix ({}):", thousands(errors.len()));
+        list(&mut out, &errors, csv, outcome.import_id);
     }
     if !warnings.is_empty() {
         let _ = writeln!(
             out,
-            "\nWarnings ({}), imported but worth a look:",
-            warnings.len()
+            "\nWarnings ({}), worth a look:",
+            thousands(warnings.len())
         );
-        list(&mut out, &warnings, csv);
+        list(&mut out, &warnings, csv, outcome.import_id);
     }
-
     let _ = writeln!(out);
-    match outcome.status {
-        ImportStatus::Failed | ImportStatus::Partial => {
-            let _ = writeln!(
-                out,
-                "What to do: correct the cells listed above in your schedule and drop the \
-                 corrected file into the inbox folder again. If the file looks right to you, \
-                 send this report to your pharmacy-ingest operator."
-            );
-        }
-        ImportStatus::Duplicate => {
-            let _ = writeln!(
-                out,
-                "What to do: nothing, unless you meant to send a changed schedule; then save \
-                 your changes and drop the file again."
-            );
-        }
-        ImportStatus::Succeeded => {}
+    if let Some(todo) = what_to_do(outcome, &errors) {
+        let _ = writeln!(out, "What to do: {todo}");
     }
     let _ = writeln!(out, "Import id (for operators): {}", outcome.import_id);
     out
 }
 
-/// One line per issue, listing at most [`MAX_LISTED`].
-fn list(out: &mut String, issues: &[&Issue], csv: bool) {
-    for i in issues.iter().take(MAX_LISTED) {
-        let _ = writeln!(out, "  - {}: {}", place(i.cell.as_ref(), csv), i.message);
-    }
-    if issues.len() > MAX_LISTED {
-        let _ = writeln!(
-            out,
-            "  … and {} more (an operator can list them all with `pharmacy-ingest imports show`)",
-            issues.len() - MAX_LISTED
-        );
+/// What happened, in one sentence with correct counts.
+pub fn result_line(outcome: &ImportOutcome) -> String {
+    let shifts = count(outcome.rows_imported, "shift", "shifts");
+    match outcome.status {
+        ImportStatus::Succeeded => format!("imported ({shifts} saved)."),
+        ImportStatus::Partial => format!(
+            "partly imported. {shifts} saved; {} could not be read and {} NOT imported.",
+            count(outcome.rows_rejected, "row", "rows"),
+            if outcome.rows_rejected == 1 {
+                "was"
+            } else {
+                "were"
+            }
+        ),
+        ImportStatus::Failed => "NOT imported. Nothing from this file was saved.".to_string(),
+        ImportStatus::Duplicate => {
+            "not imported again. This exact file was imported before; nothing changed.".to_string()
+        }
+        ImportStatus::Held => "NOT imported yet: waiting for an operator's approval. Nothing \
+                               was changed in the schedule."
+            .to_string(),
     }
 }
 
+/// The advice at the end, saying only what the report supports.
+fn what_to_do(outcome: &ImportOutcome, errors: &[&Problem]) -> Option<String> {
+    let cells = errors.iter().any(|p| p.cell.is_some());
+    let again = "drop the corrected file into the inbox folder again";
+    match outcome.status {
+        ImportStatus::Failed | ImportStatus::Partial if cells => Some(format!(
+            "correct the cells listed above in your schedule and {again}. If the file looks \
+             right to you, send this report to your pharmacy-ingest operator."
+        )),
+        ImportStatus::Failed | ImportStatus::Partial => Some(format!(
+            "the reason above is about the whole file: fix it and {again}, or send this report \
+             to your pharmacy-ingest operator."
+        )),
+        ImportStatus::Duplicate => Some(
+            "nothing, unless you meant to send a changed schedule; then save your changes and \
+             drop the file again."
+                .to_string(),
+        ),
+        ImportStatus::Held => Some(format!(
+            "if the change is intended, ask your operator to approve it (`pharmacy-ingest \
+             imports approve {}`); otherwise {again}.",
+            outcome.import_id
+        )),
+        ImportStatus::Succeeded => None,
+    }
+}
+
+/// The problems of one severity: kinds with few problems one line each, a flood of one kind as
+/// a summary line and a few examples.
+fn list(out: &mut String, problems: &[&Problem], csv: bool, import_id: uuid::Uuid) {
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in problems {
+        *by_code.entry(p.code).or_default() += 1;
+    }
+    let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in problems {
+        let n = by_code[p.code];
+        if n <= FLOOD_AT {
+            line(out, p, csv, "  - ");
+            continue;
+        }
+        let k = shown.entry(p.code).or_default();
+        if *k == 0 {
+            let _ = writeln!(out, "  - {} Examples:", flood_headline(p, n));
+        }
+        if *k < EXAMPLES {
+            line(out, p, csv, "      - ");
+        } else if *k == EXAMPLES {
+            let _ = writeln!(
+                out,
+                "      … and {} more like these (an operator can list them all with \
+                 `pharmacy-ingest imports show {}`)",
+                thousands(n - EXAMPLES),
+                import_id
+            );
+        }
+        *k += 1;
+    }
+}
+
+fn line(out: &mut String, p: &Problem, csv: bool, bullet: &str) {
+    let _ = write!(
+        out,
+        "{bullet}{}: {}",
+        place(p.cell.as_ref(), csv),
+        p.message
+    );
+    if let Some(h) = &p.hint {
+        let _ = write!(out, " ({})", h.sentence());
+    }
+    let _ = writeln!(out);
+}
+
+/// One line for many problems of one kind.
+pub fn flood_headline(first: &Problem, n: usize) -> String {
+    let n = thousands(n);
+    match first.code {
+        "date_far_from_week" => {
+            let week = first
+                .message
+                .find("week of ")
+                .map(|i| first.message[i + 8..].split(':').next().unwrap_or(""))
+                .unwrap_or("");
+            format!(
+                "{n} rows are dated far from the file's week of {week}: is this a multi-month \
+                 export? A schedule file is expected to cover about one week; split it by week, \
+                 or ask your operator about importing a longer period."
+            )
+        }
+        "unknown_employee" => format!("{n} employees are not in contacts."),
+        code => format!(
+            "{n} cells have the same kind of problem ({}).",
+            code.replace('_', " ")
+        ),
+    }
+}
+
+/// Whether a file name is a CSV (one unnamed sheet: row and column instead of a sheet name).
+pub fn is_csv(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    lower.ends_with(".csv") || lower.ends_with(".txt")
+}
+
 /// Where a problem is, in words a spreadsheet user follows.
-fn place(cell: Option<&CellRef>, csv: bool) -> String {
+pub fn place(cell: Option<&CellRef>, csv: bool) -> String {
     match cell {
         None => "whole file".to_string(),
         Some(c) => match c.page {
@@ -142,15 +216,20 @@ fn place(cell: Option<&CellRef>, csv: bool) -> String {
     }
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
+/// `43679` → `43,679`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
+    out
 }
 
-fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
@@ -161,6 +240,8 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::feedback::problems;
+    use crate::schedule::Issue;
     use uuid::Uuid;
 
     fn cell(sheet: &str, row: u32, col: u32) -> Option<CellRef> {
@@ -183,7 +264,17 @@ mod tests {
             warnings: 1,
             error: None,
             issues,
+            store_numbers: vec![1042],
+            date_from: None,
+            date_to: None,
+            rows_skipped: 0,
+            duplicate_of: None,
+            replaced: Default::default(),
         }
+    }
+
+    fn txt(name: &str, o: &ImportOutcome) -> String {
+        errors_txt(name, o, &problems(o, None))
     }
 
     #[test]
@@ -200,7 +291,7 @@ mod tests {
                 Issue::error("missing_date", cell("Week 48", 6, 2), "expected a date"),
             ],
         );
-        let txt = errors_txt("week48.xlsx", &o);
+        let txt = txt("week48.xlsx", &o);
         assert!(txt.starts_with("Schedule file: week48.xlsx\n"));
         assert!(txt.contains("40 shifts saved; 2 rows could not be read and were NOT imported"));
         let c7 = txt
@@ -210,19 +301,41 @@ mod tests {
             .find("sheet \"Week 48\", cell D10: expected a time range such as 9a-5:30p")
             .unwrap();
         assert!(c7 < d10, "problems are listed in sheet order:\n{txt}");
+        assert!(txt.contains("Problems to fix (2):"));
         assert!(txt.contains("Warnings (1)"));
         assert!(txt.contains("What to do: correct the cells"));
     }
 
     #[test]
-    fn refused_file_states_the_reason() {
+    fn one_rejected_row_is_singular() {
+        let mut o = outcome(
+            ImportStatus::Partial,
+            vec![Issue::error(
+                "missing_date",
+                cell("S", 6, 2),
+                "expected a date",
+            )],
+        );
+        o.rows_rejected = 1;
+        o.rows_imported = 1;
+        let t = txt("w.xlsx", &o);
+        assert!(
+            t.contains("1 shift saved; 1 row could not be read and was NOT imported."),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn refused_file_states_the_reason_and_does_not_point_at_cells_it_does_not_list() {
         let mut o = outcome(ImportStatus::Failed, vec![]);
         o.rows_imported = 0;
         o.error = Some("store number 999 is not in the stores table".into());
-        let txt = errors_txt("x.csv", &o);
+        let txt = txt("x.csv", &o);
         assert!(txt.contains("Result: NOT imported. Nothing from this file was saved."));
         assert!(txt.contains("Reason: store number 999 is not in the stores table"));
         assert!(!txt.contains("Problems to fix"));
+        assert!(!txt.contains("cells listed above"), "{txt}");
+        assert!(txt.contains("about the whole file"));
     }
 
     #[test]
@@ -240,11 +353,41 @@ mod tests {
     }
 
     #[test]
-    fn long_lists_are_cut_with_a_count() {
-        let issues = (0..MAX_LISTED as u32 + 5)
-            .map(|r| Issue::error("bad", cell("S", r, 0), "expected a date"))
+    fn a_flood_of_one_kind_is_one_line_with_examples() {
+        let issues: Vec<Issue> = (0..43_679u32)
+            .map(|r| {
+                Issue::warning(
+                    "date_far_from_week",
+                    cell("S", r + 1, 2),
+                    "the date 2024-01-01 is 700 days from the file's week of 2025-11-24: check it",
+                )
+            })
+            .chain([Issue::error(
+                "missing_date",
+                cell("S", 3, 2),
+                "expected a date",
+            )])
             .collect();
-        let txt = errors_txt("big.csv", &outcome(ImportStatus::Partial, issues));
-        assert!(txt.contains("… and 5 more"));
+        let t = txt("big.csv", &outcome(ImportStatus::Partial, issues));
+        assert!(
+            t.contains("43,679 rows are dated far from the file's week of 2025-11-24: is this a multi-month export?"),
+            "{t}"
+        );
+        assert!(t.contains("… and 43,669 more like these"));
+        assert!(
+            t.lines().count() < 40,
+            "bounded: {} lines",
+            t.lines().count()
+        );
+        assert!(t.contains("row 4, column C (cell C4): expected a date"));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(43679), "43,679");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 }

@@ -36,6 +36,15 @@ pub enum RunError {
     /// `reprocess`: the previous import could not be reverted.
     #[error(transparent)]
     Revert(#[from] RevertError),
+    /// `approve`: the import is not waiting for approval.
+    #[error(
+        "import {id} has status {status}: only a held import (a replace waiting for approval) \
+         can be approved"
+    )]
+    NotHeld { id: Uuid, status: String },
+    /// `approve`: the held import was approved already.
+    #[error("import {id} was already approved by {by}")]
+    AlreadyApproved { id: Uuid, by: String },
 }
 
 impl RunError {
@@ -236,6 +245,8 @@ where
         store_number,
         job_id: None,
         created_by: opts.created_by,
+        hold_risky_replace: false,
+        inbox_store: None,
     };
     let revert = status == "succeeded" || status == "partial";
     let planner_req = req.clone();
@@ -318,4 +329,44 @@ pub async fn reprocess_now(
         progress,
     )
     .await
+}
+
+/// Approve a held import (a risky replace waiting for an operator): import its stored file
+/// now, replacing what it would replace, as a reprocess of the held import (`reprocess_of`);
+/// the held import records who approved it. The worker's next rescan moves the file and its
+/// reports out of `needs-attention/` ("FIXED … approved").
+pub async fn approve_now(
+    db: &PgPool,
+    held: Uuid,
+    opts: ReprocessOptions,
+    plan_opts: PlanOptions,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ReprocessOutcome, RunError> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, approved_by FROM document_imports WHERE id = $1")
+            .bind(held)
+            .fetch_optional(db)
+            .await?;
+    let Some((status, approved_by)) = row else {
+        return Err(RunError::NotFound(held));
+    };
+    if status != "held" {
+        return Err(RunError::NotHeld { id: held, status });
+    }
+    if let Some(by) = approved_by {
+        return Err(RunError::AlreadyApproved { id: held, by });
+    }
+    let by = opts.created_by.clone();
+    let out = reprocess_now(db, held, opts, plan_opts, progress).await?;
+    if !matches!(
+        out.outcome.status,
+        ImportStatus::Failed | ImportStatus::Duplicate
+    ) {
+        sqlx::query("UPDATE document_imports SET approved_by = $2 WHERE id = $1")
+            .bind(held)
+            .bind(by)
+            .execute(db)
+            .await?;
+    }
+    Ok(out)
 }

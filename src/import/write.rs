@@ -153,8 +153,8 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     };
 
     if !req.force {
-        let earlier: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM document_imports
+        let earlier: Option<(Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+            "SELECT id, created_at FROM document_imports
              WHERE sha256 = $1 AND id <> $2 AND status IN ('succeeded', 'partial')
                AND reverted_at IS NULL
              ORDER BY created_at LIMIT 1",
@@ -163,7 +163,7 @@ pub async fn write_import_with_progress<E: fmt::Display>(
         .bind(import_id)
         .fetch_optional(&mut *conn)
         .await?;
-        if let Some(earlier) = earlier {
+        if let Some((earlier, earlier_at)) = earlier {
             let message = format!(
                 "the same file content was already imported (import {earlier}); nothing was \
                  imported again (use --force to import it anyway)"
@@ -175,6 +175,7 @@ pub async fn write_import_with_progress<E: fmt::Display>(
                     status: ImportStatus::Duplicate,
                     template: Some(plan.template.clone()),
                     error: Some(message),
+                    duplicate_of: Some((earlier, earlier_at)),
                     ..Finish::default()
                 })
                 .await;
@@ -217,6 +218,13 @@ pub async fn write_import_with_progress<E: fmt::Display>(
             "the file holds no shifts that could be read".to_string()
         };
         let finish = refused(error, plan.issues.clone());
+        let mut w = Writer::new(conn, import_id);
+        w.issues(&finish.issues).await?;
+        return w.finish(finish).await;
+    }
+
+    if let Some((error, issues)) = wrong_inbox(req, &store_numbers, &plan) {
+        let finish = refused(error, issues);
         let mut w = Writer::new(conn, import_id);
         w.issues(&finish.issues).await?;
         return w.finish(finish).await;
@@ -299,36 +307,36 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     }
 
     let mut rows_replaced = 0i64;
+    let mut replaced_effects = super::replace::ReplaceEffects::default();
     let mut skipped = 0usize;
     match req.mode {
         ImportMode::Replace => {
-            let mut span: BTreeMap<Uuid, (NaiveDate, NaiveDate)> = BTreeMap::new();
-            for (sid, d) in rows.store_id.iter().zip(&rows.date) {
-                let e = span.entry(*sid).or_insert((*d, *d));
-                e.0 = e.0.min(*d);
-                e.1 = e.1.max(*d);
+            let risky = replace_stored(conn, req, import_id, &rows, &store_ids).await?;
+            issues.extend(risky.effects.warnings());
+            if risky.held {
+                let error = "held for an operator's approval: replacing the stored shifts would \
+                             leave a day with nobody scheduled or drop an employee; nothing was \
+                             written yet (approve with `pharmacy-ingest imports approve ID`)"
+                    .to_string();
+                let mut w = Writer::new(conn, import_id);
+                w.issues(&issues).await?;
+                let finish = Finish {
+                    status: ImportStatus::Held,
+                    template: Some(plan.template.clone()),
+                    error: Some(error),
+                    rows_total,
+                    rows_rejected,
+                    store_numbers,
+                    date_from,
+                    date_to,
+                    issues,
+                    replaced: risky.effects,
+                    ..Finish::default()
+                };
+                return w.finish(finish).await;
             }
-            let sids: Vec<Uuid> = span.keys().copied().collect();
-            let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
-            let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
-            rows_replaced = sqlx::query(
-                "WITH cov AS (
-                     SELECT * FROM UNNEST($2::uuid[], $3::date[], $4::date[]) AS c(store_id, d0, d1)
-                 ), del AS (
-                     DELETE FROM store_schedules s USING cov
-                     WHERE s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
-                     RETURNING s.*
-                 )
-                 INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
-                 SELECT $1, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del",
-            )
-            .bind(import_id)
-            .bind(&sids)
-            .bind(&froms)
-            .bind(&tos)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected() as i64;
+            rows_replaced = risky.rows_replaced;
+            replaced_effects = risky.effects;
         }
         ImportMode::Append => {
             let dup: Vec<i64> = sqlx::query_scalar(
@@ -429,8 +437,121 @@ pub async fn write_import_with_progress<E: fmt::Display>(
         date_from,
         date_to,
         issues,
+        replaced: replaced_effects,
+        ..Finish::default()
     })
     .await
+}
+
+/// What the replace step did.
+struct Replaced {
+    /// Stored shifts deleted (their before-images are `replaced` history rows).
+    rows_replaced: i64,
+    effects: super::replace::ReplaceEffects,
+    /// The replace was risky and the request asked to hold it: nothing was deleted.
+    held: bool,
+}
+
+/// `replace` mode: sum up what replacing each store's shifts for the file's date span would
+/// remove (see [`super::replace`]), keep that summary with the import, and unless the replace
+/// is risky and to be held, delete those shifts, writing each one's full before-image to
+/// `import_history` (`replaced`) in the same statement.
+async fn replace_stored(
+    conn: &mut PgConnection,
+    req: &ImportRequest,
+    import_id: Uuid,
+    rows: &ShiftColumns,
+    store_ids: &HashMap<i32, Uuid>,
+) -> Result<Replaced, sqlx::Error> {
+    let mut span: BTreeMap<Uuid, (NaiveDate, NaiveDate)> = BTreeMap::new();
+    for (sid, d) in rows.store_id.iter().zip(&rows.date) {
+        let e = span.entry(*sid).or_insert((*d, *d));
+        e.0 = e.0.min(*d);
+        e.1 = e.1.max(*d);
+    }
+    let numbers: HashMap<Uuid, i32> = store_ids.iter().map(|(n, id)| (*id, *n)).collect();
+    let new = super::replace::NewShifts {
+        store_id: &rows.store_id,
+        date: &rows.date,
+        name: &rows.name,
+    };
+    let effects = super::replace::effects(conn, &span, new, &numbers).await?;
+    super::replace::record(conn, import_id, &effects).await?;
+    if req.hold_risky_replace && effects.is_risky() {
+        return Ok(Replaced {
+            rows_replaced: 0,
+            effects,
+            held: true,
+        });
+    }
+    let sids: Vec<Uuid> = span.keys().copied().collect();
+    let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
+    let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
+    let rows_replaced = sqlx::query(
+        "WITH cov AS (
+             SELECT * FROM UNNEST($2::uuid[], $3::date[], $4::date[]) AS c(store_id, d0, d1)
+         ), del AS (
+             DELETE FROM store_schedules s USING cov
+             WHERE s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
+             RETURNING s.*
+         )
+         INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
+         SELECT $1, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del",
+    )
+    .bind(import_id)
+    .bind(&sids)
+    .bind(&froms)
+    .bind(&tos)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected() as i64;
+    Ok(Replaced {
+        rows_replaced,
+        effects,
+        held: false,
+    })
+}
+
+/// A file dropped into a store's own inbox (`inbox/<store>/`) that names another store: the
+/// refusal and one issue per other store (at the first cell of its shifts).
+fn wrong_inbox(
+    req: &ImportRequest,
+    store_numbers: &[i32],
+    plan: &Plan,
+) -> Option<(String, Vec<Issue>)> {
+    let inbox = req.inbox_store?;
+    let others: Vec<i32> = store_numbers
+        .iter()
+        .copied()
+        .filter(|n| *n != inbox)
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let list = others
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let error = format!(
+        "the file is for store {list} but was dropped into the inbox of store {inbox} \
+         (inbox/{inbox}/); nothing was imported (drop it into that store's inbox, or correct \
+         the store number in the file)"
+    );
+    let mut issues = plan.issues.clone();
+    for n in &others {
+        let cell = plan
+            .shifts
+            .iter()
+            .find(|s| s.store_number == *n)
+            .map(|s| s.source.clone());
+        issues.push(Issue::error(
+            "wrong_store_inbox",
+            cell,
+            format!("store number {n} is not the store of this inbox ({inbox})"),
+        ));
+    }
+    Some((error, issues))
 }
 
 /// Take the transaction-scoped lock on a file content (sha256) that every write of that
@@ -622,6 +743,8 @@ struct Finish {
     date_from: Option<NaiveDate>,
     date_to: Option<NaiveDate>,
     issues: Vec<Issue>,
+    duplicate_of: Option<(Uuid, chrono::DateTime<chrono::Utc>)>,
+    replaced: super::replace::ReplaceEffects,
 }
 
 impl Default for Finish {
@@ -639,6 +762,8 @@ impl Default for Finish {
             date_from: None,
             date_to: None,
             issues: Vec::new(),
+            duplicate_of: None,
+            replaced: Default::default(),
         }
     }
 }
@@ -761,6 +886,12 @@ impl<'c> Writer<'c> {
             warnings,
             error: f.error,
             issues: f.issues,
+            store_numbers: f.store_numbers,
+            date_from: f.date_from,
+            date_to: f.date_to,
+            rows_skipped: f.rows_skipped,
+            duplicate_of: f.duplicate_of,
+            replaced: f.replaced,
         })
     }
 }

@@ -1,9 +1,11 @@
 //! The watched folders: notify events plus a periodic rescan, the settle check, and the moves
-//! `inbox/ → processing/ → processed/YYYY-MM-DD/ | failed/`.
+//! `inbox/ → processing/ → processed/YYYY-MM-DD/ | needs-attention/ | failed/`, each file with
+//! its receipt (and reports) beside it.
 //!
 //! - [`filter`] — temporary, lock and hidden files are never taken.
 //! - [`settle`] — a file is taken once its size and mtime stop changing for `settle_ms`.
-//! - [`folders`] — the folder layout and the never-overwrite moves.
+//! - [`folders`] — the folder layout and the never-overwrite moves; per-store inboxes.
+//! - [`fixed`] — files a later import fixed move out of `failed/` and `needs-attention/`.
 //! - [`report`] — the `NAME.errors.txt` for a file that failed outside the import itself.
 //! - [`watch`] — the loop: events and rescans offer files, settled files become jobs, and
 //!   `processing/` is swept for files a crash left behind.
@@ -14,12 +16,13 @@
 //! and queues files that were moved but never queued.
 
 pub mod filter;
+pub mod fixed;
 pub mod folders;
 pub mod report;
 pub mod settle;
 pub mod watch;
 
-pub use folders::{Finish, Layout};
+pub use folders::{Destination, Finish, Layout};
 pub use watch::Intake;
 
 use serde::Deserialize;
@@ -41,6 +44,9 @@ pub struct IntakeSettings {
     /// A file in `processing/` with no job is queued again once it is this old (seconds);
     /// younger ones may be in the middle of being queued by another worker.
     pub recover_grace_secs: u64,
+    /// The folder beside the inbox for partly imported files and replaces held for approval
+    /// (`processed` puts partly imported files with the imported ones).
+    pub partial_folder: String,
 }
 
 impl Default for IntakeSettings {
@@ -51,6 +57,7 @@ impl Default for IntakeSettings {
             settle_ms: 1000,
             rescan_secs: 10,
             recover_grace_secs: 10,
+            partial_folder: folders::NEEDS_ATTENTION.to_string(),
         }
     }
 }
@@ -70,9 +77,11 @@ impl IntakeSettings {
         self.inbox_paths(data_dir)
             .iter()
             .map(|p| {
-                Layout::prepare(p).map_err(|source| IntakeError::Folder {
-                    path: p.clone(),
-                    source,
+                Layout::prepare_with(p, &self.partial_folder).map_err(|source| {
+                    IntakeError::Folder {
+                        path: p.clone(),
+                        source,
+                    }
                 })
             })
             .collect()

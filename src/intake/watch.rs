@@ -3,7 +3,7 @@
 //! a crash left behind.
 
 use super::filter::is_ignored;
-use super::folders::{Finish, Layout, Moved, finish, move_into};
+use super::folders::{Destination, Finish, Layout, Moved, finish, move_into, store_folder};
 use super::settle::Settler;
 use super::{IntakeError, IntakeSettings};
 use crate::import::ImportSource;
@@ -75,7 +75,7 @@ impl Intake {
                 let _ = tx.send(sig);
             })
             .and_then(|mut w| {
-                w.watch(&layout.inbox, RecursiveMode::NonRecursive)?;
+                w.watch(&layout.inbox, RecursiveMode::Recursive)?;
                 Ok(w)
             });
             match made {
@@ -118,6 +118,11 @@ impl Intake {
                 _ = rescan.tick() => {
                     self.scan(&mut settler);
                     log_sweep(self.sweep_processing().await, false);
+                    match super::fixed::retire_fixed(&self.pool, &self.layouts).await {
+                        Ok(n) if n > 0 => tracing::info!(moved = n, "moved fixed files on"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "looking for fixed files failed; trying again at the next rescan"),
+                    }
                 }
                 _ = tick.tick(), if !settler.is_empty() => {
                     for path in settler.check(settle) {
@@ -138,31 +143,46 @@ impl Intake {
         Ok(())
     }
 
-    /// Whether `path` is a file directly in a watched folder, with a name that may be taken.
+    /// Whether `path` is a file directly in a watched folder or in one of its per-store
+    /// folders (`inbox/<store>/`), with a name that may be taken.
     fn is_inbox_file(&self, path: &Path) -> bool {
-        let Some(parent) = path.parent() else {
-            return false;
-        };
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             return false;
         };
-        !is_ignored(name) && self.layouts.iter().any(|l| l.inbox == parent)
+        !is_ignored(name) && self.layout_of(path).is_some()
     }
 
-    /// Offer every file in every watched folder to the settle check.
+    /// The layout an inbox file belongs to, and its store folder.
+    fn layout_of(&self, path: &Path) -> Option<(&Layout, Option<String>)> {
+        let parent = path.parent()?;
+        if let Some(l) = self.layouts.iter().find(|l| l.inbox == parent) {
+            return Some((l, None));
+        }
+        let store = store_folder(parent)?;
+        let l = self
+            .layouts
+            .iter()
+            .find(|l| Some(l.inbox.as_path()) == parent.parent())?;
+        Some((l, Some(store)))
+    }
+
+    /// Offer every file in every watched folder (and its per-store folders) to the settle
+    /// check.
     fn scan(&self, settler: &mut Settler) {
         for layout in &self.layouts {
-            let entries = match std::fs::read_dir(&layout.inbox) {
-                Ok(e) => e,
-                Err(e) => {
-                    tracing::warn!(inbox = %layout.inbox.display(), error = %e, "cannot list the watched folder");
-                    continue;
-                }
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if self.is_inbox_file(&path) {
-                    settler.offer(&path);
+            for dir in with_store_folders(&layout.inbox) {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        tracing::warn!(inbox = %dir.display(), error = %e, "cannot list the watched folder");
+                        continue;
+                    }
+                };
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    if entry.file_type().is_ok_and(|t| t.is_file()) && self.is_inbox_file(&path) {
+                        settler.offer(&path);
+                    }
                 }
             }
         }
@@ -171,11 +191,7 @@ impl Intake {
     /// Take one settled file: read it (it must open), move it to `processing/`, queue it.
     /// `Ok(None)`: the file was gone (another worker took it).
     pub async fn take(&self, path: &Path) -> Result<Option<Uuid>, IntakeError> {
-        let Some(layout) = self
-            .layouts
-            .iter()
-            .find(|l| Some(l.inbox.as_path()) == path.parent())
-        else {
+        let Some((layout, store)) = self.layout_of(path) else {
             return Ok(None);
         };
         let name = match path.file_name().and_then(|n| n.to_str()) {
@@ -196,7 +212,10 @@ impl Intake {
             }
         };
         let src = path.to_path_buf();
-        let dir = layout.processing.clone();
+        let dir = match &store {
+            Some(s) => layout.processing.join(s),
+            None => layout.processing.clone(),
+        };
         let moved = tokio::task::spawn_blocking(move || move_into(&src, &dir))
             .await
             .map_err(|e| IntakeError::Move {
@@ -241,26 +260,28 @@ impl Intake {
     pub async fn sweep_processing(&self) -> Result<Sweep, IntakeError> {
         let mut sweep = Sweep::default();
         for layout in &self.layouts {
-            let entries =
-                std::fs::read_dir(&layout.processing).map_err(|source| IntakeError::Folder {
-                    path: layout.processing.clone(),
+            for dir in with_store_folders(&layout.processing) {
+                let entries = std::fs::read_dir(&dir).map_err(|source| IntakeError::Folder {
+                    path: dir.clone(),
                     source,
                 })?;
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let Ok(md) = std::fs::symlink_metadata(&path) else {
-                    continue;
-                };
-                if !md.file_type().is_file() {
-                    continue;
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    let Ok(md) = std::fs::symlink_metadata(&path) else {
+                        continue;
+                    };
+                    if !md.file_type().is_file() {
+                        continue;
+                    }
+                    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned())
+                    else {
+                        continue;
+                    };
+                    if is_ignored(&name) {
+                        continue;
+                    }
+                    self.sweep_one(&path, name, &md, &mut sweep).await?;
                 }
-                let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-                    continue;
-                };
-                if is_ignored(&name) {
-                    continue;
-                }
-                self.sweep_one(&path, name, &md, &mut sweep).await?;
             }
         }
         Ok(sweep)
@@ -303,15 +324,29 @@ impl Intake {
                     return Ok(());
                 }
                 let how = match state {
-                    JobState::Succeeded => Finish::Processed(None),
-                    _ => Finish::Failed(super::report::plain_report(
+                    JobState::Succeeded => {
+                        let import = self.job_import(job_id).await?;
+                        let receipt = super::report::plain_receipt(&name, job_id, import.as_ref());
+                        Finish {
+                            to: match import.as_ref().map(|i| i.1.as_str()) {
+                                Some("partial" | "held") => Destination::NeedsAttention,
+                                _ => Destination::Processed,
+                            },
+                            sidecars: vec![crate::import::feedback::Sidecar {
+                                suffix: crate::import::feedback::RESULT_TXT,
+                                bytes: receipt.into_bytes(),
+                            }],
+                        }
+                    }
+                    _ => Finish::failed(super::report::plain_report(
                         &name,
                         job_id,
                         last_error.as_deref().unwrap_or("the job did not succeed"),
                     )),
                 };
                 let p = path.to_path_buf();
-                let done = tokio::task::spawn_blocking(move || finish(&p, &how))
+                let partial = self.settings.partial_folder.clone();
+                let done = tokio::task::spawn_blocking(move || finish(&p, &how, &partial))
                     .await
                     .map_err(|e| IntakeError::Move {
                         dir: path.to_path_buf(),
@@ -329,6 +364,35 @@ impl Intake {
         }
         Ok(())
     }
+}
+
+impl Intake {
+    /// The import a finished job made (id and status), if any.
+    async fn job_import(&self, job_id: Uuid) -> Result<Option<(Uuid, String)>, IntakeError> {
+        let row: Option<(Uuid, String)> = sqlx::query_as(
+            "SELECT id, status FROM document_imports WHERE job_id = $1
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(QueueError::from)?;
+        Ok(row)
+    }
+}
+
+/// A folder and its per-store folders (`1042/`, …).
+fn with_store_folders(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) && store_folder(&p).is_some() {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 /// What a sweep of `processing/` did.

@@ -20,6 +20,8 @@ pub enum JobEnd {
     Partial,
     /// The content was imported before; nothing done.
     Duplicate,
+    /// A risky replace held for an operator's approval; nothing written yet.
+    Held,
     /// The file was refused (recorded as a failed import).
     Refused,
     /// A transient failure; the job will be retried.
@@ -33,10 +35,11 @@ pub enum JobEnd {
 }
 
 impl JobEnd {
-    const ALL: [JobEnd; 8] = [
+    const ALL: [JobEnd; 9] = [
         JobEnd::Succeeded,
         JobEnd::Partial,
         JobEnd::Duplicate,
+        JobEnd::Held,
         JobEnd::Refused,
         JobEnd::Retrying,
         JobEnd::Failed,
@@ -49,6 +52,7 @@ impl JobEnd {
             JobEnd::Succeeded => "succeeded",
             JobEnd::Partial => "partial",
             JobEnd::Duplicate => "duplicate",
+            JobEnd::Held => "held",
             JobEnd::Refused => "refused",
             JobEnd::Retrying => "retrying",
             JobEnd::Failed => "failed",

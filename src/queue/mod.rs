@@ -67,6 +67,9 @@ pub struct WorkerSettings {
     pub template_reload_secs: u64,
     /// This worker's name in `import_jobs.worker_id` (default: `host:pid`).
     pub id: Option<String>,
+    /// Hold a `replace` that would leave a staffed day with nobody or drop an employee from
+    /// the dates it covers, until an operator approves it (`imports approve ID`).
+    pub hold_risky_replaces: bool,
 }
 
 impl Default for WorkerSettings {
@@ -85,6 +88,7 @@ impl Default for WorkerSettings {
             listen: true,
             template_reload_secs: 30,
             id: None,
+            hold_risky_replaces: false,
         }
     }
 }

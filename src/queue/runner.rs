@@ -13,7 +13,7 @@ use super::wake::Waker;
 use super::{QueueError, WorkerSettings, maintain};
 use crate::import::plan::{PlanOptions, plan_bytes};
 use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
-use crate::intake::{Finish, folders};
+use crate::intake::{Destination, Finish, Layout, fixed, folders};
 use crate::ops::metrics::{JobEnd, Metrics};
 use crate::schedule::Plan;
 use sha2::{Digest, Sha256};
@@ -45,12 +45,15 @@ pub struct Runner {
     pub kick: Arc<Notify>,
     /// Direct session URL for LISTEN; `None`: poll only (transaction pooler without a direct URL).
     pub listen_url: Option<String>,
+    /// The folder beside an inbox for partly imported and held files (`intake.partial_folder`).
+    pub partial_folder: String,
 }
 
 /// How one attempt ended.
 enum Attempt {
     /// The import transaction committed (the import itself may be `failed`: a refused file).
-    Committed(ImportOutcome),
+    /// The file's bytes come along when its reports need its cells.
+    Committed(ImportOutcome, Option<Vec<u8>>),
     /// A failure that another attempt would meet again.
     Permanent(String),
     /// A failure another attempt may not meet (the database blinked).
@@ -354,6 +357,14 @@ impl Runner {
             store_number: job.store_number,
             job_id: Some(job.id),
             created_by: format!("worker:{}", self.worker_id),
+            hold_risky_replace: self.settings.hold_risky_replaces,
+            inbox_store: (job.source == ImportSource::Inbox.as_str())
+                .then(|| {
+                    job.file_path
+                        .as_deref()
+                        .and_then(|p| folders::inbox_store_of(Path::new(p)))
+                })
+                .flatten(),
         };
 
         self.stage(claim, progress, "planning", None).await;
@@ -425,7 +436,14 @@ impl Runner {
             Err(e) => return Attempt::Transient(e.to_string()),
         }
         match tx.commit().await {
-            Ok(()) => Attempt::Committed(outcome),
+            Ok(()) => {
+                let keep = outcome.issues.iter().any(|i| i.cell.is_some())
+                    && matches!(
+                        outcome.status,
+                        ImportStatus::Failed | ImportStatus::Partial | ImportStatus::Held
+                    );
+                Attempt::Committed(outcome, keep.then(|| bytes.to_vec()))
+            }
             // If the commit did land, the retry finds the lease gone and changes nothing.
             Err(e) => Attempt::Transient(format!("commit failed: {e}")),
         }
@@ -517,7 +535,7 @@ impl Runner {
     /// Record how the attempt ended and move the file on.
     async fn settle(&self, job: &Job, claim: &Claim, result: Attempt, started: Instant) {
         match result {
-            Attempt::Committed(outcome) => {
+            Attempt::Committed(outcome, bytes) => {
                 tracing::Span::current()
                     .record("import_id", tracing::field::display(outcome.import_id));
                 let took = started.elapsed();
@@ -525,6 +543,7 @@ impl Runner {
                     ImportStatus::Succeeded => JobEnd::Succeeded,
                     ImportStatus::Partial => JobEnd::Partial,
                     ImportStatus::Duplicate => JobEnd::Duplicate,
+                    ImportStatus::Held => JobEnd::Held,
                     ImportStatus::Failed => JobEnd::Refused,
                 };
                 self.metrics.job_ended(end);
@@ -540,16 +559,7 @@ impl Runner {
                     ms = took.as_millis() as u64,
                     "import committed"
                 );
-                let how = match outcome.status {
-                    ImportStatus::Failed => {
-                        Finish::Failed(crate::import::report::errors_txt(&job.file_name, &outcome))
-                    }
-                    ImportStatus::Partial => Finish::Processed(Some(
-                        crate::import::report::errors_txt(&job.file_name, &outcome),
-                    )),
-                    ImportStatus::Succeeded | ImportStatus::Duplicate => Finish::Processed(None),
-                };
-                self.move_file(job, how).await;
+                self.file_outcome(job, outcome, bytes).await;
             }
             Attempt::Permanent(reason) => {
                 self.metrics.job_ended(JobEnd::Failed);
@@ -566,7 +576,7 @@ impl Runner {
                     Ok(_) => {
                         let report =
                             crate::intake::report::plain_report(&job.file_name, job.id, &reason);
-                        self.move_file(job, Finish::Failed(report)).await;
+                        self.move_file(job, Finish::failed(report)).await;
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "could not record the failure; the lease will expire and the job be retried")
@@ -595,7 +605,7 @@ impl Runner {
                                 claim.attempt
                             ),
                         );
-                        self.move_file(job, Finish::Failed(report)).await;
+                        self.move_file(job, Finish::failed(report)).await;
                     }
                     Ok(_) => self.metrics.job_ended(JobEnd::Retrying),
                     Err(e) => {
@@ -623,25 +633,75 @@ impl Runner {
         }
     }
 
-    /// Move an inbox job's `processing/` file on (nothing for other jobs).
-    async fn move_file(&self, job: &Job, how: Finish) {
+    /// An inbox job's committed import: its receipt and reports (built on a blocking thread:
+    /// the error workbook reads the file again), the move, and the files it fixed.
+    async fn file_outcome(&self, job: &Job, outcome: ImportOutcome, bytes: Option<Vec<u8>>) {
         if job.source != ImportSource::Inbox.as_str() {
             return;
         }
-        let Some(path) = job.file_path.clone() else {
+        let to = match outcome.status {
+            ImportStatus::Failed => Destination::Failed,
+            ImportStatus::Partial | ImportStatus::Held => Destination::NeedsAttention,
+            ImportStatus::Succeeded | ImportStatus::Duplicate => Destination::Processed,
+        };
+        let read = self
+            .plan_options
+            .read()
+            .expect("plan options lock is never poisoned")
+            .read
+            .clone();
+        let name = job.file_name.clone();
+        let import_id = outcome.import_id;
+        let sidecars = tokio::task::spawn_blocking(move || {
+            crate::import::feedback::sidecars(&name, &outcome, bytes.as_deref(), &read)
+        })
+        .await
+        .unwrap_or_default();
+        let Some(at) = self.move_file(job, Finish { to, sidecars }).await else {
             return;
         };
+        if let Err(e) = fixed::record_filed(&self.pool, import_id, &at).await {
+            tracing::warn!(error = %e, "could not record where the file was filed");
+            return;
+        }
+        if let Some((layout, _)) = Layout::of_processing_file(
+            Path::new(job.file_path.as_deref().unwrap_or_default()),
+            &self.partial_folder,
+        ) {
+            match fixed::retire_fixed(&self.pool, &[layout]).await {
+                Ok(n) if n > 0 => tracing::info!(moved = n, "moved files this import fixed"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not move the files this import fixed; the next rescan will")
+                }
+            }
+        }
+    }
+
+    /// Move an inbox job's `processing/` file on (nothing for other jobs). Returns where.
+    async fn move_file(&self, job: &Job, how: Finish) -> Option<PathBuf> {
+        if job.source != ImportSource::Inbox.as_str() {
+            return None;
+        }
+        let path = job.file_path.clone()?;
+        let partial = self.partial_folder.clone();
         let res =
-            tokio::task::spawn_blocking(move || folders::finish(Path::new(&path), &how)).await;
+            tokio::task::spawn_blocking(move || folders::finish(Path::new(&path), &how, &partial))
+                .await;
         match res {
-            Ok(Ok(Some(_))) => {}
+            Ok(Ok(Some(p))) => Some(p),
             Ok(Ok(None)) => {
-                tracing::debug!("the job's file was not in processing/ (moved already)")
+                tracing::debug!("the job's file was not in processing/ (moved already)");
+                None
             }
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "could not move the job's file on; the next sweep will")
+                tracing::warn!(error = %e, "could not move the job's file on; the next sweep will");
+                None
             }
-            Err(e) => tracing::warn!(error = %e, "moving the job's file panicked"),
+            Err(e) => {
+                tracing::warn!(error = %e, "moving the job's file panicked");
+                None
+            }
         }
     }
 }

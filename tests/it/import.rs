@@ -69,6 +69,8 @@ pub fn request(content: &str, mode: ImportMode) -> ImportRequest {
         store_number: None,
         job_id: None,
         created_by: "test".into(),
+        hold_risky_replace: false,
+        inbox_store: None,
     }
 }
 

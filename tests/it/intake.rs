@@ -236,8 +236,14 @@ async fn leftovers_in_processing_are_recovered_at_startup() {
     assert_eq!((sweep.queued, sweep.finished), (1, 2));
     assert_eq!(names_in(&layout.processing), ["orphan.csv"]);
     let day = chrono::Local::now().format("%Y-%m-%d").to_string();
-    assert_eq!(names_in(&layout.processed.join(day)), ["done.csv"]);
-    assert_eq!(names_in(&layout.failed), ["bad.csv", "bad.csv.errors.txt"]);
+    assert_eq!(
+        names_in(&layout.processed.join(day)),
+        ["done.csv", "done.csv.result.txt"]
+    );
+    assert_eq!(
+        names_in(&layout.failed),
+        ["bad.csv", "bad.csv.errors.txt", "bad.csv.result.txt"]
+    );
     let report = std::fs::read_to_string(layout.failed.join("bad.csv.errors.txt")).unwrap();
     assert!(report.contains("no template fits this file"), "{report}");
 

@@ -22,12 +22,12 @@ fn manifest(name: &str) -> i64 {
 }
 
 /// A worker process and its folders.
-struct Worker {
+pub(crate) struct Worker {
     child: Child,
 }
 
 impl Worker {
-    fn start(db: &TestDb, config: &Path, name: &str) -> Worker {
+    pub(crate) fn start(db: &TestDb, config: &Path, name: &str) -> Worker {
         let log = std::fs::File::create(db.work_dir().join(format!("{name}.log"))).unwrap();
         let child = db
             .command()
@@ -70,7 +70,7 @@ impl Drop for Worker {
 }
 
 /// A configuration with short leases and settle time, one shared inbox, no HTTP server.
-fn config(db: &TestDb, inbox: &Path) -> PathBuf {
+pub(crate) fn config(db: &TestDb, inbox: &Path) -> PathBuf {
     let path = db.work_dir().join("pharmacy-ingest.toml");
     std::fs::write(
         &path,
@@ -118,7 +118,7 @@ fn drop_file(inbox: &Path, fixture_name: &str, as_name: &str) {
     std::fs::rename(&tmp, inbox.join(as_name)).unwrap();
 }
 
-fn files_under(dir: &Path) -> Vec<String> {
+pub(crate) fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
@@ -134,7 +134,7 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-async fn wait_until<F: Fn() -> bool>(what: &str, within: Duration, f: F) {
+pub(crate) async fn wait_until<F: Fn() -> bool>(what: &str, within: Duration, f: F) {
     let deadline = tokio::time::Instant::now() + within;
     while !f() {
         assert!(
@@ -160,7 +160,7 @@ async fn a_dropped_schedule_is_imported_and_the_same_file_again_is_a_duplicate()
 
     drop_file(&root.join("inbox"), "week-1042.csv", "week-1042.csv");
     wait_until("the file in processed/", Duration::from_secs(30), || {
-        files_under(&root.join("processed")) == ["week-1042.csv"]
+        files_under(&root.join("processed")) == ["week-1042.csv", "week-1042.csv.result.txt"]
     })
     .await;
     let shifts = manifest("week-1042.csv");
@@ -190,13 +190,43 @@ async fn a_dropped_schedule_is_imported_and_the_same_file_again_is_a_duplicate()
     wait_until(
         "the second copy in processed/",
         Duration::from_secs(30),
-        || files_under(&root.join("processed")).len() == 2,
+        || files_under(&root.join("processed")).len() == 4,
     )
     .await;
     assert_eq!(
         files_under(&root.join("processed")),
-        ["week-1042 (1).csv", "week-1042.csv"],
+        [
+            "week-1042 (1).csv",
+            "week-1042 (1).csv.result.txt",
+            "week-1042.csv",
+            "week-1042.csv.result.txt"
+        ],
         "nothing overwritten"
+    );
+    let day = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let receipt = std::fs::read_to_string(
+        root.join("processed")
+            .join(&day)
+            .join("week-1042.csv.result.txt"),
+    )
+    .unwrap();
+    assert!(
+        receipt.starts_with(&format!(
+            "week-1042.csv: imported {} shifts for store 1042, Mon 11/24/2025 to Sun 11/30/2025.",
+            manifest("week-1042.csv")
+        )),
+        "{receipt}"
+    );
+    let again = std::fs::read_to_string(
+        root.join("processed")
+            .join(&day)
+            .join("week-1042 (1).csv.result.txt"),
+    )
+    .unwrap();
+    assert!(
+        again.starts_with("week-1042.csv: already imported on ")
+            && again.contains("nothing changed"),
+        "a duplicate drop says so: {again}"
     );
     assert_eq!(
         scalar(&db, "SELECT count(*) FROM store_schedules").await,
@@ -230,13 +260,17 @@ async fn a_bad_file_ends_in_failed_with_its_report_and_the_worker_goes_on() {
     drop_file(&root.join("inbox"), "not-a-schedule.csv", "supplies.csv");
     drop_file(&root.join("inbox"), "week-1042.csv", "week-1042.csv");
     wait_until("both files handled", Duration::from_secs(30), || {
-        files_under(&root.join("processed")).len() == 1
-            && files_under(&root.join("failed")).len() == 2
+        files_under(&root.join("processed")).len() == 2
+            && files_under(&root.join("failed")).len() == 3
     })
     .await;
     assert_eq!(
         files_under(&root.join("failed")),
-        ["supplies.csv", "supplies.csv.errors.txt"]
+        [
+            "supplies.csv",
+            "supplies.csv.errors.txt",
+            "supplies.csv.result.txt"
+        ]
     );
     let report = std::fs::read_to_string(root.join("failed/supplies.csv.errors.txt")).unwrap();
     assert!(
@@ -312,7 +346,7 @@ async fn kill_9_in_the_middle_leaves_no_partial_shifts_and_the_restart_imports_t
     wait_until(
         "the file in processed/ after the restart",
         Duration::from_secs(90),
-        || files_under(&root.join("processed")) == ["big-3315.csv"],
+        || files_under(&root.join("processed")) == ["big-3315.csv", "big-3315.csv.result.txt"],
     )
     .await;
     assert_eq!(
@@ -341,11 +375,14 @@ async fn two_workers_on_one_database_and_one_inbox_import_each_file_exactly_once
         drop_file(&root.join("inbox"), &format!("weeks/{n}"), n);
     }
     wait_until("every file in processed/", Duration::from_secs(60), || {
-        files_under(&root.join("processed")).len() == names.len()
+        files_under(&root.join("processed")).len() == 2 * names.len()
     })
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let mut expected = names.clone();
+    let mut expected: Vec<String> = names
+        .iter()
+        .flat_map(|n| [n.clone(), format!("{n}.result.txt")])
+        .collect();
     expected.sort();
     assert_eq!(files_under(&root.join("processed")), expected);
     assert!(files_under(&root.join("processing")).is_empty());

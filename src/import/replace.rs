@@ -1,0 +1,324 @@
+//! Safe replaces: before a `replace` deletes stored shifts, what it is about to remove is
+//! summed up per store and day, and compared with the file's own shifts. A day that had
+//! shifts and gets none from the file (nobody scheduled), or an employee who had shifts in the
+//! dates covered and has none in the file, is a warning in the import (and its receipt and
+//! report); with `worker.hold_risky_replaces` such an import is `held` instead, writing
+//! nothing until an operator approves it (`imports approve ID`).
+//!
+//! The full before-image of every removed shift is still written to `import_history`
+//! (`replaced`) by the delete itself; this summary is what people read. It is stored in
+//! `document_imports.replace_summary`. Warning messages carry no names; the names of dropped
+//! employees appear only in the receipt written beside the file in the manager's own folder.
+
+use crate::schedule::Issue;
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::PgConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// Shifts a replace removes on one day of one store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayRemoved {
+    pub store_number: i32,
+    pub date: NaiveDate,
+    /// Stored shifts removed that day.
+    pub shifts: i64,
+    /// Distinct employees those shifts were for.
+    pub employees: i64,
+}
+
+/// An employee who had stored shifts in the dates a file covers and has none in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedEmployee {
+    pub store_number: i32,
+    /// The stored name (for the manager's receipt only; never logged, never in an issue).
+    #[serde(skip)]
+    pub name: String,
+    pub shifts: i64,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+/// What a replace removes, and whom and which days it leaves empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplaceEffects {
+    /// Every store-day with removed shifts, in order.
+    pub removed: Vec<DayRemoved>,
+    /// The store-days among `removed` that the file schedules nobody on.
+    pub emptied_days: Vec<DayRemoved>,
+    /// Employees left out of the dates the file covers.
+    pub dropped: Vec<DroppedEmployee>,
+}
+
+impl ReplaceEffects {
+    /// Whether the replace empties a day or drops an employee.
+    pub fn is_risky(&self) -> bool {
+        !self.emptied_days.is_empty() || !self.dropped.is_empty()
+    }
+
+    /// Shifts removed in all.
+    pub fn shifts_removed(&self) -> i64 {
+        self.removed.iter().map(|d| d.shifts).sum()
+    }
+
+    /// One warning per emptied day and per dropped employee (no names).
+    pub fn warnings(&self) -> Vec<Issue> {
+        let mut out = Vec::new();
+        for d in &self.emptied_days {
+            out.push(Issue::warning(
+                "replace_empties_day",
+                None,
+                format!(
+                    "{}: {} already stored for store {} {} replaced and this file schedules \
+                     nobody that day; check that the file covers that day",
+                    d.date.format("%A %m/%d/%Y"),
+                    count(d.shifts, "shift", "shifts"),
+                    d.store_number,
+                    if d.shifts == 1 { "is" } else { "are" },
+                ),
+            ));
+        }
+        for e in &self.dropped {
+            out.push(Issue::warning(
+                "replace_drops_employee",
+                None,
+                format!(
+                    "an employee with {} stored for store {} between {} and {} has no shift in \
+                     this file, so they are no longer scheduled those days; check that nobody is \
+                     missing (the receipt beside the file names them)",
+                    count(e.shifts, "shift", "shifts"),
+                    e.store_number,
+                    e.first.format("%m/%d/%Y"),
+                    e.last.format("%m/%d/%Y"),
+                ),
+            ));
+        }
+        out
+    }
+}
+
+/// `1 shift`, `3 shifts`.
+pub(crate) fn count(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The file's side of the comparison: each shift's store id, date and employee name.
+pub struct NewShifts<'a> {
+    pub store_id: &'a [Uuid],
+    pub date: &'a [NaiveDate],
+    pub name: &'a [String],
+}
+
+/// What replacing the stored shifts of `span` (store id → first and last date) with `new`
+/// would remove. `numbers` maps store ids to store numbers. Read-only; run it under the
+/// store locks, right before the delete.
+pub async fn effects(
+    conn: &mut PgConnection,
+    span: &BTreeMap<Uuid, (NaiveDate, NaiveDate)>,
+    new: NewShifts<'_>,
+    numbers: &HashMap<Uuid, i32>,
+) -> Result<ReplaceEffects, sqlx::Error> {
+    let sids: Vec<Uuid> = span.keys().copied().collect();
+    let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
+    let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
+    // One row per employee-day of the file (a day's several shifts count once).
+    let distinct: BTreeSet<(Uuid, NaiveDate, &str)> = new
+        .store_id
+        .iter()
+        .zip(new.date)
+        .zip(new.name)
+        .map(|((s, d), n)| (*s, *d, n.as_str()))
+        .collect();
+    let (mut ns, mut nd, mut nn) = (Vec::new(), Vec::new(), Vec::new());
+    for (s, d, n) in distinct {
+        ns.push(s);
+        nd.push(d);
+        nn.push(n);
+    }
+    type Row = (Uuid, NaiveDate, String, String, i64, bool, bool);
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH cov AS (
+             SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::date[]) AS c(store_id, d0, d1)
+         ), old AS (
+             SELECT s.store_id, s.schedule_date AS d, pharmacy_name_key(s.employee_name) AS k,
+                    min(s.employee_name) AS n, count(*) AS c
+             FROM store_schedules s
+             JOIN cov ON s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
+             GROUP BY 1, 2, 3
+         ), new AS (
+             SELECT DISTINCT u.store_id, u.d, pharmacy_name_key(u.n) AS k
+             FROM UNNEST($4::uuid[], $5::date[], $6::text[]) AS u(store_id, d, n)
+         )
+         SELECT o.store_id, o.d, o.k, o.n, o.c,
+                EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.d = o.d),
+                EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.k = o.k)
+         FROM old o ORDER BY o.store_id, o.d, o.k",
+    )
+    .bind(&sids)
+    .bind(&froms)
+    .bind(&tos)
+    .bind(&ns)
+    .bind(&nd)
+    .bind(&nn)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(summarise(rows, numbers))
+}
+
+/// Fold the per employee-day rows into days and dropped employees.
+fn summarise(
+    rows: Vec<(Uuid, NaiveDate, String, String, i64, bool, bool)>,
+    numbers: &HashMap<Uuid, i32>,
+) -> ReplaceEffects {
+    let mut days: BTreeMap<(i32, NaiveDate), (i64, i64, bool)> = BTreeMap::new();
+    let mut dropped: BTreeMap<(i32, String), DroppedEmployee> = BTreeMap::new();
+    for (store_id, date, key, name, shifts, day_kept, person_kept) in rows {
+        let store_number = numbers.get(&store_id).copied().unwrap_or_default();
+        let d = days.entry((store_number, date)).or_insert((0, 0, day_kept));
+        d.0 += shifts;
+        d.1 += 1;
+        if person_kept {
+            continue;
+        }
+        let e = dropped
+            .entry((store_number, key))
+            .or_insert_with(|| DroppedEmployee {
+                store_number,
+                name: name.clone(),
+                shifts: 0,
+                first: date,
+                last: date,
+            });
+        e.shifts += shifts;
+        e.first = e.first.min(date);
+        e.last = e.last.max(date);
+    }
+    let removed: Vec<DayRemoved> = days
+        .iter()
+        .map(
+            |(&(store_number, date), &(shifts, employees, _))| DayRemoved {
+                store_number,
+                date,
+                shifts,
+                employees,
+            },
+        )
+        .collect();
+    let emptied_days = removed
+        .iter()
+        .zip(days.values())
+        .filter(|(_, v)| !v.2)
+        .map(|(d, _)| d.clone())
+        .collect();
+    ReplaceEffects {
+        removed,
+        emptied_days,
+        dropped: dropped.into_values().collect(),
+    }
+}
+
+/// Keep the summary with the import (`document_imports.replace_summary`).
+pub async fn record(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    effects: &ReplaceEffects,
+) -> Result<(), sqlx::Error> {
+    if effects.removed.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_value(effects).unwrap_or_default();
+    sqlx::query("UPDATE document_imports SET replace_summary = $2 WHERE id = $1")
+        .bind(import_id)
+        .bind(json)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 11, day).unwrap()
+    }
+
+    #[test]
+    fn a_day_with_nobody_and_a_missing_employee_are_risky() {
+        let store = Uuid::new_v4();
+        let numbers = HashMap::from([(store, 1042)]);
+        let rows = vec![
+            (
+                store,
+                d(27),
+                "ann lee".into(),
+                "Ann Lee".into(),
+                1,
+                false,
+                true,
+            ),
+            (
+                store,
+                d(27),
+                "bob roe".into(),
+                "Bob Roe".into(),
+                2,
+                false,
+                false,
+            ),
+            (
+                store,
+                d(28),
+                "bob roe".into(),
+                "Bob Roe".into(),
+                1,
+                true,
+                false,
+            ),
+            (
+                store,
+                d(28),
+                "ann lee".into(),
+                "Ann Lee".into(),
+                1,
+                true,
+                true,
+            ),
+        ];
+        let e = summarise(rows, &numbers);
+        assert_eq!(e.shifts_removed(), 5);
+        assert_eq!(e.removed.len(), 2);
+        assert_eq!(e.emptied_days.len(), 1);
+        assert_eq!(e.emptied_days[0].date, d(27));
+        assert_eq!(e.emptied_days[0].shifts, 3);
+        assert_eq!(e.dropped.len(), 1);
+        assert_eq!(e.dropped[0].name, "Bob Roe");
+        assert_eq!((e.dropped[0].first, e.dropped[0].last), (d(27), d(28)));
+        assert!(e.is_risky());
+        let w = e.warnings();
+        assert_eq!(w.len(), 2);
+        assert!(
+            w[0].message
+                .starts_with("Thursday 11/27/2025: 3 shifts already stored")
+        );
+        assert!(
+            w.iter().all(|i| !i.message.contains("Bob")),
+            "no names in issues"
+        );
+    }
+
+    #[test]
+    fn a_like_for_like_replace_is_not_risky() {
+        let store = Uuid::new_v4();
+        let numbers = HashMap::from([(store, 1042)]);
+        let rows = vec![(store, d(27), "a".into(), "A".into(), 1, true, true)];
+        let e = summarise(rows, &numbers);
+        assert!(!e.is_risky());
+        assert!(e.warnings().is_empty());
+    }
+}
