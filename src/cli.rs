@@ -21,6 +21,15 @@ pub struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true)]
     pub log_json: bool,
+    /// Who is running the command, recorded on imports and reverts (default: SUDO_USER,
+    /// USER, LOGNAME, then the OS account).
+    #[arg(
+        long = "as",
+        global = true,
+        env = "PHARMACY_INGEST_OPERATOR",
+        value_name = "NAME"
+    )]
+    pub operator: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

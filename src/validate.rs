@@ -6,6 +6,9 @@
 //! - `duplicate_shift` (error): the same employee, day, start and end twice — the second is
 //!   rejected, the message points at the first;
 //! - `overlapping_shift` (warning): one employee's shifts on one day overlap;
+//!
+//! An employee is a name at a store: the same name at two stores is two people, and two rows
+//! of one name whose phone numbers differ are two people too (see [`same_person`]).
 //! - `date_far_from_week` (warning, or error past `limits.far_date_error_days`): a date far
 //!   from the file's week (a mistyped year or month).
 //!
@@ -69,6 +72,37 @@ fn same_name(a: &str, b: &str) -> bool {
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// The digits of a phone number that identify it: extension dropped, a leading North American
+/// `1` of an 11-digit number dropped; `None` when fewer than 7 digits remain (no usable number).
+fn phone_digits(phone: &str) -> Option<String> {
+    let lower = phone.to_ascii_lowercase();
+    let main = lower
+        .find("ext")
+        .or_else(|| lower.find('x'))
+        .map_or(lower.as_str(), |i| &lower[..i]);
+    let digits: String = main.chars().filter(char::is_ascii_digit).collect();
+    let digits = match digits.strip_prefix('1') {
+        Some(rest) if digits.len() == 11 => rest.to_string(),
+        _ => digits,
+    };
+    (digits.len() >= 7).then_some(digits)
+}
+
+/// Whether two shifts are one employee's: the same store and name, and phone numbers that do
+/// not disagree (either missing, or the same number).
+fn same_person(a: &Shift, b: &Shift) -> bool {
+    if a.store_number != b.store_number || !same_name(&a.employee_name, &b.employee_name) {
+        return false;
+    }
+    match (&a.employee_phone, &b.employee_phone) {
+        (Some(p), Some(q)) if p != q => match (phone_digits(p), phone_digits(q)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        },
+        _ => true,
+    }
 }
 
 /// A hasher for keys that already are hashes (the name hash with a date): no second pass of
@@ -183,10 +217,14 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
                 h
             }
         };
-        let key = (hash, s.date);
+        // One employee is a name at a store: the store is part of the key.
+        let key = (
+            hash ^ (s.store_number as u32 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            s.date,
+        );
         let head = last_of_day.get(&key).copied();
         let same_day = std::iter::successors(head, |&i| earlier[i]).map(|i| (accepted[i], i));
-        let same_person = |i: usize| same_name(&shifts[i].shift.employee_name, &s.employee_name);
+        let same_person = |i: usize| same_person(&shifts[i].shift, s);
         let mut duplicate = None;
         let mut overlap = None;
         for ((st, len), i) in same_day {
@@ -338,5 +376,53 @@ mod tests {
             .collect();
         assert_eq!(codes(&v), ["date_far_from_week", "shift_too_long"]);
         assert_eq!(cells, ["D2", "E3"], "the date cell and the start-time cell");
+    }
+
+    #[test]
+    fn the_same_name_at_two_stores_or_with_two_phones_is_two_people() {
+        let at = |store: i32, phone: Option<&str>, row: u32| {
+            let mut e = ex("John Smith", 24, (9, 0), (17, 0), row);
+            e.shift.store_number = store;
+            e.shift.employee_phone = phone.map(str::to_string);
+            e
+        };
+        let v = validate(
+            vec![
+                at(1042, Some("(217) 555-0101"), 1),
+                at(2207, Some("(217) 555-0199"), 2),
+                at(2207, None, 3),
+                at(1042, Some("555-0102 ext. 7"), 4),
+                at(1042, Some("+1 217 555 0101"), 5),
+            ],
+            None,
+            &Limits::default(),
+        );
+        // Rows 1/2 (two stores) and 1/4 (two phones) are different people; row 3 has no phone
+        // and is the same name at 2207 as row 2; row 5 is row 1's number written differently.
+        assert_eq!(codes(&v), vec!["duplicate_shift", "duplicate_shift"]);
+        assert_eq!(v.issues[0].cell.as_ref().unwrap().row, 3);
+        assert_eq!(v.issues[1].cell.as_ref().unwrap().row, 5);
+        assert_eq!(v.shifts.len(), 3);
+    }
+
+    #[test]
+    fn phone_digits_ignore_formatting_country_code_and_extension() {
+        assert_eq!(
+            phone_digits("(217) 555-0101").as_deref(),
+            Some("2175550101")
+        );
+        assert_eq!(
+            phone_digits("+1 217.555.0101").as_deref(),
+            Some("2175550101")
+        );
+        assert_eq!(
+            phone_digits("217-555-0101 x12").as_deref(),
+            Some("2175550101")
+        );
+        assert_eq!(
+            phone_digits("217-555-0101 ext. 12").as_deref(),
+            Some("2175550101")
+        );
+        assert_eq!(phone_digits("n/a"), None);
     }
 }

@@ -1,5 +1,7 @@
-//! `pharmacy-ingest db status`: schema version, pending migrations, tables with row counts,
-//! and the server in use (URL without its password, or the embedded cluster's folder/port).
+//! `pharmacy-ingest db status|psql`: schema version, pending migrations, tables with row
+//! counts, and the server in use (URL without its password, or the embedded cluster's
+//! folder/port); `psql` opens psql on the database in use (the embedded cluster stays up while
+//! it runs) or prints how to connect.
 
 use super::Context;
 use crate::db::{self, Server, status};
@@ -19,11 +21,22 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Open psql on the database in use (the embedded cluster stays up while psql runs).
+    Psql {
+        /// Print how to connect instead (the password stays in its file or your
+        /// configuration, never printed).
+        #[arg(long)]
+        print: bool,
+        /// Further arguments for psql (after `--`), e.g. `-- -c 'table import_jobs'`.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     match opts.command {
         DbCommand::Status { json } => status_cmd(json, ctx).await,
+        DbCommand::Psql { print, args } => super::psql::run(print, args, ctx).await,
     }
 }
 

@@ -1,4 +1,5 @@
-//! `pharmacy-ingest demo-data`: load the demo chain (three stores, four employees) into the
+//! `pharmacy-ingest demo-data`: load the demo chain (five stores, ten employees: those of the sample
+//! schedules in `fixtures/schedules/`) into the
 //! database in use. Running it again changes nothing.
 
 use super::Context;

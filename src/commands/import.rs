@@ -70,7 +70,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         template: opts.template,
         store_number: opts.store,
         job_id: None,
-        created_by: operator(),
+        created_by: ctx.operator(),
         hold_risky_replace: false,
         inbox_store: None,
     };
@@ -121,15 +121,6 @@ pub fn exit_code(outcome: &ImportOutcome) -> ExitCode {
         ImportStatus::Partial | ImportStatus::Held => ExitCode::from(1),
         ImportStatus::Failed => ExitCode::from(2),
     }
-}
-
-/// Who runs the command: the OS user, as `cli:<user>`.
-pub fn operator() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
 }
 
 /// The summary printed after an import: status and counts, then the issues (errors first).

@@ -1,9 +1,9 @@
 //! `pharmacy-ingest jobs list|show|retry|cancel`: the import queue, for operators.
 
 use super::Context;
-use crate::queue::{Job, JobState, admin};
+use super::ids::{IdArg, IdKind, resolve};
+use crate::queue::{Job, JobState, Outcome, admin};
 use std::process::ExitCode;
-use uuid::Uuid;
 
 #[derive(Debug, clap::Args)]
 pub struct Opts {
@@ -29,16 +29,29 @@ pub enum Action {
         /// cancelled); repeat or separate with commas.
         #[arg(long, value_delimiter = ',')]
         state: Vec<String>,
+        /// Only finished jobs with these outcomes (imported, partial, duplicate, failed,
+        /// cancelled); repeat or separate with commas.
+        #[arg(long, value_delimiter = ',')]
+        outcome: Vec<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
     /// One job: its progress, attempts and errors.
-    Show { id: Uuid },
+    Show {
+        /// The job id, or a unique prefix of it.
+        id: IdArg,
+    },
     /// Run a failed or cancelled job again (or a retryable one now).
-    Retry { id: Uuid },
+    Retry {
+        /// The job id, or a unique prefix of it.
+        id: IdArg,
+    },
     /// Cancel a job that has not finished (a running one stops at its next heartbeat).
-    Cancel { id: Uuid },
+    Cancel {
+        /// The job id, or a unique prefix of it.
+        id: IdArg,
+    },
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -51,36 +64,46 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 async fn act(opts: &Opts, pool: &sqlx::PgPool) -> anyhow::Result<ExitCode> {
     match &opts.action {
-        Action::List { state, limit } => {
-            let states = state
-                .iter()
-                .map(|s| s.trim().parse::<JobState>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| {
-                    anyhow::anyhow!(
-                        "--state takes available, running, retryable, succeeded, failed or cancelled"
-                    )
-                })?;
-            let jobs = admin::list(pool, &states, *limit).await?;
+        Action::List {
+            state,
+            outcome,
+            limit,
+        } => {
+            let states = parse_all::<JobState>(state).map_err(|_| {
+                anyhow::anyhow!(
+                    "--state takes available, running, retryable, succeeded, failed or cancelled"
+                )
+            })?;
+            let outcomes = parse_all::<Outcome>(outcome).map_err(|_| {
+                anyhow::anyhow!("--outcome takes imported, partial, duplicate, failed or cancelled")
+            })?;
+            let jobs = admin::list_with_outcomes(pool, &states, &outcomes, *limit).await?;
             match opts.format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&jobs)?),
                 Format::Table => print!("{}", table(&jobs)),
             }
         }
         Action::Show { id } => {
-            let job = admin::show(pool, *id).await?;
+            let id = resolve(pool, IdKind::Job, id).await?;
+            let job = admin::show(pool, id).await?;
             print_one(&job, opts.format)?;
         }
         Action::Retry { id } => {
-            let job = admin::retry(pool, *id).await?;
+            let id = resolve(pool, IdKind::Job, id).await?;
+            let job = admin::retry(pool, id).await?;
             print_one(&job, opts.format)?;
         }
         Action::Cancel { id } => {
-            let job = admin::cancel(pool, *id).await?;
+            let id = resolve(pool, IdKind::Job, id).await?;
+            let job = admin::cancel(pool, id).await?;
             print_one(&job, opts.format)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_all<T: std::str::FromStr>(values: &[String]) -> Result<Vec<T>, T::Err> {
+    values.iter().map(|s| s.trim().parse::<T>()).collect()
 }
 
 fn print_one(job: &Job, format: Format) -> anyhow::Result<()> {
@@ -94,15 +117,16 @@ fn print_one(job: &Job, format: Format) -> anyhow::Result<()> {
 /// One line per job.
 pub fn table(jobs: &[Job]) -> String {
     let header = [
-        "ID", "STATE", "ATTEMPT", "PRIO", "STAGE", "ROWS", "SOURCE", "FILE", "CREATED",
+        "ID", "STATE", "OUTCOME", "ATTEMPT", "PRIO", "STAGE", "ROWS", "SOURCE", "FILE", "CREATED",
     ];
-    let rows: Vec<[String; 9]> = jobs
+    let rows: Vec<[String; 10]> = jobs
         .iter()
         .map(|j| {
             [
                 j.id.to_string(),
                 j.state.to_string(),
-                format!("{}/{}", j.attempt, j.max_attempts),
+                j.outcome.map(|o| o.to_string()).unwrap_or_default(),
+                attempt_cell(j),
                 j.priority.to_string(),
                 j.stage.clone().unwrap_or_default(),
                 rows_cell(j),
@@ -138,12 +162,62 @@ pub fn table(jobs: &[Job]) -> String {
     out
 }
 
+/// `2/5` while attempts may follow; a finished job shows how many it took (a bad file that
+/// failed at once is `1`, not `1/5`, because it is never retried).
+fn attempt_cell(j: &Job) -> String {
+    if j.state.is_finished() {
+        j.attempt.to_string()
+    } else {
+        format!("{}/{}", j.attempt, j.max_attempts)
+    }
+}
+
 fn rows_cell(j: &Job) -> String {
     match (j.rows_done, j.rows_total) {
         (Some(d), Some(t)) => format!("{d}/{t}"),
         (None, Some(t)) => format!("0/{t}"),
         (Some(d), None) => d.to_string(),
         (None, None) => String::new(),
+    }
+}
+
+/// Where the job's file is now: where it was moved when the job ended, else where it was read.
+fn current_path(j: &Job) -> String {
+    match (&j.file_moved_to, &j.file_path) {
+        (Some(to), Some(from)) if to != from => format!("{to} (read from {from})"),
+        (Some(to), _) => to.clone(),
+        (None, Some(from)) => from.clone(),
+        (None, None) => "-".into(),
+    }
+}
+
+fn attempt_text(j: &Job) -> String {
+    if j.state.is_finished() {
+        let n = j.attempt;
+        format!(
+            "{n} ({})",
+            if n == 1 {
+                "one attempt"
+            } else {
+                "attempts made"
+            }
+        )
+    } else {
+        format!("{} of {}", j.attempt, j.max_attempts)
+    }
+}
+
+fn counts(j: &Job) -> String {
+    match (
+        j.rows_imported,
+        j.rows_rejected,
+        j.rows_replaced,
+        j.warnings,
+    ) {
+        (Some(i), Some(r), Some(p), Some(w)) => {
+            format!("{i} imported, {r} rejected, {p} replaced, {w} warnings")
+        }
+        _ => "-".into(),
     }
 }
 
@@ -157,8 +231,10 @@ pub fn detail(j: &Job) -> String {
     for (k, v) in [
         ("id", j.id.to_string()),
         ("state", j.state.to_string()),
+        ("outcome", opt(j.outcome.map(|o| o.to_string()))),
+        ("counts", counts(j)),
         ("file", j.file_name.clone()),
-        ("path", opt(j.file_path.clone())),
+        ("path", current_path(j)),
         ("size", opt(j.file_size.map(|s| format!("{s} bytes")))),
         ("sha256", opt(j.file_sha256.clone())),
         ("source", j.source.clone()),
@@ -167,7 +243,7 @@ pub fn detail(j: &Job) -> String {
         ("mode", j.mode.clone()),
         ("force", j.force.to_string()),
         ("priority", j.priority.to_string()),
-        ("attempt", format!("{} of {}", j.attempt, j.max_attempts)),
+        ("attempt", attempt_text(j)),
         ("run at", opt(ts(Some(j.run_at)))),
         ("stage", opt(j.stage.clone())),
         ("rows", rows_cell(j)),
@@ -228,6 +304,12 @@ mod tests {
                 {"attempt": 1, "at": "2025-11-24T09:31:00Z", "error": "connection reset"}
             ])),
             import_id: None,
+            outcome: None,
+            rows_imported: None,
+            rows_rejected: None,
+            rows_replaced: None,
+            warnings: None,
+            file_moved_to: None,
             created_at: t,
             updated_at: t,
             finished_at: None,

@@ -4,11 +4,14 @@
 pub mod db;
 pub mod demo_data;
 pub mod enqueue;
+pub mod identity;
+pub mod ids;
 pub mod import;
 pub mod imports;
 pub mod jobs;
 pub mod migrate;
 pub mod preview;
+pub mod psql;
 pub mod run;
 pub mod stores;
 pub mod templates;
@@ -21,13 +24,25 @@ use std::process::ExitCode;
 #[derive(Debug, Clone)]
 pub struct Context {
     pub config: Config,
+    /// `--as NAME`, when given.
+    pub operator: Option<String>,
+}
+
+impl Context {
+    /// Who runs this command, as recorded in `created_by` / `reverted_by` (`cli:<name>`).
+    pub fn operator(&self) -> String {
+        identity::operator(self.operator.as_deref())
+    }
 }
 
 /// Run the parsed command line; the exit code says success, partial success or failure.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(&cli)?;
     crate::ops::logging::init(cli.log_json);
-    let ctx = Context { config };
+    let ctx = Context {
+        config,
+        operator: cli.operator.clone(),
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -12,22 +12,22 @@ pub struct Opts {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum StoresCommand {
-    /// Add a store.
+    /// Add a store (by its number alone, or with its address).
     Add {
         /// The store number schedules use.
         number: i32,
         /// Street address.
         #[arg(long)]
-        address: String,
+        address: Option<String>,
         /// City.
         #[arg(long)]
-        city: String,
+        city: Option<String>,
         /// State.
         #[arg(long)]
-        state: String,
+        state: Option<String>,
         /// ZIP code.
         #[arg(long)]
-        zip: String,
+        zip: Option<String>,
         /// Phone.
         #[arg(long)]
         phone: Option<String>,
@@ -52,17 +52,29 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             zip,
             phone,
         } => {
+            let no_address = address.is_none();
             let new = stores::NewStore {
                 store_number: number,
-                address,
-                city,
-                state,
-                zip_code: zip,
+                address: address.unwrap_or_default(),
+                city: city.unwrap_or_default(),
+                state: state.unwrap_or_default(),
+                zip_code: zip.unwrap_or_default(),
                 phone,
             };
             stores::add(db.pool(), &new)
                 .await
-                .map(|s| println!("added store {} ({})", s.store_number, s.id))
+                .map(|s| {
+                    println!(
+                        "added store {} ({}){}",
+                        s.store_number,
+                        s.id,
+                        if no_address {
+                            ", no address recorded"
+                        } else {
+                            ""
+                        }
+                    )
+                })
                 .map_err(anyhow::Error::from)
         }
         StoresCommand::List { json } => match stores::list(db.pool()).await {

@@ -1,15 +1,18 @@
-//! `pharmacy-ingest templates list|check|test FILE`: the processing templates without a
-//! database — the built-in ones plus `--templates-dir`.
+//! `pharmacy-ingest templates list|check|test FILE|alias`: the processing templates — the
+//! built-in ones plus `--templates-dir`, or with `--db` the database's active ones (what the
+//! worker uses, operators' edits and aliases included).
 //!
 //! - `list`: name, layout, priority, origin and description of each template;
 //! - `check`: load and check every template (exit 2 on the first broken one, naming it);
 //! - `test FILE`: score every template against a file and say which one wins, or why each
-//!   does not fit.
+//!   does not fit;
+//! - `alias add|remove TEMPLATE FIELD ALIAS`: one more (or one fewer) header text a template
+//!   accepts for a field, in the database.
 
 use super::Context;
 use super::preview::offline_templates;
 use crate::read::ReadOptions;
-use crate::template::matcher;
+use crate::template::{aliases, matcher};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,8 +22,12 @@ pub struct Opts {
     pub action: Action,
     /// Read templates from this folder as well (a template there replaces the built-in one of
     /// the same name).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "db")]
     pub templates_dir: Option<PathBuf>,
+    /// Use the database's active templates, as the worker does (the shipped ones are synced
+    /// into it first).
+    #[arg(long, global = true)]
+    pub db: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -34,10 +41,43 @@ pub enum Action {
         /// The schedule file.
         file: PathBuf,
     },
+    /// Add or remove a column alias of a template in the database.
+    #[command(subcommand)]
+    Alias(AliasAction),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AliasAction {
+    /// Accept one more header text for a field (`templates alias add weekly-grid
+    /// employee_name "Team member"`).
+    Add {
+        /// The template's name.
+        template: String,
+        /// The field (store_number, employee_name, first_name, last_name, employee_phone,
+        /// date, start, end, shift, start_datetime, end_datetime, position, notes,
+        /// total_hours).
+        field: String,
+        /// The header text.
+        alias: String,
+    },
+    /// Stop accepting a header text for a field.
+    Remove {
+        /// The template's name.
+        template: String,
+        /// The field.
+        field: String,
+        /// The header text (compared ignoring case, spacing and punctuation).
+        alias: String,
+    },
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let set = match offline_templates(opts.templates_dir.as_deref()) {
+    let loaded = if opts.db {
+        database_templates(ctx).await
+    } else {
+        offline_templates(opts.templates_dir.as_deref())
+    };
+    let set = match loaded {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -45,6 +85,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
     };
     match opts.action {
+        Action::Alias(a) => alias(&a, ctx).await,
         Action::List => {
             for t in set.iter() {
                 println!(
@@ -110,4 +151,55 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// The database's active templates after syncing the shipped ones (what the worker plans with).
+async fn database_templates(ctx: &Context) -> anyhow::Result<crate::template::TemplateSet> {
+    let db = crate::db::connect(&ctx.config).await?;
+    crate::db::migrations::prepare(&db).await?;
+    let set = super::import::plan_options(ctx, db.pool())
+        .await
+        .map(|o| o.templates);
+    db.close().await?;
+    set
+}
+
+async fn alias(action: &AliasAction, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let db = crate::db::connect(&ctx.config).await?;
+    crate::db::migrations::prepare(&db).await?;
+    // The shipped templates must be rows before an alias can be added to one.
+    let synced = super::import::plan_options(ctx, db.pool()).await;
+    let result = match (synced, action) {
+        (Err(e), _) => Err(e),
+        (
+            Ok(_),
+            AliasAction::Add {
+                template,
+                field,
+                alias,
+            },
+        ) => aliases::add(db.pool(), template, field, alias)
+            .await
+            .map(|now| (template, field, now))
+            .map_err(anyhow::Error::from),
+        (
+            Ok(_),
+            AliasAction::Remove {
+                template,
+                field,
+                alias,
+            },
+        ) => aliases::remove(db.pool(), template, field, alias)
+            .await
+            .map(|now| (template, field, now))
+            .map_err(anyhow::Error::from),
+    };
+    db.close().await?;
+    let (template, field, now) = result?;
+    println!(
+        "{template}.{field} accepts: {} (running workers pick this up within \
+         worker.template_reload_secs)",
+        now.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
 }

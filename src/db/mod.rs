@@ -256,11 +256,25 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), DbError>
 }
 
 fn parse_url(url: &str) -> Result<PgConnectOptions, DbError> {
-    PgConnectOptions::from_str(url).map_err(|source| DbError::BadUrl {
-        url: redact_url(url),
-        source,
-    })
+    PgConnectOptions::from_str(url)
+        .map(quiet_statement_logs)
+        .map_err(|source| DbError::BadUrl {
+            url: redact_url(url),
+            source,
+        })
 }
+
+/// sqlx logs every statement at DEBUG and slow ones at WARN with their SQL text. Statements go
+/// to TRACE, and a statement slower than [`SLOW_STATEMENT`] is one INFO event (its first words
+/// as `summary`, its time; the text log leaves the SQL out, the JSON log keeps it), so a WARN
+/// line is always something for an operator, never a query.
+fn quiet_statement_logs(opts: PgConnectOptions) -> PgConnectOptions {
+    opts.log_statements(log::LevelFilter::Trace)
+        .log_slow_statements(log::LevelFilter::Info, SLOW_STATEMENT)
+}
+
+/// A statement slower than this is logged (at INFO).
+pub const SLOW_STATEMENT: Duration = Duration::from_secs(1);
 
 /// A URL fit for messages: the password (in the user info or a `password=` parameter) is
 /// replaced by `***`.

@@ -100,8 +100,8 @@ pub struct DemoSummary {
     pub contacts_added: u64,
 }
 
-/// The demo chain's stores: (number, address, city, state, zip, phone). The numbers match the
-/// stores of the sample schedules in the project's corpus.
+/// The demo chain's stores: (number, address, city, state, zip, phone). The numbers are the
+/// stores of the sample schedules in `fixtures/schedules/` (and the project's corpus).
 const DEMO_STORES: &[(i32, &str, &str, &str, &str, &str)] = &[
     (
         1042,
@@ -126,6 +126,22 @@ const DEMO_STORES: &[(i32, &str, &str, &str, &str, &str)] = &[
         "IL",
         "61820",
         "+12175550115",
+    ),
+    (
+        4120,
+        "300 Elm Street",
+        "Peoria",
+        "IL",
+        "61602",
+        "+13095550120",
+    ),
+    (
+        5009,
+        "77 River Drive",
+        "Bloomington",
+        "IL",
+        "61701",
+        "+13095550109",
     ),
 ];
 
@@ -156,9 +172,46 @@ const DEMO_CONTACTS: &[(&str, &str, &str, &str)] = &[
         "tom.becker@example.com",
         "Pharmacy technician, store 3315",
     ),
+    // The staff of the sample schedules in fixtures/schedules/ (grid_weekly.xlsx and others).
+    (
+        "Hannah Silva",
+        "+12175550105",
+        "hannah.silva@example.com",
+        "Pharmacist, sample schedules",
+    ),
+    (
+        "José Chen",
+        "+12175550106",
+        "jose.chen@example.com",
+        "Pharmacy technician, sample schedules",
+    ),
+    (
+        "Nia Müller",
+        "+12175550108",
+        "nia.muller@example.com",
+        "Pharmacy technician, sample schedules",
+    ),
+    (
+        "Priya Nguyen",
+        "+12175550110",
+        "priya.nguyen@example.com",
+        "Pharmacist, sample schedules",
+    ),
+    (
+        "Dan Okafor",
+        "+12175550111",
+        "dan.okafor@example.com",
+        "Pharmacist, sample schedules",
+    ),
+    (
+        "Maria Garcia",
+        "+12175550112",
+        "maria.garcia@example.com",
+        "Cashier, sample schedules",
+    ),
 ];
 
-/// Load the demo chain (three stores, four employees) into the database. Idempotent: rows
+/// Load the demo chain (five stores, ten employees) into the database. Idempotent: rows
 /// that exist (same store number, same phone) are kept as they are.
 pub async fn load_demo_data(pool: &PgPool) -> Result<DemoSummary, sqlx::Error> {
     let mut tx = pool.begin().await?;

@@ -145,7 +145,9 @@ pub struct ImportOutcome {
     /// Why nothing was imported, when `status` is `Failed` or `Duplicate` (one
     /// operator-readable line).
     pub error: Option<String>,
-    /// Every row issue, with cell references.
+    /// Every row issue, with cell references (serialised in the one shape of
+    /// [`query::IssueView`]).
+    #[serde(serialize_with = "query::serialize_issues")]
     pub issues: Vec<crate::schedule::Issue>,
     /// The stores the file's shifts are for.
     pub store_numbers: Vec<i32>,

@@ -1,5 +1,10 @@
 //! Reading the import record for operators: the list of imports and one import in detail
 //! (its row, counts by action, and its issues with cell references).
+//!
+//! Issues have one JSON shape everywhere ([`IssueView`]: `severity`, `code`, `cell`,
+//! `message`), whether they come from a fresh import's outcome or from the stored history; a
+//! long list is cut at a limit and summarised per code ([`IssueSummary`]), so a 43,679-row
+//! flood of one kind is one line, not 43,679.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -57,6 +62,9 @@ pub struct ListFilter {
     pub status: Option<String>,
     /// Only imports that touched this store number.
     pub store_number: Option<i32>,
+    /// Only failed imports that nothing fixed since: no later import of the same content, of
+    /// a file of the same name, or reprocessing it, succeeded (partly) or found a duplicate.
+    pub unresolved: bool,
     /// At most this many, newest first.
     pub limit: i64,
 }
@@ -67,24 +75,73 @@ pub async fn list_imports(db: &PgPool, f: &ListFilter) -> Result<Vec<ImportRow>,
         select_row!(),
         " WHERE ($1::text IS NULL OR d.status = $1)
             AND ($2::int IS NULL OR $2 = ANY (d.store_numbers))
+            AND (NOT $4 OR (d.status = 'failed' AND NOT EXISTS (
+                SELECT 1 FROM document_imports later
+                WHERE later.created_at > d.created_at
+                  AND later.status IN ('succeeded', 'partial', 'duplicate')
+                  AND (later.sha256 = d.sha256 OR later.file_name = d.file_name
+                       OR later.reprocess_of = d.id))))
           ORDER BY d.created_at DESC, d.id
           LIMIT $3"
     ))
     .bind(&f.status)
     .bind(f.store_number)
     .bind(f.limit)
+    .bind(f.unresolved)
     .fetch_all(db)
     .await
 }
 
-/// One history entry that is not a per-shift record: an issue, a refusal, a duplicate note.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct HistoryIssue {
-    pub attempt: i32,
-    pub action: String,
+/// One issue as operators and scripts see it, the same from `import` and `imports show`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct IssueView {
+    /// `error` (the row was rejected), `warning` (kept, worth a look) or `note` (a skipped
+    /// identical shift, a duplicate file).
+    pub severity: String,
+    /// Stable machine-readable code (`unreadable_time`, `unknown_store`, …).
     pub code: Option<String>,
-    pub cell_ref: Option<String>,
+    /// Where: `Sheet!D6`, `page 2, C7`.
+    pub cell: Option<String>,
     pub message: Option<String>,
+}
+
+impl From<&crate::schedule::Issue> for IssueView {
+    fn from(i: &crate::schedule::Issue) -> Self {
+        IssueView {
+            severity: match i.severity {
+                crate::schedule::Severity::Error => "error".into(),
+                crate::schedule::Severity::Warning => "warning".into(),
+            },
+            code: Some(i.code.to_string()),
+            cell: i.cell.as_ref().map(|c| c.to_string()),
+            message: Some(i.message.clone()),
+        }
+    }
+}
+
+/// Serialise an outcome's issues as [`IssueView`]s (`#[serde(serialize_with)]`).
+pub fn serialize_issues<S: serde::Serializer>(
+    issues: &[crate::schedule::Issue],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(issues.iter().map(IssueView::from))
+}
+
+/// How many issues of one kind, and the first of them.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct IssueSummary {
+    pub severity: String,
+    pub code: Option<String>,
+    pub count: i64,
+    pub first_cell: Option<String>,
+    pub first_message: Option<String>,
+}
+
+/// The severity of a history action that is an issue (a macro so queries stay `&'static str`).
+macro_rules! issue_severity {
+    () => {
+        "CASE action WHEN 'rejected' THEN 'error' WHEN 'warning' THEN 'warning' ELSE 'note' END"
+    };
 }
 
 /// How many history rows of one action.
@@ -101,14 +158,28 @@ pub struct ImportDetail {
     pub import: ImportRow,
     /// History rows by action (`inserted`, `replaced`, `rejected`, …).
     pub actions: Vec<ActionCount>,
-    /// Rejected rows, warnings, skips and notes, in sheet order.
-    pub issues: Vec<HistoryIssue>,
+    /// Rejected rows, warnings, skips and notes, errors first, in sheet order; at most the
+    /// limit asked for.
+    pub issues: Vec<IssueView>,
+    /// How many issues there are in all (`issues` may hold fewer).
+    pub issues_total: i64,
+    /// Issues per severity and code, largest first.
+    pub issue_summary: Vec<IssueSummary>,
     /// Imports that reprocessed this one.
     pub reprocessed_by: Vec<Uuid>,
 }
 
-/// One import with its counts and issues; `None` when there is no such import.
+/// One import with its counts and all its issues; `None` when there is no such import.
 pub async fn show_import(db: &PgPool, id: Uuid) -> Result<Option<ImportDetail>, sqlx::Error> {
+    show_import_limited(db, id, i64::MAX).await
+}
+
+/// One import with its counts and at most `limit` issues (all are summarised).
+pub async fn show_import_limited(
+    db: &PgPool,
+    id: Uuid,
+    limit: i64,
+) -> Result<Option<ImportDetail>, sqlx::Error> {
     let Some(import) = sqlx::query_as::<_, ImportRow>(concat!(select_row!(), " WHERE d.id = $1"))
         .bind(id)
         .fetch_optional(db)
@@ -123,11 +194,30 @@ pub async fn show_import(db: &PgPool, id: Uuid) -> Result<Option<ImportDetail>, 
     .bind(id)
     .fetch_all(db)
     .await?;
-    let issues = sqlx::query_as(
-        "SELECT attempt, action, code, cell_ref, message FROM import_history
+    let issues = sqlx::query_as(concat!(
+        "SELECT ",
+        issue_severity!(),
+        " AS severity, code, cell_ref AS cell, message FROM import_history
          WHERE import_id = $1 AND action IN ('rejected', 'warning', 'skipped', 'duplicate')
-         ORDER BY attempt, (action <> 'rejected'), id",
-    )
+         ORDER BY attempt, (action <> 'rejected'), id
+         LIMIT $2"
+    ))
+    .bind(id)
+    .bind(limit.max(0))
+    .fetch_all(db)
+    .await?;
+    let issue_summary: Vec<IssueSummary> = sqlx::query_as(concat!(
+        "SELECT severity, code, count(*) AS count,
+                (array_agg(cell_ref ORDER BY id))[1] AS first_cell,
+                (array_agg(message ORDER BY id))[1] AS first_message
+         FROM (SELECT ",
+        issue_severity!(),
+        " AS severity, code, cell_ref, message, id
+               FROM import_history
+               WHERE import_id = $1 AND action IN ('rejected', 'warning', 'skipped', 'duplicate')) i
+         GROUP BY severity, code
+         ORDER BY count(*) DESC, severity, code"
+    ))
     .bind(id)
     .fetch_all(db)
     .await?;
@@ -141,6 +231,8 @@ pub async fn show_import(db: &PgPool, id: Uuid) -> Result<Option<ImportDetail>, 
         import,
         actions,
         issues,
+        issues_total: issue_summary.iter().map(|s| s.count).sum(),
+        issue_summary,
         reprocessed_by,
     }))
 }

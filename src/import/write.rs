@@ -9,7 +9,9 @@
 //! 3. a refused plan, a duplicate, an empty plan or an unknown store ends here as `failed` /
 //!    `duplicate`, with its history rows;
 //! 4. advisory locks on the stores touched (sorted, so concurrent imports cannot deadlock);
-//! 5. contacts linked by phone, then by name; unknown employees become warnings;
+//! 5. contacts linked per store, by phone when the file has one, else by name (a name shared
+//!    by several contacts goes to the one with shifts at the store); unknown employees become
+//!    warnings;
 //! 6. `replace`: the stored shifts of each store for the date span the file covers are deleted,
 //!    each one's full before-image written to `import_history` (`replaced`) in the same
 //!    statement; `append`: shifts identical to stored ones are `skipped`;
@@ -187,7 +189,7 @@ pub async fn write_import_with_progress<E: fmt::Display>(
             s.store_number = n;
         }
     }
-    let rows_rejected = plan.error_count() as i64;
+    let mut rows_rejected = plan.error_count() as i64;
     let rows_total = plan.shifts.len() as i64 + rows_rejected;
     let store_numbers: Vec<i32> = plan
         .shifts
@@ -230,7 +232,8 @@ pub async fn write_import_with_progress<E: fmt::Display>(
         return w.finish(finish).await;
     }
 
-    // Stores: every store number must be known, or the whole file is refused.
+    // Stores: a file naming no known store is refused; a multi-store file imports the known
+    // stores' rows, and each unknown store is one rejection covering its rows.
     let known: Vec<(i32, Uuid)> =
         sqlx::query_as("SELECT store_number, id FROM stores WHERE store_number = ANY($1)")
             .bind(&store_numbers)
@@ -242,7 +245,9 @@ pub async fn write_import_with_progress<E: fmt::Display>(
         .copied()
         .filter(|n| !store_ids.contains_key(n))
         .collect();
-    if !unknown.is_empty() {
+    if !unknown.is_empty() && !store_ids.is_empty() {
+        rows_rejected += drop_unknown_stores(&mut plan, &store_ids);
+    } else if !unknown.is_empty() {
         let list = unknown
             .iter()
             .map(|n| n.to_string())
@@ -286,8 +291,12 @@ pub async fn write_import_with_progress<E: fmt::Display>(
             .await?;
     }
 
+    let store_numbers: Vec<i32> = store_numbers
+        .into_iter()
+        .filter(|n| store_ids.contains_key(n))
+        .collect();
     let mut issues = plan.issues.clone();
-    let links = link_contacts(conn, &plan, &mut issues).await?;
+    let links = link_contacts(conn, &plan, &mut issues, &store_ids).await?;
 
     let mut rows = ShiftColumns::default();
     for (i, s) in plan.shifts.iter().enumerate() {
@@ -616,6 +625,40 @@ impl ShiftColumns {
     }
 }
 
+/// Take the shifts of stores not in `known` out of `plan`, adding one `unknown_store` error per
+/// store (at its first cell) that says how many rows it held. Returns how many shifts went.
+fn drop_unknown_stores(plan: &mut Plan, known: &HashMap<i32, Uuid>) -> i64 {
+    let mut dropped: BTreeMap<i32, (usize, crate::read::grid::CellRef)> = BTreeMap::new();
+    plan.shifts.retain(|s| {
+        if known.contains_key(&s.store_number) {
+            return true;
+        }
+        dropped
+            .entry(s.store_number)
+            .or_insert_with(|| (0, s.source.clone()))
+            .0 += 1;
+        false
+    });
+    let mut total = 0;
+    for (n, (count, cell)) in dropped {
+        total += count as i64;
+        let rows = if count == 1 {
+            "its 1 row was".to_string()
+        } else {
+            format!("its {count} rows were")
+        };
+        plan.issues.push(Issue::error(
+            "unknown_store",
+            Some(cell),
+            format!(
+                "store number {n} is not a known store: {rows} not imported (add the store, or \
+                 correct the number, then reprocess); the other stores' rows were imported"
+            ),
+        ));
+    }
+    total
+}
+
 /// The contact a shift's employee was linked to, and the phone stored with the shift.
 #[derive(Debug, Clone, Default)]
 struct Link {
@@ -625,19 +668,145 @@ struct Link {
     phone: Option<String>,
 }
 
-/// Link every shift's employee to a contact: by phone (compared as E.164), then by name
-/// (case-insensitive). An employee found neither way, or whose name matches several contacts,
-/// gets one warning (at the first cell naming them). Returns one link per shift, in order.
+/// Link every shift's employee to a contact. Identity is per store and by phone first:
+/// - a usable phone in the file decides alone: the one contact with that number (compared as
+///   E.164), or no link when none has it (a contact of the same name with another number is
+///   another person);
+/// - without a phone, by name (case-insensitive): the one contact of that name, or, when
+///   several share it, the one who has shifts at this store already.
+///
+/// An employee found neither way gets one warning per store (at the first cell naming them).
+/// Returns one link per shift, in order.
 async fn link_contacts(
     conn: &mut PgConnection,
     plan: &Plan,
     issues: &mut Vec<Issue>,
+    store_ids: &HashMap<i32, Uuid>,
 ) -> Result<Vec<Link>, sqlx::Error> {
+    let found = find_contacts(conn, plan, store_ids).await?;
+    let mut warned: BTreeSet<(i32, String, Option<String>)> = BTreeSet::new();
+    let mut links = Vec::with_capacity(plan.shifts.len());
+    for s in &plan.shifts {
+        let file_phone = s
+            .employee_phone
+            .as_ref()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty());
+        let usable_phone = file_phone.as_ref().filter(|p| found.usable.contains(*p));
+        let (link, why) = match usable_phone {
+            Some(p) => match found.by_phone.get(p).map(Vec::as_slice) {
+                Some([(id, phone)]) => (Some((*id, phone.clone())), None),
+                _ => (None, Some(UnlinkedWhy::PhoneUnknown)),
+            },
+            None => {
+                let named = found
+                    .by_name
+                    .get(&*s.employee_name)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let store = store_ids.get(&s.store_number);
+                match named {
+                    [] => (None, Some(UnlinkedWhy::Unknown)),
+                    [(id, phone)] => (Some((*id, phone.clone())), None),
+                    many => {
+                        let here: Vec<_> = many
+                            .iter()
+                            .filter(|(id, _)| {
+                                store.is_some_and(|st| found.at_store.contains(&(*id, *st)))
+                            })
+                            .collect();
+                        match here.as_slice() {
+                            [(id, phone)] => (Some((*id, phone.clone())), None),
+                            _ => (None, Some(UnlinkedWhy::Ambiguous(many.len()))),
+                        }
+                    }
+                }
+            }
+        };
+        if let Some(why) = why {
+            let key = (
+                s.store_number,
+                s.employee_name.to_string(),
+                file_phone.clone(),
+            );
+            if warned.insert(key) {
+                issues.push(Issue::warning(
+                    "unknown_employee",
+                    Some(s.source.clone()),
+                    why.message(),
+                ));
+            }
+        }
+        links.push(match link {
+            Some((id, phone)) => Link {
+                contact_id: Some(id),
+                phone: if usable_phone.is_some() {
+                    Some(phone)
+                } else {
+                    file_phone.clone().or(Some(phone))
+                },
+            },
+            None => Link {
+                contact_id: None,
+                phone: file_phone,
+            },
+        });
+    }
+    Ok(links)
+}
+
+/// Why a shift's employee was not linked to a contact.
+enum UnlinkedWhy {
+    /// The file's phone number is no contact's.
+    PhoneUnknown,
+    /// No phone, and no contact has the name.
+    Unknown,
+    /// No phone, several contacts have the name, and not exactly one of them works at the store.
+    Ambiguous(usize),
+}
+
+impl UnlinkedWhy {
+    fn message(&self) -> String {
+        match self {
+            UnlinkedWhy::PhoneUnknown => "no contact has the employee's phone number (a contact \
+                 of the same name with another number is another person); the shifts are \
+                 imported without a contact link"
+                .into(),
+            UnlinkedWhy::Unknown => "the employee is not in contacts (no contact with this \
+                 name, and the file gives no phone number); the shifts are imported without a \
+                 contact link"
+                .into(),
+            UnlinkedWhy::Ambiguous(n) => format!(
+                "the employee's name matches {n} contacts and neither a phone number nor \
+                 earlier shifts at this store decide between them; the shifts are imported \
+                 without a contact link"
+            ),
+        }
+    }
+}
+
+/// The contacts an import's employees may be: by file phone, by name, and which of the
+/// name's contacts already have shifts at which of the file's stores.
+struct FoundContacts {
+    /// File phones that normalise to a number (the others count as no phone).
+    usable: BTreeSet<String>,
+    by_phone: HashMap<String, Vec<(Uuid, String)>>,
+    by_name: HashMap<String, Vec<(Uuid, String)>>,
+    /// (contact, store) pairs with stored shifts, for names shared by several contacts.
+    at_store: BTreeSet<(Uuid, Uuid)>,
+}
+
+async fn find_contacts(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    store_ids: &HashMap<i32, Uuid>,
+) -> Result<FoundContacts, sqlx::Error> {
     let phones: Vec<String> = plan
         .shifts
         .iter()
-        .filter_map(|s| s.employee_phone.clone())
-        .filter(|p| !p.trim().is_empty())
+        .filter_map(|s| s.employee_phone.as_deref().map(str::trim))
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -648,19 +817,27 @@ async fn link_contacts(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-
-    // File phone → the one contact whose normalised phone matches.
-    let by_phone_rows: Vec<(String, Uuid, String)> = sqlx::query_as(
+    // File phone → the contacts whose normalised phone matches (none: a NULL id).
+    let by_phone_rows: Vec<(String, Option<Uuid>, Option<String>)> = sqlx::query_as(
         "SELECT f.p, c.id, c.phone
          FROM UNNEST($1::text[]) AS f(p)
-         JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)",
+         LEFT JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)
+         WHERE pharmacy_phone_e164(f.p) IS NOT NULL",
     )
     .bind(&phones)
     .fetch_all(&mut *conn)
     .await?;
-    let mut by_phone: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
+    let mut found = FoundContacts {
+        usable: BTreeSet::new(),
+        by_phone: HashMap::new(),
+        by_name: HashMap::new(),
+        at_store: BTreeSet::new(),
+    };
     for (p, id, phone) in by_phone_rows {
-        by_phone.entry(p).or_default().push((id, phone));
+        found.usable.insert(p.clone());
+        if let (Some(id), Some(phone)) = (id, phone) {
+            found.by_phone.entry(p).or_default().push((id, phone));
+        }
     }
     // File name → contacts with that name.
     let by_name_rows: Vec<(String, Uuid, String)> = sqlx::query_as(
@@ -671,62 +848,29 @@ async fn link_contacts(
     .bind(&names)
     .fetch_all(&mut *conn)
     .await?;
-    let mut by_name: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
     for (n, id, phone) in by_name_rows {
-        by_name.entry(n).or_default().push((id, phone));
+        found.by_name.entry(n).or_default().push((id, phone));
     }
-
-    let mut warned: BTreeSet<(String, Option<String>)> = BTreeSet::new();
-    let mut links = Vec::with_capacity(plan.shifts.len());
-    for s in &plan.shifts {
-        let file_phone = s
-            .employee_phone
-            .as_ref()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty());
-        let phone_match = file_phone
-            .as_ref()
-            .and_then(|p| by_phone.get(p))
-            .filter(|v| v.len() == 1)
-            .map(|v| v[0].clone());
-        let name_matches = by_name.get(&*s.employee_name).map(Vec::as_slice);
-        let link = match (phone_match, name_matches) {
-            (Some((id, phone)), _) => Link {
-                contact_id: Some(id),
-                phone: Some(phone),
-            },
-            (None, Some([(id, phone)])) => Link {
-                contact_id: Some(*id),
-                phone: file_phone.clone().or_else(|| Some(phone.clone())),
-            },
-            (None, other) => {
-                let key = (s.employee_name.to_string(), file_phone.clone());
-                if warned.insert(key) {
-                    let message = match other {
-                        Some(v) if v.len() > 1 => format!(
-                            "the employee's name matches {} contacts and no phone number \
-                             decides between them; the shifts are imported without a contact link",
-                            v.len()
-                        ),
-                        _ => "the employee is not in contacts (no contact with this phone \
-                              number or name); the shifts are imported without a contact link"
-                            .to_string(),
-                    };
-                    issues.push(Issue::warning(
-                        "unknown_employee",
-                        Some(s.source.clone()),
-                        message,
-                    ));
-                }
-                Link {
-                    contact_id: None,
-                    phone: file_phone.clone(),
-                }
-            }
-        };
-        links.push(link);
+    let shared: Vec<Uuid> = found
+        .by_name
+        .values()
+        .filter(|v| v.len() > 1)
+        .flatten()
+        .map(|(id, _)| *id)
+        .collect();
+    if !shared.is_empty() {
+        let stores: Vec<Uuid> = store_ids.values().copied().collect();
+        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT DISTINCT contact_id, store_id FROM store_schedules
+             WHERE contact_id = ANY($1) AND store_id = ANY($2)",
+        )
+        .bind(&shared)
+        .bind(&stores)
+        .fetch_all(&mut *conn)
+        .await?;
+        found.at_store = rows.into_iter().collect();
     }
-    Ok(links)
+    Ok(found)
 }
 
 /// The final state written to `document_imports`.

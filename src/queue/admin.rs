@@ -2,23 +2,36 @@
 //! per-state counts that `/metrics` exports.
 
 use super::QueueError;
-use super::job::{Job, JobState};
+use super::job::{Job, JobState, Outcome};
 use crate::job_columns;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Jobs, newest first, optionally only those in `states`.
 pub async fn list(pool: &PgPool, states: &[JobState], limit: i64) -> Result<Vec<Job>, QueueError> {
+    list_with_outcomes(pool, states, &[], limit).await
+}
+
+/// Jobs, newest first, optionally only those in `states` and (finished ones) with `outcomes`.
+pub async fn list_with_outcomes(
+    pool: &PgPool,
+    states: &[JobState],
+    outcomes: &[Outcome],
+    limit: i64,
+) -> Result<Vec<Job>, QueueError> {
     let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    let outcomes: Vec<&str> = outcomes.iter().map(|s| s.as_str()).collect();
     let jobs = sqlx::query_as::<_, Job>(concat!(
         "SELECT ",
         job_columns!(),
         " FROM import_jobs
-          WHERE cardinality($1::text[]) = 0 OR state::text = ANY($1)
+          WHERE (cardinality($1::text[]) = 0 OR state::text = ANY($1))
+            AND (cardinality($2::text[]) = 0 OR outcome = ANY($2))
           ORDER BY created_at DESC, id
-          LIMIT $2"
+          LIMIT $3"
     ))
     .bind(&states)
+    .bind(&outcomes)
     .bind(limit)
     .fetch_all(pool)
     .await?;
@@ -76,6 +89,16 @@ pub async fn cancel(pool: &PgPool, id: Uuid) -> Result<Job, QueueError> {
         Some(j) => Ok(j),
         None => Err(wrong_state(pool, id, "cancel").await),
     }
+}
+
+/// Record where a finished inbox job's file was moved (`jobs show` prints it).
+pub async fn record_moved(pool: &PgPool, id: Uuid, to: &std::path::Path) -> Result<(), QueueError> {
+    sqlx::query("UPDATE import_jobs SET file_moved_to = $2 WHERE id = $1")
+        .bind(id)
+        .bind(to.to_string_lossy().as_ref())
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 async fn wrong_state(pool: &PgPool, id: Uuid, action: &'static str) -> QueueError {

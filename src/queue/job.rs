@@ -7,6 +7,11 @@
 //!     └──release─────────┘          (after max_attempts: failed)
 //! any unfinished state ──cancel──> cancelled;   failed | cancelled ──retry──> available
 //! ```
+//!
+//! A finished job also has an [`Outcome`] (`imported`, `partial`, `duplicate`, `failed`,
+//! `cancelled`) with the import's counts, set by a trigger (migration 0300) whenever the state
+//! becomes finished, which also sends `NOTIFY pharmacy_ingest_job_done` (see
+//! [`super::JOB_DONE_CHANNEL`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -90,6 +95,81 @@ impl TryFrom<String> for JobState {
     }
 }
 
+/// How a finished job ended (`import_jobs.outcome`), as upstream services see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every row imported.
+    Imported,
+    /// Imported, but some rows were rejected.
+    Partial,
+    /// The same content had already been imported; nothing changed.
+    Duplicate,
+    /// Nothing imported: the file was refused or every attempt failed.
+    Failed,
+    /// Stopped by an operator or a service before it finished.
+    Cancelled,
+}
+
+impl Outcome {
+    /// Every outcome, in the order listings use.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Imported,
+        Outcome::Partial,
+        Outcome::Duplicate,
+        Outcome::Failed,
+        Outcome::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Imported => "imported",
+            Outcome::Partial => "partial",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Outcome {
+    type Err = super::QueueError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| super::QueueError::BadRow {
+                column: "outcome",
+                value: s.to_string(),
+            })
+    }
+}
+
+/// Read from the `text` column (so `Option<Outcome>` reads a nullable one).
+impl sqlx::Type<sqlx::Postgres> for Outcome {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <String as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+        <String as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Outcome {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
+        Ok(text.parse()?)
+    }
+}
+
 /// A job as stored, without the file's bytes.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Job {
@@ -128,6 +208,15 @@ pub struct Job {
     /// One entry per failed attempt: `{attempt, at, error}`.
     pub errors: Option<serde_json::Value>,
     pub import_id: Option<Uuid>,
+    /// How the job ended; `None` while unfinished.
+    pub outcome: Option<Outcome>,
+    /// The import's counts, once finished.
+    pub rows_imported: Option<i64>,
+    pub rows_rejected: Option<i64>,
+    pub rows_replaced: Option<i64>,
+    pub warnings: Option<i64>,
+    /// Where an inbox job's file was moved when the job ended (`processed/…`, `failed/…`).
+    pub file_moved_to: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -145,7 +234,9 @@ macro_rules! job_columns {
          octet_length(file_bytes)::int8 AS file_size, file_sha256, template, \
          store_number::int4 AS store_number, mode::text AS mode, force, source::text AS source, \
          stage, rows_done::int8 AS rows_done, rows_total::int8 AS rows_total, last_error, \
-         errors, import_id, created_at, updated_at, finished_at"
+         errors, import_id, outcome, rows_imported::int8 AS rows_imported, \
+         rows_rejected::int8 AS rows_rejected, rows_replaced::int8 AS rows_replaced, \
+         warnings::int8 AS warnings, file_moved_to, created_at, updated_at, finished_at"
     };
 }
 

@@ -26,12 +26,17 @@ pub mod roots;
 pub mod runner;
 pub mod wake;
 
-pub use job::{Job, JobState};
+pub use job::{Job, JobState, Outcome};
 
 use serde::Deserialize;
 
 /// The channel `import_jobs` inserts are announced on (payload: the job id).
 pub const JOBS_CHANNEL: &str = "pharmacy_ingest_jobs";
+
+/// The channel every job end is announced on, at the commit that ends it (migration 0300).
+/// Payload: JSON `{"job_id", "outcome", "import_id", "rows_imported", "rows_rejected",
+/// "rows_replaced", "warnings"}` (ids and counts only).
+pub const JOB_DONE_CHANNEL: &str = "pharmacy_ingest_job_done";
 
 /// `[worker]` settings.
 #[derive(Debug, Clone, Deserialize)]

@@ -689,7 +689,12 @@ impl Runner {
             tokio::task::spawn_blocking(move || folders::finish(Path::new(&path), &how, &partial))
                 .await;
         match res {
-            Ok(Ok(Some(p))) => Some(p),
+            Ok(Ok(Some(to))) => {
+                if let Err(e) = super::admin::record_moved(&self.pool, job.id, &to).await {
+                    tracing::debug!(error = %e, "could not record where the job's file went");
+                }
+                Some(to)
+            }
             Ok(Ok(None)) => {
                 tracing::debug!("the job's file was not in processing/ (moved already)");
                 None

@@ -5,7 +5,9 @@
 //! - [`matcher`]: scores every template against a file and picks the best.
 //! - [`sync`]: upserts the file templates into `processing_templates` + `data_mappings` and
 //!   loads the active set back (the database is the source of truth at run time).
+//! - [`aliases`]: operators' column aliases (`templates alias add|remove`), kept across syncs.
 
+pub mod aliases;
 pub mod matcher;
 pub mod model;
 pub mod set;

@@ -4,7 +4,7 @@
 //! `source = 'file'`) and its column aliases into `data_mappings`, only when the file's
 //! checksum changed. A template an operator created in the database (`source = 'database'`) is
 //! never overwritten, even when a file has the same name. `is_active` is left as the operator
-//! set it.
+//! set it, and aliases operators added (`templates alias add`) survive an update of the file.
 //!
 //! [`load_active`] reads the active rows back into a [`TemplateSet`]: the `definition` JSON is
 //! the template, and its `data_mappings` rows (which operators edit to add aliases) replace the
@@ -62,6 +62,7 @@ pub async fn sync_file_templates(
         .bind(&name)
         .fetch_optional(&mut *tx)
         .await?;
+        let mut kept_aliases = Vec::new();
         let id: Uuid = match existing {
             None => {
                 let id: Uuid = sqlx::query_scalar(
@@ -92,6 +93,9 @@ pub async fn sync_file_templates(
                     report.unchanged.push(name);
                     continue;
                 }
+                // Operators' aliases are measured against the old definition, so read them
+                // before it is replaced.
+                kept_aliases = super::aliases::operator_added(&mut tx, id).await?;
                 sqlx::query(
                     "UPDATE processing_templates SET description = $2, layout = $3, \
                        definition = $4, checksum = $5, priority = $6, updated_at = now() \
@@ -125,6 +129,7 @@ pub async fn sync_file_templates(
             .execute(&mut *tx)
             .await?;
         }
+        super::aliases::restore(&mut tx, id, &kept_aliases).await?;
     }
     tx.commit().await?;
     Ok(report)

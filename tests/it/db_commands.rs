@@ -33,7 +33,7 @@ async fn migrate_status_demo_data_and_stores() {
     let first = db.run_bin(&["demo-data"]);
     assert!(first.status.success(), "{}", first.stderr);
     assert!(
-        first.stdout.contains("3 store(s) and 4 contact(s) added"),
+        first.stdout.contains("5 store(s) and 10 contact(s) added"),
         "{}",
         first.stdout
     );
@@ -48,35 +48,24 @@ async fn migrate_status_demo_data_and_stores() {
             .fetch_one(db.pool())
             .await
             .unwrap();
-    assert_eq!((stores, contacts), (3, 4));
+    assert_eq!((stores, contacts), (5, 10));
+    // Every store and (some) employees of the sample schedules shipped in fixtures/schedules.
+    let linked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM contacts
+         WHERE pharmacy_name_key(name) IN ('hannah silva', 'josé chen', 'nia müller', 'priya nguyen')",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(linked, 4);
 
-    let add = db.run_bin(&[
-        "stores",
-        "add",
-        "4120",
-        "--address",
-        "1 Elm St",
-        "--city",
-        "Peoria",
-        "--state",
-        "IL",
-        "--zip",
-        "61602",
-    ]);
+    // The address is optional: a store can be added by its number alone.
+    let add = db.run_bin(&["stores", "add", "6001"]);
     assert!(add.status.success(), "{}", add.stderr);
-    let dup = db.run_bin(&[
-        "stores",
-        "add",
-        "4120",
-        "--address",
-        "x",
-        "--city",
-        "y",
-        "--state",
-        "z",
-        "--zip",
-        "0",
-    ]);
+    assert!(add.stdout.contains("added store 6001"), "{}", add.stdout);
+    let with_address = db.run_bin(&["stores", "add", "6002", "--address", "1 Elm St"]);
+    assert!(with_address.status.success(), "{}", with_address.stderr);
+    let dup = db.run_bin(&["stores", "add", "4120", "--address", "x"]);
     assert!(!dup.status.success());
     assert!(
         dup.stderr.contains("store 4120 exists already"),
@@ -91,7 +80,8 @@ async fn migrate_status_demo_data_and_stores() {
         .iter()
         .map(|s| s["store_number"].as_i64().unwrap())
         .collect();
-    assert_eq!(numbers, [1042, 2207, 3315, 4120]);
+    assert_eq!(numbers, [1042, 2207, 3315, 4120, 5009, 6001, 6002]);
+    assert_eq!(list[5]["address"], "");
 
     let status = db.run_bin(&["db", "status", "--json"]);
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
@@ -102,7 +92,7 @@ async fn migrate_status_demo_data_and_stores() {
         .find(|t| t["name"] == "stores")
         .unwrap()
         .clone();
-    assert_eq!(stores_row["rows"], 4);
+    assert_eq!(stores_row["rows"], 7);
     assert!(status["schema"]["pending"].as_array().unwrap().is_empty());
 }
 
