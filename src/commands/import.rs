@@ -108,6 +108,7 @@ pub async fn plan_options(ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<
             password: None,
         },
         store: None,
+        fallback_store: None,
         today: None,
     })
 }

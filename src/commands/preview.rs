@@ -64,6 +64,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             password: opts.password.clone(),
         },
         store: opts.store,
+        fallback_store: None,
         today: None,
     };
     let plan = match plan_path(&opts.file, &plan_opts) {

@@ -17,6 +17,7 @@ pub mod filter;
 pub mod folders;
 pub mod report;
 pub mod settle;
+pub mod store_inbox;
 pub mod watch;
 
 pub use folders::{Finish, Layout};

@@ -211,7 +211,8 @@ impl Intake {
             return Ok(None);
         };
         self.metrics.file_taken();
-        self.queue_file(name, bytes, &at).await
+        let store = super::store_inbox::store_of_inbox(&layout.inbox);
+        self.queue_file(name, bytes, &at, store).await
     }
 
     async fn queue_file(
@@ -219,12 +220,14 @@ impl Intake {
         name: String,
         bytes: Vec<u8>,
         at: &Path,
+        store: Option<i32>,
     ) -> Result<Option<Uuid>, IntakeError> {
-        let job = NewJob::new(
+        let mut job = NewJob::new(
             name,
             JobFile::BytesAt(bytes, at.to_string_lossy().into_owned()),
             ImportSource::Inbox,
         );
+        job.store_number = store;
         match enqueue(&self.pool, &job).await {
             Ok(id) => {
                 self.kick.notify_one();
@@ -292,7 +295,8 @@ impl Intake {
                     Ok(b) => b,
                     Err(_) => return Ok(()),
                 };
-                if let Some(job_id) = self.queue_file(name, bytes, path).await? {
+                // The inbox it came from is not known here: no store inbox fallback.
+                if let Some(job_id) = self.queue_file(name, bytes, path, None).await? {
                     tracing::info!(%job_id, "queued a file left in processing/");
                     sweep.queued += 1;
                 }
