@@ -47,7 +47,7 @@ fixtures/suggest/ holds layouts no shipped template reads (`preview` refuses the
   suggest_spanish      Spanish headers, dd/mm/yyyy dates (xlsx)
   suggest_datetimes    `Beginning`/`Ending` ISO date-times under unknown headers
   suggest_dutch        semicolons, `Medewerker`, dd-mm-yyyy dates
-  suggest_grid_crew    a weekly grid whose name column is headed `Crew`
+  suggest_french       French headers under a title (xlsx), dd/mm/yyyy, `8h00` times
 """
 
 import csv
@@ -524,17 +524,34 @@ def stores_filiale_sheet():
 
 
 def typos_grid():
+    """Three employee rows, one typo each, under day names anchored by `Week of June 16, 2025`:
+    both grid templates fit, so the trial runs (and used to refuse the file)."""
+    import xlsxwriter
+    week = D(2025, 6, 16)
     spec = [
         ("Silva, Hannah", "Pharmacist", ["8a-4:30p", "8a-4;30p", "OFF", "8a-4:30p", "", "", ""]),
         ("Okafor, Marcus", "Technician", ["12p-8:30p", "", "9:30a-6p", "", "9a-1p", "", "noonish"]),
         ("Natarajan, Priya", "Cashier", ["", "10a-2p", "", "4p-10p", "", "10a-6pp", ""]),
-        ("Reyes, Tomás", "Pharmacist", ["", "", "", "", "10p-6a", "", "9a-1p"]),
     ]
-    grid(os.path.join(OUT, "typos_grid_store_2207.xlsx"), "Pharmacy Schedule", spec, WEEK)
+    path = os.path.join(OUT, "typos_grid_store_2207.xlsx")
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Week")
+    ws.write(0, 0, "Pharmacy Schedule")
+    ws.write(1, 0, "Week of June 16, 2025")
+    head = ["Employee", "Role", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Total Hrs"]
+    for c, v in enumerate(head):
+        ws.write(3, c, v)
+    for r, (name, role, cells) in enumerate(spec, start=4):
+        ws.write(r, 0, name)
+        ws.write(r, 1, role)
+        for i, v in enumerate(cells):
+            if v:
+                ws.write(r, 2 + i, v)
+    wb.close()
     skip = {("Silva, Hannah", 1), ("Okafor, Marcus", 6), ("Natarajan, Priya", 5)}
-    expected("typos_grid_store_2207", "typos", parse_grid_truth(2207, WEEK, spec, skip),
-             [("unreadable_time", "D4"), ("unreadable_time", "I5"), ("unreadable_time", "H6")],
-             "one typo in each of the first three employee rows: the rest imports")
+    expected("typos_grid_store_2207", "typos", parse_grid_truth(2207, week, spec, skip),
+             [("unreadable_time", "D5"), ("unreadable_time", "I6"), ("unreadable_time", "H7")],
+             "one typo in each of the three employee rows: the rest imports, the typos are errors")
 
 
 # ------------------------------------------------------------------------------- suggest
@@ -610,30 +627,29 @@ def suggest_dutch():
 
 
 @in_suggest
-def suggest_grid_crew():
+def suggest_french():
     import xlsxwriter
-    path = os.path.join(OUT, "suggest_grid_crew_store_2207.xlsx")
+    path = os.path.join(OUT, "suggest_french_store_2207.xlsx")
     wb = xlsxwriter.Workbook(path)
-    ws = wb.add_worksheet("Rota")
-    ws.write(0, 0, "Pharmacy rota")
-    head = ["Crew"] + [day(i).strftime("%a ") + f"{day(i).month}/{day(i).day}" for i in range(7)]
-    for c, v in enumerate(head):
+    ws = wb.add_worksheet("Planning")
+    ws.write(0, 0, "Planning de la pharmacie")
+    for c, v in enumerate(["Collaborateur", "Jour", "Début", "Fin", "Poste"]):
         ws.write(2, c, v)
-    for r, (name, _, cells) in enumerate(GRID_ROWS, start=3):
-        ws.write(r, 0, name)
-        for i, v in enumerate(cells):
-            if v:
-                ws.write(r, 1 + i, v)
+    for r, (fn, ln, role, off, s, e) in enumerate(STAFF, start=3):
+        for c, v in enumerate([f"{ln.upper()} {fn}", uk(day(off)), f"{s.hour}h{s.minute:02d}", hm(e), role]):
+            ws.write(r, c, v)
     wb.close()
-    truth = [(st, n, d, a, b, None) for st, n, d, a, b, _ in parse_grid_truth(2207, WEEK, GRID_ROWS)]
-    expected("suggest_grid_crew_store_2207", "suggest", truth, [], "a grid headed `Crew`")
+    truth = [(st, f"{ln.upper()} {fn}", d, a, b, None)
+             for (st, _, d, a, b, _), (fn, ln, *_rest) in zip(staff_truth(2207), STAFF)]
+    expected("suggest_french_store_2207", "suggest", truth, [],
+             "French headers under a title, dd/mm/yyyy, `8h00` start times")
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     os.makedirs(SUGGEST, exist_ok=True)
     for f in [suggest_synonyms, suggest_typos, suggest_spanish, suggest_datetimes, suggest_dutch,
-              suggest_grid_crew]:
+              suggest_french]:
         f()
     for f in [teams_us, teams_uk, wheniwork, deputy_roster, deputy_bulk, humanity, sevenshifts,
               homebase, ukg_dimensions, ukg_wfc, sling, zoomshift, planday, rotacloud, quinyx,

@@ -211,6 +211,16 @@ fn columns_of(sheet: &Sheet, row: u32, known: &Known) -> Vec<Column> {
         .collect()
 }
 
+/// Whether a row's cells are labels (a header), not values: no date, time, range or number.
+fn all_labels(cells: &[Cell]) -> bool {
+    cells.iter().all(|c| {
+        !matches!(
+            kind(c),
+            Some(Kind::Date | Kind::Time | Kind::Range | Kind::DateTime | Kind::Number)
+        )
+    })
+}
+
 /// How much a row looks like a shift list's header.
 fn header_score(cols: &[Column]) -> i64 {
     let named = cols.iter().filter(|c| c.named.is_some()).count() as i64;
@@ -240,6 +250,9 @@ pub fn suggest(grid: &Grid, file_name: &str, name: &str) -> Result<Suggestion, S
     let mut best: Option<(i64, usize, u32, Vec<Column>)> = None;
     for (si, sheet) in grid.sheets.iter().enumerate() {
         for row in sheet.rows().iter().take(HEADER_ROWS) {
+            if !all_labels(&row.cells) {
+                continue;
+            }
             let cols = columns_of(sheet, row.index, &known);
             let score = header_score(&cols);
             if score > 0 && best.as_ref().is_none_or(|b| score > b.0) {
