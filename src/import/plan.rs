@@ -645,7 +645,7 @@ mod tests {
     /// so; a weekday column beside them decides (day-first), with no warning.
     #[test]
     fn an_undecidable_date_order_is_reported_not_guessed() {
-        let g = rows_sheet(&["06/03/2025", "07/03/2025"], false);
+        let g = rows_sheet(&["06/03/2025", "06/04/2025"], false);
         let plan = plan_grid("x.csv", &g, &opts()).unwrap();
         assert_eq!(plan.template, "rows-standard");
         assert_eq!(plan.shifts[0].date, d(2025, 6, 3));
