@@ -459,7 +459,7 @@ fn grid_suggestion(
                     dates::day_header(c, DateOrder::Mdy).is_some()
                         || dates::day_header(c, DateOrder::Dmy).is_some()
                 })
-                .filter_map(|(i, c)| Some((i, c.as_text().unwrap_or_default().to_string())))
+                .map(|(i, c)| (i, c.as_text().unwrap_or_default().to_string()))
                 .collect();
             if days.len() < 3 {
                 continue;
