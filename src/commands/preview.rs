@@ -221,6 +221,9 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
             ]
         })
         .collect();
+    // A cell is shown up to MAX_CELL_CHARS characters: a 390 KB cell would otherwise overflow
+    // the format width (a panic) and bury the table.
+    let rows: Vec<[String; 8]> = rows.into_iter().map(|r| r.map(clip)).collect();
     let head = [
         "store", "employee", "date", "start", "end", "position", "notes", "cell",
     ];
@@ -255,12 +258,27 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
     Ok(())
 }
 
+/// Widest cell the table shows, in characters.
+const MAX_CELL_CHARS: usize = 80;
+
+/// A cell cut to [`MAX_CELL_CHARS`] characters (marked with `…`).
+fn clip(s: String) -> String {
+    if s.chars().count() <= MAX_CELL_CHARS {
+        return s;
+    }
+    let mut out: String = s.chars().take(MAX_CELL_CHARS - 1).collect();
+    out.push('…');
+    out
+}
+
 /// Text safe to print on a terminal: control characters (a cell's tab, newline or escape
 /// sequence) and the invisible bidirectional overrides become visible escapes (`\n`,
 /// `\u{1b}`), so a cell can neither break the table nor drive the terminal.
 fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char =
-        |c: char| c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     if !s.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }

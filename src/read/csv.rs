@@ -37,9 +37,7 @@ pub fn read_csv(
 ) -> Result<Grid, ReadError> {
     let source = Source::of(bytes);
     let delimiter = sniff_delimiter(&source.sample(SNIFF_BYTES));
-    let mut reader = csv_core::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .build();
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut sheet = Sheet::new(sheet_name);
     let mut fields = Fields::new(file, sheet_name, limits);
     let mut chunks = source.chunks();

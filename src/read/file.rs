@@ -113,7 +113,16 @@ mod tests {
     fn directories_and_oversized_files_are_refused_before_reading() {
         let dir = tempfile::tempdir().unwrap();
         let err = read_file(dir.path(), &ReadLimits::default()).unwrap_err();
-        assert!(matches!(err, ReadError::NotAFile { kind: "a directory", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ReadError::NotAFile {
+                    kind: "a directory",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let path = dir.path().join("big.csv");
         std::fs::write(&path, b"a,b,c\n").unwrap();
         let limits = ReadLimits {
@@ -126,7 +135,10 @@ mod tests {
             "big.csv: the file is too large (6 bytes; the limit is 5 bytes, the configured \
              read.max_file_bytes)"
         );
-        assert_eq!(read_file(&path, &ReadLimits::default()).unwrap(), b"a,b,c\n");
+        assert_eq!(
+            read_file(&path, &ReadLimits::default()).unwrap(),
+            b"a,b,c\n"
+        );
     }
 
     #[cfg(unix)]
@@ -153,6 +165,15 @@ mod tests {
     #[test]
     fn a_device_is_refused() {
         let err = read_file(Path::new("/dev/zero"), &ReadLimits::default()).unwrap_err();
-        assert!(matches!(err, ReadError::NotAFile { kind: "a device", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ReadError::NotAFile {
+                    kind: "a device",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

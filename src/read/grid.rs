@@ -148,7 +148,11 @@ impl CellRef {
     /// `C7` without the sheet.
     pub fn a1(&self) -> String {
         // Widened so the last `u32` row does not wrap to row 0.
-        format!("{}{}", Self::column_letters(self.col), u64::from(self.row) + 1)
+        format!(
+            "{}{}",
+            Self::column_letters(self.col),
+            u64::from(self.row) + 1
+        )
     }
 }
 

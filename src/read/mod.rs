@@ -20,9 +20,9 @@ mod sheet_xml;
 pub mod sniff;
 pub mod spreadsheet;
 
+pub use file::read_file;
 use grid::{Grid, SourceFormat};
 use sniff::{NotReadable, Sniffed};
-pub use file::read_file;
 use std::path::Path;
 
 /// Bounds that keep a hostile or enormous file from exhausting memory or time. Every one is
@@ -51,7 +51,7 @@ pub struct ReadLimits {
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
-            max_cells: 2_000_000,
+            max_cells: 1_000_000,
             max_file_bytes: 200 * 1024 * 1024,
             max_pdf_pages: 500,
             max_unpacked_bytes: 512 * 1024 * 1024,
@@ -130,7 +130,11 @@ pub enum ReadError {
         "{file}: row {row} has more than {limit} fields, more than a spreadsheet has columns; \
          the file is damaged or not a schedule"
     )]
-    TooWide { file: String, row: u64, limit: usize },
+    TooWide {
+        file: String,
+        row: u64,
+        limit: usize,
+    },
     /// A zip package's parts together unpack to more than [`ReadLimits::max_unpacked_bytes`]
     /// (a zip bomb or an enormous workbook): `size` is the running total once `part` is
     /// counted, from the declared sizes (before inflating) or the inflated bytes (a part that

@@ -32,12 +32,7 @@ const MIN_SHARED_STRING: u64 = 9;
 type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
 /// Check a package's parts against the limits (see the module doc).
-pub fn check(
-    file: &str,
-    format: &str,
-    bytes: &[u8],
-    limits: &ReadLimits,
-) -> Result<(), ReadError> {
+pub fn check(file: &str, format: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         file: file.to_owned(),
         format: format.to_owned(),
@@ -94,15 +89,21 @@ impl Part {
         let n = self.name.to_ascii_lowercase();
         n.ends_with(".bin")
             && (self.is_sheet()
-                || ["xl/workbook.bin", "xl/sharedstrings.bin", "xl/styles.bin"].contains(&n.as_str()))
+                || ["xl/workbook.bin", "xl/sharedstrings.bin", "xl/styles.bin"]
+                    .contains(&n.as_str()))
     }
 
     /// A worksheet, chart sheet or dialog sheet part (xlsx or xlsb).
     fn is_sheet(&self) -> bool {
         let n = self.name.to_ascii_lowercase();
-        ["worksheets/", "chartsheets/", "dialogsheets/", "macrosheets/"]
-            .iter()
-            .any(|d| n.contains(d))
+        [
+            "worksheets/",
+            "chartsheets/",
+            "dialogsheets/",
+            "macrosheets/",
+        ]
+        .iter()
+        .any(|d| n.contains(d))
             && (n.ends_with(".xml") || n.ends_with(".bin"))
     }
 
@@ -186,7 +187,9 @@ fn scan_part(
 ) -> Result<(), Failure> {
     let detail = |e: &dyn std::fmt::Display| Failure::Damaged(format!("part '{}': {e}", part.name));
     let mut member = zip.by_index(part.index).map_err(|e| detail(&e))?;
-    let refs = part.is_worksheet().then(|| memchr::memmem::Finder::new(b" r="));
+    let refs = part
+        .is_worksheet()
+        .then(|| memchr::memmem::Finder::new(b" r="));
     // The buffer starts with the last CARRY bytes of the previous chunk, so a reference
     // split between two chunks is still seen whole.
     let mut buf = vec![0u8; CARRY + CHUNK];
@@ -342,7 +345,11 @@ fn value_too_long(file: &str, part: &Part, limits: &ReadLimits) -> ReadError {
 
 /// Refuse a shared-strings part whose `uniqueCount` is more than its size can hold (calamine
 /// reserves that many strings up front).
-fn check_shared_strings(zip: &mut Zip<'_>, part: &Part, limits: &ReadLimits) -> Result<(), Failure> {
+fn check_shared_strings(
+    zip: &mut Zip<'_>,
+    part: &Part,
+    limits: &ReadLimits,
+) -> Result<(), Failure> {
     let detail = |e: &dyn std::fmt::Display| Failure::Damaged(format!("part '{}': {e}", part.name));
     let member = zip.by_index(part.index).map_err(|e| detail(&e))?;
     // The `<sst …>` tag opens the part; it is short, and never longer than a value.
@@ -383,9 +390,13 @@ mod tests {
 
     #[test]
     fn unique_count_is_read_from_the_sst_tag() {
-        let head = br#"<?xml version="1.0"?><sst xmlns="x" count="3" uniqueCount="4294967295"><si>"#;
+        let head =
+            br#"<?xml version="1.0"?><sst xmlns="x" count="3" uniqueCount="4294967295"><si>"#;
         assert_eq!(declared_unique_count(head), Some(4_294_967_295));
-        assert_eq!(declared_unique_count(br#"<x:sst uniqueCount='2'>"#), Some(2));
+        assert_eq!(
+            declared_unique_count(br#"<x:sst uniqueCount='2'>"#),
+            Some(2)
+        );
         assert_eq!(declared_unique_count(br#"<sst count="2">"#), None);
         assert_eq!(
             declared_unique_count(br#"<sst uniqueCount="99999999999999999999999">"#),

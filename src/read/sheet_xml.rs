@@ -42,7 +42,10 @@ pub fn shared_sheet_part(bytes: &[u8]) -> Option<String> {
         .map(|(_, p)| p.to_ascii_lowercase())
         .collect();
     parts.sort_unstable();
-    parts.windows(2).find(|w| w[0] == w[1]).map(|w| w[0].clone())
+    parts
+        .windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| w[0].clone())
 }
 
 /// (sheet name, part path) from the workbook and its relationships.

@@ -195,6 +195,9 @@ fn fuzz_shift_time_grammar() {
         let _ = timespec::parse_clipped(&t);
         Ok(())
     });
-    println!("fuzz shift-time grammar: {} inputs", tried.load(Ordering::Relaxed));
+    println!(
+        "fuzz shift-time grammar: {} inputs",
+        tried.load(Ordering::Relaxed)
+    );
     result.unwrap();
 }
