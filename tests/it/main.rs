@@ -9,6 +9,8 @@ mod support;
 mod audit;
 mod db_commands;
 mod embedded;
+mod fuzz;
+mod hostile;
 mod import;
 mod intake;
 mod migrations;
