@@ -68,10 +68,9 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot find {}", opts.file.display()))?;
         JobFile::Path(abs.to_string_lossy().into_owned())
     } else {
-        JobFile::Bytes(
-            std::fs::read(&opts.file)
-                .with_context(|| format!("cannot read {}", opts.file.display()))?,
-        )
+        // Regular files within read.max_file_bytes only: an over-limit file is refused here,
+        // not stored in import_files to fail later.
+        JobFile::Bytes(crate::read::read_file(&opts.file, &ctx.config.read)?)
     };
     let mut job = NewJob::new(file_name, file, ImportSource::Cli);
     job.template = opts.template;

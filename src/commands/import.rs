@@ -50,8 +50,8 @@ pub enum ModeArg {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&opts.file)
-        .with_context(|| format!("cannot read {}", opts.file.display()))?;
+    // Regular files within read.max_file_bytes only, refused before a byte is read.
+    let bytes = crate::read::read_file(&opts.file, &ctx.config.read)?;
     let file_name = opts
         .file
         .file_name()

@@ -285,6 +285,9 @@ pub fn cell_date(cell: &Cell, order: DateOrder) -> Option<NaiveDate> {
     }
 }
 
+/// Most words a written date spans (`Monday, 24 de noviembre de 2025`).
+const MAX_DATE_WORDS: usize = 6;
+
 /// A date and time written in one text (`10/06/2025 09:00`, `2025-10-06T21:30`,
 /// `Nov 24, 2025 9:00 PM`).
 pub fn cell_datetime_text(text: &str, order: DateOrder) -> Option<NaiveDateTime> {
@@ -293,7 +296,10 @@ pub fn cell_datetime_text(text: &str, order: DateOrder) -> Option<NaiveDateTime>
         (d.to_string(), rest.to_string())
     } else {
         let words: Vec<&str> = t.split_whitespace().collect();
-        (1..words.len())
+        // A date is a few words at most (`Monday, 24 de noviembre de 2025`): only that many
+        // prefixes are tried, so a long multi-word cell costs linear time, not one join and
+        // parse per word (issue 9: a 390 KB cell took 56 s).
+        (1..words.len().min(MAX_DATE_WORDS + 1))
             .filter_map(|n| {
                 let d = words[..n].join(" ");
                 parse_date(d.trim_end_matches(','), order).map(|_| (d, words[n..].join(" ")))

@@ -10,6 +10,8 @@ mod audit;
 mod db_commands;
 mod embedded;
 mod exports;
+mod fuzz;
+mod hostile;
 mod import;
 mod intake;
 mod migrations;
