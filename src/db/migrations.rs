@@ -97,22 +97,56 @@ pub async fn pending(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
     Ok(versions)
 }
 
-/// Apply pending migrations, up to `target` when given. Returns the versions applied.
+/// The session-level advisory lock held while migrations are applied or reverted, so that
+/// concurrent `migrate` runs take turns and each reports only what it applied itself.
+const MIGRATE_LOCK_KEY: &str = "pharmacy-ingest:migrate";
+
+/// Run `f` holding [`MIGRATE_LOCK_KEY`] on `conn` (released on every path).
+async fn with_migrate_lock<T>(
+    conn: &mut PgConnection,
+    f: impl AsyncFnOnce(&mut PgConnection) -> Result<T, SchemaError>,
+) -> Result<T, SchemaError> {
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        .bind(MIGRATE_LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
+    let result = f(&mut *conn).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+        .bind(MIGRATE_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    let value = result?;
+    unlocked?;
+    Ok(value)
+}
+
+/// Apply pending migrations, up to `target` when given. Returns the versions applied by this
+/// call (a concurrent run that applied them first leaves this one an empty list).
 pub async fn up(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i64>, SchemaError> {
-    ensure_not_newer(&mut *conn).await?;
-    let before = applied_versions(&mut *conn).await?;
-    match target {
-        Some(t) => MIGRATOR.run_to(t, &mut *conn).await?,
-        None => MIGRATOR.run(&mut *conn).await?,
-    }
-    let after = applied_versions(&mut *conn).await?;
-    Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+    with_migrate_lock(conn, async move |conn: &mut PgConnection| {
+        ensure_not_newer(&mut *conn).await?;
+        let before = applied_versions(&mut *conn).await?;
+        match target {
+            Some(t) => MIGRATOR.run_to(t, &mut *conn).await?,
+            None => MIGRATOR.run(&mut *conn).await?,
+        }
+        let after = applied_versions(&mut *conn).await?;
+        Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+    })
+    .await
 }
 
 /// Revert applied migrations newer than `target` (0 = all). Reverting to 0 also drops
 /// sqlx's bookkeeping table, so the database is left as empty as it was found.
 /// Returns the versions reverted, newest first.
 pub async fn down(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, SchemaError> {
+    with_migrate_lock(conn, async move |conn: &mut PgConnection| {
+        down_locked(conn, target).await
+    })
+    .await
+}
+
+async fn down_locked(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, SchemaError> {
     ensure_not_newer(&mut *conn).await?;
     let before = applied_versions(&mut *conn).await?;
     MIGRATOR.undo(&mut *conn, target).await?;

@@ -16,6 +16,7 @@ mod pdf;
 mod preview;
 mod queue;
 mod readers;
+mod reliability;
 mod revert;
 mod rls;
 mod schema;
