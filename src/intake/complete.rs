@@ -58,11 +58,15 @@ fn pdf(bytes: &[u8]) -> Completeness {
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?)))
+    Some(u64::from(u16::from_le_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?)))
+    Some(u64::from(u32::from_le_bytes(
+        b.get(at..at + 4)?.try_into().ok()?,
+    )))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
@@ -95,8 +99,7 @@ fn eocd_closes_file(bytes: &[u8], at: usize) -> Option<Completeness> {
     }
     let cd_size = u32_at(bytes, at + 12)?;
     let cd_offset = u32_at(bytes, at + 16)?;
-    let (cd_offset, cd_size, cd_end_limit) = if cd_offset == 0xFFFF_FFFF || cd_size == 0xFFFF_FFFF
-    {
+    let (cd_offset, cd_size, cd_end_limit) = if cd_offset == 0xFFFF_FFFF || cd_size == 0xFFFF_FFFF {
         // zip64: a locator (20 bytes) before the record points at the zip64 record.
         let loc = at.checked_sub(20)?;
         if bytes.get(loc..loc + 4)? != b"PK\x06\x07" {
@@ -106,7 +109,11 @@ fn eocd_closes_file(bytes: &[u8], at: usize) -> Option<Completeness> {
         if bytes.get(rec..rec + 4) != Some(b"PK\x06\x06".as_slice()) {
             return Some(Completeness::Incomplete("the zip64 end record is missing"));
         }
-        (u64_at(bytes, rec + 48)?, u64_at(bytes, rec + 40)?, rec as u64)
+        (
+            u64_at(bytes, rec + 48)?,
+            u64_at(bytes, rec + 40)?,
+            rec as u64,
+        )
     } else {
         (cd_offset, cd_size, at as u64)
     };
@@ -130,9 +137,8 @@ fn eocd_closes_file(bytes: &[u8], at: usize) -> Option<Completeness> {
 /// first directory sector, and the highest sector the FAT marks as used must all fit.
 fn ole2(bytes: &[u8]) -> Completeness {
     const FREE: u64 = 0xFFFF_FFFF;
-    const TOO_SHORT: Completeness = Completeness::Incomplete(
-        "the xls file is shorter than its sector table says (cut short)",
-    );
+    const TOO_SHORT: Completeness =
+        Completeness::Incomplete("the xls file is shorter than its sector table says (cut short)");
     let Some(shift) = u16_at(bytes, 30).filter(|s| (7..=16).contains(s)) else {
         return Completeness::Incomplete("the xls header is incomplete");
     };
@@ -189,7 +195,7 @@ mod tests {
             z.write_all(&vec![b'x'; 5000]).unwrap();
             z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
             z.write_all(&vec![b'y'; 5000]).unwrap();
-            z.set_comment("a comment with PK\x05\x06 inside");
+            z.set_comment("a comment with PK\x05\x06 inside").unwrap();
             z.finish().unwrap();
         }
         buf.into_inner()

@@ -169,7 +169,9 @@ fn copy_across(src: &Path, dir: &Path, name: &str) -> io::Result<Moved> {
             sync_dir(Some(dir));
             remove_source(src, dst)
         }
-        Linked::Gone => Err(io::Error::other("the copied file vanished before it was linked")),
+        Linked::Gone => Err(io::Error::other(
+            "the copied file vanished before it was linked",
+        )),
     }
 }
 
@@ -455,7 +457,10 @@ mod tests {
         std::fs::create_dir_all(&dst_dir).unwrap();
         // The plain link fails with EXDEV across the mount.
         let e = std::fs::hard_link(&src, dst_dir.join("x")).unwrap_err();
-        assert!(matches!(e.raw_os_error(), Some(libc::EXDEV) | Some(libc::ENOENT)));
+        assert!(matches!(
+            e.raw_os_error(),
+            Some(libc::EXDEV) | Some(libc::ENOENT)
+        ));
         std::fs::write(&src, b"first").unwrap();
         let e = std::fs::hard_link(&src, dst_dir.join("x")).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EXDEV));
@@ -508,7 +513,10 @@ mod tests {
         let again = write_new(&dir.path().join("a.errors.txt"), "second").unwrap();
         assert_eq!(again, dir.path().join("a.errors (1).txt"));
         std::fs::write(dir.path().join(".x.csv.1-1.moving"), b"half").unwrap();
-        assert_eq!(remove_stale_temporaries(dir.path(), std::time::Duration::ZERO), 1);
+        assert_eq!(
+            remove_stale_temporaries(dir.path(), std::time::Duration::ZERO),
+            1
+        );
         let mut names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .flatten()

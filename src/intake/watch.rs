@@ -530,22 +530,21 @@ impl Intake {
                     return Ok(());
                 }
                 let stop = CancellationToken::new();
-                let reason = match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, &stop)
-                    .await
-                {
-                    Ok(read) => match self.queue_file(name.clone(), read.bytes, path).await {
-                        Ok(Some(job_id)) => {
-                            tracing::info!(%job_id, "queued a file left in processing/");
-                            sweep.queued += 1;
-                            return Ok(());
-                        }
-                        Ok(None) => return Ok(()),
-                        Err(IntakeError::Queue(QueueError::Refused(reason))) => reason,
-                        Err(e) => return Err(e),
-                    },
-                    Err(e @ SafeReadError::TooLarge { .. }) => e.to_string(),
-                    Err(_) => return Ok(()),
-                };
+                let reason =
+                    match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, &stop).await {
+                        Ok(read) => match self.queue_file(name.clone(), read.bytes, path).await {
+                            Ok(Some(job_id)) => {
+                                tracing::info!(%job_id, "queued a file left in processing/");
+                                sweep.queued += 1;
+                                return Ok(());
+                            }
+                            Ok(None) => return Ok(()),
+                            Err(IntakeError::Queue(QueueError::Refused(reason))) => reason,
+                            Err(e) => return Err(e),
+                        },
+                        Err(e @ SafeReadError::TooLarge { .. }) => e.to_string(),
+                        Err(_) => return Ok(()),
+                    };
                 self.fail_processing_file(path, &name, &reason).await;
                 sweep.finished += 1;
             }
@@ -622,9 +621,8 @@ fn display_name(path: &Path) -> String {
 /// Whether the file still has the size and modification time it had when `read` opened it
 /// (a writer did not add to it while it was read).
 fn unchanged_since(path: &Path, read: &FileRead) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|md| {
-        md.len() == read.bytes.len() as u64 && md.modified().ok() == read.modified
-    })
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|md| md.len() == read.bytes.len() as u64 && md.modified().ok() == read.modified)
 }
 
 /// How long ago the file's inode changed (a move into `processing/` changes it).

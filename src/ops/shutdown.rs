@@ -22,7 +22,9 @@ pub fn on_signals(grace: Duration) -> CancellationToken {
         // A plain thread, so a wedged runtime cannot stop it.
         std::thread::spawn(move || {
             std::thread::sleep(grace + EXIT_MARGIN);
-            tracing::error!("shutdown took longer than the grace period: exiting now; unfinished jobs will be rescued");
+            tracing::error!(
+                "shutdown took longer than the grace period: exiting now; unfinished jobs will be rescued"
+            );
             std::process::exit(1);
         });
         wait_for_signal().await;

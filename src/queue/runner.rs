@@ -734,7 +734,9 @@ impl Runner {
         })
         .await;
         if !matches!(res, Ok(Ok(()))) {
-            tracing::warn!("could not put the changed file back in the inbox; the next sweep will move it on");
+            tracing::warn!(
+                "could not put the changed file back in the inbox; the next sweep will move it on"
+            );
         }
     }
 

@@ -154,12 +154,12 @@ async fn write_mappings(
 ) -> Result<(), SyncError> {
     let stored: Vec<(String, Vec<String>)> = match previous {
         None => Vec::new(),
-        Some(_) => sqlx::query_as(
-            "SELECT target_field, aliases FROM data_mappings WHERE template_id = $1",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?,
+        Some(_) => {
+            sqlx::query_as("SELECT target_field, aliases FROM data_mappings WHERE template_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+        }
     };
     let previous = previous.flatten();
     let operators = |field: &str| -> Vec<String> {

@@ -21,7 +21,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 fn settings() -> IntakeSettings {
@@ -127,7 +129,10 @@ async fn finding2_a_truncated_xlsx_waits_and_then_fails_as_incomplete_never_impo
         .await
         .unwrap();
     assert_eq!(t, pharmacy_ingest::intake::watch::Taken::Refused);
-    assert!(jobs(&db).await.is_empty(), "an incomplete file is never queued");
+    assert!(
+        jobs(&db).await.is_empty(),
+        "an incomplete file is never queued"
+    );
     assert_eq!(
         names_in(&layout.failed),
         ["week48.xlsx", "week48.xlsx.errors.txt"]
@@ -160,12 +165,18 @@ async fn finding2_csv_waits_the_longer_text_settle_time() {
         .take_after(&csv, Duration::from_millis(150), &stop)
         .await
         .unwrap();
-    assert!(matches!(wait, pharmacy_ingest::intake::watch::Taken::Wait(_)));
+    assert!(matches!(
+        wait,
+        pharmacy_ingest::intake::watch::Taken::Wait(_)
+    ));
     let took = intake
         .take_after(&csv, Duration::from_millis(350), &stop)
         .await
         .unwrap();
-    assert!(matches!(took, pharmacy_ingest::intake::watch::Taken::Queued(_)));
+    assert!(matches!(
+        took,
+        pharmacy_ingest::intake::watch::Taken::Queued(_)
+    ));
 
     // Without a final line break, three times as long.
     let open = layout.inbox.join("open.csv");
@@ -174,12 +185,18 @@ async fn finding2_csv_waits_the_longer_text_settle_time() {
         .take_after(&open, Duration::from_millis(350), &stop)
         .await
         .unwrap();
-    assert!(matches!(wait, pharmacy_ingest::intake::watch::Taken::Wait(_)));
+    assert!(matches!(
+        wait,
+        pharmacy_ingest::intake::watch::Taken::Wait(_)
+    ));
     let took = intake
         .take_after(&open, Duration::from_millis(950), &stop)
         .await
         .unwrap();
-    assert!(matches!(took, pharmacy_ingest::intake::watch::Taken::Queued(_)));
+    assert!(matches!(
+        took,
+        pharmacy_ingest::intake::watch::Taken::Queued(_)
+    ));
 }
 
 #[tokio::test]
@@ -212,7 +229,10 @@ async fn finding2_a_writer_that_resumes_after_the_file_was_taken_gets_no_partial
     let job = admin::show(db.pool(), job_id).await.unwrap();
     assert_eq!(job.state, JobState::Failed);
     assert!(
-        job.last_error.as_deref().unwrap().contains("changed after it was taken"),
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .contains("changed after it was taken"),
         "{:?}",
         job.last_error
     );
@@ -264,10 +284,7 @@ async fn finding3_over_limit_files_never_reach_import_jobs_or_import_files() {
 
     // The CLI checks the size before reading or connecting: nothing stored.
     let file = db.work_dir().join("big.csv");
-    std::fs::File::create(&file)
-        .unwrap()
-        .set_len(5000)
-        .unwrap();
+    std::fs::File::create(&file).unwrap().set_len(5000).unwrap();
     for cmd in ["enqueue", "import"] {
         let out = db
             .command()
@@ -298,7 +315,10 @@ async fn finding4_an_oversized_inbox_file_goes_to_failed_and_the_sweep_goes_on()
         .set_len(1_100_000_000)
         .unwrap();
     assert_eq!(intake.take(&huge).await.unwrap(), None);
-    assert_eq!(names_in(&layout.failed), ["huge.csv", "huge.csv.errors.txt"]);
+    assert_eq!(
+        names_in(&layout.failed),
+        ["huge.csv", "huge.csv.errors.txt"]
+    );
     let report = std::fs::read_to_string(layout.failed.join("huge.csv.errors.txt")).unwrap();
     assert!(
         report.contains("too large (1100000000 bytes; the limit is 10485760 bytes)"),
@@ -310,7 +330,9 @@ async fn finding4_an_oversized_inbox_file_goes_to_failed_and_the_sweep_goes_on()
         .unwrap()
         .set_len(1_100_000_000)
         .unwrap();
-    roots::publish_file_limit(db.pool(), "tiny", 64).await.unwrap();
+    roots::publish_file_limit(db.pool(), "tiny", 64)
+        .await
+        .unwrap();
     std::fs::write(layout.processing.join("b-refused.csv"), vec![b'x'; 100]).unwrap();
     std::fs::write(layout.processing.join("c-orphan.csv"), b"Store\n1042\n").unwrap();
     let sweep = intake.sweep_processing().await.unwrap();
@@ -430,7 +452,10 @@ end = ["End"]
     .unwrap();
     // The file changes (a new alias, one removed): the operator's alias stays.
     let changed = base
-        .replace(r#"employee_name = ["Employee"]"#, r#"employee_name = ["Employee", "Staff"]"#)
+        .replace(
+            r#"employee_name = ["Employee"]"#,
+            r#"employee_name = ["Employee", "Staff"]"#,
+        )
         .replace(r#"date = ["Date"]"#, r#"date = ["Day"]"#);
     assert_eq!(sync(pool, &set(&changed)).await.unwrap().updated.len(), 1);
     let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
@@ -475,7 +500,10 @@ async fn finding9_a_full_disk_leaves_no_empty_report_and_the_sweep_writes_it_lat
     let sweep = intake.sweep_processing().await.unwrap();
     assert_eq!((sweep.finished, sweep.errors), (0, 1));
     assert_eq!(names_in(&layout.processing), ["bad.csv"], "kept for later");
-    assert!(names_in(&layout.failed).is_empty(), "no empty report, no temporary left");
+    assert!(
+        names_in(&layout.failed).is_empty(),
+        "no empty report, no temporary left"
+    );
 
     std::fs::remove_file(&filler).unwrap();
     let sweep = intake.sweep_processing().await.unwrap();
@@ -535,7 +563,10 @@ async fn finding11_concurrent_migrate_runs_each_report_only_what_they_applied() 
     all.sort();
     all.dedup();
     assert_eq!(all.len(), total, "no migration reported twice");
-    assert_eq!(non_empty, 1, "one run applied everything, the others nothing");
+    assert_eq!(
+        non_empty, 1,
+        "one run applied everything, the others nothing"
+    );
     assert_eq!(
         all.last().copied(),
         Some(pharmacy_ingest::db::migrations::latest_known())
