@@ -541,21 +541,18 @@ impl Drop for TmpfsMount {
 async fn finding11_concurrent_migrate_runs_each_report_only_what_they_applied() {
     let db = TestDb::empty().await;
     // The first migration of the test process may alter cluster-wide roles: the harness's
-    // lock keeps that one alone; these three then race on the same fresh database.
-    let mut tasks = Vec::new();
-    for _ in 0..3 {
-        let url = db.url().to_string();
-        tasks.push(tokio::spawn(async move {
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
-                .await
-                .unwrap();
-            support::migrate_up(&mut conn).await
-        }));
-    }
+    // lock keeps that one alone; these three then race on the same fresh database (three
+    // connections, interleaved on this task).
+    let one = async || {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db.url())
+            .await
+            .unwrap();
+        support::migrate_up(&mut conn).await
+    };
+    let (a, b, c) = tokio::join!(one(), one(), one());
     let mut all: Vec<i64> = Vec::new();
     let mut non_empty = 0;
-    for t in tasks {
-        let applied = t.await.unwrap();
+    for applied in [a, b, c] {
         non_empty += usize::from(!applied.is_empty());
         all.extend(applied);
     }
