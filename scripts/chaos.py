@@ -25,6 +25,7 @@ import glob
 import io
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -289,6 +290,15 @@ class Monitor(threading.Thread):
             self.stop.wait(0.25)
 
 
+SUFFIX = re.compile(r" \(\d+\)(\.[^.]*)?$")
+
+
+def unsuffixed(name):
+    """`x (1).csv` → `x.csv`: a move never overwrites, so two workers racing for one file may
+    leave its one copy under a suffixed name."""
+    return SUFFIX.sub(lambda m: m.group(1) or "", name)
+
+
 def files_under(d):
     out = []
     for base, _, names in os.walk(d):
@@ -300,9 +310,10 @@ def outcome_check(url, root, files, expect_inbox=True):
     """Every file once in processed/ (good) or failed/ (bad), nothing left, one import per
     schedule with its shifts, shift total equal to the truth."""
     problems = []
-    processed = [os.path.basename(p) for p in files_under(os.path.join(root, "processed"))
+    processed = [unsuffixed(os.path.basename(p))
+                 for p in files_under(os.path.join(root, "processed"))
                  if not p.endswith(".errors.txt")]
-    failed = [os.path.basename(p) for p in files_under(os.path.join(root, "failed"))
+    failed = [unsuffixed(os.path.basename(p)) for p in files_under(os.path.join(root, "failed"))
               if not p.endswith(".errors.txt")]
     reports = [p for p in files_under(os.path.join(root, "failed")) if p.endswith(".errors.txt")]
     leftovers = files_under(os.path.join(root, "inbox")) + files_under(
