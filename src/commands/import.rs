@@ -116,6 +116,7 @@ pub async fn plan_options(ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<
             password: None,
         },
         store: None,
+        fallback_store: None,
         today: None,
     })
 }

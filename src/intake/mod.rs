@@ -26,6 +26,7 @@ pub mod folders;
 pub mod report;
 pub mod safe_read;
 pub mod settle;
+pub mod store_inbox;
 pub mod warn_once;
 pub mod watch;
 

@@ -345,7 +345,15 @@ impl Intake {
             return Ok(Taken::Wait(Completeness::Whole));
         };
         self.metrics.file_taken();
-        match self.queue_file(name.clone(), read.bytes, &at).await {
+        match self
+            .queue_file(
+                name.clone(),
+                read.bytes,
+                &at,
+                super::store_inbox::store_of_inbox(&layout.inbox),
+            )
+            .await
+        {
             Ok(Some(id)) => Ok(Taken::Queued(id)),
             Ok(None) => Ok(Taken::Gone),
             Err(IntakeError::Queue(QueueError::Refused(reason))) => {
@@ -441,12 +449,14 @@ impl Intake {
         name: String,
         bytes: Vec<u8>,
         at: &Path,
+        store: Option<i32>,
     ) -> Result<Option<Uuid>, IntakeError> {
-        let job = NewJob::new(
+        let mut job = NewJob::new(
             name,
             JobFile::BytesAt(bytes, at.to_string_lossy().into_owned()),
             ImportSource::Inbox,
         );
+        job.store_number = store;
         match enqueue(&self.pool, &job).await {
             Ok(id) => {
                 self.kick.notify_one();
@@ -529,22 +539,24 @@ impl Intake {
                 if changed_age(md) < Duration::from_secs(self.settings.recover_grace_secs) {
                     return Ok(());
                 }
+                // The inbox it came from is not known here: no store inbox fallback.
                 let stop = CancellationToken::new();
-                let reason =
-                    match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, &stop).await {
-                        Ok(read) => match self.queue_file(name.clone(), read.bytes, path).await {
-                            Ok(Some(job_id)) => {
-                                tracing::info!(%job_id, "queued a file left in processing/");
-                                sweep.queued += 1;
-                                return Ok(());
-                            }
-                            Ok(None) => return Ok(()),
-                            Err(IntakeError::Queue(QueueError::Refused(reason))) => reason,
-                            Err(e) => return Err(e),
-                        },
-                        Err(e @ SafeReadError::TooLarge { .. }) => e.to_string(),
-                        Err(_) => return Ok(()),
-                    };
+                let reason = match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, &stop)
+                    .await
+                {
+                    Ok(read) => match self.queue_file(name.clone(), read.bytes, path, None).await {
+                        Ok(Some(job_id)) => {
+                            tracing::info!(%job_id, "queued a file left in processing/");
+                            sweep.queued += 1;
+                            return Ok(());
+                        }
+                        Ok(None) => return Ok(()),
+                        Err(IntakeError::Queue(QueueError::Refused(reason))) => reason,
+                        Err(e) => return Err(e),
+                    },
+                    Err(e @ SafeReadError::TooLarge { .. }) => e.to_string(),
+                    Err(_) => return Ok(()),
+                };
                 self.fail_processing_file(path, &name, &reason).await;
                 sweep.finished += 1;
             }

@@ -382,13 +382,15 @@ impl Runner {
             },
             force: job.force,
             template: job.template.clone(),
-            store_number: job.store_number,
+            // A store inbox's number only fills in a file that names no store.
+            store_number: job.store_number.filter(|_| !is_store_inbox_job(job)),
             job_id: Some(job.id),
             created_by: format!("worker:{}", self.worker_id),
         };
 
         self.stage(claim, progress, "planning", None).await;
-        let (planned, bytes) = self.plan(bytes, &request).await;
+        let fallback = job.store_number.filter(|_| is_store_inbox_job(job));
+        let (planned, bytes) = self.plan(bytes, &request, fallback).await;
         let total = planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
         let total = i64::try_from(total).unwrap_or(i64::MAX);
         self.stage(claim, progress, "writing", Some(total)).await;
@@ -538,6 +540,7 @@ impl Runner {
         &self,
         bytes: Vec<u8>,
         request: &ImportRequest,
+        fallback_store: Option<i32>,
     ) -> (Result<Plan, PlanFailure>, Vec<u8>) {
         let mut opts = self
             .plan_options
@@ -546,6 +549,7 @@ impl Runner {
             .clone();
         opts.template = request.template.clone();
         opts.store = request.store_number;
+        opts.fallback_store = fallback_store;
         let file_name = request.file_name.clone();
         let keep = bytes.clone();
         let res = tokio::task::spawn_blocking(move || {
@@ -780,6 +784,12 @@ async fn templates_fingerprint(pool: &PgPool) -> Result<String, sqlx::Error> {
     )
     .fetch_one(pool)
     .await
+}
+
+/// A job the watched folder queued with its inbox folder's store number
+/// ([`crate::intake::store_inbox`]): that number is a fallback, not an override.
+fn is_store_inbox_job(job: &Job) -> bool {
+    job.source == ImportSource::Inbox.as_str()
 }
 
 fn parse_source(s: &str) -> ImportSource {

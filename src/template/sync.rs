@@ -216,6 +216,51 @@ async fn write_mappings(
     Ok(())
 }
 
+/// Store a template an operator accepted (`templates suggest --save`) as a database template
+/// (`source = 'database'`: never overwritten by a file sync) with its `data_mappings` rows.
+/// Refuses a name that is taken.
+pub async fn save_database_template(
+    pool: &PgPool,
+    t: &CompiledTemplate,
+) -> Result<Option<Uuid>, SyncError> {
+    let definition = serde_json::to_value(&t.def).map_err(|source| SyncError::Encode {
+        name: t.name().to_string(),
+        source,
+    })?;
+    let mut tx = pool.begin().await?;
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO processing_templates \
+           (name, description, layout, definition, source, checksum, priority) \
+         VALUES ($1, $2, $3, $4, 'database', $5, $6) \
+         ON CONFLICT (name) DO NOTHING RETURNING id",
+    )
+    .bind(t.name())
+    .bind(&t.def.description)
+    .bind(t.def.layout.as_str())
+    .bind(&definition)
+    .bind(&t.checksum)
+    .bind(t.def.priority)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    for (position, (field, aliases)) in t.def.columns.mapped().enumerate() {
+        sqlx::query(
+            "INSERT INTO data_mappings (template_id, target_field, aliases, position) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(field.as_str())
+        .bind(aliases)
+        .bind(position as i32)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
 /// Load the active templates from the database. A row that cannot be used (a definition that
 /// does not fit the model, a bad regular expression) is skipped with an error in the log, so one
 /// broken operator template does not stop every import.

@@ -71,6 +71,7 @@ fn runner(db: &TestDb, read_roots: Vec<PathBuf>, max_file_bytes: u64) -> Arc<Run
             templates: TemplateSet::embedded().unwrap(),
             read,
             store: None,
+            fallback_store: None,
             today: None,
         }),
         read_roots,
