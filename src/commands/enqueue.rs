@@ -66,11 +66,24 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             .file
             .canonicalize()
             .with_context(|| format!("cannot find {}", opts.file.display()))?;
+        // The worker checks again when it reads; refusing here keeps a job that can only
+        // fail out of the queue.
+        let limit = ctx.config.read.max_file_bytes;
+        let size = crate::intake::safe_read::regular_size(&abs)?;
+        if size > limit {
+            return Err(crate::intake::safe_read::SafeReadError::TooLarge {
+                path: abs,
+                size,
+                limit,
+            }
+            .into());
+        }
         JobFile::Path(abs.to_string_lossy().into_owned())
     } else {
-        // Regular files within read.max_file_bytes only: an over-limit file is refused here,
-        // not stored in import_files to fail later.
-        JobFile::Bytes(crate::read::read_file(&opts.file, &ctx.config.read)?)
+        JobFile::Bytes(super::import::read_input(
+            &opts.file,
+            ctx.config.read.max_file_bytes,
+        )?)
     };
     let mut job = NewJob::new(file_name, file, ImportSource::Cli);
     job.template = opts.template;

@@ -50,8 +50,7 @@ pub enum ModeArg {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    // Regular files within read.max_file_bytes only, refused before a byte is read.
-    let bytes = crate::read::read_file(&opts.file, &ctx.config.read)?;
+    let bytes = read_input(&opts.file, ctx.config.read.max_file_bytes)?;
     let file_name = opts
         .file
         .file_name()
@@ -86,6 +85,15 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         print!("{}", outcome_text(&outcome, "import"));
     }
     Ok(exit_code(&outcome))
+}
+
+/// A file named on the command line: a regular file (symlinks followed), no larger than
+/// `limit` (checked before a byte is read, so an over-limit file never reaches the database).
+pub fn read_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    let real = path
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", path.display()))?;
+    Ok(crate::intake::safe_read::read_limited(&real, limit)?.bytes)
 }
 
 /// The pipeline's options for a command with a database: the shipped templates synced into

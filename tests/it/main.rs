@@ -19,6 +19,7 @@ mod pdf;
 mod preview;
 mod queue;
 mod readers;
+mod reliability;
 mod revert;
 mod rls;
 mod schema;
