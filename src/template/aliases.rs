@@ -174,55 +174,6 @@ async fn store(
     Ok(())
 }
 
-/// The aliases in a template's mapping rows that its stored definition does not have: the
-/// ones operators added. [`super::sync::sync_file_templates`] keeps them across an update of
-/// the template file.
-pub async fn operator_added(
-    conn: &mut sqlx::PgConnection,
-    template_id: uuid::Uuid,
-) -> Result<Vec<(String, Vec<String>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT m.target_field,
-                ARRAY(SELECT a FROM unnest(m.aliases) AS a
-                      WHERE NOT EXISTS (
-                          SELECT 1 FROM jsonb_array_elements_text(
-                              coalesce(t.definition -> 'columns' -> m.target_field, '[]')) AS d
-                          WHERE d = a))
-         FROM data_mappings m JOIN processing_templates t ON t.id = m.template_id
-         WHERE m.template_id = $1",
-    )
-    .bind(template_id)
-    .fetch_all(&mut *conn)
-    .await
-    .map(|rows: Vec<(String, Vec<String>)>| {
-        rows.into_iter().filter(|(_, a)| !a.is_empty()).collect()
-    })
-}
-
-/// Put operators' aliases back after a template's mapping rows were rewritten (an alias the
-/// new definition has already is not added twice).
-pub async fn restore(
-    conn: &mut sqlx::PgConnection,
-    template_id: uuid::Uuid,
-    added: &[(String, Vec<String>)],
-) -> Result<(), sqlx::Error> {
-    for (field, extra) in added {
-        sqlx::query(
-            "INSERT INTO data_mappings (template_id, target_field, aliases) VALUES ($1, $2, $3)
-             ON CONFLICT (template_id, target_field) DO UPDATE
-             SET aliases = data_mappings.aliases || ARRAY(
-                 SELECT x FROM unnest(EXCLUDED.aliases) AS x
-                 WHERE x <> ALL (data_mappings.aliases))",
-        )
-        .bind(template_id)
-        .bind(field)
-        .bind(extra)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
