@@ -308,7 +308,7 @@ async fn reprocess_many(
                 let code = match out.outcome.status {
                     crate::import::ImportStatus::Succeeded
                     | crate::import::ImportStatus::Duplicate => 0,
-                    crate::import::ImportStatus::Partial => 1,
+                    crate::import::ImportStatus::Partial | crate::import::ImportStatus::Held => 1,
                     crate::import::ImportStatus::Failed => 2,
                 };
                 let line = format!(

@@ -277,7 +277,7 @@ mod tests {
             .unwrap()
             .with_timezone(&chrono::Utc);
         Job {
-            id: Uuid::nil(),
+            id: uuid::Uuid::nil(),
             state,
             priority: 0,
             run_at: t,

@@ -108,10 +108,7 @@ pub struct IssueView {
 impl From<&crate::schedule::Issue> for IssueView {
     fn from(i: &crate::schedule::Issue) -> Self {
         IssueView {
-            severity: match i.severity {
-                crate::schedule::Severity::Error => "error".into(),
-                crate::schedule::Severity::Warning => "warning".into(),
-            },
+            severity: i.severity.to_string(),
             code: Some(i.code.to_string()),
             cell: i.cell.as_ref().map(|c| c.to_string()),
             message: Some(i.message.clone()),

@@ -170,6 +170,7 @@ fn problem_row(
     let what = match p.severity {
         Severity::Error => format!("NOT imported: {}", p.message),
         Severity::Warning => format!("Warning: {}", p.message),
+        Severity::Notice => format!("Note: {}", p.message),
     };
     ws.write_string_with_format(row, 2, &what, wrap)?;
     ws.write_string_with_format(row, 3, p.advice, wrap)?;
@@ -197,6 +198,7 @@ fn copy_sheet(
 ) -> Result<(), XlsxError> {
     let red = fill(0xFFC7CE);
     let yellow = fill(0xFFEB9C);
+    let blue = fill(0xDDEBF7);
     let date = Format::new().set_num_format("mm/dd/yyyy");
     let time = Format::new().set_num_format("hh:mm");
     let datetime = Format::new().set_num_format("mm/dd/yyyy hh:mm");
@@ -211,6 +213,7 @@ fn copy_sheet(
             let mark = match flag.map(|p| p.severity) {
                 Some(Severity::Error) => &red,
                 Some(Severity::Warning) => &yellow,
+                Some(Severity::Notice) => &blue,
                 None => &plain,
             };
             // A marked date or time keeps its number format under the fill.

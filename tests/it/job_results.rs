@@ -41,12 +41,14 @@ pub fn runner(db: &TestDb) -> Arc<Runner> {
             templates: TemplateSet::embedded().unwrap(),
             read: Default::default(),
             store: None,
+            fallback_store: None,
             today: Some(chrono::NaiveDate::from_ymd_opt(2025, 11, 20).unwrap()),
         }),
         read_roots: Vec::new(),
         metrics: Arc::new(Metrics::default()),
         kick: Arc::new(tokio::sync::Notify::new()),
         listen_url: None,
+        partial_folder: pharmacy_ingest::intake::folders::NEEDS_ATTENTION.into(),
     })
 }
 

@@ -78,6 +78,7 @@ fn runner(db: &TestDb, read_roots: Vec<PathBuf>, max_file_bytes: u64) -> Arc<Run
         metrics: Arc::new(Metrics::default()),
         kick: Arc::new(Notify::new()),
         listen_url: None,
+        partial_folder: pharmacy_ingest::intake::folders::NEEDS_ATTENTION.into(),
     })
 }
 
