@@ -696,7 +696,12 @@ async fn link_contacts(
         let (link, why) = match usable_phone {
             Some(p) => match found.by_phone.get(p).map(Vec::as_slice) {
                 Some([(id, phone)]) => (Some((*id, phone.clone())), None),
-                _ => (None, Some(UnlinkedWhy::PhoneUnknown)),
+                _ => (
+                    None,
+                    Some(UnlinkedWhy::PhoneUnknown {
+                        namesake: found.by_name.contains_key(&*s.employee_name),
+                    }),
+                ),
             },
             None => {
                 let named = found
@@ -757,8 +762,8 @@ async fn link_contacts(
 
 /// Why a shift's employee was not linked to a contact.
 enum UnlinkedWhy {
-    /// The file's phone number is no contact's.
-    PhoneUnknown,
+    /// The file's phone number is no contact's (`namesake`: a contact has the name).
+    PhoneUnknown { namesake: bool },
     /// No phone, and no contact has the name.
     Unknown,
     /// No phone, several contacts have the name, and not exactly one of them works at the store.
@@ -768,9 +773,13 @@ enum UnlinkedWhy {
 impl UnlinkedWhy {
     fn message(&self) -> String {
         match self {
-            UnlinkedWhy::PhoneUnknown => "no contact has the employee's phone number (a contact \
-                 of the same name with another number is another person); the shifts are \
-                 imported without a contact link"
+            UnlinkedWhy::PhoneUnknown { namesake: true } => "no contact has the employee's phone \
+                 number (a contact of the same name with another number is another person); the \
+                 shifts are imported without a contact link"
+                .into(),
+            UnlinkedWhy::PhoneUnknown { namesake: false } => "the employee is not in contacts \
+                 (no contact with this phone number or name); the shifts are imported without a \
+                 contact link"
                 .into(),
             UnlinkedWhy::Unknown => "the employee is not in contacts (no contact with this \
                  name, and the file gives no phone number); the shifts are imported without a \

@@ -72,7 +72,7 @@ impl JobEnd {
 /// Counters shared by the runner, the intake and the HTTP server.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    ends: [AtomicU64; 8],
+    ends: [AtomicU64; JobEnd::ALL.len()],
     rows_imported: AtomicU64,
     rows_rejected: AtomicU64,
     files_taken: AtomicU64,

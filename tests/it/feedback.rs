@@ -298,5 +298,14 @@ async fn a_replace_that_empties_a_day_and_drops_an_employee_warns_and_can_be_hel
     let (warned, _) = import_fixture(&db2, "fixtures/feedback", "thu-wed-1042.csv", false).await;
     assert_eq!(warned.status, ImportStatus::Succeeded);
     assert_eq!(warned.rows_replaced, 20);
-    assert_eq!(warned.warnings, 2);
+    let replace_warnings: Vec<&str> = warned
+        .issues
+        .iter()
+        .map(|i| i.code)
+        .filter(|c| c.starts_with("replace_"))
+        .collect();
+    assert_eq!(
+        replace_warnings,
+        ["replace_empties_day", "replace_drops_employee"]
+    );
 }

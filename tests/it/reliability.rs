@@ -137,7 +137,7 @@ async fn finding2_a_truncated_xlsx_waits_and_then_fails_as_incomplete_never_impo
     );
     assert_eq!(
         names_in(&layout.failed),
-        ["week48.xlsx", "week48.xlsx.errors.txt"]
+        ["week48.xlsx", "week48.xlsx.errors.txt", "week48.xlsx.result.txt"]
     );
     let report = std::fs::read_to_string(layout.failed.join("week48.xlsx.errors.txt")).unwrap();
     assert!(report.contains("looks incomplete"), "{report}");
@@ -319,7 +319,7 @@ async fn finding4_an_oversized_inbox_file_goes_to_failed_and_the_sweep_goes_on()
     assert_eq!(intake.take(&huge).await.unwrap(), None);
     assert_eq!(
         names_in(&layout.failed),
-        ["huge.csv", "huge.csv.errors.txt"]
+        ["huge.csv", "huge.csv.errors.txt", "huge.csv.result.txt"]
     );
     let report = std::fs::read_to_string(layout.failed.join("huge.csv.errors.txt")).unwrap();
     assert!(
@@ -510,7 +510,7 @@ async fn finding9_a_full_disk_leaves_no_empty_report_and_the_sweep_writes_it_lat
     std::fs::remove_file(&filler).unwrap();
     let sweep = intake.sweep_processing().await.unwrap();
     assert_eq!((sweep.finished, sweep.errors), (1, 0));
-    assert_eq!(names_in(&layout.failed), ["bad.csv", "bad.csv.errors.txt"]);
+    assert_eq!(names_in(&layout.failed), ["bad.csv", "bad.csv.errors.txt", "bad.csv.result.txt"]);
     let report = std::fs::read_to_string(layout.failed.join("bad.csv.errors.txt")).unwrap();
     assert!(report.contains("no template fits"), "{report}");
 }

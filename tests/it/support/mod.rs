@@ -290,8 +290,16 @@ impl From<Output> for BinOutput {
     }
 }
 
+/// The binary under test: `PHARMACY_INGEST_TEST_BIN` when set, else cargo's. Worktrees that
+/// share one target folder overwrite each other's `target/debug/pharmacy-ingest`; each keeps
+/// its own `target/debug/deps/pharmacy_ingest-<hash>`, which this variable can name.
+fn bin_path() -> std::ffi::OsString {
+    std::env::var_os("PHARMACY_INGEST_TEST_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_pharmacy-ingest").into())
+}
+
 fn bin_command(work_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pharmacy-ingest"));
+    let mut cmd = Command::new(bin_path());
     cmd.current_dir(work_dir)
         .env_remove("DATABASE_URL")
         .env_remove("PHARMACY_INGEST_CONFIG")
