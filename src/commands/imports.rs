@@ -620,29 +620,14 @@ pub fn flood_line(f: &IssueSummary) -> String {
     line
 }
 
-/// `43679` → `43,679`.
+/// `43679` → `43,679` (counts are never negative).
 fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    crate::import::report::thousands(usize::try_from(n).unwrap_or(0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_group_digits() {
-        assert_eq!(thousands(43679), "43,679");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000_000), "1,000,000");
-    }
 
     #[test]
     fn floods_say_how_many_where_and_why() {

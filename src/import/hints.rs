@@ -25,6 +25,9 @@ impl Hint {
 /// Longest cell text looked at (a schedule cell is short; a paragraph is no typo).
 const MAX_LEN: usize = 60;
 
+/// One kind of slip undone: the corrected text, if the slip is there.
+type Fix = fn(&str) -> Option<String>;
+
 /// A correction of `text` that the time grammar reads, if one of the known slips explains
 /// why it could not be read.
 pub fn for_time(text: &str) -> Option<Hint> {
@@ -32,7 +35,7 @@ pub fn for_time(text: &str) -> Option<Hint> {
     if t.is_empty() || t.len() > MAX_LEN || reads(t) {
         return None;
     }
-    let fixes: [(fn(&str) -> Option<String>, &'static str); 5] = [
+    let fixes: [(Fix, &'static str); 5] = [
         (letter_o, "the letter O looks like a zero"),
         (letter_l, "the letter l or I looks like a one"),
         (

@@ -585,22 +585,23 @@ impl Intake {
                 // store is not known here.
                 let store = super::folders::inbox_store_of(path);
                 let stop = CancellationToken::new();
-                let reason = match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, &stop)
-                    .await
-                {
-                    Ok(read) => match self.queue_file(name.clone(), read.bytes, path, store).await {
-                        Ok(Some(job_id)) => {
-                            tracing::info!(%job_id, "queued a file left in processing/");
-                            sweep.queued += 1;
-                            return Ok(());
+                let reason =
+                    match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, &stop).await {
+                        Ok(read) => {
+                            match self.queue_file(name.clone(), read.bytes, path, store).await {
+                                Ok(Some(job_id)) => {
+                                    tracing::info!(%job_id, "queued a file left in processing/");
+                                    sweep.queued += 1;
+                                    return Ok(());
+                                }
+                                Ok(None) => return Ok(()),
+                                Err(IntakeError::Queue(QueueError::Refused(reason))) => reason,
+                                Err(e) => return Err(e),
+                            }
                         }
-                        Ok(None) => return Ok(()),
-                        Err(IntakeError::Queue(QueueError::Refused(reason))) => reason,
-                        Err(e) => return Err(e),
-                    },
-                    Err(e @ SafeReadError::TooLarge { .. }) => e.to_string(),
-                    Err(_) => return Ok(()),
-                };
+                        Err(e @ SafeReadError::TooLarge { .. }) => e.to_string(),
+                        Err(_) => return Ok(()),
+                    };
                 self.fail_processing_file(path, &name, &reason).await;
                 sweep.finished += 1;
             }

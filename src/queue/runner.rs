@@ -54,7 +54,7 @@ pub struct Runner {
 enum Attempt {
     /// The import transaction committed (the import itself may be `failed`: a refused file).
     /// The file's bytes come along when its reports need its cells.
-    Committed(ImportOutcome, Option<Vec<u8>>),
+    Committed(Box<ImportOutcome>, Option<Vec<u8>>),
     /// A failure that another attempt would meet again.
     Permanent(String),
     /// A failure another attempt may not meet (the database blinked).
@@ -484,7 +484,7 @@ impl Runner {
                         outcome.status,
                         ImportStatus::Failed | ImportStatus::Partial | ImportStatus::Held
                     );
-                Attempt::Committed(outcome, keep.then(|| bytes.to_vec()))
+                Attempt::Committed(Box::new(outcome), keep.then(|| bytes.to_vec()))
             }
             // If the commit did land, the retry finds the lease gone and changes nothing.
             Err(e) => Attempt::Transient(format!("commit failed: {e}")),
@@ -641,7 +641,7 @@ impl Runner {
                     ms = took.as_millis() as u64,
                     "import committed"
                 );
-                self.file_outcome(job, outcome, bytes).await;
+                self.file_outcome(job, *outcome, bytes).await;
             }
             Attempt::Changed(reason) => {
                 self.metrics.job_ended(JobEnd::Failed);

@@ -63,7 +63,7 @@ async fn a_failed_import_is_fixed_by_a_bulk_reprocess_and_then_resolved() {
             .map(|r| r["id"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };
-    assert_eq!(unresolved(&db), [failed_id.clone()]);
+    assert_eq!(unresolved(&db), std::slice::from_ref(&failed_id));
 
     let add = db.run_bin(&["stores", "add", "999"]);
     assert!(add.status.success(), "{}", add.stderr);
@@ -84,7 +84,7 @@ async fn a_failed_import_is_fixed_by_a_bulk_reprocess_and_then_resolved() {
     );
     assert_eq!(
         unresolved(&db),
-        [failed_id.clone()],
+        std::slice::from_ref(&failed_id),
         "a dry run changes nothing"
     );
 

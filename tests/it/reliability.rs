@@ -137,7 +137,11 @@ async fn finding2_a_truncated_xlsx_waits_and_then_fails_as_incomplete_never_impo
     );
     assert_eq!(
         names_in(&layout.failed),
-        ["week48.xlsx", "week48.xlsx.errors.txt", "week48.xlsx.result.txt"]
+        [
+            "week48.xlsx",
+            "week48.xlsx.errors.txt",
+            "week48.xlsx.result.txt"
+        ]
     );
     let report = std::fs::read_to_string(layout.failed.join("week48.xlsx.errors.txt")).unwrap();
     assert!(report.contains("looks incomplete"), "{report}");
@@ -510,7 +514,10 @@ async fn finding9_a_full_disk_leaves_no_empty_report_and_the_sweep_writes_it_lat
     std::fs::remove_file(&filler).unwrap();
     let sweep = intake.sweep_processing().await.unwrap();
     assert_eq!((sweep.finished, sweep.errors), (1, 0));
-    assert_eq!(names_in(&layout.failed), ["bad.csv", "bad.csv.errors.txt", "bad.csv.result.txt"]);
+    assert_eq!(
+        names_in(&layout.failed),
+        ["bad.csv", "bad.csv.errors.txt", "bad.csv.result.txt"]
+    );
     let report = std::fs::read_to_string(layout.failed.join("bad.csv.errors.txt")).unwrap();
     assert!(report.contains("no template fits"), "{report}");
 }
