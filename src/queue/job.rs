@@ -105,6 +105,9 @@ pub enum Outcome {
     Partial,
     /// The same content had already been imported; nothing changed.
     Duplicate,
+    /// A risky replace waits for an operator's approval (`imports approve`); nothing changed
+    /// yet.
+    Held,
     /// Nothing imported: the file was refused or every attempt failed.
     Failed,
     /// Stopped by an operator or a service before it finished.
@@ -113,10 +116,11 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in the order listings use.
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
         Outcome::Imported,
         Outcome::Partial,
         Outcome::Duplicate,
+        Outcome::Held,
         Outcome::Failed,
         Outcome::Cancelled,
     ];
@@ -126,6 +130,7 @@ impl Outcome {
             Outcome::Imported => "imported",
             Outcome::Partial => "partial",
             Outcome::Duplicate => "duplicate",
+            Outcome::Held => "held",
             Outcome::Failed => "failed",
             Outcome::Cancelled => "cancelled",
         }

@@ -1,5 +1,5 @@
 //! A result for every job: the outcome and counts on `import_jobs`, one
-//! `NOTIFY pharmacy_ingest_job_done` per end state (imported, partial, duplicate, failed,
+//! `NOTIFY pharmacy_ingest_job_done` per end state (imported, partial, duplicate, held, failed,
 //! cancelled), delivered at commit, `import_job_result(job_id)` for upstream services, and clear
 //! errors from `enqueue_import` for bad arguments.
 
@@ -153,6 +153,66 @@ async fn every_end_state_is_recorded_and_announced_once() {
     assert_eq!(
         (note["job_id"].as_str(), note["outcome"].as_str()),
         (Some(id.to_string().as_str()), Some("duplicate"))
+    );
+}
+
+/// A replace held for approval (`worker.hold_risky_replaces`) ends its job as `held`, announced
+/// once; `import_job_result` says so, also after the job is pruned.
+#[tokio::test]
+async fn a_held_replace_ends_its_job_as_held() {
+    let db = TestDb::new().await;
+    seed_stores(db.pool(), &[1042]).await;
+    let mut listener = PgListener::connect(db.url()).await.unwrap();
+    listener.listen(JOB_DONE_CHANNEL).await.unwrap();
+    let worker = runner(&db);
+    let holding = Arc::new(Runner {
+        pool: db.pool().clone(),
+        settings: WorkerSettings {
+            hold_risky_replaces: true,
+            ..WorkerSettings::default()
+        },
+        worker_id: "holding-worker".into(),
+        plan_options: std::sync::RwLock::new(worker.plan_options.read().unwrap().clone()),
+        read_roots: Vec::new(),
+        metrics: Arc::new(Metrics::default()),
+        kick: Arc::new(tokio::sync::Notify::new()),
+        listen_url: None,
+        partial_folder: pharmacy_ingest::intake::folders::NEEDS_ATTENTION.into(),
+    });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (file, who) in [
+        ("fixtures/worker/week-1042.csv", &worker),
+        ("fixtures/feedback/thu-wed-1042.csv", &holding),
+    ] {
+        let bytes = std::fs::read(root.join(file)).unwrap();
+        let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+        enqueue(
+            db.pool(),
+            &NewJob::new(name, JobFile::Bytes(bytes), ImportSource::Sql),
+        )
+        .await
+        .unwrap();
+        assert_eq!(who.drain().await.unwrap(), 1);
+    }
+    let first = next_done(&mut listener).await;
+    assert_eq!(first["outcome"], "imported");
+    let note = next_done(&mut listener).await;
+    assert_eq!(note["outcome"], "held");
+    no_more(&mut listener).await;
+    let id: Uuid = note["job_id"].as_str().unwrap().parse().unwrap();
+    let job = admin::show(db.pool(), id).await.unwrap();
+    assert_eq!(
+        (job.state, job.outcome, job.rows_imported),
+        (JobState::Succeeded, Some(Outcome::Held), Some(0))
+    );
+    assert_eq!(result_of(&db, id).await["outcome"], "held");
+    maintain::prune_finished(db.pool(), Duration::ZERO)
+        .await
+        .unwrap();
+    let pruned = result_of(&db, id).await;
+    assert_eq!(
+        (pruned["outcome"].as_str(), pruned["finished"].as_bool()),
+        (Some("held"), Some(true))
     );
 }
 
