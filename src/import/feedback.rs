@@ -341,6 +341,15 @@ pub fn sidecars(
     out
 }
 
+/// The receipt of a file refused before or outside its import (too large, incomplete, a job
+/// that failed): short, pointing at the report that says why.
+pub fn refused_receipt(file_name: &str) -> String {
+    format!(
+        "{file_name}: NOT imported; nothing changed. Why, and what to do: the {ERRORS_TXT} file \
+         beside this one.\n"
+    )
+}
+
 /// The line a later import adds to the receipt of a file it fixed.
 pub fn fixed_note(fixed_by: uuid::Uuid, how: &str) -> String {
     format!(

@@ -408,14 +408,15 @@ pub struct Finish {
 }
 
 impl Finish {
-    /// A refused file with one plain report (the failure happened outside the import).
-    pub fn failed(report: String) -> Finish {
+    /// A refused file with one plain report (the failure happened outside the import) and a
+    /// short receipt pointing at it.
+    pub fn failed(file_name: &str, report: String) -> Finish {
         Finish {
             to: Destination::Failed,
             sidecars: vec![
                 Sidecar {
                     suffix: crate::import::feedback::RESULT_TXT,
-                    bytes: report.clone().into_bytes(),
+                    bytes: crate::import::feedback::refused_receipt(file_name).into_bytes(),
                 },
                 Sidecar {
                     suffix: crate::import::feedback::ERRORS_TXT,
@@ -567,8 +568,8 @@ mod tests {
         assert_eq!(move_into(&src, &layout.processing).unwrap(), Moved::Gone);
     }
 
-    fn report(text: &str) -> Finish {
-        Finish::failed(text.to_string())
+    fn report(name: &str, text: &str) -> Finish {
+        Finish::failed(name, text.to_string())
     }
 
     #[test]
@@ -578,9 +579,13 @@ mod tests {
         for round in 0..2 {
             let p = layout.processing.join("bad.csv");
             std::fs::write(&p, format!("round {round}")).unwrap();
-            let to = finish(&p, &report(&format!("report {round}")), NEEDS_ATTENTION)
-                .unwrap()
-                .unwrap();
+            let to = finish(
+                &p,
+                &report("bad.csv", &format!("report {round}")),
+                NEEDS_ATTENTION,
+            )
+            .unwrap()
+            .unwrap();
             assert_eq!(
                 std::fs::read_to_string(sidecar_path(&to, ".errors.txt")).unwrap(),
                 format!("report {round}")
@@ -589,7 +594,14 @@ mod tests {
         assert!(layout.failed.join("bad.csv").exists());
         assert!(layout.failed.join("bad (1).csv").exists());
         assert!(layout.failed.join("bad (1).csv.errors.txt").exists());
-        assert!(layout.failed.join("bad (1).csv.result.txt").exists());
+        let receipt =
+            std::fs::read_to_string(layout.failed.join("bad (1).csv.result.txt")).unwrap();
+        assert_eq!(
+            receipt,
+            "bad.csv: NOT imported; nothing changed. Why, and what to do: the .errors.txt file \
+             beside this one.\n",
+            "a short receipt pointing at the report"
+        );
         let stray: Vec<_> = std::fs::read_dir(&layout.failed)
             .unwrap()
             .flatten()
@@ -657,9 +669,13 @@ mod tests {
         std::os::unix::fs::symlink(far.path(), &layout.failed).unwrap();
         let p = layout.processing.join("bad.csv");
         std::fs::write(&p, b"bad").unwrap();
-        let to = finish(&p, &Finish::failed("why".into()), NEEDS_ATTENTION)
-            .unwrap()
-            .unwrap();
+        let to = finish(
+            &p,
+            &Finish::failed("bad.csv", "why".into()),
+            NEEDS_ATTENTION,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(std::fs::read(&to).unwrap(), b"bad");
         assert_eq!(
             std::fs::read_to_string(far.path().join("bad.csv.errors.txt")).unwrap(),
@@ -738,7 +754,7 @@ mod tests {
         let layout = Layout::prepare(&dir.path().join("inbox")).unwrap();
         let p = layout.processing.join("w.xlsx");
         std::fs::write(&p, b"x").unwrap();
-        let mut how = report("NOT imported");
+        let mut how = report("w.xlsx", "NOT imported");
         how.sidecars.push(crate::import::feedback::Sidecar {
             suffix: ".errors.xlsx",
             bytes: b"wb".to_vec(),
@@ -755,7 +771,7 @@ mod tests {
         );
         let receipt = std::fs::read_to_string(fixed_dir.join("w.xlsx.result.txt")).unwrap();
         assert!(
-            receipt.starts_with("FIXED by import X.\n\nNOT imported"),
+            receipt.starts_with("FIXED by import X.\n\nw.xlsx: NOT imported;"),
             "{receipt}"
         );
         assert!(fixed_dir.join("w.xlsx.errors.txt").exists());

@@ -441,7 +441,7 @@ impl Intake {
         reason: &str,
     ) -> Result<Taken, IntakeError> {
         tracing::warn!(reason = %reason, "file refused by the watched folder; moved to failed/");
-        let how = Finish::failed(super::report::intake_report(name, reason));
+        let how = Finish::failed(name, super::report::intake_report(name, reason));
         let src = path.to_path_buf();
         let failed = match self.layout_of(path) {
             Some((_, Some(store))) => layout.failed.join(store),
@@ -469,7 +469,7 @@ impl Intake {
     /// A `processing/` file the queue refused: to `failed/` with the reason.
     async fn fail_processing_file(&self, at: &Path, name: &str, reason: &str) {
         tracing::warn!(reason = %reason, "the queue refused a file; moved to failed/");
-        let how = Finish::failed(super::report::intake_report(name, reason));
+        let how = Finish::failed(name, super::report::intake_report(name, reason));
         let p = at.to_path_buf();
         let partial = self.settings.partial_folder.clone();
         match tokio::task::spawn_blocking(move || finish(&p, &how, &partial)).await {
@@ -612,11 +612,14 @@ impl Intake {
                 }
                 let how = match state {
                     JobState::Succeeded => self.receipt_only(&name, job_id).await?,
-                    _ => Finish::failed(super::report::plain_report(
+                    _ => Finish::failed(
                         &name,
-                        job_id,
-                        last_error.as_deref().unwrap_or("the job did not succeed"),
-                    )),
+                        super::report::plain_report(
+                            &name,
+                            job_id,
+                            last_error.as_deref().unwrap_or("the job did not succeed"),
+                        ),
+                    ),
                 };
                 let p = path.to_path_buf();
                 let partial = self.settings.partial_folder.clone();

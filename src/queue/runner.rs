@@ -676,7 +676,8 @@ impl Runner {
                                 claim.attempt
                             ),
                         );
-                        self.move_file(job, Finish::failed(report)).await;
+                        self.move_file(job, Finish::failed(&job.file_name, report))
+                            .await;
                     }
                     Ok(_) => self.metrics.job_ended(JobEnd::Retrying),
                     Err(e) => {
@@ -729,7 +730,8 @@ impl Runner {
         {
             Ok(_) => {
                 let report = crate::intake::report::plain_report(&job.file_name, job.id, &reason);
-                self.move_file(job, Finish::failed(report)).await;
+                self.move_file(job, Finish::failed(&job.file_name, report))
+                    .await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not record the failure; the lease will expire and the job be retried")

@@ -58,6 +58,33 @@ async fn migrate_status_demo_data_and_stores() {
     .await
     .unwrap();
     assert_eq!(linked, 4);
+    // The README's walkthrough: the sample schedule it drops imports whole, for a demo store,
+    // its people linked to the demo contacts.
+    let walk = db.run_bin(&[
+        "import",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/schedules/grid_weekly.xlsx"
+        ),
+        "--format",
+        "json",
+    ]);
+    assert!(walk.status.success(), "{}", walk.stderr);
+    let walk: serde_json::Value = serde_json::from_str(&walk.stdout).unwrap();
+    assert_eq!(walk["status"], "succeeded");
+    assert_eq!(walk["rows_imported"], 21);
+    assert_eq!(walk["store_numbers"], serde_json::json!([2207]));
+    assert_eq!(
+        walk["issues"],
+        serde_json::json!([]),
+        "no unknown store or employee"
+    );
+    let unlinked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM store_schedules WHERE contact_id IS NULL")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(unlinked, 0);
 
     // The address is optional: a store can be added by its number alone.
     let add = db.run_bin(&["stores", "add", "6001"]);

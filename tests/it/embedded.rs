@@ -91,6 +91,14 @@ fn the_binary_migrates_reports_and_reverts_on_its_own_cluster_twice() {
             "the password is never logged"
         );
         assert!(status.stdout.contains("embedded"), "{}", status.stdout);
+        // psql on the embedded cluster: the connection in its environment, the password never
+        // printed.
+        let psql = run(&["db", "psql", "--", "-tAc", "select 6 * 7"]);
+        assert_eq!(psql.stdout.trim(), "42", "{}", psql.stderr);
+        let how = run(&["db", "psql", "--print"]);
+        assert!(how.stdout.contains("superuser.password"), "{}", how.stdout);
+        assert!(how.stdout.contains("psql -h "), "{}", how.stdout);
+        assert!(!how.stdout.contains(password.trim()));
         assert!(
             status.stdout.contains("store_schedules"),
             "{}",

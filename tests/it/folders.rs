@@ -1,7 +1,7 @@
 //! Folders that tell the truth, with the real worker: a partial import lands in
 //! `needs-attention/` with its receipt, report and error workbook, and a corrected re-drop of
 //! the same name moves them to `processed/…/fixed/` ("FIXED"); a refused file leaves `failed/`
-//! once an operator fixes the cause and reprocesses it; a risky replace is held in
+//! once an operator fixes the cause and reprocesses it, or retries its job; a risky replace is held in
 //! `needs-attention/` until approved; a per-store inbox refuses another store's file.
 
 use crate::feedback::fixture;
@@ -193,6 +193,53 @@ async fn a_refused_file_leaves_failed_when_a_reprocess_imports_it() {
     assert!(
         receipt.contains("the file was processed again and imported"),
         "{receipt}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_file_leaves_failed_when_its_job_is_retried() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db, "");
+    sqlx::query("DELETE FROM stores WHERE store_number = 1042")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let _w = Worker::start(&db, &cfg, "w1");
+    drop_into(
+        &root.join("inbox"),
+        &worker_fixture("week-1042.csv"),
+        "week.csv",
+    );
+    let failed = root.join("failed");
+    wait_until("the file in failed/", WITHIN, || {
+        files_under(&failed).len() == 4
+    })
+    .await;
+    let out = db.run_bin(&["stores", "add", "1042"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let job: uuid::Uuid =
+        sqlx::query_scalar("SELECT job_id FROM document_imports WHERE status = 'failed'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    let out = db.run_bin(&["jobs", "retry", &job.to_string()[..8]]);
+    assert!(out.status.success(), "{}\n{}", out.stdout, out.stderr);
+    wait_until("the failed file moved on", WITHIN, || {
+        files_under(&failed).is_empty()
+    })
+    .await;
+    let receipt = read(
+        root.join("processed")
+            .join(day())
+            .join("fixed/week.csv.result.txt"),
+    );
+    assert!(
+        receipt.starts_with("FIXED on ") && receipt.contains("the job was retried"),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains("NOT imported"),
+        "the old receipt below: {receipt}"
     );
 }
 

@@ -3,7 +3,8 @@
 //! the operator's identity (`--as`, `$USER`), one JSON shape for issues, `imports show
 //! --limit`, `jobs list` outcomes and attempts, `jobs show` with the file's current path,
 //! `templates alias add|remove` (kept across a template update) and `templates test --db`,
-//! `stores add N` without an address.
+//! `stores add N` without an address; logs that are plain one-line text when piped and
+//! complete JSON lines with `--log-json`.
 
 use crate::import::seed_stores;
 use crate::job_results::runner;
@@ -382,4 +383,51 @@ async fn template_aliases_are_added_removed_and_survive_a_template_update() {
         "{}",
         missing.stderr
     );
+}
+
+#[tokio::test]
+async fn logs_are_plain_lines_when_piped_and_json_lines_when_asked() {
+    let db = TestDb::new().await;
+    seed_stores(db.pool(), &[101]).await;
+    let file = fixture("week48_store101_bad_rows.csv");
+    let text = db
+        .command()
+        .env("RUST_LOG", "debug")
+        .args(["import", &file])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(text.stderr).unwrap();
+    assert!(
+        stderr.contains("import written"),
+        "the debug events are there: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes in a pipe: {stderr}"
+    );
+    for line in stderr.lines() {
+        assert!(
+            line.starts_with("20"),
+            "every line is one event starting with its time: {line:?}"
+        );
+    }
+
+    let json = db
+        .command()
+        .env("RUST_LOG", "debug")
+        .args(["--log-json", "import", &file, "--force"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(json.stderr).unwrap();
+    let events: Vec<Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let written = events
+        .iter()
+        .find(|e| e["fields"]["message"] == "import written")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(written["level"], "DEBUG");
+    assert!(written["fields"]["import_id"].is_string(), "{written}");
+    assert!(!stderr.contains('\x1b'));
 }
