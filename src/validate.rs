@@ -147,61 +147,10 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
     for (idx, e) in shifts.iter().enumerate() {
         let s = &e.shift;
         let cell = || Some(s.source.clone());
-        // Time and date problems point at the cell that holds the time or the date.
-        let at = |col: Option<u32>| match col {
-            Some(col) => Some(crate::read::grid::CellRef {
-                col,
-                ..s.source.clone()
-            }),
-            None => cell(),
-        };
-        if e.minutes == 0 {
-            issues.push(Issue::error(
-                "end_equals_start",
-                at(e.time_col),
-                "the shift ends when it starts: check the start and end times",
-            ));
-            continue;
-        }
-        if e.minutes > max_minutes {
-            issues.push(Issue::error(
-                "shift_too_long",
-                at(e.time_col),
-                format!(
-                    "the shift is {:.1} hours, more than the {} hour limit: check the times (AM/PM?)",
-                    e.minutes as f64 / 60.0,
-                    limits.max_shift_hours
-                ),
-            ));
-            continue;
-        }
-        if let Some(r) = reference {
-            // A week's file covers its week: measure from the nearest end of it.
-            let days = if s.date < r {
-                (r - s.date).num_days()
-            } else {
-                ((s.date - r).num_days() - 6).max(0)
-            };
-            if days >= limits.far_date_error_days {
-                issues.push(Issue::error(
-                    "date_far_from_week",
-                    at(e.date_col),
-                    format!(
-                        "the date {} is {days} days from the file's week of {}: check the year and month",
-                        s.date, r
-                    ),
-                ));
+        if let Some((issue, rejects)) = own_issue(e, reference, limits, max_minutes) {
+            issues.push(issue);
+            if rejects {
                 continue;
-            }
-            if days >= limits.far_date_warning_days {
-                issues.push(Issue::warning(
-                    "date_far_from_week",
-                    at(e.date_col),
-                    format!(
-                        "the date {} is {days} days from the file's week of {}: check it",
-                        s.date, r
-                    ),
-                ));
             }
         }
         let start = s
@@ -273,6 +222,66 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
         shifts: shifts.into_iter().map(|e| e.shift).collect(),
         issues,
     }
+}
+
+/// What is wrong with one shift on its own (its length, its date), and whether that rejects
+/// it. Time and date problems point at the cell that holds the time or the date.
+fn own_issue(
+    e: &Extracted,
+    reference: Option<NaiveDate>,
+    limits: &Limits,
+    max_minutes: i64,
+) -> Option<(Issue, bool)> {
+    let s = &e.shift;
+    let at = |col: Option<u32>| {
+        Some(match col {
+            Some(col) => crate::read::grid::CellRef {
+                col,
+                ..s.source.clone()
+            },
+            None => s.source.clone(),
+        })
+    };
+    if e.minutes == 0 {
+        let msg = "the shift ends when it starts: check the start and end times";
+        return Some((Issue::error("end_equals_start", at(e.time_col), msg), true));
+    }
+    if e.minutes > max_minutes {
+        let msg = format!(
+            "the shift is {:.1} hours, more than the {} hour limit: check the times (AM/PM?)",
+            e.minutes as f64 / 60.0,
+            limits.max_shift_hours
+        );
+        return Some((Issue::error("shift_too_long", at(e.time_col), msg), true));
+    }
+    let r = reference?;
+    // A week's file covers its week: measure from the nearest end of it.
+    let days = if s.date < r {
+        (r - s.date).num_days()
+    } else {
+        ((s.date - r).num_days() - 6).max(0)
+    };
+    if days >= limits.far_date_error_days {
+        let msg = format!(
+            "the date {} is {days} days from the file's week of {}: check the year and month",
+            s.date, r
+        );
+        return Some((
+            Issue::error("date_far_from_week", at(e.date_col), msg),
+            true,
+        ));
+    }
+    if days >= limits.far_date_warning_days {
+        let msg = format!(
+            "the date {} is {days} days from the file's week of {}: check it",
+            s.date, r
+        );
+        return Some((
+            Issue::warning("date_far_from_week", at(e.date_col), msg),
+            false,
+        ));
+    }
+    None
 }
 
 #[cfg(test)]

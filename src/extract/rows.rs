@@ -35,6 +35,18 @@ impl RowsLayout {
     fn col(&self, f: Field) -> Option<u32> {
         self.columns.iter().find(|(x, _)| *x == f).map(|(_, c)| *c)
     }
+
+    /// The column a shift's start time is read from (a too-long shift points there).
+    fn time_col(&self) -> Option<u32> {
+        [Field::Start, Field::Shift, Field::StartDatetime]
+            .into_iter()
+            .find_map(|f| self.col(f))
+    }
+
+    /// The column a shift's date is read from (a far-off date points there).
+    fn date_col(&self) -> Option<u32> {
+        self.col(Field::Date).or(self.col(Field::StartDatetime))
+    }
 }
 
 /// The fields a header row maps, by column.
@@ -380,10 +392,6 @@ pub fn extract(
             cells::text(get(Field::Position)).map(|s| Arc::from(names::collapse(&s)));
         let notes = cells::text(get(Field::Notes)).map(|s| names::collapse(&s));
         let phone = cells::text(get(Field::EmployeePhone)).and_then(|s| names::phone_text(&s));
-        let time_col = [Field::Start, Field::Shift, Field::StartDatetime]
-            .into_iter()
-            .find_map(|f| l.col(f));
-        let date_col = l.col(Field::Date).or(l.col(Field::StartDatetime));
         for (start, end, minutes) in ranges {
             out.shifts.push(Extracted {
                 shift: Shift {
@@ -398,8 +406,8 @@ pub fn extract(
                     source: first_ref.clone(),
                 },
                 minutes,
-                time_col,
-                date_col,
+                time_col: l.time_col(),
+                date_col: l.date_col(),
             });
         }
     }

@@ -248,33 +248,7 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     if !unknown.is_empty() && !store_ids.is_empty() {
         rows_rejected += drop_unknown_stores(&mut plan, &store_ids);
     } else if !unknown.is_empty() {
-        let list = unknown
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let (noun, verb) = if unknown.len() == 1 {
-            ("store number", "is")
-        } else {
-            ("store numbers", "are")
-        };
-        let error = format!(
-            "{noun} {list} {verb} not in the stores table; nothing was imported (add the store, \
-             or correct the store number in the file or with --store)"
-        );
-        let mut issues = plan.issues.clone();
-        for n in &unknown {
-            let cell = plan
-                .shifts
-                .iter()
-                .find(|s| s.store_number == *n)
-                .map(|s| s.source.clone());
-            issues.push(Issue::error(
-                "unknown_store",
-                cell,
-                format!("store number {n} is not a known store"),
-            ));
-        }
+        let (error, issues) = unknown_stores_refusal(&plan, &unknown);
         let finish = refused(error, issues);
         let mut w = Writer::new(conn, import_id);
         w.issues(&finish.issues).await?;
@@ -657,6 +631,39 @@ fn drop_unknown_stores(plan: &mut Plan, known: &HashMap<i32, Uuid>) -> i64 {
         ));
     }
     total
+}
+
+/// Why a file naming only unknown stores is refused, and one `unknown_store` issue per store
+/// (at the first row naming it) after the plan's own issues.
+fn unknown_stores_refusal(plan: &Plan, unknown: &[i32]) -> (String, Vec<Issue>) {
+    let list = unknown
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (noun, verb) = if unknown.len() == 1 {
+        ("store number", "is")
+    } else {
+        ("store numbers", "are")
+    };
+    let error = format!(
+        "{noun} {list} {verb} not in the stores table; nothing was imported (add the store, \
+         or correct the store number in the file or with --store)"
+    );
+    let mut issues = plan.issues.clone();
+    for n in unknown {
+        let cell = plan
+            .shifts
+            .iter()
+            .find(|s| s.store_number == *n)
+            .map(|s| s.source.clone());
+        issues.push(Issue::error(
+            "unknown_store",
+            cell,
+            format!("store number {n} is not a known store"),
+        ));
+    }
+    (error, issues)
 }
 
 /// The contact a shift's employee was linked to, and the phone stored with the shift.

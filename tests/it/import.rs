@@ -909,3 +909,32 @@ async fn concurrent_imports_of_the_same_content_import_once() {
         5
     );
 }
+
+/// A 20-hour shift points at its start-time cell and a far-off date at its date cell, not at
+/// the row's first cell (issue 12: "point at the cell that is wrong").
+#[test]
+fn a_long_shift_and_a_far_date_point_at_their_cells() {
+    use pharmacy_ingest::import::plan::{PlanOptions, plan_bytes};
+    let csv = "Store #,Employee Name,Phone,Date,Start Time,End Time,Position\n\
+               101,Dana Whitfield,(555) 010-0101,11/24/2025,9:00 AM,5:30 PM,Pharmacist\n\
+               101,Dana Whitfield,(555) 010-0101,11/25/2025,6:00 AM,2:00 AM,Pharmacist\n\
+               101,Dana Whitfield,(555) 010-0101,11/26/2026,9:00 AM,5:30 PM,Pharmacist\n";
+    let opts = PlanOptions {
+        templates: pharmacy_ingest::template::set::TemplateSet::embedded().unwrap(),
+        today: chrono::NaiveDate::from_ymd_opt(2025, 11, 20),
+        ..PlanOptions::default()
+    };
+    let plan = plan_bytes("week.csv", csv.as_bytes(), &opts).unwrap();
+    let at = |code: &str| {
+        plan.issues
+            .iter()
+            .find(|i| i.code == code)
+            .unwrap_or_else(|| panic!("no {code}: {:?}", plan.issues))
+            .cell
+            .as_ref()
+            .unwrap()
+            .a1()
+    };
+    assert_eq!(at("shift_too_long"), "E3", "the start time of row 3");
+    assert_eq!(at("date_far_from_week"), "D4", "the date of row 4");
+}
