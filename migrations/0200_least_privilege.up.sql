@@ -188,6 +188,8 @@ GRANT SELECT ON public._sqlx_migrations TO pharmacy_ingest_worker;
 CREATE POLICY _sqlx_migrations_worker_read ON public._sqlx_migrations FOR SELECT
     TO pharmacy_ingest_worker USING (true);
 DO $$
+DECLARE
+    r text;
 BEGIN
     IF coalesce(obj_description('auth.jwt()'::regprocedure, 'pg_proc'), '') <> 'created by pharmacy-ingest' THEN
         IF EXISTS (SELECT 1 FROM pg_proc p, aclexplode(p.proacl) a
@@ -199,14 +201,26 @@ BEGIN
                    WHERE n.nspname = 'auth' AND a.grantee = 'pharmacy_ingest_worker'::regrole) THEN
             REVOKE USAGE ON SCHEMA auth FROM pharmacy_ingest_worker;
         END IF;
+        -- 0001 granted EXECUTE to the API roles; on Supabase they hold it through PUBLIC
+        -- already, and a grant of ours on Supabase's function must not outlive a revert.
+        IF has_function_privilege('public', 'auth.jwt()', 'EXECUTE') THEN
+            FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+                IF EXISTS (SELECT 1 FROM pg_proc p, aclexplode(p.proacl) a
+                           WHERE p.oid = 'auth.jwt()'::regprocedure
+                             AND a.grantee = r::regrole) THEN
+                    EXECUTE format('REVOKE EXECUTE ON FUNCTION auth.jwt() FROM %I', r);
+                END IF;
+            END LOOP;
+        END IF;
     END IF;
 END
 $$;
 
--- 4. API roles get exactly the privileges their policies use. A table is ours when it is one
+-- 4. API roles and the worker role get exactly the privileges their policies use. A table is ours when it is one
 -- of the seed's or the audit's, or when a policy names the worker or audit role (every table a
 -- later migration adds for the worker). Per API role and command, a privilege stays only when
--- a permissive policy for that role (or PUBLIC) and command exists; TRUNCATE (which ignores
+-- a permissive policy for that role (or PUBLIC) and command exists (the worker's
+-- grants of 0005 and later each come with such a policy, so only platform defaults go); TRUNCATE (which ignores
 -- RLS), REFERENCES and TRIGGER are revoked from every role but the owner. Sequences of those
 -- tables are usable only by roles that may insert into the table.
 CREATE FUNCTION public.pharmacy_ingest_tighten_grants() RETURNS integer
@@ -234,7 +248,7 @@ BEGIN
         EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', t::regclass);
         EXECUTE format('REVOKE TRUNCATE, REFERENCES, TRIGGER ON %s FROM anon, authenticated, service_role, pharmacy_ingest_worker',
                        t::regclass);
-        FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+        FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role', 'pharmacy_ingest_worker'] LOOP
             FOREACH priv IN ARRAY ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] LOOP
                 cmd := CASE priv WHEN 'SELECT' THEN 'r' WHEN 'INSERT' THEN 'a'
                                  WHEN 'UPDATE' THEN 'w' ELSE 'd' END;
