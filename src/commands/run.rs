@@ -8,7 +8,6 @@ use crate::intake::Intake;
 use crate::ops::http::{self, OpsState};
 use crate::ops::metrics::Metrics;
 use crate::queue::runner::Runner;
-use crate::queue::wake::is_transaction_pooler;
 use anyhow::Context as _;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,7 +38,9 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         config.intake.enabled = false;
     }
     let http_addr = http::address(&config.http)?;
-    let shutdown = crate::ops::shutdown::on_signals();
+    let shutdown = crate::ops::shutdown::on_signals(std::time::Duration::from_secs(
+        config.worker.shutdown_grace_secs,
+    ));
 
     let db = crate::db::connect(&config).await?;
     let result = serve(ctx, &config, &db, http_addr, shutdown).await;
@@ -81,6 +82,13 @@ async fn serve(
     crate::queue::roots::publish(&pool, &crate::queue::host_name(), &read_roots)
         .await
         .context("publishing the import roots")?;
+    crate::queue::roots::publish_file_limit(
+        &pool,
+        &crate::queue::host_name(),
+        config.read.max_file_bytes,
+    )
+    .await
+    .context("publishing the read limit")?;
 
     let metrics = Arc::new(Metrics::default());
     let kick = Arc::new(Notify::new());
@@ -110,7 +118,8 @@ async fn serve(
             config.intake.clone(),
             kick.clone(),
             metrics.clone(),
-        );
+        )
+        .with_max_file_bytes(config.read.max_file_bytes);
         Some(tokio::spawn(intake.run(shutdown.clone())))
     };
 
@@ -146,14 +155,11 @@ fn listen_url(config: &crate::config::Config, db: &crate::db::Database) -> Optio
     if !config.worker.listen {
         return None;
     }
-    if let Some(direct) = &config.database.direct_url {
-        return Some(direct.clone());
-    }
-    if is_transaction_pooler(db.url()) {
+    let url = db.session_url();
+    if url.is_none() {
         tracing::info!(
             "database.url is a transaction pooler and no direct_url is set: polling for jobs"
         );
-        return None;
     }
-    Some(db.url().to_string())
+    url.map(str::to_string)
 }

@@ -97,8 +97,42 @@ pub async fn pending(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
     Ok(versions)
 }
 
-/// Apply pending migrations, up to `target` when given. Returns the versions applied.
+/// The session-level advisory lock held while migrations are applied or reverted, so that
+/// concurrent `migrate` runs take turns and each reports only what it applied itself.
+const MIGRATE_LOCK_KEY: &str = "pharmacy-ingest:migrate";
+
+/// Take [`MIGRATE_LOCK_KEY`] on `conn` (session level: held until [`unlock`]).
+async fn lock(conn: &mut PgConnection) -> Result<(), SchemaError> {
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        .bind(MIGRATE_LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Release [`MIGRATE_LOCK_KEY`], keeping the first error of `result`.
+async fn unlock<T>(
+    conn: &mut PgConnection,
+    result: Result<T, SchemaError>,
+) -> Result<T, SchemaError> {
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+        .bind(MIGRATE_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    let value = result?;
+    unlocked?;
+    Ok(value)
+}
+
+/// Apply pending migrations, up to `target` when given. Returns the versions applied by this
+/// call (a concurrent run that applied them first leaves this one an empty list).
 pub async fn up(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i64>, SchemaError> {
+    lock(&mut *conn).await?;
+    let result = up_locked(&mut *conn, target).await;
+    unlock(conn, result).await
+}
+
+async fn up_locked(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i64>, SchemaError> {
     ensure_not_newer(&mut *conn).await?;
     let before = applied_versions(&mut *conn).await?;
     match target {
@@ -106,13 +140,38 @@ pub async fn up(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i64>
         None => MIGRATOR.run(&mut *conn).await?,
     }
     let after = applied_versions(&mut *conn).await?;
+    tighten_grants(&mut *conn).await?;
     Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+}
+
+/// Cut the API roles' table privileges to what their policies use (migration 0200's
+/// `pharmacy_ingest_tighten_grants()`), so tables added by any migration lose what the
+/// platform's default privileges gave them (Supabase grants ALL, TRUNCATE included).
+/// Nothing happens on a schema older than 0200.
+async fn tighten_grants(conn: &mut PgConnection) -> Result<(), SchemaError> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT to_regprocedure('public.pharmacy_ingest_tighten_grants()') IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if exists {
+        sqlx::query("SELECT public.pharmacy_ingest_tighten_grants()")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Revert applied migrations newer than `target` (0 = all). Reverting to 0 also drops
 /// sqlx's bookkeeping table, so the database is left as empty as it was found.
 /// Returns the versions reverted, newest first.
 pub async fn down(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, SchemaError> {
+    lock(&mut *conn).await?;
+    let result = down_locked(&mut *conn, target).await;
+    unlock(conn, result).await
+}
+
+async fn down_locked(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, SchemaError> {
     ensure_not_newer(&mut *conn).await?;
     let before = applied_versions(&mut *conn).await?;
     MIGRATOR.undo(&mut *conn, target).await?;
@@ -134,13 +193,14 @@ pub async fn down(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, Sche
 /// refuse to run on an old schema, since migrating is the operator's decision and needs an
 /// owner role. Returns the versions applied.
 pub async fn prepare(db: &super::Database) -> Result<Vec<i64>, super::DbError> {
-    let mut conn = db.connect_direct().await?;
-    let pending = pending(&mut conn).await?;
+    // the check reads one table: the pool will do, also through a transaction pooler
+    let pending = pending(&mut *db.pool().acquire().await?).await?;
     if pending.is_empty() {
         return Ok(Vec::new());
     }
     match db.server() {
         super::Server::Embedded { .. } => {
+            let mut conn = db.connect_direct().await?;
             let applied = up(&mut conn, None).await?;
             tracing::info!(
                 applied = applied.len(),

@@ -385,7 +385,8 @@ pub fn extract(
     let t = ctx.template;
     let sheet_store = ctx
         .store_override
-        .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t));
+        .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t))
+        .or(ctx.store_fallback);
     let col = |f: Field| l.columns.iter().find(|(x, _)| *x == f).map(|(_, c)| *c);
     let min_days = t.def.week.min_days.max(1);
     let mut days = l.days.clone();

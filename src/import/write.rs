@@ -827,7 +827,8 @@ impl<'c> Writer<'c> {
         let issue_rows = f.issues.iter().map(|i| {
             let action = match i.severity {
                 Severity::Error => "rejected",
-                Severity::Warning => "warning",
+                // A notice (an open shift) is recorded like a warning: nothing was rejected.
+                Severity::Warning | Severity::Notice => "warning",
             };
             let cell = i.cell.as_ref().map(|c| c.to_string());
             (action, Some(i.code), cell, i.message.clone())
