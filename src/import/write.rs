@@ -389,7 +389,7 @@ async fn replace_spans(
     conn: &mut PgConnection,
     import_id: Uuid,
     plan: &Plan,
-    sid: &dyn Fn(&Shift) -> Uuid,
+    sid: &(dyn Fn(&Shift) -> Uuid + Sync),
 ) -> Result<i64, sqlx::Error> {
     let mut span: BTreeMap<Uuid, (NaiveDate, NaiveDate)> = BTreeMap::new();
     for s in &plan.shifts {
@@ -432,7 +432,7 @@ async fn replace_spans(
 async fn skip_identical(
     conn: &mut PgConnection,
     plan: &Plan,
-    sid: &dyn Fn(&Shift) -> Uuid,
+    sid: &(dyn Fn(&Shift) -> Uuid + Sync),
     keep: &mut [bool],
 ) -> Result<Vec<String>, sqlx::Error> {
     let sh = &plan.shifts;
@@ -480,7 +480,7 @@ struct Rows<'a> {
     shifts: &'a [Shift],
     keep: &'a [bool],
     links: &'a Links,
-    store_id: &'a dyn Fn(&Shift) -> Uuid,
+    store_id: &'a (dyn Fn(&Shift) -> Uuid + Sync),
 }
 
 impl Rows<'_> {

@@ -109,6 +109,7 @@ impl Runner {
             lease::INLINE_FILE_BYTES,
         )
         .await
+    }
 
     /// How long one attempt may take, reading to commit.
     fn job_timeout(&self) -> Duration {
