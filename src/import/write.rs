@@ -588,8 +588,8 @@ async fn copy_shifts(
     let mut copy = conn.copy_in_raw(COPY_SHIFTS).await?;
     let mut buf = CopyBuf::new();
     let mut cell = String::new();
-    let mut done = 0;
-    for (i, s) in rows.iter() {
+    for (n, (i, s)) in rows.iter().enumerate() {
+        let done = n + 1;
         let link = rows.links.of(i);
         cell.clear();
         let _ = write!(cell, "{}", s.source);
@@ -606,7 +606,6 @@ async fn copy_shifts(
             contact_id: link.contact_id,
             cell: &cell,
         });
-        done += 1;
         if buf.len() >= super::copy::COPY_FLUSH_BYTES {
             copy.send(buf.take()).await?;
             progress(WriteProgress {
