@@ -97,28 +97,18 @@ pub async fn pending(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
     Ok(versions)
 }
 
-/// The session-level advisory lock held while migrations are applied or reverted, so that
-/// concurrent `migrate` runs take turns and each reports only what it applied itself.
-const MIGRATE_LOCK_KEY: &str = "pharmacy-ingest:migrate";
-
-/// Take [`MIGRATE_LOCK_KEY`] on `conn` (session level: held until [`unlock`]).
+/// Take [`super::locks::MIGRATE`] on `conn` (session level: held until [`unlock`]).
 async fn lock(conn: &mut PgConnection) -> Result<(), SchemaError> {
-    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
-        .bind(MIGRATE_LOCK_KEY)
-        .execute(&mut *conn)
-        .await?;
+    super::locks::session_lock(conn, super::locks::MIGRATE).await?;
     Ok(())
 }
 
-/// Release [`MIGRATE_LOCK_KEY`], keeping the first error of `result`.
+/// Release [`super::locks::MIGRATE`], keeping the first error of `result`.
 async fn unlock<T>(
     conn: &mut PgConnection,
     result: Result<T, SchemaError>,
 ) -> Result<T, SchemaError> {
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
-        .bind(MIGRATE_LOCK_KEY)
-        .execute(&mut *conn)
-        .await;
+    let unlocked = super::locks::session_unlock(conn, super::locks::MIGRATE).await;
     let value = result?;
     unlocked?;
     Ok(value)
@@ -140,7 +130,26 @@ async fn up_locked(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i
         None => MIGRATOR.run(&mut *conn).await?,
     }
     let after = applied_versions(&mut *conn).await?;
+    tighten_grants(&mut *conn).await?;
     Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+}
+
+/// Cut the API roles' table privileges to what their policies use (migration 0200's
+/// `pharmacy_ingest_tighten_grants()`), so tables added by any migration lose what the
+/// platform's default privileges gave them (Supabase grants ALL, TRUNCATE included).
+/// Nothing happens on a schema older than 0200.
+async fn tighten_grants(conn: &mut PgConnection) -> Result<(), SchemaError> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT to_regprocedure('public.pharmacy_ingest_tighten_grants()') IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if exists {
+        sqlx::query("SELECT public.pharmacy_ingest_tighten_grants()")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Revert applied migrations newer than `target` (0 = all). Reverting to 0 also drops
@@ -174,13 +183,14 @@ async fn down_locked(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, S
 /// refuse to run on an old schema, since migrating is the operator's decision and needs an
 /// owner role. Returns the versions applied.
 pub async fn prepare(db: &super::Database) -> Result<Vec<i64>, super::DbError> {
-    let mut conn = db.connect_direct().await?;
-    let pending = pending(&mut conn).await?;
+    // the check reads one table: the pool will do, also through a transaction pooler
+    let pending = pending(&mut *db.pool().acquire().await?).await?;
     if pending.is_empty() {
         return Ok(Vec::new());
     }
     match db.server() {
         super::Server::Embedded { .. } => {
+            let mut conn = db.connect_direct().await?;
             let applied = up(&mut conn, None).await?;
             tracing::info!(
                 applied = applied.len(),

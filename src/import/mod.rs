@@ -12,11 +12,12 @@
 //! a store manager finds beside the file: the receipt, [`report::errors_txt`] and the error
 //! workbook ([`workbook`]).
 //!
-//! Modules: [`write`] (the transaction), [`replace`] (what a replace removes; risky replaces
-//! warned about or held), [`revert`], [`run`] (plan + write for the CLI, reprocess and
-//! approve), [`files`] (stored file bytes), [`query`] (list/show), [`feedback`], [`report`],
-//! [`hints`] (typo "did you mean"), [`workbook`].
+//! Modules: [`write`] (the transaction), [`copy`] (binary `COPY` of shifts), [`replace`] (what
+//! a replace removes; risky replaces warned about or held), [`revert`], [`run`] (plan + write
+//! for the CLI, reprocess and approve), [`files`] (stored file bytes), [`query`] (list/show),
+//! [`feedback`], [`report`], [`hints`] (typo "did you mean"), [`workbook`].
 
+pub mod copy;
 pub mod feedback;
 pub mod files;
 pub mod hints;

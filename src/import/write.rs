@@ -1,29 +1,39 @@
 //! The transactional write of one import: the `document_imports` row, the shifts in
-//! `store_schedules`, and the `import_history` rows, all on a connection whose transaction the
-//! caller opened (and commits).
+//! `store_schedules`, and the audit rows, all on a connection whose transaction the caller
+//! opened (and commits).
 //!
 //! Order of work, each step one bulk statement (UNNEST arrays, never a statement per row):
 //! 1. a transaction-scoped advisory lock on the file's sha256 (two workers given the same
 //!    content serialise, so the second one sees the first as a duplicate);
 //! 2. the `document_imports` row (`processing`);
-//! 3. a refused plan, a duplicate, an empty plan or an unknown store ends here as `failed` /
+//! 3. a refused plan, a duplicate, an empty plan, a file naming another store than its
+//!    per-store inbox, or a file naming only unknown stores ends here as `failed` /
 //!    `duplicate`, with its history rows;
-//! 4. advisory locks on the stores touched (sorted, so concurrent imports cannot deadlock);
+//! 4. advisory locks on the known stores touched (sorted, so concurrent imports cannot
+//!    deadlock); the rows of unknown stores in a multi-store file are rejected, one
+//!    `unknown_store` error per store;
 //! 5. contacts linked per store, by phone when the file has one, else by name (a name shared
 //!    by several contacts goes to the one with shifts at the store); unknown employees become
 //!    warnings;
-//! 6. `replace`: the stored shifts of each store for the date span the file covers are deleted,
-//!    each one's full before-image written to `import_history` (`replaced`) in the same
-//!    statement; `append`: shifts identical to stored ones are `skipped`;
-//! 7. the shifts inserted with their `inserted` history rows (after-image, cell reference);
+//! 6. `replace`: what the replace removes is summed up per store, day and employee first
+//!    ([`super::replace`]; a day left with nobody or an employee dropped is a warning, and with
+//!    `hold_risky_replace` the import ends here as `held`); then the stored shifts of each
+//!    store for the date span the file covers are deleted, each one's full before-image
+//!    written to `import_history` (`replaced`) in the same statement; `append`: shifts
+//!    identical to stored ones are `skipped`;
+//! 7. the shifts inserted, each with its import id and source cell (the lean audit: no history
+//!    row per inserted shift; `audit_log` holds its row image), then one `import_store_dates`
+//!    row per store-day changed (what revert locks and compares with later imports);
 //! 8. the row issues (`rejected`, `warning`), the final counts and status, and
 //!    `pg_notify('schedule_imports', import_id)`, which fires when the caller commits.
 //!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
+use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, CopyBuf, CopyShift};
+use super::replace::ReplaceEffects;
 use super::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
-use crate::schedule::{Issue, Plan, Severity};
-use chrono::{NaiveDate, NaiveTime};
+use crate::schedule::{Issue, Plan, Severity, Shift};
+use chrono::NaiveDate;
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -50,31 +60,8 @@ impl WriteError {
     /// deadlock race. Constraint violations and other errors caused by the data are not.
     pub fn is_retryable(&self) -> bool {
         match self {
-            WriteError::Database(e) => is_retryable_sqlx(e),
+            WriteError::Database(e) => crate::db::retry::is_transient(e),
         }
-    }
-}
-
-/// [`WriteError::is_retryable`] for a bare sqlx error (shared with revert).
-pub(crate) fn is_retryable_sqlx(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => {
-            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            // 40001 serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available,
-            // class 08 connection exceptions, 53 insufficient resources, 57P0x shutdown.
-            matches!(
-                code.as_str(),
-                "40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03"
-            ) || code.starts_with("08")
-                || code.starts_with("53")
-        }
-        _ => false,
     }
 }
 
@@ -110,39 +97,18 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     progress: &(dyn Fn(WriteProgress) + Sync),
 ) -> Result<ImportOutcome, WriteError> {
     lock_content(conn, &req.sha256).await?;
-
     let format = match &planned {
         Ok(plan) => plan.format.as_str().to_string(),
         Err(_) => extension_of(&req.file_name),
     };
-    let import_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO document_imports
-            (file_name, file_size, sha256, format, source, template, mode, status, job_id,
-             created_by, requested_template, requested_store_number, reprocess_of)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $6, $10, $11)
-         RETURNING id",
-    )
-    .bind(&req.file_name)
-    .bind(req.file_size)
-    .bind(&req.sha256)
-    .bind(&format)
-    .bind(req.source.as_str())
-    .bind(&req.template)
-    .bind(req.mode.as_str())
-    .bind(req.job_id)
-    .bind(&req.created_by)
-    .bind(req.store_number)
-    .bind(reprocess_of)
-    .fetch_one(&mut *conn)
-    .await?;
-
+    let (import_id, earlier, earlier_at) =
+        insert_import_row(conn, req, &format, reprocess_of).await?;
+    let mut w = Writer::new(conn, import_id);
     let mut plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
             let message = e.to_string();
-            let mut w = Writer::new(conn, import_id);
-            w.history_plain("rejected", Some("file_refused"), &message)
-                .await?;
+            w.history_plain("rejected", Some("file_refused"), &message);
             return w
                 .finish(Finish {
                     status: ImportStatus::Failed,
@@ -153,346 +119,320 @@ pub async fn write_import_with_progress<E: fmt::Display>(
                 .await;
         }
     };
-
-    if !req.force {
-        let earlier: Option<(Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-            "SELECT id, created_at FROM document_imports
-             WHERE sha256 = $1 AND id <> $2 AND status IN ('succeeded', 'partial')
-               AND reverted_at IS NULL
-             ORDER BY created_at LIMIT 1",
-        )
-        .bind(&req.sha256)
-        .bind(import_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((earlier, earlier_at)) = earlier {
-            let message = format!(
-                "the same file content was already imported (import {earlier}); nothing was \
-                 imported again (use --force to import it anyway)"
-            );
-            let mut w = Writer::new(conn, import_id);
-            w.history_plain("duplicate", None, &message).await?;
-            return w
-                .finish(Finish {
-                    status: ImportStatus::Duplicate,
-                    template: Some(plan.template.clone()),
-                    error: Some(message),
-                    duplicate_of: Some((earlier, earlier_at)),
-                    ..Finish::default()
-                })
-                .await;
-        }
+    if let (false, Some(earlier)) = (req.force, earlier) {
+        let message = format!(
+            "the same file content was already imported (import {earlier}); nothing was \
+             imported again (use --force to import it anyway)"
+        );
+        w.history_plain("duplicate", None, &message);
+        return w
+            .finish(Finish {
+                status: ImportStatus::Duplicate,
+                template: Some(plan.template.clone()),
+                error: Some(message),
+                duplicate_of: earlier_at.map(|at| (earlier, at)),
+                ..Finish::default()
+            })
+            .await;
     }
-
     if let Some(n) = req.store_number {
         for s in &mut plan.shifts {
             s.store_number = n;
         }
     }
-    let mut rows_rejected = plan.error_count() as i64;
-    let rows_total = plan.shifts.len() as i64 + rows_rejected;
-    let store_numbers: Vec<i32> = plan
-        .shifts
-        .iter()
-        .map(|s| s.store_number)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let date_from = plan.shifts.iter().map(|s| s.date).min();
-    let date_to = plan.shifts.iter().map(|s| s.date).max();
-    let refused = |error: String, issues: Vec<Issue>| Finish {
-        status: ImportStatus::Failed,
-        template: Some(plan.template.clone()),
-        error: Some(error),
-        rows_total,
-        rows_rejected: rows_total,
-        store_numbers: store_numbers.clone(),
-        date_from,
-        date_to,
-        issues,
-        ..Finish::default()
-    };
-
+    let summary = Summary::of(&plan);
     if plan.shifts.is_empty() {
-        let error = if rows_rejected > 0 {
-            format!("no row could be imported: all {rows_rejected} rows were rejected")
+        let error = if summary.rows_rejected > 0 {
+            format!(
+                "no row could be imported: all {} rows were rejected",
+                summary.rows_rejected
+            )
         } else {
             "the file holds no shifts that could be read".to_string()
         };
-        let finish = refused(error, plan.issues.clone());
-        let mut w = Writer::new(conn, import_id);
-        w.issues(&finish.issues).await?;
+        let finish = summary.refused(&plan, error, plan.issues.clone());
         return w.finish(finish).await;
     }
+    write_shifts(w, req, plan, summary, progress).await
+}
 
-    if let Some((error, issues)) = wrong_inbox(req, &store_numbers, &plan) {
-        let finish = refused(error, issues);
-        let mut w = Writer::new(conn, import_id);
-        w.issues(&finish.issues).await?;
-        return w.finish(finish).await;
-    }
-
-    // Stores: a file naming no known store is refused; a multi-store file imports the known
-    // stores' rows, and each unknown store is one rejection covering its rows.
-    let known: Vec<(i32, Uuid)> =
-        sqlx::query_as("SELECT store_number, id FROM stores WHERE store_number = ANY($1)")
-            .bind(&store_numbers)
-            .fetch_all(&mut *conn)
-            .await?;
-    let store_ids: HashMap<i32, Uuid> = known.into_iter().collect();
-    let unknown: Vec<i32> = store_numbers
-        .iter()
-        .copied()
-        .filter(|n| !store_ids.contains_key(n))
-        .collect();
-    if !unknown.is_empty() && !store_ids.is_empty() {
-        rows_rejected += drop_unknown_stores(&mut plan, &store_ids);
-    } else if !unknown.is_empty() {
-        let (error, issues) = unknown_stores_refusal(&plan, &unknown);
-        let finish = refused(error, issues);
-        let mut w = Writer::new(conn, import_id);
-        w.issues(&finish.issues).await?;
-        return w.finish(finish).await;
-    }
-
-    // Serialise imports that touch the same stores (sorted: no lock-order deadlocks).
-    let mut locked: Vec<Uuid> = store_ids.values().copied().collect();
-    locked.sort();
-    for id in &locked {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("pharmacy-ingest:store:{id}"))
-            .execute(&mut *conn)
-            .await?;
-    }
-
-    let store_numbers: Vec<i32> = store_numbers
-        .into_iter()
-        .filter(|n| store_ids.contains_key(n))
-        .collect();
-    let mut issues = plan.issues.clone();
-    let links = link_contacts(conn, &plan, &mut issues, &store_ids).await?;
-
-    let mut rows = ShiftColumns::default();
-    for (i, s) in plan.shifts.iter().enumerate() {
-        let link = &links[i];
-        rows.id.push(Uuid::new_v4());
-        rows.store_id.push(store_ids[&s.store_number]);
-        rows.name.push(s.employee_name.to_string());
-        rows.phone.push(link.phone.clone());
-        rows.date.push(s.date);
-        rows.start.push(s.start);
-        rows.end.push(s.end);
-        rows.position
-            .push(s.position.as_deref().map(str::to_string));
-        rows.notes.push(s.notes.clone());
-        rows.contact_id.push(link.contact_id);
-        rows.cell.push(s.source.to_string());
-    }
-
-    let mut rows_replaced = 0i64;
-    let mut replaced_effects = super::replace::ReplaceEffects::default();
-    let mut skipped = 0usize;
-    match req.mode {
+/// Steps 4 to 8 for a plan with shifts: lock the stores (or refuse the file), link the
+/// contacts, replace (or hold) or skip, insert, and finish.
+async fn write_shifts(
+    mut w: Writer<'_>,
+    req: &ImportRequest,
+    mut plan: Plan,
+    mut summary: Summary,
+    progress: &(dyn Fn(WriteProgress) + Sync),
+) -> Result<ImportOutcome, WriteError> {
+    let import_id = w.import_id;
+    let store_ids = match known_stores(w.conn, req, &mut plan, &mut summary).await? {
+        Ok(ids) => ids,
+        Err(refused) => return w.finish(*refused).await,
+    };
+    let mut issues = std::mem::take(&mut plan.issues);
+    let links = link_contacts(w.conn, &plan, &mut issues, &store_ids).await?;
+    let sid = |s: &Shift| store_ids[&s.store_number];
+    let mut keep = vec![true; plan.shifts.len()];
+    let mut replaced = ReplaceEffects::default();
+    let (rows_replaced, skipped) = match req.mode {
         ImportMode::Replace => {
-            let risky = replace_stored(conn, req, import_id, &rows, &store_ids).await?;
-            issues.extend(risky.effects.warnings());
-            if risky.held {
-                let error = "held for an operator's approval: replacing the stored shifts would \
-                             leave a day with nobody scheduled or drop an employee; nothing was \
-                             written yet (approve with `pharmacy-ingest imports approve ID`)"
-                    .to_string();
-                let mut w = Writer::new(conn, import_id);
-                w.issues(&issues).await?;
-                let finish = Finish {
-                    status: ImportStatus::Held,
-                    template: Some(plan.template.clone()),
-                    error: Some(error),
-                    rows_total,
-                    rows_rejected,
-                    store_numbers,
-                    date_from,
-                    date_to,
-                    issues,
-                    replaced: risky.effects,
-                    ..Finish::default()
-                };
-                return w.finish(finish).await;
+            let r = replace_checked(w.conn, req, import_id, &plan, &sid, &store_ids).await?;
+            issues.extend(r.effects.warnings());
+            if r.held {
+                return w.finish(summary.held(&plan, issues, r.effects)).await;
             }
-            rows_replaced = risky.rows_replaced;
-            replaced_effects = risky.effects;
+            replaced = r.effects;
+            (r.rows_replaced, 0)
         }
         ImportMode::Append => {
-            let dup: Vec<i64> = sqlx::query_scalar(
-                "SELECT c.i FROM UNNEST($1::uuid[], $2::date[], $3::text[], $4::time[], $5::time[])
-                     WITH ORDINALITY AS c(store_id, d, n, s, e, i)
-                 WHERE EXISTS (
-                     SELECT 1 FROM store_schedules x
-                     WHERE x.store_id = c.store_id AND x.schedule_date = c.d
-                       AND pharmacy_name_key(x.employee_name) = pharmacy_name_key(c.n)
-                       AND x.shift_start IS NOT DISTINCT FROM c.s
-                       AND x.shift_end IS NOT DISTINCT FROM c.e)",
-            )
-            .bind(&rows.store_id)
-            .bind(&rows.date)
-            .bind(&rows.name)
-            .bind(&rows.start)
-            .bind(&rows.end)
-            .fetch_all(&mut *conn)
-            .await?;
-            if !dup.is_empty() {
-                let dup: BTreeSet<usize> = dup.into_iter().map(|i| (i - 1) as usize).collect();
-                let cells: Vec<String> = dup.iter().map(|&i| rows.cell[i].clone()).collect();
-                skipped = cells.len();
-                sqlx::query(
-                    "INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
-                     SELECT $1, 1, 'skipped', 'already_stored', c, 'the same shift is already stored'
-                     FROM UNNEST($2::text[]) AS c",
-                )
-                .bind(import_id)
-                .bind(&cells)
-                .execute(&mut *conn)
-                .await?;
-                rows = rows.without(&dup);
+            let cells = skip_identical(w.conn, &plan, &sid, &mut keep).await?;
+            let n = cells.len();
+            for c in cells {
+                w.history
+                    .push(("skipped", Some("already_stored"), Some(c), SKIPPED.into()));
             }
+            (0, n)
         }
-    }
-
-    let total = rows.id.len();
-    progress(WriteProgress {
-        rows_done: 0,
-        rows_total: total,
-    });
-    let mut done = 0;
-    while done < total {
-        let end = (done + CHUNK).min(total);
-        sqlx::query(
-            "WITH ins AS (
-                 INSERT INTO store_schedules
-                     (id, store_id, employee_name, employee_phone, schedule_date, shift_start,
-                      shift_end, position, notes, import_id, contact_id)
-                 SELECT id, store_id, name, phone, d, s, e, pos, notes, $1, contact_id
-                 FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::date[],
-                             $7::time[], $8::time[], $9::text[], $10::text[], $11::uuid[])
-                      AS u(id, store_id, name, phone, d, s, e, pos, notes, contact_id)
-                 RETURNING *
-             )
-             INSERT INTO import_history (import_id, attempt, action, cell_ref, schedule_id, after)
-             SELECT $1, 1, 'inserted', c.cell_ref, ins.id, to_jsonb(ins)
-             FROM ins JOIN UNNEST($2::uuid[], $12::text[]) AS c(id, cell_ref) ON c.id = ins.id",
-        )
-        .bind(import_id)
-        .bind(&rows.id[done..end])
-        .bind(&rows.store_id[done..end])
-        .bind(&rows.name[done..end])
-        .bind(&rows.phone[done..end])
-        .bind(&rows.date[done..end])
-        .bind(&rows.start[done..end])
-        .bind(&rows.end[done..end])
-        .bind(&rows.position[done..end])
-        .bind(&rows.notes[done..end])
-        .bind(&rows.contact_id[done..end])
-        .bind(&rows.cell[done..end])
-        .execute(&mut *conn)
-        .await?;
-        done = end;
-        progress(WriteProgress {
-            rows_done: done,
-            rows_total: total,
-        });
-    }
-
-    let mut w = Writer::new(conn, import_id);
-    w.issues(&issues).await?;
+    };
+    let rows = Rows {
+        import_id,
+        shifts: &plan.shifts,
+        keep: &keep,
+        links: &links,
+        store_id: &sid,
+    };
+    insert_shifts(w.conn, &rows, progress).await?;
+    w.days = rows.store_days();
+    let total = plan.shifts.len() - skipped;
     w.finish(Finish {
-        status: if rows_rejected > 0 {
+        status: if summary.rows_rejected > 0 {
             ImportStatus::Partial
         } else {
             ImportStatus::Succeeded
         },
         template: Some(plan.template.clone()),
         error: None,
-        rows_total,
+        rows_total: summary.rows_total,
         rows_imported: total as i64,
-        rows_rejected,
+        rows_rejected: summary.rows_rejected,
         rows_replaced,
         rows_skipped: skipped as i64,
-        store_numbers,
-        date_from,
-        date_to,
+        store_numbers: summary.store_numbers,
+        date_from: summary.date_from,
+        date_to: summary.date_to,
         issues,
-        replaced: replaced_effects,
-        ..Finish::default()
+        duplicate_of: None,
+        replaced,
     })
     .await
+}
+
+/// Step 4: the file's known stores, locked. A file for another store than its per-store inbox,
+/// or naming only unknown stores, is refused (`Err`: how it finishes); the rows of unknown
+/// stores in a multi-store file are taken out of `plan` as rejected rows.
+async fn known_stores(
+    conn: &mut PgConnection,
+    req: &ImportRequest,
+    plan: &mut Plan,
+    summary: &mut Summary,
+) -> Result<Result<HashMap<i32, Uuid>, Box<Finish>>, sqlx::Error> {
+    if let Some((error, issues)) = wrong_inbox(req, &summary.store_numbers, plan) {
+        return Ok(Err(Box::new(summary.refused(plan, error, issues))));
+    }
+    let ids = lock_stores(conn, &summary.store_numbers).await?;
+    let unknown: Vec<i32> = summary
+        .store_numbers
+        .iter()
+        .copied()
+        .filter(|n| !ids.contains_key(n))
+        .collect();
+    if ids.is_empty() {
+        let (error, issues) = unknown_stores(plan, &unknown);
+        return Ok(Err(Box::new(summary.refused(plan, error, issues))));
+    }
+    if !unknown.is_empty() {
+        summary.rows_rejected += drop_unknown_stores(plan, &ids);
+        summary.store_numbers.retain(|n| ids.contains_key(n));
+        summary.date_from = plan.shifts.iter().map(|s| s.date).min();
+        summary.date_to = plan.shifts.iter().map(|s| s.date).max();
+    }
+    Ok(Ok(ids))
+}
+
+/// The message of a `skipped` history row.
+const SKIPPED: &str = "the same shift is already stored";
+
+/// When an earlier import of the same content was made.
+type EarlierAt = Option<chrono::DateTime<chrono::Utc>>;
+
+/// Insert the `document_imports` row (`processing`) and, in the same statement, look for an
+/// earlier import of the same content that still stands, and when it was made (the content
+/// lock is held, so the statement's snapshot sees every committed import of it).
+async fn insert_import_row(
+    conn: &mut PgConnection,
+    req: &ImportRequest,
+    format: &str,
+    reprocess_of: Option<Uuid>,
+) -> Result<(Uuid, Option<Uuid>, EarlierAt), sqlx::Error> {
+    sqlx::query_as(
+        "WITH ins AS (
+             INSERT INTO document_imports
+                (file_name, file_size, sha256, format, source, template, mode, status, job_id,
+                 created_by, requested_template, requested_store_number, reprocess_of)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $6, $10, $11)
+             RETURNING id
+         )
+         SELECT ins.id, e.id, e.created_at
+         FROM ins LEFT JOIN LATERAL (
+             SELECT d.id, d.created_at FROM document_imports d
+             WHERE d.sha256 = $3 AND d.status IN ('succeeded', 'partial')
+               AND d.reverted_at IS NULL
+             ORDER BY d.created_at LIMIT 1) e ON true",
+    )
+    .bind(&req.file_name)
+    .bind(req.file_size)
+    .bind(&req.sha256)
+    .bind(format)
+    .bind(req.source.as_str())
+    .bind(&req.template)
+    .bind(req.mode.as_str())
+    .bind(req.job_id)
+    .bind(&req.created_by)
+    .bind(req.store_number)
+    .bind(reprocess_of)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Counts and spans of a plan, for the final `document_imports` row.
+struct Summary {
+    rows_total: i64,
+    rows_rejected: i64,
+    store_numbers: Vec<i32>,
+    date_from: Option<NaiveDate>,
+    date_to: Option<NaiveDate>,
+}
+
+impl Summary {
+    fn of(plan: &Plan) -> Summary {
+        let rows_rejected = plan.error_count() as i64;
+        Summary {
+            rows_total: plan.shifts.len() as i64 + rows_rejected,
+            rows_rejected,
+            store_numbers: plan
+                .shifts
+                .iter()
+                .map(|s| s.store_number)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            date_from: plan.shifts.iter().map(|s| s.date).min(),
+            date_to: plan.shifts.iter().map(|s| s.date).max(),
+        }
+    }
+
+    /// A replace held for approval: nothing written to the schedule yet.
+    fn held(&self, plan: &Plan, issues: Vec<Issue>, replaced: ReplaceEffects) -> Finish {
+        Finish {
+            status: ImportStatus::Held,
+            template: Some(plan.template.clone()),
+            error: Some(
+                "held for an operator's approval: replacing the stored shifts would leave a day \
+                 with nobody scheduled or drop an employee; nothing was written yet (approve \
+                 with `pharmacy-ingest imports approve ID`)"
+                    .to_string(),
+            ),
+            rows_total: self.rows_total,
+            rows_rejected: self.rows_rejected,
+            store_numbers: self.store_numbers.clone(),
+            date_from: self.date_from,
+            date_to: self.date_to,
+            issues,
+            replaced,
+            ..Finish::default()
+        }
+    }
+
+    /// A refused import: nothing written, every row counted as rejected.
+    fn refused(&self, plan: &Plan, error: String, issues: Vec<Issue>) -> Finish {
+        Finish {
+            status: ImportStatus::Failed,
+            template: Some(plan.template.clone()),
+            error: Some(error),
+            rows_total: self.rows_total,
+            rows_rejected: self.rows_total,
+            store_numbers: self.store_numbers.clone(),
+            date_from: self.date_from,
+            date_to: self.date_to,
+            issues,
+            ..Finish::default()
+        }
+    }
+}
+
+/// The ids of the known stores among `numbers`, each locked for the transaction (in id order,
+/// in one statement: concurrent imports and reverts of one store serialise and cannot
+/// deadlock). A number not in `stores` is left out.
+async fn lock_stores(
+    conn: &mut PgConnection,
+    numbers: &[i32],
+) -> Result<HashMap<i32, Uuid>, sqlx::Error> {
+    // The stores in id order (OFFSET 0 keeps the subquery unflattened), each locked by the
+    // nested loop in that order, with the key revert takes (`db::locks::store`).
+    let known: Vec<(i32, Uuid)> = sqlx::query_as(
+        "SELECT s.store_number, s.id
+         FROM (SELECT store_number, id FROM stores WHERE store_number = ANY($1)
+               ORDER BY id OFFSET 0) AS s
+         CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(
+             $2 || s.id::text, 0))) AS l",
+    )
+    .bind(numbers)
+    .bind(crate::db::locks::STORE_PREFIX)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(known.into_iter().collect())
+}
+
+/// The error and issues of a file naming stores that do not exist.
+fn unknown_stores(plan: &Plan, unknown: &[i32]) -> (String, Vec<Issue>) {
+    let list = unknown
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (noun, verb) = if unknown.len() == 1 {
+        ("store number", "is")
+    } else {
+        ("store numbers", "are")
+    };
+    let error = format!(
+        "{noun} {list} {verb} not in the stores table; nothing was imported (add the store, \
+         or correct the store number in the file or with --store)"
+    );
+    let mut issues = plan.issues.clone();
+    for n in unknown {
+        let cell = plan
+            .shifts
+            .iter()
+            .find(|s| s.store_number == *n)
+            .map(|s| s.source.clone());
+        issues.push(Issue::error(
+            "unknown_store",
+            cell,
+            format!("store number {n} is not a known store"),
+        ));
+    }
+    (error, issues)
 }
 
 /// What the replace step did.
 struct Replaced {
     /// Stored shifts deleted (their before-images are `replaced` history rows).
     rows_replaced: i64,
-    effects: super::replace::ReplaceEffects,
+    effects: ReplaceEffects,
     /// The replace was risky and the request asked to hold it: nothing was deleted.
     held: bool,
-}
-
-/// `replace` mode: sum up what replacing each store's shifts for the file's date span would
-/// remove (see [`super::replace`]), keep that summary with the import, and unless the replace
-/// is risky and to be held, delete those shifts, writing each one's full before-image to
-/// `import_history` (`replaced`) in the same statement.
-async fn replace_stored(
-    conn: &mut PgConnection,
-    req: &ImportRequest,
-    import_id: Uuid,
-    rows: &ShiftColumns,
-    store_ids: &HashMap<i32, Uuid>,
-) -> Result<Replaced, sqlx::Error> {
-    let mut span: BTreeMap<Uuid, (NaiveDate, NaiveDate)> = BTreeMap::new();
-    for (sid, d) in rows.store_id.iter().zip(&rows.date) {
-        let e = span.entry(*sid).or_insert((*d, *d));
-        e.0 = e.0.min(*d);
-        e.1 = e.1.max(*d);
-    }
-    let numbers: HashMap<Uuid, i32> = store_ids.iter().map(|(n, id)| (*id, *n)).collect();
-    let new = super::replace::NewShifts {
-        store_id: &rows.store_id,
-        date: &rows.date,
-        name: &rows.name,
-    };
-    let effects = super::replace::effects(conn, &span, new, &numbers).await?;
-    super::replace::record(conn, import_id, &effects).await?;
-    if req.hold_risky_replace && effects.is_risky() {
-        return Ok(Replaced {
-            rows_replaced: 0,
-            effects,
-            held: true,
-        });
-    }
-    let sids: Vec<Uuid> = span.keys().copied().collect();
-    let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
-    let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
-    let rows_replaced = sqlx::query(
-        "WITH cov AS (
-             SELECT * FROM UNNEST($2::uuid[], $3::date[], $4::date[]) AS c(store_id, d0, d1)
-         ), del AS (
-             DELETE FROM store_schedules s USING cov
-             WHERE s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
-             RETURNING s.*
-         )
-         INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
-         SELECT $1, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del",
-    )
-    .bind(import_id)
-    .bind(&sids)
-    .bind(&froms)
-    .bind(&tos)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected() as i64;
-    Ok(Replaced {
-        rows_replaced,
-        effects,
-        held: false,
-    })
 }
 
 /// A file dropped into a store's own inbox (`inbox/<store>/`) that names another store: the
@@ -537,68 +477,6 @@ fn wrong_inbox(
     Some((error, issues))
 }
 
-/// Take the transaction-scoped lock on a file content (sha256) that every write of that
-/// content takes first; re-entrant within one transaction. Reprocessing takes it before it
-/// reverts (which locks stores), so the lock order is always content, then stores.
-pub async fn lock_content(conn: &mut PgConnection, sha256: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("pharmacy-ingest:file:{sha256}"))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// The file's extension in lower case, as the format of a file that could not be read.
-fn extension_of(file_name: &str) -> String {
-    std::path::Path::new(file_name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// The shifts to insert, column by column (the UNNEST parameters).
-#[derive(Default)]
-struct ShiftColumns {
-    id: Vec<Uuid>,
-    store_id: Vec<Uuid>,
-    name: Vec<String>,
-    phone: Vec<Option<String>>,
-    date: Vec<NaiveDate>,
-    start: Vec<NaiveTime>,
-    end: Vec<NaiveTime>,
-    position: Vec<Option<String>>,
-    notes: Vec<Option<String>>,
-    contact_id: Vec<Option<Uuid>>,
-    cell: Vec<String>,
-}
-
-impl ShiftColumns {
-    /// The same columns without the rows at the given indexes.
-    fn without(self, drop: &BTreeSet<usize>) -> ShiftColumns {
-        fn keep<T>(v: Vec<T>, drop: &BTreeSet<usize>) -> Vec<T> {
-            v.into_iter()
-                .enumerate()
-                .filter(|(i, _)| !drop.contains(i))
-                .map(|(_, x)| x)
-                .collect()
-        }
-        ShiftColumns {
-            id: keep(self.id, drop),
-            store_id: keep(self.store_id, drop),
-            name: keep(self.name, drop),
-            phone: keep(self.phone, drop),
-            date: keep(self.date, drop),
-            start: keep(self.start, drop),
-            end: keep(self.end, drop),
-            position: keep(self.position, drop),
-            notes: keep(self.notes, drop),
-            contact_id: keep(self.contact_id, drop),
-            cell: keep(self.cell, drop),
-        }
-    }
-}
-
 /// Take the shifts of stores not in `known` out of `plan`, adding one `unknown_store` error per
 /// store (at its first cell) that says how many rows it held. Returns how many shifts went.
 fn drop_unknown_stores(plan: &mut Plan, known: &HashMap<i32, Uuid>) -> i64 {
@@ -633,37 +511,289 @@ fn drop_unknown_stores(plan: &mut Plan, known: &HashMap<i32, Uuid>) -> i64 {
     total
 }
 
-/// Why a file naming only unknown stores is refused, and one `unknown_store` issue per store
-/// (at the first row naming it) after the plan's own issues.
-fn unknown_stores_refusal(plan: &Plan, unknown: &[i32]) -> (String, Vec<Issue>) {
-    let list = unknown
-        .iter()
-        .map(|n| n.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (noun, verb) = if unknown.len() == 1 {
-        ("store number", "is")
-    } else {
-        ("store numbers", "are")
-    };
-    let error = format!(
-        "{noun} {list} {verb} not in the stores table; nothing was imported (add the store, \
-         or correct the store number in the file or with --store)"
-    );
-    let mut issues = plan.issues.clone();
-    for n in unknown {
-        let cell = plan
-            .shifts
-            .iter()
-            .find(|s| s.store_number == *n)
-            .map(|s| s.source.clone());
-        issues.push(Issue::error(
-            "unknown_store",
-            cell,
-            format!("store number {n} is not a known store"),
-        ));
+/// `replace`: sum up what replacing each store's shifts for the file's date span would remove
+/// (see [`super::replace`]) and keep that summary with the import; unless the replace is
+/// risky and to be held, delete those shifts ([`replace_spans`]).
+async fn replace_checked(
+    conn: &mut PgConnection,
+    req: &ImportRequest,
+    import_id: Uuid,
+    plan: &Plan,
+    sid: &(dyn Fn(&Shift) -> Uuid + Sync),
+    store_ids: &HashMap<i32, Uuid>,
+) -> Result<Replaced, sqlx::Error> {
+    let mut span: BTreeMap<Uuid, (NaiveDate, NaiveDate)> = BTreeMap::new();
+    for s in &plan.shifts {
+        let e = span.entry(sid(s)).or_insert((s.date, s.date));
+        e.0 = e.0.min(s.date);
+        e.1 = e.1.max(s.date);
     }
-    (error, issues)
+    let numbers: HashMap<Uuid, i32> = store_ids.iter().map(|(n, id)| (*id, *n)).collect();
+    let store_id: Vec<Uuid> = plan.shifts.iter().map(sid).collect();
+    let date: Vec<NaiveDate> = plan.shifts.iter().map(|s| s.date).collect();
+    let name: Vec<String> = plan
+        .shifts
+        .iter()
+        .map(|s| s.employee_name.to_string())
+        .collect();
+    let new = super::replace::NewShifts {
+        store_id: &store_id,
+        date: &date,
+        name: &name,
+    };
+    let effects = super::replace::effects(conn, &span, new, &numbers).await?;
+    super::replace::record(conn, import_id, &effects).await?;
+    let held = req.hold_risky_replace && effects.is_risky();
+    let rows_replaced = if held {
+        0
+    } else {
+        replace_spans(conn, import_id, &span).await?
+    };
+    Ok(Replaced {
+        rows_replaced,
+        effects,
+        held,
+    })
+}
+
+/// Delete each store's stored shifts in its span (store id → first and last date of that
+/// store's shifts in the file), with their full before-images as `replaced` history rows and
+/// the store-days cleared in `import_store_dates`, in one statement. Returns how many.
+async fn replace_spans(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    span: &BTreeMap<Uuid, (NaiveDate, NaiveDate)>,
+) -> Result<i64, sqlx::Error> {
+    let sids: Vec<Uuid> = span.keys().copied().collect();
+    let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
+    let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
+    sqlx::query_scalar(
+        "WITH cov AS (
+             SELECT * FROM UNNEST($2::uuid[], $3::date[], $4::date[]) AS c(store_id, d0, d1)
+         ), del AS (
+             DELETE FROM store_schedules s USING cov
+             WHERE s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
+             RETURNING s.*
+         ), hist AS (
+             INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
+             SELECT $1, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del
+             RETURNING 1
+         ), days AS (
+             INSERT INTO import_store_dates (import_id, store_id, schedule_date, replaced)
+             SELECT $1, store_id, schedule_date, count(*) FROM del
+             GROUP BY store_id, schedule_date
+             RETURNING 1
+         )
+         SELECT count(*) FROM hist",
+    )
+    .bind(import_id)
+    .bind(&sids)
+    .bind(&froms)
+    .bind(&tos)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// `append`: mark the shifts identical to stored ones (store, date, employee name key, start,
+/// end) as not to insert; returns their cells.
+async fn skip_identical(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    sid: &(dyn Fn(&Shift) -> Uuid + Sync),
+    keep: &mut [bool],
+) -> Result<Vec<String>, sqlx::Error> {
+    let sh = &plan.shifts;
+    let dup: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.i FROM UNNEST($1::uuid[], $2::date[], $3::text[], $4::time[], $5::time[])
+             WITH ORDINALITY AS c(store_id, d, n, s, e, i)
+         WHERE EXISTS (
+             SELECT 1 FROM store_schedules x
+             WHERE x.store_id = c.store_id AND x.schedule_date = c.d
+               AND pharmacy_name_key(x.employee_name) = pharmacy_name_key(c.n)
+               AND x.shift_start IS NOT DISTINCT FROM c.s
+               AND x.shift_end IS NOT DISTINCT FROM c.e)
+         ORDER BY c.i",
+    )
+    .bind(sh.iter().map(sid).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| s.date).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| &*s.employee_name).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| s.start).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| s.end).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut cells = Vec::with_capacity(dup.len());
+    for i in dup {
+        let i = (i - 1) as usize;
+        keep[i] = false;
+        cells.push(sh[i].source.to_string());
+    }
+    Ok(cells)
+}
+
+/// Take the transaction-scoped lock on a file content (sha256) that every write of that
+/// content takes first; re-entrant within one transaction. Reprocessing takes it before it
+/// reverts (which locks stores), so the lock order is always content, then stores.
+pub async fn lock_content(conn: &mut PgConnection, sha256: &str) -> Result<(), sqlx::Error> {
+    crate::db::locks::xact_lock(conn, &crate::db::locks::content(sha256)).await
+}
+
+/// The shifts to insert: the plan's shifts that are kept, with their links and store ids.
+struct Rows<'a> {
+    import_id: Uuid,
+    shifts: &'a [Shift],
+    keep: &'a [bool],
+    links: &'a Links,
+    store_id: &'a (dyn Fn(&Shift) -> Uuid + Sync),
+}
+
+impl Rows<'_> {
+    /// The kept shifts with their index in the plan.
+    fn iter(&self) -> impl Iterator<Item = (usize, &Shift)> {
+        self.shifts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.keep[*i])
+    }
+
+    fn len(&self) -> usize {
+        self.keep.iter().filter(|k| **k).count()
+    }
+
+    /// Shifts per store-day, for `import_store_dates`.
+    fn store_days(&self) -> Vec<(Uuid, NaiveDate, i32)> {
+        let mut days: BTreeMap<(Uuid, NaiveDate), i32> = BTreeMap::new();
+        for (_, s) in self.iter() {
+            *days.entry(((self.store_id)(s), s.date)).or_default() += 1;
+        }
+        days.into_iter().map(|((s, d), n)| (s, d, n)).collect()
+    }
+}
+
+/// Insert the shifts: one binary `COPY` from [`COPY_MIN_ROWS`] shifts on, else UNNEST
+/// statements of [`CHUNK`] rows; progress is reported as they go.
+async fn insert_shifts(
+    conn: &mut PgConnection,
+    rows: &Rows<'_>,
+    progress: &(dyn Fn(WriteProgress) + Sync),
+) -> Result<(), sqlx::Error> {
+    let total = rows.len();
+    progress(WriteProgress {
+        rows_done: 0,
+        rows_total: total,
+    });
+    if total >= COPY_MIN_ROWS {
+        return copy_shifts(conn, rows, progress).await;
+    }
+    let kept: Vec<(usize, &Shift)> = rows.iter().collect();
+    for (n, chunk) in kept.chunks(CHUNK).enumerate() {
+        unnest_shifts(conn, rows, chunk).await?;
+        progress(WriteProgress {
+            rows_done: (n * CHUNK + chunk.len()).min(total),
+            rows_total: total,
+        });
+    }
+    Ok(())
+}
+
+/// One UNNEST statement for a slice of the shifts.
+async fn unnest_shifts(
+    conn: &mut PgConnection,
+    rows: &Rows<'_>,
+    chunk: &[(usize, &Shift)],
+) -> Result<(), sqlx::Error> {
+    let col = |f: &dyn Fn(usize, &Shift) -> Option<String>| -> Vec<Option<String>> {
+        chunk.iter().map(|(i, s)| f(*i, s)).collect()
+    };
+    sqlx::query(
+        "INSERT INTO store_schedules
+             (store_id, employee_name, employee_phone, schedule_date, shift_start,
+              shift_end, position, notes, import_id, contact_id, source_cell)
+         SELECT store_id, name, phone, d, s, e, pos, notes, $1, contact_id, cell
+         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::date[], $6::time[],
+                     $7::time[], $8::text[], $9::text[], $10::uuid[], $11::text[])
+              AS u(store_id, name, phone, d, s, e, pos, notes, contact_id, cell)",
+    )
+    .bind(rows.import_id)
+    .bind(
+        chunk
+            .iter()
+            .map(|(_, s)| (rows.store_id)(s))
+            .collect::<Vec<_>>(),
+    )
+    .bind(col(&|_, s| Some(s.employee_name.to_string())))
+    .bind(col(&|i, _| rows.links.of(i).phone.clone()))
+    .bind(chunk.iter().map(|(_, s)| s.date).collect::<Vec<_>>())
+    .bind(chunk.iter().map(|(_, s)| s.start).collect::<Vec<_>>())
+    .bind(chunk.iter().map(|(_, s)| s.end).collect::<Vec<_>>())
+    .bind(col(&|_, s| s.position.as_deref().map(str::to_string)))
+    .bind(col(&|_, s| s.notes.clone()))
+    .bind(
+        chunk
+            .iter()
+            .map(|(i, _)| rows.links.of(*i).contact_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(col(&|_, s| Some(s.source.to_string())))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Insert the shifts with one binary `COPY`, sent in batches of about
+/// [`super::copy::COPY_FLUSH_BYTES`], reporting progress after each batch.
+async fn copy_shifts(
+    conn: &mut PgConnection,
+    rows: &Rows<'_>,
+    progress: &(dyn Fn(WriteProgress) + Sync),
+) -> Result<(), sqlx::Error> {
+    use std::fmt::Write as _;
+    let total = rows.len();
+    let mut copy = conn.copy_in_raw(COPY_SHIFTS).await?;
+    let mut buf = CopyBuf::new();
+    let mut cell = String::new();
+    for (n, (i, s)) in rows.iter().enumerate() {
+        let done = n + 1;
+        let link = rows.links.of(i);
+        cell.clear();
+        let _ = write!(cell, "{}", s.source);
+        buf.push(&CopyShift {
+            store_id: (rows.store_id)(s),
+            name: &s.employee_name,
+            phone: link.phone.as_deref(),
+            date: s.date,
+            start: s.start,
+            end: s.end,
+            position: s.position.as_deref(),
+            notes: s.notes.as_deref(),
+            import_id: rows.import_id,
+            contact_id: link.contact_id,
+            cell: &cell,
+        });
+        if buf.len() >= super::copy::COPY_FLUSH_BYTES {
+            copy.send(buf.take()).await?;
+            progress(WriteProgress {
+                rows_done: done,
+                rows_total: total,
+            });
+        }
+    }
+    buf.finish();
+    copy.send(buf.take()).await?;
+    copy.finish().await?;
+    progress(WriteProgress {
+        rows_done: total,
+        rows_total: total,
+    });
+    Ok(())
+}
+
+/// The file's extension in lower case, as the format of a file that could not be read.
+fn extension_of(file_name: &str) -> String {
+    std::path::Path::new(file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// The contact a shift's employee was linked to, and the phone stored with the shift.
@@ -675,7 +805,29 @@ struct Link {
     phone: Option<String>,
 }
 
-/// Link every shift's employee to a contact. Identity is per store and by phone first:
+/// One link per distinct (employee name, file phone), and which one each shift has.
+struct Links {
+    links: Vec<Link>,
+    of_shift: Vec<u32>,
+}
+
+impl Links {
+    /// The link of shift `i` of the plan.
+    fn of(&self, i: usize) -> &Link {
+        &self.links[self.of_shift[i] as usize]
+    }
+}
+
+/// A shift's phone as the file gives it, trimmed; `None` when blank.
+fn file_phone(s: &Shift) -> Option<&str> {
+    s.employee_phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
+/// Link every shift's employee to a contact, once per distinct employee of a store (store,
+/// name, file phone). Identity is per store and by phone first:
 /// - a usable phone in the file decides alone: the one contact with that number (compared as
 ///   E.164), or no link when none has it (a contact of the same name with another number is
 ///   another person);
@@ -683,88 +835,37 @@ struct Link {
 ///   several share it, the one who has shifts at this store already.
 ///
 /// An employee found neither way gets one warning per store (at the first cell naming them).
-/// Returns one link per shift, in order.
 async fn link_contacts(
     conn: &mut PgConnection,
     plan: &Plan,
     issues: &mut Vec<Issue>,
     store_ids: &HashMap<i32, Uuid>,
-) -> Result<Vec<Link>, sqlx::Error> {
-    let found = find_contacts(conn, plan, store_ids).await?;
-    let mut warned: BTreeSet<(i32, String, Option<String>)> = BTreeSet::new();
-    let mut links = Vec::with_capacity(plan.shifts.len());
-    for s in &plan.shifts {
-        let file_phone = s
-            .employee_phone
-            .as_ref()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty());
-        let usable_phone = file_phone.as_ref().filter(|p| found.usable.contains(*p));
-        let (link, why) = match usable_phone {
-            Some(p) => match found.by_phone.get(p).map(Vec::as_slice) {
-                Some([(id, phone)]) => (Some((*id, phone.clone())), None),
-                _ => (
-                    None,
-                    Some(UnlinkedWhy::PhoneUnknown {
-                        namesake: found.by_name.contains_key(&*s.employee_name),
-                    }),
-                ),
-            },
-            None => {
-                let named = found
-                    .by_name
-                    .get(&*s.employee_name)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                let store = store_ids.get(&s.store_number);
-                match named {
-                    [] => (None, Some(UnlinkedWhy::Unknown)),
-                    [(id, phone)] => (Some((*id, phone.clone())), None),
-                    many => {
-                        let here: Vec<_> = many
-                            .iter()
-                            .filter(|(id, _)| {
-                                store.is_some_and(|st| found.at_store.contains(&(*id, *st)))
-                            })
-                            .collect();
-                        match here.as_slice() {
-                            [(id, phone)] => (Some((*id, phone.clone())), None),
-                            _ => (None, Some(UnlinkedWhy::Ambiguous(many.len()))),
-                        }
-                    }
-                }
-            }
-        };
-        if let Some(why) = why {
-            let key = (
-                s.store_number,
-                s.employee_name.to_string(),
-                file_phone.clone(),
-            );
-            if warned.insert(key) {
-                issues.push(Issue::warning(
-                    "unknown_employee",
-                    Some(s.source.clone()),
-                    why.message(),
-                ));
-            }
-        }
-        links.push(match link {
-            Some((id, phone)) => Link {
-                contact_id: Some(id),
-                phone: if usable_phone.is_some() {
-                    Some(phone)
-                } else {
-                    file_phone.clone().or(Some(phone))
-                },
-            },
-            None => Link {
-                contact_id: None,
-                phone: file_phone,
-            },
+) -> Result<Links, sqlx::Error> {
+    // Distinct employees (store, name, file phone), in first-seen order.
+    let mut key_of: HashMap<(i32, &str, Option<&str>), u32> = HashMap::new();
+    let mut keys: Vec<(i32, &str, Option<&str>, usize)> = Vec::new();
+    let mut of_shift = Vec::with_capacity(plan.shifts.len());
+    for (i, s) in plan.shifts.iter().enumerate() {
+        let key = (s.store_number, &*s.employee_name, file_phone(s));
+        let n = *key_of.entry(key).or_insert_with(|| {
+            keys.push((key.0, key.1, key.2, i));
+            (keys.len() - 1) as u32
         });
+        of_shift.push(n);
     }
-    Ok(links)
+    let found = find_contacts(conn, &keys, store_ids).await?;
+    let links = keys
+        .iter()
+        .map(|&(store, name, phone, first)| {
+            let (link, why) = found.decide(store_ids.get(&store), name, phone);
+            if let Some(why) = why {
+                let cell = Some(plan.shifts[first].source.clone());
+                issues.push(Issue::warning("unknown_employee", cell, why.message()));
+            }
+            link
+        })
+        .collect();
+    Ok(Links { links, of_shift })
 }
 
 /// Why a shift's employee was not linked to a contact.
@@ -803,6 +904,7 @@ impl UnlinkedWhy {
 
 /// The contacts an import's employees may be: by file phone, by name, and which of the
 /// name's contacts already have shifts at which of the file's stores.
+#[derive(Default)]
 struct FoundContacts {
     /// File phones that normalise to a number (the others count as no phone).
     usable: BTreeSet<String>,
@@ -812,60 +914,99 @@ struct FoundContacts {
     at_store: BTreeSet<(Uuid, Uuid)>,
 }
 
-async fn find_contacts(
-    conn: &mut PgConnection,
-    plan: &Plan,
-    store_ids: &HashMap<i32, Uuid>,
-) -> Result<FoundContacts, sqlx::Error> {
-    let phones: Vec<String> = plan
-        .shifts
-        .iter()
-        .filter_map(|s| s.employee_phone.as_deref().map(str::trim))
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let names: Vec<String> = plan
-        .shifts
-        .iter()
-        .map(|s| s.employee_name.to_string())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    // File phone → the contacts whose normalised phone matches (none: a NULL id).
-    let by_phone_rows: Vec<(String, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "SELECT f.p, c.id, c.phone
-         FROM UNNEST($1::text[]) AS f(p)
-         LEFT JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)
-         WHERE pharmacy_phone_e164(f.p) IS NOT NULL",
-    )
-    .bind(&phones)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut found = FoundContacts {
-        usable: BTreeSet::new(),
-        by_phone: HashMap::new(),
-        by_name: HashMap::new(),
-        at_store: BTreeSet::new(),
-    };
-    for (p, id, phone) in by_phone_rows {
-        found.usable.insert(p.clone());
-        if let (Some(id), Some(phone)) = (id, phone) {
-            found.by_phone.entry(p).or_default().push((id, phone));
+impl FoundContacts {
+    /// The link of one employee of a store (`store`: its id), and why there is none.
+    fn decide(
+        &self,
+        store: Option<&Uuid>,
+        name: &str,
+        phone: Option<&str>,
+    ) -> (Link, Option<UnlinkedWhy>) {
+        let unlinked = |why| {
+            let link = Link {
+                contact_id: None,
+                phone: phone.map(str::to_string),
+            };
+            (link, Some(why))
+        };
+        if let Some(p) = phone.filter(|p| self.usable.contains(*p)) {
+            return match self.by_phone.get(p).map(Vec::as_slice) {
+                Some([(id, contact_phone)]) => (
+                    Link {
+                        contact_id: Some(*id),
+                        phone: Some(contact_phone.clone()),
+                    },
+                    None,
+                ),
+                _ => unlinked(UnlinkedWhy::PhoneUnknown {
+                    namesake: self.by_name.contains_key(name),
+                }),
+            };
+        }
+        let named = self
+            .by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let here: Vec<&(Uuid, String)> = match named {
+            [] => return unlinked(UnlinkedWhy::Unknown),
+            [one] => vec![one],
+            many => many
+                .iter()
+                .filter(|(id, _)| store.is_some_and(|st| self.at_store.contains(&(*id, *st))))
+                .collect(),
+        };
+        match here.as_slice() {
+            [(id, contact_phone)] => (
+                Link {
+                    contact_id: Some(*id),
+                    phone: Some(phone.unwrap_or(contact_phone).to_string()),
+                },
+                None,
+            ),
+            _ => unlinked(UnlinkedWhy::Ambiguous(named.len())),
         }
     }
-    // File name → contacts with that name.
-    let by_name_rows: Vec<(String, Uuid, String)> = sqlx::query_as(
-        "SELECT f.n, c.id, c.phone
-         FROM UNNEST($1::text[]) AS f(n)
+}
+
+/// Look the employees' phones and names up in one statement, then, for names several contacts
+/// share, which of them already have shifts at the file's stores.
+async fn find_contacts(
+    conn: &mut PgConnection,
+    keys: &[(i32, &str, Option<&str>, usize)],
+    store_ids: &HashMap<i32, Uuid>,
+) -> Result<FoundContacts, sqlx::Error> {
+    let phones: BTreeSet<&str> = keys.iter().filter_map(|k| k.2).collect();
+    let names: BTreeSet<&str> = keys.iter().map(|k| k.1).collect();
+    // A usable file phone without a contact comes back once with a NULL id.
+    let rows: Vec<(bool, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "SELECT true, f.p, c.id, c.phone
+         FROM UNNEST($1::text[]) AS f(p)
+         LEFT JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)
+         WHERE pharmacy_phone_e164(f.p) IS NOT NULL
+         UNION ALL
+         SELECT false, f.n, c.id, c.phone
+         FROM UNNEST($2::text[]) AS f(n)
          JOIN contacts c ON pharmacy_name_key(c.name) = pharmacy_name_key(f.n)",
     )
-    .bind(&names)
+    .bind(phones.into_iter().collect::<Vec<_>>())
+    .bind(names.into_iter().collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
-    for (n, id, phone) in by_name_rows {
-        found.by_name.entry(n).or_default().push((id, phone));
+    let mut found = FoundContacts::default();
+    for (is_phone, key, id, phone) in rows {
+        if is_phone {
+            found.usable.insert(key.clone());
+        }
+        let (Some(id), Some(phone)) = (id, phone) else {
+            continue;
+        };
+        let map = if is_phone {
+            &mut found.by_phone
+        } else {
+            &mut found.by_name
+        };
+        map.entry(key).or_default().push((id, phone));
     }
     let shared: Vec<Uuid> = found
         .by_name
@@ -904,7 +1045,7 @@ struct Finish {
     date_to: Option<NaiveDate>,
     issues: Vec<Issue>,
     duplicate_of: Option<(Uuid, chrono::DateTime<chrono::Utc>)>,
-    replaced: super::replace::ReplaceEffects,
+    replaced: ReplaceEffects,
 }
 
 impl Default for Finish {
@@ -923,89 +1064,78 @@ impl Default for Finish {
             date_to: None,
             issues: Vec::new(),
             duplicate_of: None,
-            replaced: Default::default(),
+            replaced: ReplaceEffects::default(),
         }
     }
 }
 
-/// Writes the audit rows of one import.
+/// A history row waiting for the final statement: action, code, cell, message.
+type HistoryRow = (&'static str, Option<&'static str>, Option<String>, String);
+
+/// Collects the audit rows of one import and writes them with the final counts in one
+/// statement ([`Writer::finish`]).
 struct Writer<'c> {
     conn: &'c mut PgConnection,
     import_id: Uuid,
+    /// History rows other than the row issues (a refused file, a duplicate, skipped shifts).
+    history: Vec<HistoryRow>,
+    /// Shifts inserted per store-day.
+    days: Vec<(Uuid, NaiveDate, i32)>,
 }
 
 impl<'c> Writer<'c> {
     fn new(conn: &'c mut PgConnection, import_id: Uuid) -> Self {
-        Writer { conn, import_id }
+        Writer {
+            conn,
+            import_id,
+            history: Vec::new(),
+            days: Vec::new(),
+        }
     }
 
     /// One history row without a cell (a refused file, a duplicate).
-    async fn history_plain(
-        &mut self,
-        action: &str,
-        code: Option<&str>,
-        message: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO import_history (import_id, attempt, action, code, message)
-             VALUES ($1, 1, $2, $3, $4)",
-        )
-        .bind(self.import_id)
-        .bind(action)
-        .bind(code)
-        .bind(message)
-        .execute(&mut *self.conn)
-        .await?;
-        Ok(())
+    fn history_plain(&mut self, action: &'static str, code: Option<&'static str>, message: &str) {
+        self.history.push((action, code, None, message.to_string()));
     }
 
-    /// The row issues: errors as `rejected`, warnings as `warning`, in one statement.
-    async fn issues(&mut self, issues: &[Issue]) -> Result<(), sqlx::Error> {
-        if issues.is_empty() {
-            return Ok(());
-        }
-        let actions: Vec<&str> = issues
-            .iter()
-            .map(|i| match i.severity {
-                Severity::Error => "rejected",
-                // A notice (an open shift) is recorded like a warning: nothing was rejected.
-                Severity::Warning | Severity::Notice => "warning",
-            })
-            .collect();
-        let codes: Vec<&str> = issues.iter().map(|i| i.code).collect();
-        let cells: Vec<Option<String>> = issues
-            .iter()
-            .map(|i| i.cell.as_ref().map(|c| c.to_string()))
-            .collect();
-        let messages: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
-        sqlx::query(
-            "INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
-             SELECT $1, 1, a, c, r, m
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[]) AS u(a, c, r, m)",
-        )
-        .bind(self.import_id)
-        .bind(&actions)
-        .bind(&codes)
-        .bind(&cells)
-        .bind(&messages)
-        .execute(&mut *self.conn)
-        .await?;
-        Ok(())
-    }
-
-    /// Write the final counts and status, notify listeners (on commit), build the outcome.
+    /// In one statement: the history rows and the row issues (errors as `rejected`, warnings
+    /// as `warning`), the store-days written, the final counts and status, and the notification
+    /// of listeners (delivered on commit). Builds the outcome.
     async fn finish(self, f: Finish) -> Result<ImportOutcome, WriteError> {
         let warnings = f
             .issues
             .iter()
             .filter(|i| i.severity == Severity::Warning)
             .count() as i64;
+        let issue_rows = f.issues.iter().map(|i| {
+            let action = match i.severity {
+                Severity::Error => "rejected",
+                // A notice (an open shift) is recorded like a warning: nothing was rejected.
+                Severity::Warning | Severity::Notice => "warning",
+            };
+            let cell = i.cell.as_ref().map(|c| c.to_string());
+            (action, Some(i.code), cell, i.message.clone())
+        });
+        let rows: Vec<HistoryRow> = self.history.into_iter().chain(issue_rows).collect();
         sqlx::query(
-            "UPDATE document_imports SET
-                 status = $2, template = $3, error = $4, rows_total = $5, rows_imported = $6,
-                 rows_rejected = $7, rows_replaced = $8, warnings = $9, store_numbers = $10,
-                 date_from = $11, date_to = $12, finished_at = now()
-             WHERE id = $1",
+            "WITH hist AS (
+                 INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
+                 SELECT $1, 1, a, c, r, m
+                 FROM UNNEST($13::text[], $14::text[], $15::text[], $16::text[]) AS u(a, c, r, m)
+             ), days AS (
+                 INSERT INTO import_store_dates (import_id, store_id, schedule_date, inserted)
+                 SELECT $1, sid, d, n FROM UNNEST($17::uuid[], $18::date[], $19::int[]) AS u(sid, d, n)
+                 ON CONFLICT (import_id, store_id, schedule_date)
+                 DO UPDATE SET inserted = EXCLUDED.inserted
+             ), upd AS (
+                 UPDATE document_imports SET
+                     status = $2, template = $3, error = $4, rows_total = $5, rows_imported = $6,
+                     rows_rejected = $7, rows_replaced = $8, warnings = $9, store_numbers = $10,
+                     date_from = $11, date_to = $12, finished_at = now()
+                 WHERE id = $1
+                 RETURNING id
+             )
+             SELECT pg_notify($20, upd.id::text) FROM upd",
         )
         .bind(self.import_id)
         .bind(f.status.as_str())
@@ -1019,13 +1149,16 @@ impl<'c> Writer<'c> {
         .bind(&f.store_numbers)
         .bind(f.date_from)
         .bind(f.date_to)
+        .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.2.as_deref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.3.as_str()).collect::<Vec<_>>())
+        .bind(self.days.iter().map(|d| d.0).collect::<Vec<_>>())
+        .bind(self.days.iter().map(|d| d.1).collect::<Vec<_>>())
+        .bind(self.days.iter().map(|d| d.2).collect::<Vec<_>>())
+        .bind(NOTIFY_CHANNEL)
         .execute(&mut *self.conn)
         .await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(NOTIFY_CHANNEL)
-            .bind(self.import_id.to_string())
-            .execute(&mut *self.conn)
-            .await?;
         // Debug: the callers log the committed outcome (the worker at info, the CLI prints it).
         tracing::debug!(
             import_id = %self.import_id,
