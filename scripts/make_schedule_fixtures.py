@@ -503,8 +503,8 @@ def rows_six_months():
                 w.writerow(["1042", name, shown.strftime("%m/%d/%Y"), ampm(a), ampm(b), pos])
                 line += 1
                 if typo:
-                    # rows layouts cite the row's first mapped cell (the store column)
-                    issues.append(("date_far_from_week", f"A{line}"))
+                    # a date problem points at the row's date cell (column C)
+                    issues.append(("date_far_from_week", f"C{line}"))
                 else:
                     shifts.append((1042, name, d, a, b, pos))
     expected("rows_six_months", "rows", shifts, issues,

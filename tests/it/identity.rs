@@ -18,13 +18,13 @@ async fn contact(pool: &PgPool, name: &str, phone: &str) -> Uuid {
         .unwrap()
 }
 
-/// (store number, contact) of every stored shift, by cell.
+/// (cell, store number, contact) of every imported shift, by cell.
 async fn links(pool: &PgPool) -> Vec<(String, i32, Option<Uuid>)> {
     sqlx::query_as(
-        "SELECT h.cell_ref, st.store_number, s.contact_id FROM store_schedules s
+        "SELECT s.source_cell, st.store_number, s.contact_id FROM store_schedules s
          JOIN stores st ON st.id = s.store_id
-         JOIN import_history h ON h.schedule_id = s.id AND h.action = 'inserted'
-         ORDER BY h.cell_ref",
+         WHERE s.import_id IS NOT NULL
+         ORDER BY s.source_cell",
     )
     .fetch_all(pool)
     .await
