@@ -7,6 +7,7 @@ compares the shifts as multisets of
     (store_number, employee_name, date, start, end, position)
 with names compared in either order (`Last, First` / `First Last`, case and spacing ignored).
 Prints per-file missing/extra counts (and the differing shifts with --verbose) and a total.
+With files named FAMILY_*.ext (fixtures/families/), a line per family follows the files.
 Exit 0 when every file matches exactly, 1 otherwise.
 
     scripts/check_corpus.py /work/shared/corpus [--bin target/debug/pharmacy-ingest] [-v]
@@ -57,6 +58,7 @@ def main():
     ap.add_argument("folder")
     ap.add_argument("--bin", default=os.environ.get("PHARMACY_INGEST_BIN", "target/debug/pharmacy-ingest"))
     ap.add_argument("-v", "--verbose", action="store_true", help="print the differing shifts")
+    ap.add_argument("--by-family", action="store_true", help="a line per FAMILY_ file-name prefix (default for a folder named families)")
     ap.add_argument("--skip-ext", action="append", default=[], help="skip files with this extension (e.g. pdf)")
     args = ap.parse_args()
 
@@ -100,6 +102,16 @@ def main():
                 print(f"    extra   x{n}: {k}")
             for i in got_doc.get("issues", []):
                 print(f"    issue: {i['severity']} {i.get('cell')}: {i['message']}")
+    families = collections.OrderedDict()
+    for f in files:
+        fam = f.split("_", 1)[0] if "_" in f else None
+        if fam:
+            n_ok, n = families.get(fam, (0, 0))
+            families[fam] = (n_ok + (f not in failed_files), n + 1)
+    if args.by_family or os.path.basename(os.path.normpath(args.folder)) == "families":
+        print()
+        for fam, (n_ok, n) in families.items():
+            print(f"family {fam:33} {n_ok}/{n} files exact")
     print(f"\nTOTAL {len(files)} files, {total_truth} truth shifts: {total_missing} missing, {total_extra} extra; "
           f"{len(files) - len(failed_files)}/{len(files)} files exact")
     return 0 if not failed_files else 1

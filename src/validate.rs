@@ -96,7 +96,18 @@ impl std::hash::Hasher for KeyHasher {
 type KeyMap<V> = HashMap<(u64, NaiveDate), V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Validate extracted shifts against the template's limits.
-pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
+pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
+    validate_covering(shifts, week, None, limits)
+}
+
+/// [`validate`] for a file that states the last day it covers too (a grid of several weeks,
+/// a month): dates from `week` to `last_day` are the file's own, never far from it.
+pub fn validate_covering(
+    mut shifts: Vec<Extracted>,
+    week: Option<NaiveDate>,
+    last_day: Option<NaiveDate>,
+    limits: &Limits,
+) -> Validated {
     let mut issues = Vec::new();
     let reference = reference_date(week, &shifts);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
@@ -135,10 +146,13 @@ pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Li
         }
         if let Some(r) = reference {
             // A week's file covers its week: measure from the nearest end of it.
+            let end = last_day
+                .filter(|d| week.is_some() && *d > r)
+                .unwrap_or(r + chrono::Duration::days(6));
             let days = if s.date < r {
                 (r - s.date).num_days()
             } else {
-                ((s.date - r).num_days() - 6).max(0)
+                (s.date - end).num_days().max(0)
             };
             if days >= limits.far_date_error_days {
                 issues.push(Issue::error(

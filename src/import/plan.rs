@@ -161,7 +161,12 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
         matcher::in_set_order(&opts.templates, &mut tried);
         return Err(PlanError::NoTemplateFits { file, tried });
     }
-    let validated = crate::validate::validate(ex.shifts, ex.week, &fit.template.def.limits);
+    let validated = crate::validate::validate_covering(
+        ex.shifts,
+        ex.week,
+        ex.last_day,
+        &fit.template.def.limits,
+    );
     let mut issues = ex.issues;
     issues.extend(validated.issues);
     issues.sort_by(|a, b| a.cell.cmp(&b.cell));

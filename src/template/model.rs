@@ -310,6 +310,9 @@ pub struct ValueRules {
     pub skip_rows: Vec<String>,
     /// How many rows from the top the header row is looked for in.
     pub header_search_rows: u32,
+    /// Grid shift codes and their times (`F = "06:00-14:00"`), for files whose legend is not
+    /// on the sheet; a legend on the sheet wins over these.
+    pub shift_codes: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ValueRules {
@@ -328,6 +331,7 @@ impl Default for ValueRules {
                 r"(?i)^\s*(?:pharmacists?|technicians?|techs?|cashiers?|clerks?|interns?|staff|front\s*(?:end|store)|support\s+staff|managers?)(?:\s*(?:&|and|/)\s*\w+)*\s*:?\s*$".to_string(),
             ],
             header_search_rows: 30,
+            shift_codes: Default::default(),
         }
     }
 }

@@ -171,6 +171,13 @@ impl CompiledTemplate {
             .iter()
             .map(|p| re("values.skip_rows", p, false))
             .collect::<Result<Vec<_>, _>>()?;
+        for (code, times) in &def.values.shift_codes {
+            if crate::extract::timespec::parse_ranges(times).is_err() {
+                return Err(invalid(&format!(
+                    "values.shift_codes.{code} = {times:?} is not a shift time (write it like \"06:00-14:00\")"
+                )));
+            }
+        }
         for f in &def.matching.formats {
             if !["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "pdf"].contains(&f.as_str()) {
                 return Err(invalid(&format!(

@@ -9,6 +9,7 @@ mod support;
 mod audit;
 mod db_commands;
 mod embedded;
+mod families;
 mod import;
 mod intake;
 mod migrations;
