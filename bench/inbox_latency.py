@@ -81,6 +81,7 @@ def main():
         cfg = os.path.join(work, "bench.toml")
         with open(cfg, "w") as f:
             f.write(f'[intake]\ninboxes = ["{inbox}"]\nsettle_ms = {args.settle_ms}\n'
+                    f'text_settle_ms = {args.settle_ms}\n'
                     '[http]\nlisten = ""\n')
         worker = subprocess.Popen([binary, "--config", cfg, "run"], env=env, cwd=work,
                                   stderr=open(os.path.join(work, "worker.log"), "w"))

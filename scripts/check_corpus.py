@@ -7,8 +7,8 @@ compares the shifts as multisets of
     (store_number, employee_name, date, start, end, position)
 with names compared in either order (`Last, First` / `First Last`, case and spacing ignored).
 Prints per-file missing/extra counts (and the differing shifts with --verbose) and a total.
-With files named FAMILY_*.ext (fixtures/families/), a line per family follows the files.
-Exit 0 when every file matches exactly, 1 otherwise.
+Then one line per family (the truth's `family`, else the file name up to its first `_`):
+files exact, shifts missing and extra. Exit 0 when every file matches exactly, 1 otherwise.
 
     scripts/check_corpus.py /work/shared/corpus [--bin target/debug/pharmacy-ingest] [-v]
 """
@@ -58,7 +58,6 @@ def main():
     ap.add_argument("folder")
     ap.add_argument("--bin", default=os.environ.get("PHARMACY_INGEST_BIN", "target/debug/pharmacy-ingest"))
     ap.add_argument("-v", "--verbose", action="store_true", help="print the differing shifts")
-    ap.add_argument("--by-family", action="store_true", help="a line per FAMILY_ file-name prefix (default for a folder named families)")
     ap.add_argument("--skip-ext", action="append", default=[], help="skip files with this extension (e.g. pdf)")
     args = ap.parse_args()
 
@@ -69,11 +68,13 @@ def main():
     )
     total_truth = total_missing = total_extra = 0
     failed_files = []
+    families = collections.OrderedDict()  # family -> [files, exact, truth, missing, extra]
     print(f"{'file':40} {'template':22} {'truth':>5} {'got':>5} {'missing':>7} {'extra':>5} {'issues':>6}")
     for f in files:
         path = os.path.join(args.folder, f)
         with open(truth_for(args.folder, f)) as fh:
             truth = json.load(fh)
+        fam = families.setdefault(truth.get("family") or f.split("_")[0], [0, 0, 0, 0, 0])
         want = collections.Counter(shift_key(s) for s in truth["shifts"])
         total_truth += sum(want.values())
         proc = subprocess.run([args.bin, "preview", "--format", "json", path], capture_output=True, text=True)
@@ -84,6 +85,9 @@ def main():
             print(f"{f:40} {'-':22} {sum(want.values()):5} {'-':>5} {sum(want.values()):7} {0:5} {'-':>6}  FAILED exit {proc.returncode}: {err[0]}")
             total_missing += sum(want.values())
             failed_files.append(f)
+            fam[0] += 1
+            fam[2] += sum(want.values())
+            fam[3] += sum(want.values())
             continue
         got = collections.Counter(shift_key(s) for s in got_doc["shifts"])
         missing = want - got
@@ -92,6 +96,11 @@ def main():
         total_missing += m
         total_extra += x
         ok = "ok" if m == 0 and x == 0 else "DIFF"
+        fam[0] += 1
+        fam[1] += ok == "ok"
+        fam[2] += sum(want.values())
+        fam[3] += m
+        fam[4] += x
         if ok != "ok":
             failed_files.append(f)
         print(f"{f:40} {got_doc.get('template', '-'):22} {sum(want.values()):5} {sum(got.values()):5} {m:7} {x:5} {len(got_doc.get('issues', [])):6}  {ok}")
@@ -102,16 +111,9 @@ def main():
                 print(f"    extra   x{n}: {k}")
             for i in got_doc.get("issues", []):
                 print(f"    issue: {i['severity']} {i.get('cell')}: {i['message']}")
-    families = collections.OrderedDict()
-    for f in files:
-        fam = f.split("_", 1)[0] if "_" in f else None
-        if fam:
-            n_ok, n = families.get(fam, (0, 0))
-            families[fam] = (n_ok + (f not in failed_files), n + 1)
-    if args.by_family or os.path.basename(os.path.normpath(args.folder)) == "families":
-        print()
-        for fam, (n_ok, n) in families.items():
-            print(f"family {fam:33} {n_ok}/{n} files exact")
+    print(f"\n{'family':28} {'files':>5} {'exact':>5} {'truth':>6} {'missing':>7} {'extra':>5}")
+    for name, (n, ok, t, m, x) in families.items():
+        print(f"{name:28} {n:5} {ok:5} {t:6} {m:7} {x:5}  {'ok' if ok == n else 'DIFF'}")
     print(f"\nTOTAL {len(files)} files, {total_truth} truth shifts: {total_missing} missing, {total_extra} extra; "
           f"{len(files) - len(failed_files)}/{len(files)} files exact")
     return 0 if not failed_files else 1

@@ -110,8 +110,8 @@ def rows_title_typed():
     expected(
         "rows_title_typed", "rows",
         [(r[0], r[1], r[3], r[4], r[5], r[6]) for r in rows],
-        [("unreadable_time", "E10"), ("missing_employee", "B11")],
-        "header under a title; typed cells; two stores; one unreadable time, one row without a name",
+        [("unreadable_time", "E10"), ("open_shift", "B11")],
+        "header under a title; typed cells; two stores; one unreadable time, one row without a name (an open shift)",
     )
 
 

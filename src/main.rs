@@ -6,11 +6,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = pharmacy_ingest::cli::Cli::parse();
-    match pharmacy_ingest::commands::dispatch(cli) {
+    let code = match pharmacy_ingest::commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
-    }
+    };
+    pharmacy_ingest::ops::peak::report_if_asked();
+    code
 }

@@ -47,6 +47,9 @@ impl Shift {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// For information: nothing is wrong with the file (an open shift nobody is assigned to
+    /// yet, which is not imported).
+    Notice,
     /// Kept, but worth a look (unknown employee, long shift).
     Warning,
     /// The row is rejected.
@@ -56,6 +59,7 @@ pub enum Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Severity::Notice => "notice",
             Severity::Warning => "warning",
             Severity::Error => "error",
         })
@@ -79,6 +83,15 @@ impl Issue {
     pub fn error(code: &'static str, cell: Option<CellRef>, message: impl Into<String>) -> Self {
         Issue {
             severity: Severity::Error,
+            code,
+            cell,
+            message: message.into(),
+        }
+    }
+
+    pub fn notice(code: &'static str, cell: Option<CellRef>, message: impl Into<String>) -> Self {
+        Issue {
+            severity: Severity::Notice,
             code,
             cell,
             message: message.into(),

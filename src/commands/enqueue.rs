@@ -66,12 +66,24 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             .file
             .canonicalize()
             .with_context(|| format!("cannot find {}", opts.file.display()))?;
+        // The worker checks again when it reads; refusing here keeps a job that can only
+        // fail out of the queue.
+        let limit = ctx.config.read.max_file_bytes;
+        let size = crate::intake::safe_read::regular_size(&abs)?;
+        if size > limit {
+            return Err(crate::intake::safe_read::SafeReadError::TooLarge {
+                path: abs,
+                size,
+                limit,
+            }
+            .into());
+        }
         JobFile::Path(abs.to_string_lossy().into_owned())
     } else {
-        JobFile::Bytes(
-            std::fs::read(&opts.file)
-                .with_context(|| format!("cannot read {}", opts.file.display()))?,
-        )
+        JobFile::Bytes(super::import::read_input(
+            &opts.file,
+            ctx.config.read.max_file_bytes,
+        )?)
     };
     let mut job = NewJob::new(file_name, file, ImportSource::Cli);
     job.template = opts.template;

@@ -50,8 +50,7 @@ pub enum ModeArg {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&opts.file)
-        .with_context(|| format!("cannot read {}", opts.file.display()))?;
+    let bytes = read_input(&opts.file, ctx.config.read.max_file_bytes)?;
     let file_name = opts
         .file
         .file_name()
@@ -88,6 +87,15 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(exit_code(&outcome))
 }
 
+/// A file named on the command line: a regular file (symlinks followed), no larger than
+/// `limit` (checked before a byte is read, so an over-limit file never reaches the database).
+pub fn read_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    let real = path
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", path.display()))?;
+    Ok(crate::intake::safe_read::read_limited(&real, limit)?.bytes)
+}
+
 /// The pipeline's options for a command with a database: the shipped templates synced into
 /// `processing_templates` (as the worker does at start-up), then the active ones loaded from
 /// there, so operators' database templates and alias edits apply; read limits from the
@@ -108,6 +116,7 @@ pub async fn plan_options(ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<
             password: None,
         },
         store: None,
+        fallback_store: None,
         today: None,
     })
 }

@@ -31,7 +31,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         match cli.command {
             Command::Migrate(o) => migrate::run(o, &ctx).await,
             Command::Db(o) => db::run(o, &ctx).await,
@@ -45,5 +45,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Jobs(o) => jobs::run(o, &ctx).await,
             Command::Imports(o) => imports::run(o, &ctx).await,
         }
-    })
+    });
+    // A blocking thread stuck in the kernel (a read on a dead share) must not keep the
+    // process alive once the command is done.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }

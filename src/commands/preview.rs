@@ -64,6 +64,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             password: opts.password.clone(),
         },
         store: opts.store,
+        fallback_store: None,
         today: None,
     };
     let plan = match plan_path(&opts.file, &plan_opts) {
@@ -193,9 +194,10 @@ fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
 fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<()> {
     writeln!(
         out,
-        "{file}: {} file, template {}: {} shifts, {} errors, {} warnings",
+        "{}: {} file, template {}: {} shifts, {} errors, {} warnings",
+        printable(file),
         plan.format,
-        plan.template,
+        printable(&plan.template),
         plan.shifts.len(),
         plan.error_count(),
         plan.warning_count()
@@ -206,7 +208,7 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
         .map(|s| {
             [
                 s.store_number.to_string(),
-                s.employee_name.to_string(),
+                printable(&s.employee_name).into_owned(),
                 s.date.format("%a %Y-%m-%d").to_string(),
                 s.start.format("%H:%M").to_string(),
                 format!(
@@ -214,12 +216,15 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
                     s.end.format("%H:%M"),
                     if s.is_overnight() { " +1" } else { "" }
                 ),
-                s.position.as_deref().unwrap_or_default().to_string(),
-                s.notes.clone().unwrap_or_default(),
-                s.source.to_string(),
+                printable(s.position.as_deref().unwrap_or_default()).into_owned(),
+                printable(s.notes.as_deref().unwrap_or_default()).into_owned(),
+                printable(&s.source.to_string()).into_owned(),
             ]
         })
         .collect();
+    // A cell is shown up to MAX_CELL_CHARS characters: a 390 KB cell would otherwise overflow
+    // the format width (a panic) and bury the table.
+    let rows: Vec<[String; 8]> = rows.into_iter().map(|r| r.map(clip)).collect();
     let head = [
         "store", "employee", "date", "start", "end", "position", "notes", "cell",
     ];
@@ -248,8 +253,56 @@ fn write_table(out: &mut impl Write, file: &str, plan: &Plan) -> anyhow::Result<
         writeln!(out)?;
         writeln!(out, "issues:")?;
         for i in &plan.issues {
-            writeln!(out, "  {i} [{}]", i.code)?;
+            writeln!(out, "  {} [{}]", printable(&i.to_string()), i.code)?;
         }
     }
     Ok(())
+}
+
+/// Widest cell the table shows, in characters.
+const MAX_CELL_CHARS: usize = 80;
+
+/// A cell cut to [`MAX_CELL_CHARS`] characters (marked with `…`).
+fn clip(s: String) -> String {
+    if s.chars().count() <= MAX_CELL_CHARS {
+        return s;
+    }
+    let mut out: String = s.chars().take(MAX_CELL_CHARS - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Text safe to print on a terminal: control characters (a cell's tab, newline or escape
+/// sequence) and the invisible bidirectional overrides become visible escapes (`\n`,
+/// `\u{1b}`), so a cell can neither break the table nor drive the terminal.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(printable("Dana Whitfield"), "Dana Whitfield");
+        assert_eq!(printable("José\tMüller"), "José\\tMüller");
+        assert_eq!(printable("a\u{1b}[2Jb\r\n"), "a\\u{1b}[2Jb\\r\\n");
+        assert_eq!(printable("x\u{202e}y\u{7f}"), "x\\u{202e}y\\u{7f}");
+    }
 }

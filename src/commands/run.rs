@@ -39,7 +39,9 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         config.intake.enabled = false;
     }
     let http_addr = http::address(&config.http)?;
-    let shutdown = crate::ops::shutdown::on_signals();
+    let shutdown = crate::ops::shutdown::on_signals(std::time::Duration::from_secs(
+        config.worker.shutdown_grace_secs,
+    ));
 
     let db = crate::db::connect(&config).await?;
     let result = serve(ctx, &config, &db, http_addr, shutdown).await;
@@ -81,6 +83,13 @@ async fn serve(
     crate::queue::roots::publish(&pool, &crate::queue::host_name(), &read_roots)
         .await
         .context("publishing the import roots")?;
+    crate::queue::roots::publish_file_limit(
+        &pool,
+        &crate::queue::host_name(),
+        config.read.max_file_bytes,
+    )
+    .await
+    .context("publishing the read limit")?;
 
     let metrics = Arc::new(Metrics::default());
     let kick = Arc::new(Notify::new());
@@ -110,7 +119,8 @@ async fn serve(
             config.intake.clone(),
             kick.clone(),
             metrics.clone(),
-        );
+        )
+        .with_max_file_bytes(config.read.max_file_bytes);
         Some(tokio::spawn(intake.run(shutdown.clone())))
     };
 

@@ -4,7 +4,11 @@
 //! - `list`: name, layout, priority, origin and description of each template;
 //! - `check`: load and check every template (exit 2 on the first broken one, naming it);
 //! - `test FILE`: score every template against a file and say which one wins, or why each
-//!   does not fit.
+//!   does not fit;
+//! - `suggest FILE [--name N] [--save]`: print a template TOML that reads a file (header
+//!   aliases, date order, layout), "did you mean" lines for near-miss headers and what it would
+//!   import; `--save` stores it in `processing_templates` (the only subcommand that needs the
+//!   database).
 
 use super::Context;
 use super::preview::offline_templates;
@@ -33,6 +37,17 @@ pub enum Action {
     Test {
         /// The schedule file.
         file: PathBuf,
+    },
+    /// Propose a template for a file (typically one no template reads).
+    Suggest {
+        /// The schedule file.
+        file: PathBuf,
+        /// The template's name (default: `suggested-<file name>`).
+        #[arg(long)]
+        name: Option<String>,
+        /// Store the template in the database (`processing_templates`, source `database`).
+        #[arg(long)]
+        save: bool,
     },
 }
 
@@ -70,6 +85,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Action::Suggest { file, name, save } => suggest(&file, name, save, &set, ctx).await,
         Action::Test { file } => {
             let read = ReadOptions {
                 limits: ctx.config.read.clone(),
@@ -108,6 +124,126 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+    }
+}
+
+/// `templates suggest`: the TOML on stdout (with `#` comment lines for "did you mean", notes
+/// and what it would import, so the output stays a loadable template); exit 2 when nothing can
+/// be suggested or the file cannot be read.
+async fn suggest(
+    file: &std::path::Path,
+    name: Option<String>,
+    save: bool,
+    set: &crate::template::TemplateSet,
+    ctx: &Context,
+) -> anyhow::Result<ExitCode> {
+    use crate::template::suggest;
+    let read = ReadOptions {
+        limits: ctx.config.read.clone(),
+        password: None,
+    };
+    let grid = match crate::read::read_path(file, &read) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = name.unwrap_or_else(|| suggest::name_for(&file_name));
+    let today = chrono::Local::now().date_naive();
+    let already = matcher::choose(set, &grid, &file_name, today)
+        .ok()
+        .map(|f| f.template.name().to_string());
+    let s = match suggest::suggest(&grid, &file_name, &name) {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("error: {file_name}: no template can be suggested: {why}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut out = s.toml.clone();
+    if let Some(t) = already {
+        out.push_str(&format!(
+            "# note: the template {t} already reads this file\n"
+        ));
+    }
+    for d in &s.did_you_mean {
+        out.push_str(&format!("# did you mean: {d}\n"));
+    }
+    for n in &s.notes {
+        out.push_str(&format!("# check: {n}\n"));
+    }
+    out.push_str(&format!(
+        "# would import: {}\n",
+        would_import(&s, &grid, &file_name, today)
+    ));
+    print!("{out}");
+    if save {
+        let db = crate::db::connect(&ctx.config).await?;
+        crate::db::migrations::prepare(&db).await?;
+        let saved = crate::template::sync::save_database_template(db.pool(), &s.template).await;
+        db.close().await?;
+        match saved? {
+            Some(id) => eprintln!("saved as processing template {name} ({id})"),
+            None => {
+                eprintln!("error: a template named {name} already exists: choose another --name");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the suggested template would import: counts, dates and issue codes (no names).
+fn would_import(
+    s: &crate::template::suggest::Suggestion,
+    grid: &crate::read::grid::Grid,
+    file_name: &str,
+    today: chrono::NaiveDate,
+) -> String {
+    use crate::import::plan::{PlanOptions, plan_grid};
+    let Ok(templates) = crate::template::TemplateSet::new(vec![s.template.clone()]) else {
+        return "nothing (the template does not load)".into();
+    };
+    let opts = PlanOptions {
+        template: Some(s.template.name().to_string()),
+        templates,
+        today: Some(today),
+        ..PlanOptions::default()
+    };
+    match plan_grid(file_name, grid, &opts) {
+        Err(e) => format!("nothing: {e}"),
+        Ok(plan) => {
+            let people: std::collections::BTreeSet<&str> =
+                plan.shifts.iter().map(|x| &*x.employee_name).collect();
+            let first = plan.shifts.iter().map(|x| x.date).min();
+            let last = plan.shifts.iter().map(|x| x.date).max();
+            let mut codes: std::collections::BTreeMap<&str, usize> = Default::default();
+            for i in &plan.issues {
+                *codes.entry(i.code).or_default() += 1;
+            }
+            let span = match (first, last) {
+                (Some(a), Some(b)) => format!(", {a} to {b}"),
+                _ => String::new(),
+            };
+            let issues: Vec<String> = codes.iter().map(|(c, n)| format!("{c} x{n}")).collect();
+            format!(
+                "{} shifts of {} employees{span} from sheet {:?} (header row {}); issues: {}",
+                plan.shifts.len(),
+                people.len(),
+                s.sheet,
+                s.header_row,
+                if issues.is_empty() {
+                    "none".to_string()
+                } else {
+                    issues.join(", ")
+                }
+            )
         }
     }
 }

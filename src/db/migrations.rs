@@ -97,8 +97,42 @@ pub async fn pending(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
     Ok(versions)
 }
 
-/// Apply pending migrations, up to `target` when given. Returns the versions applied.
+/// The session-level advisory lock held while migrations are applied or reverted, so that
+/// concurrent `migrate` runs take turns and each reports only what it applied itself.
+const MIGRATE_LOCK_KEY: &str = "pharmacy-ingest:migrate";
+
+/// Take [`MIGRATE_LOCK_KEY`] on `conn` (session level: held until [`unlock`]).
+async fn lock(conn: &mut PgConnection) -> Result<(), SchemaError> {
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        .bind(MIGRATE_LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Release [`MIGRATE_LOCK_KEY`], keeping the first error of `result`.
+async fn unlock<T>(
+    conn: &mut PgConnection,
+    result: Result<T, SchemaError>,
+) -> Result<T, SchemaError> {
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+        .bind(MIGRATE_LOCK_KEY)
+        .execute(&mut *conn)
+        .await;
+    let value = result?;
+    unlocked?;
+    Ok(value)
+}
+
+/// Apply pending migrations, up to `target` when given. Returns the versions applied by this
+/// call (a concurrent run that applied them first leaves this one an empty list).
 pub async fn up(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i64>, SchemaError> {
+    lock(&mut *conn).await?;
+    let result = up_locked(&mut *conn, target).await;
+    unlock(conn, result).await
+}
+
+async fn up_locked(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i64>, SchemaError> {
     ensure_not_newer(&mut *conn).await?;
     let before = applied_versions(&mut *conn).await?;
     match target {
@@ -113,6 +147,12 @@ pub async fn up(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i64>
 /// sqlx's bookkeeping table, so the database is left as empty as it was found.
 /// Returns the versions reverted, newest first.
 pub async fn down(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, SchemaError> {
+    lock(&mut *conn).await?;
+    let result = down_locked(&mut *conn, target).await;
+    unlock(conn, result).await
+}
+
+async fn down_locked(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, SchemaError> {
     ensure_not_newer(&mut *conn).await?;
     let before = applied_versions(&mut *conn).await?;
     MIGRATOR.undo(&mut *conn, target).await?;

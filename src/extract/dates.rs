@@ -25,6 +25,17 @@ pub enum DateOrder {
     Ymd,
 }
 
+impl DateOrder {
+    /// How an operator reads the order: `month-first (11/24/2025)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DateOrder::Mdy => "month-first (11/24/2025)",
+            DateOrder::Dmy => "day-first (24.11.2025)",
+            DateOrder::Ymd => "year-first (2025/11/24)",
+        }
+    }
+}
+
 /// A date that may lack its year (`Mon 11/24`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartialDate {
@@ -177,6 +188,7 @@ fn parse_named(text: &str) -> Option<PartialDate> {
         .filter(|w| !w.is_empty())
         .collect();
     let mut month = None;
+    let mut weekday = None;
     let mut numbers = Vec::new();
     for w in &words {
         if let Some(m) = month_word(w) {
@@ -186,9 +198,9 @@ fn parse_named(text: &str) -> Option<PartialDate> {
             month = Some(m);
         } else if w.bytes().all(|b| b.is_ascii_digit()) {
             numbers.push(*w);
-        } else if weekday_word(w).is_none()
-            && !matches!(w.to_lowercase().as_str(), "st" | "nd" | "rd" | "th" | "of")
-        {
+        } else if let Some(d) = weekday_word(w) {
+            weekday = Some(d);
+        } else if !matches!(w.to_lowercase().as_str(), "st" | "nd" | "rd" | "th" | "of") {
             // Ordinals like `24th` are allowed below; any other word means this is no date.
             let digits = w.trim_end_matches(|c: char| c.is_alphabetic());
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -205,7 +217,36 @@ fn parse_named(text: &str) -> Option<PartialDate> {
         _ => return None,
     };
     NaiveDate::from_ymd_opt(year.unwrap_or(2024), month, day)?;
-    Some(PartialDate { month, day, year })
+    let pd = PartialDate { month, day, year };
+    agrees(pd, weekday).then_some(pd)
+}
+
+/// Whether a date agrees with the weekday written beside it (always, when either the weekday
+/// or the year is missing).
+pub fn agrees(pd: PartialDate, weekday: Option<Weekday>) -> bool {
+    match (pd.full(), weekday) {
+        (Some(d), Some(w)) => d.weekday() == w,
+        _ => true,
+    }
+}
+
+/// A numeric date with a weekday name before or after it (`Thursday 06/03/2025`,
+/// `Thu, 06/03/2025`, `06/03/2025 (Thu)`). A weekday that contradicts the date in this order
+/// makes it no date: `Thursday 06/03/2025` is 6 March day-first and nothing month-first.
+fn parse_weekday_numeric(t: &str, order: DateOrder) -> Option<PartialDate> {
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (wd, date) = match words.as_slice() {
+        [a, b] => match weekday_word(a) {
+            Some(w) => (w, *b),
+            None => (weekday_word(b)?, *a),
+        },
+        _ => return None,
+    };
+    let pd = parse_numeric(date, order)?;
+    agrees(pd, Some(wd)).then_some(pd)
 }
 
 /// Any written date, with or without its year.
@@ -213,12 +254,7 @@ pub fn parse_partial(text: &str, order: DateOrder) -> Option<PartialDate> {
     let t = text.trim();
     parse_numeric(t, order)
         .or_else(|| parse_named(t))
-        .or_else(|| {
-            // `Mon 11/24/2025`, `Monday, 11/24/2025`: a weekday before a numeric date.
-            let (first, rest) = t.split_once(|c: char| c.is_whitespace() || c == ',')?;
-            weekday_word(first)?;
-            parse_numeric(rest.trim_start_matches([',', ' ']).trim(), order)
-        })
+        .or_else(|| parse_weekday_numeric(t, order))
 }
 
 /// A full written date (`11/24/2025`, `24.11.2025` with [`DateOrder::Dmy`], `2025-11-24`,
@@ -249,6 +285,9 @@ pub fn cell_date(cell: &Cell, order: DateOrder) -> Option<NaiveDate> {
     }
 }
 
+/// Most words a written date spans (`Monday, 24 de noviembre de 2025`).
+const MAX_DATE_WORDS: usize = 6;
+
 /// A date and time written in one text (`10/06/2025 09:00`, `2025-10-06T21:30`,
 /// `Nov 24, 2025 9:00 PM`).
 pub fn cell_datetime_text(text: &str, order: DateOrder) -> Option<NaiveDateTime> {
@@ -257,7 +296,10 @@ pub fn cell_datetime_text(text: &str, order: DateOrder) -> Option<NaiveDateTime>
         (d.to_string(), rest.to_string())
     } else {
         let words: Vec<&str> = t.split_whitespace().collect();
-        (1..words.len())
+        // A date is a few words at most (`Monday, 24 de noviembre de 2025`): only that many
+        // prefixes are tried, so a long multi-word cell costs linear time, not one join and
+        // parse per word (issue 9: a 390 KB cell took 56 s).
+        (1..words.len().min(MAX_DATE_WORDS + 1))
             .filter_map(|n| {
                 let d = words[..n].join(" ");
                 parse_date(d.trim_end_matches(','), order).map(|_| (d, words[n..].join(" ")))
@@ -349,6 +391,20 @@ mod tests {
             assert_eq!(parse_date(s, DateOrder::Mdy), Some(d(2025, 11, 24)), "{s}");
         }
         assert_eq!(parse_date("Fun 11/24/2025", DateOrder::Mdy), None);
+    }
+
+    /// `Thursday 06/03/2025` is 6 March (a Thursday), never 3 June (a Tuesday).
+    #[test]
+    fn a_weekday_beside_a_date_decides_its_order() {
+        for s in ["Thursday 06/03/2025", "Thu, 06/03/2025", "06/03/2025 (Thu)"] {
+            assert_eq!(parse_date(s, DateOrder::Dmy), Some(d(2025, 3, 6)), "{s}");
+            assert_eq!(parse_date(s, DateOrder::Mdy), None, "{s}");
+        }
+        assert_eq!(
+            parse_date("Tue, Jun 3, 2025", DateOrder::Mdy),
+            Some(d(2025, 6, 3))
+        );
+        assert_eq!(parse_date("Thu, Jun 3, 2025", DateOrder::Mdy), None);
     }
 
     #[test]

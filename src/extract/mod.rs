@@ -51,6 +51,8 @@ pub struct Context<'a> {
     pub template: &'a CompiledTemplate,
     /// A store number given by the caller; overrides the file's.
     pub store_override: Option<i32>,
+    /// A store number used only when the file names none (the inbox folder's store).
+    pub store_fallback: Option<i32>,
     /// Today's date, used only to place a header date that has neither year nor a week cell.
     pub today: NaiveDate,
 }

@@ -26,6 +26,9 @@ pub struct RowsLayout {
     /// `(field, column)` for every mapped column (first column wins per field).
     pub columns: Vec<(Field, u32)>,
     pub score: i64,
+    /// A column of weekday names beside the date column (`Day`: `Thursday`): a date the
+    /// weekday contradicts is an error, so the date order the weekdays agree with wins.
+    pub weekday_col: Option<u32>,
 }
 
 impl RowsLayout {
@@ -67,6 +70,35 @@ fn missing(fields: &[(Field, u32)]) -> Option<&'static str> {
     None
 }
 
+/// Header words of a column that holds the weekday name of the row's date.
+const WEEKDAY_HEADERS: [&str; 7] = [
+    "day",
+    "weekday",
+    "dayofweek",
+    "dow",
+    "wochentag",
+    "tag",
+    "jour",
+];
+
+/// The weekday column of a header row: a weekday header that is not mapped to a field.
+fn weekday_column(cells: &[Cell], fields: &[(Field, u32)]) -> Option<u32> {
+    cells.iter().enumerate().find_map(|(i, c)| {
+        let k = crate::template::set::norm_key(c.as_text()?);
+        let mapped = fields.iter().any(|(_, col)| *col as usize == i);
+        (!mapped && WEEKDAY_HEADERS.contains(&k.as_str())).then_some(i as u32)
+    })
+}
+
+/// The header of a time-off, availability or absence sheet (Teams' `Time Off` sheet beside
+/// its shifts): such rows are no shifts even though they have a member and times.
+fn not_a_shift_list<'a>(cells: &'a [Cell], t: &CompiledTemplate) -> Option<&'a str> {
+    cells.iter().filter_map(Cell::as_text).find(|s| {
+        let k = crate::template::set::norm_key(s);
+        !k.is_empty() && t.not_shift_headers.contains(&k)
+    })
+}
+
 /// Find the header row on a sheet: the first of the top rows that maps the most fields and can
 /// produce shifts.
 pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsLayout, String> {
@@ -81,6 +113,13 @@ pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsL
         if fields.len() < 2 {
             continue;
         }
+        if let Some(h) = not_a_shift_list(&row.cells, t) {
+            best_reason = format!(
+                "header row {} is a {h} list, not shifts (values.not_shift_headers)",
+                row.index + 1
+            );
+            continue;
+        }
         if let Some(why) = missing(&fields) {
             if best.is_none() {
                 best_reason = format!("header row {} has {}", row.index + 1, why);
@@ -93,6 +132,7 @@ pub fn locate(sheet: &Sheet, index: usize, t: &CompiledTemplate) -> Result<RowsL
             best = Some(RowsLayout {
                 sheet: index,
                 header_row: row.index,
+                weekday_col: weekday_column(&row.cells, &fields),
                 columns: fields,
                 score,
             });
@@ -123,7 +163,8 @@ pub fn extract(
     let order = t.def.values.date_order;
     let sheet_store = ctx
         .store_override
-        .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t));
+        .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t))
+        .or(ctx.store_fallback);
     let reads_titles = t.def.store.from.contains(&StoreSource::Title);
     let mut section_store: Option<i32> = None;
     // A daily roster without a date column: a row holding only a date (`Monday, November 24,
@@ -234,7 +275,10 @@ pub fn extract(
             ),
         }
         .map(Arc::from);
+        // `Open Shift` in the name column: nobody is assigned (never carried down).
+        let open_marked = name.as_deref().is_some_and(|n| t.is_open_shift(n));
         let name = match name {
+            _ if open_marked => None,
             Some(n) => {
                 carried_name = Some(n.clone());
                 Some(n)
@@ -255,18 +299,10 @@ pub fn extract(
             }
         };
 
+        // A shift with times and nobody assigned is an open shift (When I Work, Deputy, Teams
+        // export them): not a mistake, and nothing to store.
         let Some(name) = name else {
-            let col = l
-                .col(Field::EmployeeName)
-                .or(l.col(Field::LastName))
-                .or(l.col(Field::FirstName))
-                .unwrap_or(first_col);
-            out.issues.push(Issue::error(
-                "missing_employee",
-                Some(sheet.cell_ref(row.index, col)),
-                "no employee name for this shift: fill in who works it",
-            ));
-            out.rows_rejected += 1;
+            out.issues.push(open_shift(sheet, row.index, l, first_col));
             continue;
         };
 
@@ -293,6 +329,11 @@ pub fn extract(
             }
             None => date_from_times.or(section_date),
         };
+        if let Some(issue) = weekday_disagrees(row, l, date, sheet, order) {
+            out.issues.push(issue);
+            out.rows_rejected += 1;
+            continue;
+        }
         let Some(date) = date else {
             out.issues.push(Issue::error(
                 "missing_date",
@@ -359,6 +400,49 @@ pub fn extract(
 }
 
 type Ranges = Vec<(NaiveTime, NaiveTime, i64)>;
+
+/// The notice for a shift nobody is assigned to, on the row's name cell.
+fn open_shift(sheet: &Sheet, row: u32, l: &RowsLayout, first_col: u32) -> Issue {
+    let col = l
+        .col(Field::EmployeeName)
+        .or(l.col(Field::LastName))
+        .or(l.col(Field::FirstName))
+        .unwrap_or(first_col);
+    Issue::notice(
+        "open_shift",
+        Some(sheet.cell_ref(row, col)),
+        "an open shift (nobody assigned): not imported; it is imported once someone is assigned",
+    )
+}
+
+/// An error when the row's weekday column names another weekday than its date (`Thursday`
+/// beside `06/03/2025` read month-first): the date order is wrong for this file, so the
+/// template with the other order reads it instead.
+fn weekday_disagrees(
+    row: &Row,
+    l: &RowsLayout,
+    date: Option<NaiveDate>,
+    sheet: &Sheet,
+    order: DateOrder,
+) -> Option<Issue> {
+    use chrono::Datelike;
+    let (col, date) = (l.weekday_col?, date?);
+    let said = row.cells.get(col as usize)?.as_text()?;
+    let wd = dates::weekday_word(said)?;
+    if date.weekday() == wd {
+        return None;
+    }
+    Some(Issue::error(
+        "unreadable_date",
+        Some(sheet.cell_ref(row.index, l.col(Field::Date).unwrap_or(col))),
+        format!(
+            "the date reads as {} ({}) in {} order, but the row says {wd}: check the date order",
+            date.format("%Y-%m-%d"),
+            date.weekday(),
+            order.describe()
+        ),
+    ))
+}
 
 /// Read the row's times: `Ok(None)` when the shift column says no shift.
 fn read_times<'c>(

@@ -1,6 +1,9 @@
 //! Store numbers: from a store column (`1042`, `Store 2207`, `Pharmacy #4120`), or, when no
 //! column has one, from the template's sources in order: the title cells above the header,
-//! the sheet name, the file name.
+//! the sheet name, the file name. In each place the template's pattern (`Store 1042`,
+//! `Filiale 12`) is tried first, then a number after `#` in a brand title (`Walgreens #4410 -
+//! Pharmacy`, never `Week #48`). Last comes the caller's fallback (an inbox folder named after
+//! the store).
 
 use super::cells;
 use crate::read::grid::{Cell, Sheet};
@@ -46,6 +49,41 @@ pub fn from_cell(cell: &Cell, re: &Regex) -> Option<i32> {
     }
 }
 
+/// Words before `#` that number something other than a store (`Week #48`, `Page #2`).
+const NOT_STORE_WORDS: [&str; 14] = [
+    "week", "wk", "kw", "page", "pg", "employee", "emp", "id", "invoice", "order", "ticket",
+    "version", "rev", "run",
+];
+
+/// A store number written after `#` in a title (`<Brand> #4410 - Pharmacy`): two to six
+/// digits, not after a word that numbers something else.
+pub fn hash_number(text: &str) -> Option<i32> {
+    text.match_indices('#').find_map(|(i, _)| {
+        let before = text[..i].trim_end();
+        let word = before
+            .rsplit(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        if NOT_STORE_WORDS.contains(&word.as_str()) {
+            return None;
+        }
+        let rest = text[i + 1..].trim_start();
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let after = rest[digits..].chars().next();
+        ((2..=6).contains(&digits) && !after.is_some_and(char::is_alphanumeric))
+            .then(|| rest[..digits].parse().ok())
+            .flatten()
+    })
+}
+
+/// The store a title, sheet name or file name gives: the template's pattern, else `#4410`.
+fn in_text(text: &str, re: &Regex) -> Option<i32> {
+    re.captures(text)
+        .and_then(|c| c.get(1)?.as_str().parse().ok())
+        .or_else(|| hash_number(text))
+}
+
 /// The store number a sheet states outside any column, trying the template's sources in order.
 /// `above` is the header row: only cells above it count as the title.
 pub fn sheet_store(
@@ -62,19 +100,9 @@ pub fn sheet_store(
                 .take_while(|r| r.index < above)
                 .flat_map(|r| r.cells.iter())
                 .filter_map(|c| c.as_text())
-                .find_map(|s| {
-                    t.store_re
-                        .captures(s)
-                        .and_then(|c| c.get(1)?.as_str().parse().ok())
-                }),
-            StoreSource::SheetName => t
-                .store_re
-                .captures(&sheet.name)
-                .and_then(|c| c.get(1)?.as_str().parse().ok()),
-            StoreSource::FileName => t
-                .store_re
-                .captures(file_name)
-                .and_then(|c| c.get(1)?.as_str().parse().ok()),
+                .find_map(|s| in_text(s, &t.store_re)),
+            StoreSource::SheetName => in_text(&sheet.name, &t.store_re),
+            StoreSource::FileName => in_text(file_name, &t.store_re),
         };
         if found.is_some() {
             return found;
@@ -100,6 +128,23 @@ mod tests {
             ("Springfield", None),
         ] {
             assert_eq!(from_cell(&Cell::Text(s.into()), &re), n, "{s}");
+        }
+    }
+
+    #[test]
+    fn brand_titles_give_the_number_after_the_hash() {
+        let re = Regex::new(DEFAULT_STORE_PATTERN).unwrap();
+        for (s, n) in [
+            ("Walgreens #4410 - Pharmacy", Some(4410)),
+            ("ACME Drug # 0712 Weekly Schedule", Some(712)),
+            ("Week #48 Schedule", None),
+            ("Page #2", None),
+            ("Team #1", None),
+            ("Filiale 12", Some(12)),
+            ("Store 1042 schedule.xlsx", Some(1042)),
+            ("Apotheke am Markt - Filiale 7", Some(7)),
+        ] {
+            assert_eq!(in_text(s, &re), n, "{s}");
         }
     }
 

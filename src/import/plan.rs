@@ -22,6 +22,9 @@ pub struct PlanOptions {
     pub read: ReadOptions,
     /// A store number that overrides the file's.
     pub store: Option<i32>,
+    /// A store number used only where the file names none (a store's inbox folder, see
+    /// [`crate::intake::store_inbox`]).
+    pub fallback_store: Option<i32>,
     /// Today's date, for header dates that give no year and no week (default: the system
     /// date). Tests set it.
     pub today: Option<NaiveDate>,
@@ -108,6 +111,8 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     // Set when the lone fitting template was chosen without its trial extraction.
     let mut trial_skipped: Option<Vec<Rejection>> = None;
+    // Set when another date order fits as well and reads other dates.
+    let mut order_undecided: Option<String> = None;
     let fit = match &opts.template {
         Some(name) => {
             let t = opts
@@ -118,7 +123,8 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
                     name: name.clone(),
                     available: opts.templates.names().join(", "),
                 })?;
-            matcher::evaluate(t, grid, file_name, today).map_err(|reason| {
+            // The caller chose: the header must fit, but no trial can refuse the file.
+            matcher::forced(t, grid, file_name, today).map_err(|reason| {
                 PlanError::TemplateDoesNotFit {
                     file: file.clone(),
                     name: name.clone(),
@@ -135,6 +141,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
             if choice.trial_skipped {
                 trial_skipped = Some(choice.rejected);
             }
+            order_undecided = choice.order_undecided;
             choice.fit
         }
     };
@@ -142,6 +149,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
         file_name,
         template: fit.template,
         store_override: opts.store,
+        store_fallback: opts.fallback_store,
         today,
     };
     let mut ex = Extraction::default();
@@ -151,7 +159,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     // Without its trial, a template whose rows read nothing gets the trial's verdict now, so
     // the file is refused exactly as when several templates fit.
     if let Some(mut tried) = trial_skipped
-        && (ex.rows_read == 0 || ex.rows_read == ex.rows_rejected)
+        && (ex.rows_read == 0 || ex.shifts.is_empty())
         && let Err(reason) = matcher::evaluate(fit.template, grid, file_name, today)
     {
         tried.push(Rejection {
@@ -161,6 +169,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
         matcher::in_set_order(&opts.templates, &mut tried);
         return Err(PlanError::NoTemplateFits { file, tried });
     }
+    let undecided = order_undecided.and_then(|other| order_issue(&ex, fit.template, &other));
     let validated = crate::validate::validate_covering(
         ex.shifts,
         ex.week,
@@ -168,6 +177,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
         &fit.template.def.limits,
     );
     let mut issues = ex.issues;
+    issues.extend(undecided);
     issues.extend(validated.issues);
     issues.sort_by(|a, b| a.cell.cmp(&b.cell));
     Ok(Plan {
@@ -176,6 +186,25 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
         shifts: validated.shifts,
         issues,
     })
+}
+
+/// The warning for a file whose dates read both ways (`06/03/2025` and no weekday, no day
+/// above 12): which order was taken, at the first shift, and how to take the other.
+fn order_issue(
+    ex: &Extraction,
+    chosen: &crate::template::set::CompiledTemplate,
+    other: &str,
+) -> Option<crate::schedule::Issue> {
+    let first = ex.shifts.first()?;
+    Some(crate::schedule::Issue::warning(
+        "date_order_assumed",
+        Some(first.shift.source.clone()),
+        format!(
+            "every date in this file reads both month-first and day-first, and no weekday tells \
+             which: read {}; if the dates are the other way round, import with --template {other}",
+            chosen.def.values.date_order.describe()
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -518,7 +547,7 @@ mod tests {
             (plan.shifts[0].start, plan.shifts[0].end),
             (t(13, 0), t(21, 30))
         );
-        assert_eq!(plan.issues[0].code, "missing_employee");
+        assert_eq!(plan.issues[0].code, "open_shift");
     }
 
     #[test]
@@ -592,6 +621,48 @@ mod tests {
         let plan = plan_grid("x.xlsx", &grid, &opts()).unwrap();
         assert_eq!(plan.template, "rows-european");
         assert_eq!(plan.shifts[0].date, d(2025, 11, 24));
+    }
+
+    fn rows_sheet(dates: &[&str], day_col: bool) -> Grid {
+        let mut s = Sheet::new("Roster");
+        let mut head = vec![text("Employee"), text("Date"), text("Start"), text("End")];
+        if day_col {
+            head.push(text("Day"));
+        }
+        s.push_row(0, vec![text("Store 2207")]);
+        s.push_row(1, head);
+        for (i, d) in dates.iter().enumerate() {
+            let mut row = vec![text("Ana Ruiz"), text(d), text("09:00"), text("17:00")];
+            if day_col {
+                let day = NaiveDate::parse_from_str(d, "%d/%m/%Y").unwrap();
+                row.push(text(&day.format("%A").to_string()));
+            }
+            s.push_row(2 + i as u32, row);
+        }
+        Grid {
+            format: SourceFormat::Csv,
+            sheets: vec![s],
+            date_1904: false,
+        }
+    }
+
+    /// Dates that read both ways with nothing to decide: month-first, with a warning that says
+    /// so; a weekday column beside them decides (day-first), with no warning.
+    #[test]
+    fn an_undecidable_date_order_is_reported_not_guessed() {
+        let g = rows_sheet(&["06/03/2025", "06/04/2025"], false);
+        let plan = plan_grid("x.csv", &g, &opts()).unwrap();
+        assert_eq!(plan.template, "rows-standard");
+        assert_eq!(plan.shifts[0].date, d(2025, 6, 3));
+        let codes: Vec<&str> = plan.issues.iter().map(|i| i.code).collect();
+        assert_eq!(codes, vec!["date_order_assumed"]);
+        assert!(plan.issues[0].message.contains("--template rows-european"));
+
+        let g = rows_sheet(&["06/03/2025", "07/03/2025"], true);
+        let plan = plan_grid("x.csv", &g, &opts()).unwrap();
+        assert_eq!(plan.template, "rows-european");
+        assert_eq!(plan.shifts[0].date, d(2025, 3, 6));
+        assert!(plan.issues.is_empty(), "{:?}", plan.issues);
     }
 
     #[test]

@@ -683,7 +683,8 @@ impl<'c> Writer<'c> {
             .iter()
             .map(|i| match i.severity {
                 Severity::Error => "rejected",
-                Severity::Warning => "warning",
+                // A notice (an open shift) is recorded like a warning: nothing was rejected.
+                Severity::Warning | Severity::Notice => "warning",
             })
             .collect();
         let codes: Vec<&str> = issues.iter().map(|i| i.code).collect();

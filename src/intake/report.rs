@@ -18,6 +18,20 @@ pub fn plain_report(file_name: &str, job_id: Uuid, reason: &str) -> String {
     )
 }
 
+/// The report for a file refused before any job existed (too large, incomplete, refused by
+/// the queue): which file, why, and what to do.
+pub fn intake_report(file_name: &str, reason: &str) -> String {
+    format!(
+        "File: {file_name}\n\
+         Result: not imported\n\
+         \n\
+         Reason: {reason}\n\
+         \n\
+         Nothing from this file was written to the schedule. Fix the file (or send it whole)\n\
+         and drop it into the inbox again.\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,12 @@
 //! settled files are read, moved to `processing/` and queued; `processing/` is swept for files
 //! a crash left behind.
 
+use super::complete::{Completeness, judge};
 use super::filter::is_ignored;
 use super::folders::{Finish, Layout, Moved, finish, move_into};
+use super::safe_read::{FileRead, SafeReadError, read_bounded};
 use super::settle::Settler;
+use super::warn_once::WarnOnce;
 use super::{IntakeError, IntakeSettings};
 use crate::import::ImportSource;
 use crate::ops::metrics::Metrics;
@@ -13,7 +16,7 @@ use crate::queue::{JobState, QueueError};
 use notify::{RecursiveMode, Watcher};
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -36,6 +39,29 @@ pub struct Intake {
     /// Poked after a job is queued, so the local runner claims at once even without LISTEN.
     kick: Arc<Notify>,
     metrics: Arc<Metrics>,
+    /// Largest file taken (`read.max_file_bytes`); larger ones go to `failed/` unread.
+    max_file_bytes: u64,
+    /// Folder problems already warned about (a read-only inbox is reported once, not on every
+    /// rescan).
+    warned: Arc<Mutex<WarnOnce>>,
+}
+
+/// How long a file is given to be read before the intake gives up on it for this round.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// Hidden temporaries a crash left in `processed/` or `failed/` are removed after this long.
+const STALE_TEMPORARY: Duration = Duration::from_secs(3600);
+
+/// What became of a settled file offered to [`Intake::take`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken {
+    /// Moved to `processing/` and queued as this job.
+    Queued(Uuid),
+    /// Gone (another worker took it), not a regular file, or already queued.
+    Gone,
+    /// Not whole yet by its format's verdict, or changed while it was read: look again later.
+    Wait(Completeness),
+    /// Moved to `failed/` with a report (too large, incomplete for too long, refused).
+    Refused,
 }
 
 impl Intake {
@@ -52,7 +78,15 @@ impl Intake {
             settings,
             kick,
             metrics,
+            max_file_bytes: crate::read::ReadLimits::default().max_file_bytes,
+            warned: Arc::default(),
         }
+    }
+
+    /// Take files up to `max_file_bytes` (the configured `read.max_file_bytes`).
+    pub fn with_max_file_bytes(mut self, max_file_bytes: u64) -> Intake {
+        self.max_file_bytes = max_file_bytes;
+        self
     }
 
     /// The folders watched.
@@ -91,7 +125,7 @@ impl Intake {
 
         let settle = Duration::from_millis(self.settings.settle_ms);
         let tick_every = (settle / 10).clamp(Duration::from_millis(10), Duration::from_millis(100));
-        let mut settler = Settler::default();
+        let mut settler = Settler::<Completeness>::default();
         let startup_sweep = self.sweep_processing().await;
         log_sweep(startup_sweep, true);
         self.scan(&mut settler);
@@ -121,21 +155,88 @@ impl Intake {
                 }
                 _ = tick.tick(), if !settler.is_empty() => {
                     for path in settler.check(settle) {
-                        settler.forget(&path);
                         if shutdown.is_cancelled() {
                             break;
                         }
-                        match self.take(&path).await {
-                            Ok(Some(job_id)) => tracing::info!(%job_id, "file queued from the watched folder"),
-                            Ok(None) => {}
-                            Err(e) => tracing::warn!(error = %e, "could not take a file from the watched folder"),
-                        }
+                        self.consider(&mut settler, &path, &shutdown).await;
                     }
                 }
             }
         }
         drop(watchers);
         Ok(())
+    }
+
+    /// Offer one settled file to [`Intake::take`] (unless its last verdict says it is not worth
+    /// reading again yet) and keep or forget it according to the result.
+    async fn consider(
+        &self,
+        settler: &mut Settler<Completeness>,
+        path: &Path,
+        shutdown: &CancellationToken,
+    ) {
+        let quiet = settler.quiet_for(path).unwrap_or_default();
+        if let Some(last) = settler.noted(path)
+            && !self.worth_reading_again(last, quiet)
+        {
+            return;
+        }
+        match self.take_after(path, quiet, shutdown).await {
+            Ok(Taken::Queued(job_id)) => {
+                settler.forget(path);
+                tracing::info!(%job_id, "file queued from the watched folder");
+            }
+            Ok(Taken::Wait(verdict)) => settler.note(path, verdict),
+            Ok(Taken::Gone) | Ok(Taken::Refused) => settler.forget(path),
+            Err(e) => {
+                settler.forget(path);
+                self.warn_once(
+                    &format!("take:{}", path.parent().unwrap_or(path).display()),
+                    &e.to_string(),
+                    "could not take a file from the watched folder",
+                );
+            }
+        }
+    }
+
+    /// How long a file with `verdict` must be quiet before it is taken; `None`: never (it
+    /// looks incomplete; after `incomplete_fail_secs` it is refused instead).
+    fn quiet_needed(&self, verdict: &Completeness) -> Option<Duration> {
+        let text = Duration::from_millis(self.settings.text_settle_ms);
+        match verdict {
+            Completeness::Whole => Some(Duration::ZERO),
+            Completeness::Unmarked {
+                ends_with_newline: true,
+            } => Some(text),
+            Completeness::Unmarked {
+                ends_with_newline: false,
+            } => Some(text * 3),
+            Completeness::Incomplete(_) => None,
+        }
+    }
+
+    /// Whether a file last judged `verdict` and quiet for `quiet` should be read again.
+    fn worth_reading_again(&self, verdict: &Completeness, quiet: Duration) -> bool {
+        match self.quiet_needed(verdict) {
+            Some(needed) => quiet >= needed,
+            None => quiet >= Duration::from_secs(self.settings.incomplete_fail_secs),
+        }
+    }
+
+    /// Log a folder problem once (and again when it changes, or after a long while).
+    fn warn_once(&self, key: &str, error: &str, what: &str) {
+        let mut warned = self.warned.lock().expect("warned lock is never poisoned");
+        if warned.should_warn(key, error, std::time::Instant::now()) {
+            tracing::warn!(error = %error, "{what}");
+        }
+    }
+
+    /// Forget a folder problem (it went away), noting the recovery once.
+    fn clear_warning(&self, key: &str) {
+        let mut warned = self.warned.lock().expect("warned lock is never poisoned");
+        if warned.recovered(key) {
+            tracing::info!(folder = %key, "the watched folder works again");
+        }
     }
 
     /// Whether `path` is a file directly in a watched folder, with a name that may be taken.
@@ -150,12 +251,16 @@ impl Intake {
     }
 
     /// Offer every file in every watched folder to the settle check.
-    fn scan(&self, settler: &mut Settler) {
+    fn scan(&self, settler: &mut Settler<Completeness>) {
         for layout in &self.layouts {
+            let key = format!("list:{}", layout.inbox.display());
             let entries = match std::fs::read_dir(&layout.inbox) {
-                Ok(e) => e,
+                Ok(e) => {
+                    self.clear_warning(&key);
+                    e
+                }
                 Err(e) => {
-                    tracing::warn!(inbox = %layout.inbox.display(), error = %e, "cannot list the watched folder");
+                    self.warn_once(&key, &e.to_string(), "cannot list the watched folder");
                     continue;
                 }
             };
@@ -168,50 +273,175 @@ impl Intake {
         }
     }
 
-    /// Take one settled file: read it (it must open), move it to `processing/`, queue it.
-    /// `Ok(None)`: the file was gone (another worker took it).
+    /// Take one file now, as if it had been quiet long enough for any format (tests, one-off
+    /// takes). `Ok(None)`: not queued (gone, waiting for the rest, or refused to `failed/`).
     pub async fn take(&self, path: &Path) -> Result<Option<Uuid>, IntakeError> {
+        let forever = Duration::from_secs(u64::MAX / 4);
+        match self
+            .take_after(path, forever, &CancellationToken::new())
+            .await?
+        {
+            Taken::Queued(id) => Ok(Some(id)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Take one settled file that has been quiet for `quiet`: check its size, read it, judge
+    /// whether it is whole, move it to `processing/`, check the copy there, queue it.
+    pub async fn take_after(
+        &self,
+        path: &Path,
+        quiet: Duration,
+        shutdown: &CancellationToken,
+    ) -> Result<Taken, IntakeError> {
         let Some(layout) = self
             .layouts
             .iter()
             .find(|l| Some(l.inbox.as_path()) == path.parent())
         else {
-            return Ok(None);
+            return Ok(Taken::Gone);
         };
-        let name = match path.file_name().and_then(|n| n.to_str()) {
-            Some(n) => n.to_string(),
-            None => path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        };
-        let bytes = match tokio::fs::read(path).await {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
+        let name = display_name(path);
+        let read = match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, shutdown).await {
+            Ok(r) => r,
+            Err(SafeReadError::TooLarge { size, limit, .. }) => {
+                let reason = format!(
+                    "the file is too large ({size} bytes; the limit is {limit} bytes); split it \
+                     into smaller files or ask your administrator to raise read.max_file_bytes"
+                );
+                return self.refuse(layout, path, &name, &reason).await;
+            }
+            Err(SafeReadError::Gone { .. }) | Err(SafeReadError::NotRegular { .. }) => {
+                return Ok(Taken::Gone);
+            }
+            Err(SafeReadError::Stopped { .. }) => return Ok(Taken::Wait(Completeness::Whole)),
+            Err(e) => {
                 return Err(IntakeError::Folder {
-                    path: layout.inbox.clone(),
-                    source,
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other(e.to_string()),
                 });
             }
         };
-        let src = path.to_path_buf();
-        let dir = layout.processing.clone();
-        let moved = tokio::task::spawn_blocking(move || move_into(&src, &dir))
-            .await
-            .map_err(|e| IntakeError::Move {
-                dir: layout.processing.clone(),
-                source: std::io::Error::other(e),
-            })?
-            .map_err(|source| IntakeError::Move {
-                dir: layout.processing.clone(),
-                source,
-            })?;
-        let Moved::To(at) = moved else {
-            return Ok(None);
+        if !unchanged_since(path, &read) {
+            return Ok(Taken::Wait(Completeness::Whole));
+        }
+        let verdict = judge(&read.bytes);
+        match (&verdict, self.quiet_needed(&verdict)) {
+            (_, Some(needed)) if quiet >= needed => {}
+            (_, Some(_)) => return Ok(Taken::Wait(verdict)),
+            (Completeness::Incomplete(why), _)
+                if quiet >= Duration::from_secs(self.settings.incomplete_fail_secs) =>
+            {
+                let reason = format!(
+                    "the file looks incomplete ({why}) and nothing was added for {} s: the copy \
+                     or export was probably interrupted; send the whole file again",
+                    quiet.as_secs()
+                );
+                return self.refuse(layout, path, &name, &reason).await;
+            }
+            _ => return Ok(Taken::Wait(verdict)),
+        }
+        let Some(at) = self.move_checked(layout, path, &read).await? else {
+            return Ok(Taken::Wait(Completeness::Whole));
         };
         self.metrics.file_taken();
-        self.queue_file(name, bytes, &at).await
+        match self
+            .queue_file(
+                name.clone(),
+                read.bytes,
+                &at,
+                super::store_inbox::store_of_inbox(&layout.inbox),
+            )
+            .await
+        {
+            Ok(Some(id)) => Ok(Taken::Queued(id)),
+            Ok(None) => Ok(Taken::Gone),
+            Err(IntakeError::Queue(QueueError::Refused(reason))) => {
+                self.fail_processing_file(&at, &name, &reason).await;
+                Ok(Taken::Refused)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Move a read file to `processing/` and check the copy there has the hash that was read
+    /// (a writer that still held the file open may have added to it: then it goes back to the
+    /// inbox to settle again). `None`: gone, or put back.
+    async fn move_checked(
+        &self,
+        layout: &Layout,
+        path: &Path,
+        read: &FileRead,
+    ) -> Result<Option<PathBuf>, IntakeError> {
+        let src = path.to_path_buf();
+        let dir = layout.processing.clone();
+        let limit = self.max_file_bytes;
+        let inbox = layout.inbox.clone();
+        let sha = read.sha256.clone();
+        let moved = tokio::task::spawn_blocking(move || -> std::io::Result<Option<PathBuf>> {
+            let Moved::To(at) = move_into(&src, &dir)? else {
+                return Ok(None);
+            };
+            match super::safe_read::read_limited(&at, limit) {
+                Ok(again) if again.sha256 == sha => Ok(Some(at)),
+                _ => {
+                    move_into(&at, &inbox)?;
+                    Ok(None)
+                }
+            }
+        })
+        .await
+        .map_err(|e| IntakeError::Move {
+            dir: layout.processing.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        moved.map_err(|source| IntakeError::Move {
+            dir: layout.processing.clone(),
+            source,
+        })
+    }
+
+    /// Move an inbox file straight to `failed/` with a report saying why (no job exists).
+    async fn refuse(
+        &self,
+        layout: &Layout,
+        path: &Path,
+        name: &str,
+        reason: &str,
+    ) -> Result<Taken, IntakeError> {
+        tracing::warn!(reason = %reason, "file refused by the watched folder; moved to failed/");
+        let report = super::report::intake_report(name, reason);
+        let src = path.to_path_buf();
+        let failed = layout.failed.clone();
+        let moved = tokio::task::spawn_blocking(move || {
+            super::folders::move_with_report(&src, &failed, Some(&report))
+        })
+        .await
+        .map_err(|e| IntakeError::Move {
+            dir: layout.failed.clone(),
+            source: std::io::Error::other(e),
+        })?
+        .map_err(|source| IntakeError::Move {
+            dir: layout.failed.clone(),
+            source,
+        })?;
+        Ok(if moved.is_some() {
+            Taken::Refused
+        } else {
+            Taken::Gone
+        })
+    }
+
+    /// A `processing/` file the queue refused: to `failed/` with the reason.
+    async fn fail_processing_file(&self, at: &Path, name: &str, reason: &str) {
+        tracing::warn!(reason = %reason, "the queue refused a file; moved to failed/");
+        let how = Finish::Failed(super::report::intake_report(name, reason));
+        let p = at.to_path_buf();
+        match tokio::task::spawn_blocking(move || finish(&p, &how)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not move a refused file to failed/"),
+            Err(e) => tracing::warn!(error = %e, "moving a refused file panicked"),
+        }
     }
 
     async fn queue_file(
@@ -219,12 +449,14 @@ impl Intake {
         name: String,
         bytes: Vec<u8>,
         at: &Path,
+        store: Option<i32>,
     ) -> Result<Option<Uuid>, IntakeError> {
-        let job = NewJob::new(
+        let mut job = NewJob::new(
             name,
             JobFile::BytesAt(bytes, at.to_string_lossy().into_owned()),
             ImportSource::Inbox,
         );
+        job.store_number = store;
         match enqueue(&self.pool, &job).await {
             Ok(id) => {
                 self.kick.notify_one();
@@ -241,11 +473,18 @@ impl Intake {
     pub async fn sweep_processing(&self) -> Result<Sweep, IntakeError> {
         let mut sweep = Sweep::default();
         for layout in &self.layouts {
-            let entries =
-                std::fs::read_dir(&layout.processing).map_err(|source| IntakeError::Folder {
-                    path: layout.processing.clone(),
-                    source,
-                })?;
+            let key = format!("sweep:{}", layout.processing.display());
+            let entries = match std::fs::read_dir(&layout.processing) {
+                Ok(e) => {
+                    self.clear_warning(&key);
+                    e
+                }
+                Err(e) => {
+                    self.warn_once(&key, &e.to_string(), "cannot list processing/");
+                    sweep.errors += 1;
+                    continue;
+                }
+            };
             for entry in entries.flatten() {
                 let path = entry.path();
                 let Ok(md) = std::fs::symlink_metadata(&path) else {
@@ -260,7 +499,19 @@ impl Intake {
                 if is_ignored(&name) {
                     continue;
                 }
-                self.sweep_one(&path, name, &md, &mut sweep).await?;
+                // One file's trouble (a database refusal, an unreadable file) must not stop the
+                // recovery of the others.
+                if let Err(e) = self.sweep_one(&path, name, &md, &mut sweep).await {
+                    sweep.errors += 1;
+                    self.warn_once(
+                        &format!("sweep-file:{}", path.display()),
+                        &e.to_string(),
+                        "could not recover a file in processing/; trying again at the next rescan",
+                    );
+                }
+            }
+            for dir in [&layout.failed, &layout.processed] {
+                super::folders::remove_stale_temporaries(dir, STALE_TEMPORARY);
             }
         }
         Ok(sweep)
@@ -288,14 +539,26 @@ impl Intake {
                 if changed_age(md) < Duration::from_secs(self.settings.recover_grace_secs) {
                     return Ok(());
                 }
-                let bytes = match tokio::fs::read(path).await {
-                    Ok(b) => b,
+                // The inbox it came from is not known here: no store inbox fallback.
+                let stop = CancellationToken::new();
+                let reason = match read_bounded(path, self.max_file_bytes, READ_TIMEOUT, &stop)
+                    .await
+                {
+                    Ok(read) => match self.queue_file(name.clone(), read.bytes, path, None).await {
+                        Ok(Some(job_id)) => {
+                            tracing::info!(%job_id, "queued a file left in processing/");
+                            sweep.queued += 1;
+                            return Ok(());
+                        }
+                        Ok(None) => return Ok(()),
+                        Err(IntakeError::Queue(QueueError::Refused(reason))) => reason,
+                        Err(e) => return Err(e),
+                    },
+                    Err(e @ SafeReadError::TooLarge { .. }) => e.to_string(),
                     Err(_) => return Ok(()),
                 };
-                if let Some(job_id) = self.queue_file(name, bytes, path).await? {
-                    tracing::info!(%job_id, "queued a file left in processing/");
-                    sweep.queued += 1;
-                }
+                self.fail_processing_file(path, &name, &reason).await;
+                sweep.finished += 1;
             }
             Some((job_id, state, settled, last_error)) => {
                 let state: JobState = state.parse()?;
@@ -336,16 +599,19 @@ impl Intake {
 pub struct Sweep {
     /// Files queued that had no job.
     pub queued: usize,
-    /// Files moved on because their job had ended.
+    /// Files moved on because their job had ended (or to `failed/`: refused).
     pub finished: usize,
+    /// Files (or folders) that could not be handled this time; tried again next sweep.
+    pub errors: usize,
 }
 
 fn log_sweep(res: Result<Sweep, IntakeError>, startup: bool) {
     match res {
-        Ok(s) if s.queued > 0 || s.finished > 0 || startup => {
+        Ok(s) if s.queued > 0 || s.finished > 0 || s.errors > 0 || startup => {
             tracing::info!(
                 queued = s.queued,
                 moved = s.finished,
+                errors = s.errors,
                 startup,
                 "swept processing/"
             )
@@ -355,6 +621,20 @@ fn log_sweep(res: Result<Sweep, IntakeError>, startup: bool) {
             tracing::warn!(error = %e, "sweeping processing/ failed; trying again at the next rescan")
         }
     }
+}
+
+/// The file's name for messages and the job row.
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Whether the file still has the size and modification time it had when `read` opened it
+/// (a writer did not add to it while it was read).
+fn unchanged_since(path: &Path, read: &FileRead) -> bool {
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|md| md.len() == read.bytes.len() as u64 && md.modified().ok() == read.modified)
 }
 
 /// How long ago the file's inode changed (a move into `processing/` changes it).

@@ -4,10 +4,12 @@
 //! - [`metrics`] — the counters and their Prometheus text rendering.
 //! - [`http`] — the loopback HTTP server (axum) for `/healthz` and `/metrics`.
 //! - [`shutdown`] — one `CancellationToken` fed by SIGINT and SIGTERM.
+//! - [`peak`] — the peak-memory report the hostile-input suite asks for.
 
 pub mod http;
 pub mod logging;
 pub mod metrics;
+pub mod peak;
 pub mod shutdown;
 
 use serde::Deserialize;

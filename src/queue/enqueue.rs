@@ -87,7 +87,10 @@ where
             QueueError::AlreadyQueued(path.unwrap_or(&job.file_name).to_string()),
         ),
         Err(sqlx::Error::Database(db))
-            if matches!(db.code().as_deref(), Some("22023") | Some("42501")) =>
+            if matches!(
+                db.code().as_deref(),
+                Some("22023") | Some("42501") | Some("54000")
+            ) =>
         {
             Err(QueueError::Refused(db.message().to_string()))
         }

@@ -57,6 +57,9 @@ pub struct WorkerSettings {
     pub prune_after_hours: f64,
     /// On SIGTERM/SIGINT, how long in-flight imports may run before they are released.
     pub shutdown_grace_secs: u64,
+    /// Longest one attempt may take, reading to commit; past it the job fails with a report
+    /// (a stalled share or a pathological file cannot hold a slot forever).
+    pub job_timeout_secs: u64,
     /// Roots under which `enqueue_import(file_path => …)` may name a file. The worker writes
     /// them (and its own `processing/` folders) to `queue_path_roots` at start-up.
     pub path_roots: Vec<std::path::PathBuf>,
@@ -81,6 +84,7 @@ impl Default for WorkerSettings {
             backoff_base_secs: 1.0,
             prune_after_hours: 24.0 * 7.0,
             shutdown_grace_secs: 30,
+            job_timeout_secs: 1800,
             path_roots: Vec::new(),
             listen: true,
             template_reload_secs: 30,

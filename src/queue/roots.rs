@@ -1,6 +1,7 @@
 //! The folders under which a job may name its file by path. The worker publishes them to
 //! `queue_path_roots` (checked by `enqueue_import`) and checks them again itself, after
-//! resolving symlinks, before it reads a path job's file.
+//! resolving symlinks, before it reads a path job's file. Its read limit goes to
+//! `queue_file_limits` the same way (checked by a trigger on `import_jobs`).
 
 use super::QueueError;
 use sqlx::PgPool;
@@ -30,6 +31,25 @@ pub async fn publish(pool: &PgPool, host: &str, roots: &[PathBuf]) -> Result<(),
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Publish this host's `read.max_file_bytes` to `queue_file_limits`: `import_jobs` refuses a
+/// file larger than the largest published limit, so over-limit bytes are never stored.
+pub async fn publish_file_limit(
+    pool: &PgPool,
+    host: &str,
+    max_file_bytes: u64,
+) -> Result<(), QueueError> {
+    sqlx::query(
+        "INSERT INTO queue_file_limits (host, max_file_bytes) VALUES ($1, $2)
+         ON CONFLICT (host) DO UPDATE SET max_file_bytes = EXCLUDED.max_file_bytes,
+             updated_at = now()",
+    )
+    .bind(host)
+    .bind(i64::try_from(max_file_bytes).unwrap_or(i64::MAX))
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use super::wake::Waker;
 use super::{QueueError, WorkerSettings, maintain};
 use crate::import::plan::{PlanOptions, plan_bytes};
 use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
+use crate::intake::safe_read::{SafeReadError, read_bounded};
 use crate::intake::{Finish, folders};
 use crate::ops::metrics::{JobEnd, Metrics};
 use crate::schedule::Plan;
@@ -59,6 +60,11 @@ enum Attempt {
     LeaseLost,
     /// Shutdown grace ran out.
     Stopped,
+    /// The inbox file in `processing/` no longer has the content that was queued (its writer
+    /// was still writing): nothing is committed and the file goes back to the inbox.
+    Changed(String),
+    /// The attempt ran past `worker.job_timeout_secs`.
+    TimedOut,
 }
 
 /// Why planning produced no plan: the pipeline's error, or a panic inside it.
@@ -83,6 +89,21 @@ impl fmt::Display for PlanFailure {
 impl Runner {
     fn lease(&self) -> Duration {
         Duration::from_secs(self.settings.lease_secs.max(1))
+    }
+
+    /// How long one attempt may take, reading to commit.
+    fn job_timeout(&self) -> Duration {
+        Duration::from_secs(self.settings.job_timeout_secs.max(1))
+    }
+
+    /// Largest file read (`read.max_file_bytes`).
+    fn max_file_bytes(&self) -> u64 {
+        self.plan_options
+            .read()
+            .expect("plan options lock is never poisoned")
+            .read
+            .limits
+            .max_file_bytes
     }
 
     /// Run until `shutdown` is cancelled, then drain within the grace period.
@@ -291,10 +312,12 @@ impl Runner {
                 lost.clone(),
                 done.clone(),
             ));
+            let deadline = self.job_timeout();
             let result = tokio::select! {
                 biased;
-                r = self.attempt(&job, &claim, &progress, &lost) => r,
                 _ = hard_stop.cancelled() => Attempt::Stopped,
+                _ = tokio::time::sleep(deadline) => Attempt::TimedOut,
+                r = self.attempt(&job, &claim, &progress, &lost, &hard_stop) => r,
             };
             done.cancel();
             let _ = beat.await;
@@ -315,17 +338,24 @@ impl Runner {
         claim: &Claim,
         progress: &Mutex<Progress>,
         lost: &CancellationToken,
+        stop: &CancellationToken,
     ) -> Attempt {
         let prepared = tokio::select! {
             biased;
             _ = lost.cancelled() => return Attempt::LeaseLost,
-            r = self.prepare(job, claim, progress) => r,
+            r = self.prepare(job, claim, progress, stop) => r,
         };
         let (request, bytes, planned, total) = match prepared {
             Ok(p) => p,
             Err(a) => return a,
         };
-        self.commit_import(claim, &request, &bytes, planned, total, progress)
+        let ctx = CommitContext {
+            job,
+            claim,
+            progress,
+            stop,
+        };
+        self.commit_import(&ctx, &request, &bytes, planned, total)
             .await
     }
 
@@ -335,9 +365,10 @@ impl Runner {
         job: &Job,
         claim: &Claim,
         progress: &Mutex<Progress>,
+        stop: &CancellationToken,
     ) -> Result<(ImportRequest, Vec<u8>, Result<Plan, PlanFailure>, i64), Attempt> {
         self.stage(claim, progress, "reading", None).await;
-        let bytes = self.read_file(job).await?;
+        let bytes = self.read_file(job, stop).await?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let request = ImportRequest {
             file_name: job.file_name.clone(),
@@ -351,13 +382,15 @@ impl Runner {
             },
             force: job.force,
             template: job.template.clone(),
-            store_number: job.store_number,
+            // A store inbox's number only fills in a file that names no store.
+            store_number: job.store_number.filter(|_| !is_store_inbox_job(job)),
             job_id: Some(job.id),
             created_by: format!("worker:{}", self.worker_id),
         };
 
         self.stage(claim, progress, "planning", None).await;
-        let (planned, bytes) = self.plan(bytes, &request).await;
+        let fallback = job.store_number.filter(|_| is_store_inbox_job(job));
+        let (planned, bytes) = self.plan(bytes, &request, fallback).await;
         let total = planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
         let total = i64::try_from(total).unwrap_or(i64::MAX);
         self.stage(claim, progress, "writing", Some(total)).await;
@@ -368,13 +401,13 @@ impl Runner {
     /// write the import (publishing rows written), complete the job, commit.
     async fn commit_import(
         &self,
-        claim: &Claim,
+        ctx: &CommitContext<'_>,
         request: &ImportRequest,
         bytes: &[u8],
         planned: Result<Plan, PlanFailure>,
         total: i64,
-        progress: &Mutex<Progress>,
     ) -> Attempt {
+        let (claim, progress) = (ctx.claim, ctx.progress);
         let mut tx = match self.pool.begin().await {
             Ok(tx) => tx,
             Err(e) => return Attempt::Transient(format!("database unavailable: {e}")),
@@ -424,6 +457,10 @@ impl Runner {
             Err(QueueError::LeaseLost(_)) => return Attempt::LeaseLost,
             Err(e) => return Attempt::Transient(e.to_string()),
         }
+        if let Some(changed) = self.inbox_file_changed(ctx.job, ctx.stop).await {
+            // Dropping the transaction rolls the import back.
+            return Attempt::Changed(changed);
+        }
         match tx.commit().await {
             Ok(()) => Attempt::Committed(outcome),
             // If the commit did land, the retry finds the lease gone and changes nothing.
@@ -431,8 +468,10 @@ impl Runner {
         }
     }
 
-    /// The job's bytes: from the row, or from its path (which must be under a read root).
-    async fn read_file(&self, job: &Job) -> Result<Vec<u8>, Attempt> {
+    /// The job's bytes: from the row, or from its path (which must be under a read root, be a
+    /// regular file and fit `read.max_file_bytes`; the read gives up at the job's deadline and
+    /// at shutdown, so a FIFO or a stalled share cannot hold the slot).
+    async fn read_file(&self, job: &Job, stop: &CancellationToken) -> Result<Vec<u8>, Attempt> {
         if job.file_size.is_some() {
             return match lease::file_bytes(&self.pool, job.id).await {
                 Ok(Some(b)) => Ok(b),
@@ -446,17 +485,53 @@ impl Runner {
         };
         let roots = self.read_roots.clone();
         let p = PathBuf::from(&path);
-        let allowed = tokio::task::spawn_blocking(move || super::roots::is_under_roots(&p, &roots))
-            .await
-            .unwrap_or(false);
-        if !allowed {
+        let real = tokio::task::spawn_blocking(move || {
+            super::roots::is_under_roots(&p, &roots)
+                .then(|| p.canonicalize().ok())
+                .flatten()
+        })
+        .await
+        .ok()
+        .flatten();
+        let Some(real) = real else {
             return Err(Attempt::Permanent(format!(
                 "{path} is missing or not under one of this worker's import roots"
             )));
+        };
+        match read_bounded(&real, self.max_file_bytes(), self.job_timeout(), stop).await {
+            Ok(r) => Ok(r.bytes),
+            Err(SafeReadError::Stopped { .. }) => Err(Attempt::Stopped),
+            Err(SafeReadError::TimedOut { .. }) => Err(Attempt::TimedOut),
+            Err(e) => Err(Attempt::Permanent(e.to_string())),
         }
-        match tokio::fs::read(&path).await {
-            Ok(b) => Ok(b),
-            Err(e) => Err(Attempt::Permanent(format!("cannot read {path}: {e}"))),
+    }
+
+    /// For an inbox job: whether its `processing/` file still has the content that was queued
+    /// (`Some(reason)` when it does not). Checked right before the commit, so a writer that
+    /// paused past the settle time and then went on writing never gets a partial import.
+    async fn inbox_file_changed(&self, job: &Job, stop: &CancellationToken) -> Option<String> {
+        if job.source != ImportSource::Inbox.as_str() {
+            return None;
+        }
+        let (Some(path), Some(queued)) = (&job.file_path, &job.file_sha256) else {
+            return None;
+        };
+        let now = read_bounded(
+            Path::new(path),
+            self.max_file_bytes(),
+            self.job_timeout(),
+            stop,
+        )
+        .await;
+        match now {
+            Ok(r) if &r.sha256 == queued => None,
+            Ok(_) | Err(SafeReadError::TooLarge { .. }) => Some(format!(
+                "{}: the file changed after it was taken (was it still being written?); nothing \
+                 was imported and the file was put back in the inbox to be taken again",
+                job.file_name
+            )),
+            // Gone (moved on by someone else) or unreadable: the queued bytes are what counts.
+            Err(_) => None,
         }
     }
 
@@ -465,6 +540,7 @@ impl Runner {
         &self,
         bytes: Vec<u8>,
         request: &ImportRequest,
+        fallback_store: Option<i32>,
     ) -> (Result<Plan, PlanFailure>, Vec<u8>) {
         let mut opts = self
             .plan_options
@@ -473,6 +549,7 @@ impl Runner {
             .clone();
         opts.template = request.template.clone();
         opts.store = request.store_number;
+        opts.fallback_store = fallback_store;
         let file_name = request.file_name.clone();
         let keep = bytes.clone();
         let res = tokio::task::spawn_blocking(move || {
@@ -551,28 +628,17 @@ impl Runner {
                 };
                 self.move_file(job, how).await;
             }
-            Attempt::Permanent(reason) => {
+            Attempt::Changed(reason) => {
                 self.metrics.job_ended(JobEnd::Failed);
-                tracing::warn!(reason = %reason, "job failed; not retried");
-                match lease::fail(
-                    &self.pool,
-                    claim,
-                    &reason,
-                    false,
-                    self.settings.backoff_base_secs,
-                )
-                .await
-                {
-                    Ok(_) => {
-                        let report =
-                            crate::intake::report::plain_report(&job.file_name, job.id, &reason);
-                        self.move_file(job, Finish::Failed(report)).await;
-                    }
+                tracing::warn!("the inbox file changed after it was queued; put back in the inbox");
+                match lease::fail(&self.pool, claim, &reason, false, 0.0).await {
+                    Ok(_) => self.return_to_inbox(job).await,
                     Err(e) => {
                         tracing::warn!(error = %e, "could not record the failure; the lease will expire and the job be retried")
                     }
                 }
             }
+            Attempt::Permanent(reason) => self.fail_permanently(job, claim, reason).await,
             Attempt::Transient(reason) => {
                 tracing::warn!(reason = %reason, "job attempt failed; will retry");
                 match lease::fail(
@@ -604,6 +670,16 @@ impl Runner {
                     }
                 }
             }
+            Attempt::TimedOut => {
+                let reason = format!(
+                    "{}: the import did not finish within {} s (worker.job_timeout_secs); the \
+                     file may be too large or a folder too slow: split the file, or ask your \
+                     administrator",
+                    job.file_name,
+                    self.job_timeout().as_secs()
+                );
+                self.fail_permanently(job, claim, reason).await;
+            }
             Attempt::LeaseLost => {
                 self.metrics.job_ended(JobEnd::LeaseLost);
                 tracing::warn!(
@@ -620,6 +696,51 @@ impl Runner {
                     }
                 }
             }
+        }
+    }
+
+    /// A failure another attempt would meet again: the job fails, the file goes to `failed/`.
+    async fn fail_permanently(&self, job: &Job, claim: &Claim, reason: String) {
+        self.metrics.job_ended(JobEnd::Failed);
+        tracing::warn!(reason = %reason, "job failed; not retried");
+        match lease::fail(
+            &self.pool,
+            claim,
+            &reason,
+            false,
+            self.settings.backoff_base_secs,
+        )
+        .await
+        {
+            Ok(_) => {
+                let report = crate::intake::report::plain_report(&job.file_name, job.id, &reason);
+                self.move_file(job, Finish::Failed(report)).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not record the failure; the lease will expire and the job be retried")
+            }
+        }
+    }
+
+    /// Put an inbox job's `processing/` file back in its inbox (`inbox/` beside it), to settle
+    /// and be taken again. A watched folder with another name is not known here: the file then
+    /// stays and the sweep moves it to `failed/` with the job's reason.
+    async fn return_to_inbox(&self, job: &Job) {
+        let Some(path) = job.file_path.clone() else {
+            return;
+        };
+        let res = tokio::task::spawn_blocking(move || {
+            let p = Path::new(&path);
+            match crate::intake::Layout::of_processing_file(p) {
+                Some(l) if l.inbox.is_dir() => folders::move_into(p, &l.inbox).map(|_| ()),
+                _ => Ok(()),
+            }
+        })
+        .await;
+        if !matches!(res, Ok(Ok(()))) {
+            tracing::warn!(
+                "could not put the changed file back in the inbox; the next sweep will move it on"
+            );
         }
     }
 
@@ -646,6 +767,14 @@ impl Runner {
     }
 }
 
+/// What the import transaction needs to know about its job beyond the request.
+struct CommitContext<'a> {
+    job: &'a Job,
+    claim: &'a Claim,
+    progress: &'a Mutex<Progress>,
+    stop: &'a CancellationToken,
+}
+
 /// Changes whenever a template or mapping row is added, changed or removed.
 async fn templates_fingerprint(pool: &PgPool) -> Result<String, sqlx::Error> {
     sqlx::query_scalar(
@@ -655,6 +784,12 @@ async fn templates_fingerprint(pool: &PgPool) -> Result<String, sqlx::Error> {
     )
     .fetch_one(pool)
     .await
+}
+
+/// A job the watched folder queued with its inbox folder's store number
+/// ([`crate::intake::store_inbox`]): that number is a fallback, not an override.
+fn is_store_inbox_job(job: &Job) -> bool {
+    job.source == ImportSource::Inbox.as_str()
 }
 
 fn parse_source(s: &str) -> ImportSource {

@@ -6,9 +6,15 @@
 //! (quotes respected, so a quoted `;` or newline does not count). Every field becomes
 //! [`Cell::Text`] exactly as written (typed interpretation is extraction's job); an empty field
 //! is [`Cell::Empty`]. The one sheet is named after the file's stem.
+//!
+//! The text is streamed: decoded in chunks and split field by field with `csv-core` (the
+//! state machine under the `csv` crate), so memory is the input plus the grid being built.
+//! Each field is refused as soon as it passes [`ReadLimits::max_cell_bytes`], and the file as
+//! soon as its fields pass [`ReadLimits::max_cells`]; nothing waits for a whole record.
 
 use super::grid::{Cell, Grid, Sheet, SourceFormat};
 use super::{ReadError, ReadLimits};
+use encoding_rs::Encoding;
 use std::borrow::Cow;
 
 /// Delimiters we try, in order of preference when they score the same.
@@ -17,6 +23,10 @@ const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 const SNIFF_RECORDS: usize = 50;
 /// Bytes examined when sniffing the delimiter.
 const SNIFF_BYTES: usize = 64 * 1024;
+/// Most fields in one record: the columns of a spreadsheet (`XFD`).
+pub const MAX_FIELDS: usize = 16_384;
+/// Decoded bytes handed to the field splitter at a time.
+const CHUNK: usize = 64 * 1024;
 
 /// Read delimited text into a one-sheet grid named `sheet_name`.
 pub fn read_csv(
@@ -25,67 +35,206 @@ pub fn read_csv(
     bytes: &[u8],
     limits: &ReadLimits,
 ) -> Result<Grid, ReadError> {
-    let text = decode(bytes);
-    let delimiter = sniff_delimiter(&text);
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let source = Source::of(bytes);
+    let delimiter = sniff_delimiter(&source.sample(SNIFF_BYTES));
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut sheet = Sheet::new(sheet_name);
-    let mut record = ::csv::ByteRecord::new();
-    let mut cells_seen = 0usize;
-    let mut index: u32 = 0;
+    let mut fields = Fields::new(file, sheet_name, limits);
+    let mut chunks = source.chunks();
+    let mut input: &[u8] = &[];
+    let mut field: Vec<u8> = vec![0; 1024.min(limits.max_cell_bytes.saturating_add(1))];
+    let mut len = 0usize;
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                return Err(ReadError::Damaged {
-                    file: file.to_owned(),
-                    format: "csv".into(),
-                    detail: csv_error_detail(&e),
-                });
+        if input.is_empty() {
+            input = chunks.next_chunk();
+        }
+        let (result, nin, nout) = reader.read_field(input, &mut field[len..]);
+        input = &input[nin..];
+        len += nout;
+        match result {
+            csv_core::ReadFieldResult::InputEmpty => {}
+            csv_core::ReadFieldResult::OutputFull => {
+                // The buffer holds at most one byte more than the limit allows.
+                if field.len() > limits.max_cell_bytes {
+                    return Err(fields.too_long());
+                }
+                let grown = (field.len() * 2).min(limits.max_cell_bytes.saturating_add(1));
+                field.resize(grown, 0);
             }
+            csv_core::ReadFieldResult::Field { record_end } => {
+                if len > limits.max_cell_bytes {
+                    return Err(fields.too_long());
+                }
+                fields.push(&field[..len])?;
+                len = 0;
+                if record_end {
+                    fields.end_record(&mut sheet);
+                }
+            }
+            csv_core::ReadFieldResult::End => break,
         }
-        cells_seen = cells_seen.saturating_add(record.len());
-        if cells_seen > limits.max_cells {
-            return Err(ReadError::TooManyCells {
-                file: file.to_owned(),
-                sheet: sheet_name.to_owned(),
-                limit: limits.max_cells,
-            });
-        }
-        let mut cells = Vec::with_capacity(record.len());
-        for field in record.iter() {
-            cells.push(if field.is_empty() {
-                Cell::Empty
-            } else {
-                // The text was decoded to UTF-8 above and csv splits only on ASCII bytes.
-                Cell::Text(String::from_utf8_lossy(field).into_owned())
-            });
-        }
-        sheet.push_row(index, cells);
-        index = index.saturating_add(1);
     }
     let mut grid = Grid::new(SourceFormat::Csv);
     grid.sheets.push(sheet);
     Ok(grid)
 }
 
+/// The fields of the record being read, with the file's cell budget.
+struct Fields<'a> {
+    file: &'a str,
+    sheet: &'a str,
+    limits: &'a ReadLimits,
+    cells: Vec<Cell>,
+    seen: usize,
+    /// Zero-based index of the record being read (blank lines are not records).
+    index: u32,
+}
+
+impl<'a> Fields<'a> {
+    fn new(file: &'a str, sheet: &'a str, limits: &'a ReadLimits) -> Self {
+        Fields {
+            file,
+            sheet,
+            limits,
+            cells: Vec::new(),
+            seen: 0,
+            index: 0,
+        }
+    }
+
+    /// Add one field, failing once the file holds more cells than the limit.
+    fn push(&mut self, field: &[u8]) -> Result<(), ReadError> {
+        self.seen += 1;
+        if self.seen > self.limits.max_cells {
+            return Err(ReadError::TooManyCells {
+                file: self.file.to_owned(),
+                sheet: self.sheet.to_owned(),
+                limit: self.limits.max_cells,
+            });
+        }
+        if self.cells.len() >= MAX_FIELDS {
+            return Err(ReadError::TooWide {
+                file: self.file.to_owned(),
+                row: u64::from(self.index) + 1,
+                limit: MAX_FIELDS,
+            });
+        }
+        self.cells.push(if field.is_empty() {
+            Cell::Empty
+        } else {
+            // The text is UTF-8 (decoded if it was not) and fields split only on ASCII bytes.
+            Cell::Text(String::from_utf8_lossy(field).into_owned())
+        });
+        Ok(())
+    }
+
+    fn end_record(&mut self, sheet: &mut Sheet) {
+        sheet.push_row(self.index, std::mem::take(&mut self.cells));
+        self.index = self.index.saturating_add(1);
+    }
+
+    fn too_long(&self) -> ReadError {
+        ReadError::ValueTooLong {
+            file: self.file.to_owned(),
+            place: format!("row {}", u64::from(self.index) + 1),
+            limit: self.limits.max_cell_bytes,
+        }
+    }
+}
+
+/// The bytes of a text file and how they decode to UTF-8.
+enum Source<'a> {
+    /// Valid UTF-8 (a UTF-8 BOM already stripped).
+    Utf8(&'a [u8]),
+    /// Anything else, decoded on the fly (UTF-16 with a BOM, else Windows-1252).
+    Encoded(&'static Encoding, &'a [u8]),
+}
+
+impl<'a> Source<'a> {
+    /// BOM first, then UTF-8, then Windows-1252.
+    fn of(bytes: &'a [u8]) -> Self {
+        let (encoding, rest) = match Encoding::for_bom(bytes) {
+            Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
+            None => (encoding_rs::WINDOWS_1252, bytes),
+        };
+        if (encoding == encoding_rs::UTF_8 || encoding == encoding_rs::WINDOWS_1252)
+            && std::str::from_utf8(rest).is_ok()
+        {
+            Source::Utf8(rest)
+        } else {
+            Source::Encoded(encoding, rest)
+        }
+    }
+
+    fn chunks(&self) -> Chunks<'a> {
+        match *self {
+            Source::Utf8(bytes) => Chunks {
+                rest: bytes,
+                decoder: None,
+                out: Vec::new(),
+                done: false,
+            },
+            Source::Encoded(encoding, bytes) => Chunks {
+                rest: bytes,
+                decoder: Some(encoding.new_decoder_without_bom_handling()),
+                out: vec![0; CHUNK],
+                done: false,
+            },
+        }
+    }
+
+    /// About the first `max` decoded bytes, cut at a character boundary.
+    fn sample(&self, max: usize) -> String {
+        let mut chunks = self.chunks();
+        let mut out = Vec::with_capacity(max + CHUNK);
+        while out.len() < max {
+            let chunk = chunks.next_chunk();
+            if chunk.is_empty() {
+                break;
+            }
+            out.extend_from_slice(chunk);
+        }
+        let mut cut = out.len().min(max);
+        while cut > 0 && cut < out.len() && (out[cut] & 0xC0) == 0x80 {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// Decoded UTF-8 in chunks of at most [`CHUNK`] bytes; an empty chunk means the end.
+struct Chunks<'a> {
+    rest: &'a [u8],
+    decoder: Option<encoding_rs::Decoder>,
+    out: Vec<u8>,
+    done: bool,
+}
+
+impl Chunks<'_> {
+    fn next_chunk(&mut self) -> &[u8] {
+        let Some(decoder) = &mut self.decoder else {
+            let n = self.rest.len().min(CHUNK);
+            let (chunk, rest) = self.rest.split_at(n);
+            self.rest = rest;
+            return chunk;
+        };
+        if self.done {
+            return &[];
+        }
+        let (result, read, written, _) = decoder.decode_to_utf8(self.rest, &mut self.out, true);
+        self.rest = &self.rest[read..];
+        // With `last`, InputEmpty means everything is out: the decoder may not be used again.
+        self.done = result == encoding_rs::CoderResult::InputEmpty;
+        &self.out[..written]
+    }
+}
+
 /// Decode bytes to text: BOM first, then UTF-8, then Windows-1252.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        return text;
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => {
-            encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-        }
+    match Source::of(bytes) {
+        Source::Utf8(b) => String::from_utf8_lossy(b),
+        Source::Encoded(encoding, b) => encoding.decode_without_bom_handling(b).0,
     }
 }
 
@@ -152,17 +301,6 @@ fn consistency(sample: &[u8], delimiter: u8) -> (f64, usize) {
     // Only records of exactly the mode's width agree; titles and notes lines do not.
     let agreeing = counts.iter().filter(|&&c| c == mode).count();
     (agreeing as f64 / counts.len() as f64, mode)
-}
-
-/// A csv error without any field content.
-fn csv_error_detail(e: &::csv::Error) -> String {
-    match e.kind() {
-        ::csv::ErrorKind::Io(io) => io.to_string(),
-        _ => match e.position() {
-            Some(p) => format!("unreadable record near line {}", p.line()),
-            None => "unreadable record".into(),
-        },
-    }
 }
 
 #[cfg(test)]

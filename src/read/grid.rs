@@ -133,7 +133,8 @@ pub struct CellRef {
 impl CellRef {
     /// Column letters for a zero-based column index: 0 → `A`, 27 → `AB`.
     pub fn column_letters(col: u32) -> String {
-        let mut n = col + 1;
+        // Widened: column `u32::MAX` is one past the last `u32`.
+        let mut n = u64::from(col) + 1;
         let mut out = Vec::new();
         while n > 0 {
             let rem = ((n - 1) % 26) as u8;
@@ -146,7 +147,12 @@ impl CellRef {
 
     /// `C7` without the sheet.
     pub fn a1(&self) -> String {
-        format!("{}{}", Self::column_letters(self.col), self.row + 1)
+        // Widened so the last `u32` row does not wrap to row 0.
+        format!(
+            "{}{}",
+            Self::column_letters(self.col),
+            u64::from(self.row) + 1
+        )
     }
 }
 

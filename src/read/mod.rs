@@ -11,39 +11,51 @@
 
 pub mod csv;
 mod extent;
+pub mod file;
 pub mod grid;
+mod guard;
+mod package;
 pub mod pdf;
 mod sheet_xml;
 pub mod sniff;
 pub mod spreadsheet;
 
+pub use file::read_file;
 use grid::{Grid, SourceFormat};
 use sniff::{NotReadable, Sniffed};
 use std::path::Path;
 
-/// Bounds that keep a hostile or enormous file from exhausting memory or time.
+/// Bounds that keep a hostile or enormous file from exhausting memory or time. Every one is
+/// checked before the bytes it bounds are read or allocated (see `ARCHITECTURE.md`, "Reader
+/// budgets").
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReadLimits {
     /// Most cells (across all sheets) a file may hold; checked from declared dimensions
     /// before anything is allocated, and again while cells are read.
     pub max_cells: usize,
-    /// Largest file accepted, in bytes.
+    /// Largest file accepted, in bytes; checked from the file's metadata before it is opened
+    /// for reading, and again while it is read (a file that grows is cut off).
     pub max_file_bytes: u64,
     /// Most PDF pages read.
     pub max_pdf_pages: usize,
-    /// Largest uncompressed size a zip member (xlsx/xlsb/ods part) may declare, in bytes.
-    /// calamine loads shared strings, styles and the ODS content whole, so this bounds them.
+    /// Largest total uncompressed size of a zip package's parts (xlsx/xlsb/ods), in bytes:
+    /// the declared sizes are summed before anything is inflated, and a part that inflates to
+    /// more than it declared is refused while it is inflated.
     pub max_unpacked_bytes: u64,
+    /// Largest single value in bytes: a CSV field, or an XML text run or tag inside a
+    /// package part (a spreadsheet cell holds at most 32,767 characters).
+    pub max_cell_bytes: usize,
 }
 
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
-            max_cells: 5_000_000,
+            max_cells: 1_000_000,
             max_file_bytes: 200 * 1024 * 1024,
             max_pdf_pages: 500,
-            max_unpacked_bytes: 1024 * 1024 * 1024,
+            max_unpacked_bytes: 512 * 1024 * 1024,
+            max_cell_bytes: 1024 * 1024,
         }
     }
 }
@@ -66,9 +78,29 @@ pub enum ReadError {
     /// The file has no bytes at all.
     #[error("{file}: the file is empty")]
     Empty { file: String },
-    /// The file is larger than [`ReadLimits::max_file_bytes`].
-    #[error("{file}: the file is too large ({size} bytes; the limit is {limit} bytes)")]
+    /// The path is not a regular file (a FIFO, a device, a directory, a socket): refused from
+    /// its metadata, before it is opened, so a FIFO without a writer cannot block a reader.
+    #[error("{file}: not a regular file (it is {kind}); only regular files can be read")]
+    NotAFile { file: String, kind: &'static str },
+    /// The file is larger than [`ReadLimits::max_file_bytes`] (`size` is at least this much:
+    /// a file that grows while it is read is cut off just past the limit).
+    #[error(
+        "{file}: the file is too large ({size} bytes; the limit is {limit} bytes, the configured \
+         read.max_file_bytes)"
+    )]
     TooLarge { file: String, size: u64, limit: u64 },
+    /// One value (a CSV field, an XML text run or tag) is longer than
+    /// [`ReadLimits::max_cell_bytes`]; `place` says where (`row 3`, `part 'xl/styles.xml'`).
+    #[error(
+        "{file}: {place} holds a value longer than {limit} bytes (the configured \
+         read.max_cell_bytes); a schedule cell is never this long, so the file is damaged or \
+         not a schedule"
+    )]
+    ValueTooLong {
+        file: String,
+        place: String,
+        limit: usize,
+    },
     /// The content is not a spreadsheet, CSV or PDF; `what` names what it looks like.
     #[error("{file}: not a spreadsheet, CSV or PDF (looks like {what})")]
     Unsupported { file: String, what: String },
@@ -93,11 +125,23 @@ pub enum ReadError {
         sheet: String,
         limit: usize,
     },
-    /// A part of a zip package declares an uncompressed size above
-    /// [`ReadLimits::max_unpacked_bytes`] (a zip bomb or an enormous workbook).
+    /// A CSV row with more fields than a spreadsheet has columns.
     #[error(
-        "{file}: part '{part}' would unpack to {size} bytes, above the limit of {limit} \
-         (the configured read.max_unpacked_bytes)"
+        "{file}: row {row} has more than {limit} fields, more than a spreadsheet has columns; \
+         the file is damaged or not a schedule"
+    )]
+    TooWide {
+        file: String,
+        row: u64,
+        limit: usize,
+    },
+    /// A zip package's parts together unpack to more than [`ReadLimits::max_unpacked_bytes`]
+    /// (a zip bomb or an enormous workbook): `size` is the running total once `part` is
+    /// counted, from the declared sizes (before inflating) or the inflated bytes (a part that
+    /// inflates to more than it declared stops there).
+    #[error(
+        "{file}: the package would unpack to {size} bytes or more once part '{part}' is \
+         counted, above the limit of {limit} (the configured read.max_unpacked_bytes)"
     )]
     TooLargeUnpacked {
         file: String,
@@ -113,27 +157,11 @@ pub enum ReadError {
     PdfFile { file: String, error: pdf::PdfError },
 }
 
-/// Read a file from disk into a grid.
+/// Read a file from disk into a grid (through [`file::read_file`]: regular files only, size
+/// checked before reading).
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Grid, ReadError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    let io = |error| ReadError::Io {
-        file: name.clone(),
-        error,
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    let limit = opts.limits.max_file_bytes;
-    if size > limit {
-        return Err(ReadError::TooLarge {
-            file: name,
-            size,
-            limit,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    read_bytes(&name, &bytes, opts)
+    let bytes = file::read_file(path, &opts.limits)?;
+    read_bytes(&file::display_name(path), &bytes, opts)
 }
 
 /// Read a file's bytes into a grid; `file_name` names the file in messages, gives a CSV its

@@ -32,6 +32,22 @@ pub fn read_extras(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
     Some(out)
 }
 
+/// A part the workbook lists for more than one sheet, if any: calamine reads a part once per
+/// sheet, so a few KB listed thousands of times would be read thousands of times.
+pub fn shared_sheet_part(bytes: &[u8]) -> Option<String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    // Part names are matched case-insensitively (as calamine and `member_name` do).
+    let mut parts: Vec<String> = sheet_parts(&mut zip)?
+        .into_iter()
+        .map(|(_, p)| p.to_ascii_lowercase())
+        .collect();
+    parts.sort_unstable();
+    parts
+        .windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| w[0].clone())
+}
+
 /// (sheet name, part path) from the workbook and its relationships.
 fn sheet_parts(zip: &mut Zip<'_>) -> Option<Vec<(String, String)>> {
     let mut ids = Vec::new();

@@ -10,7 +10,9 @@
 //! - xls and ods are parsed whole by calamine when the workbook is opened, into dense ranges
 //!   spanning each sheet's used area. [`extent`] measures that area from the raw records
 //!   first (BIFF cell records; ODS rows and repeats) and refuses the file when it is too large.
-//! - zip parts may not declare more than [`ReadLimits::max_unpacked_bytes`].
+//! - zip packages pass [`package::check`] first: the unpacked size is bounded, no XML text
+//!   run or tag is longer than [`ReadLimits::max_cell_bytes`], and no header claims more
+//!   shared strings than its part can hold.
 //!
 //! Cell values: formulas give their cached values (calamine's default); date/time cells become
 //! [`Cell::Date`], [`Cell::Time`] or [`Cell::DateTime`] in either date system; merged ranges
@@ -22,12 +24,12 @@
 
 use super::extent;
 use super::grid::{Cell, CellRange, Grid, Sheet, SourceFormat, Visibility};
+use super::package;
 use super::sheet_xml;
 use super::{ReadError, ReadLimits};
 use calamine::{Data, DataRef, Dimensions, ExcelDateTime, Reader, SheetType, SheetVisible};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use std::io::Cursor;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Read a workbook whose format was sniffed from its content.
 pub fn read_workbook(
@@ -41,7 +43,7 @@ pub fn read_workbook(
         format,
         limits,
     };
-    match catch_unwind(AssertUnwindSafe(|| read_inner(&ctx, bytes))) {
+    match super::guard::quietly(|| read_inner(&ctx, bytes)) {
         Ok(result) => result,
         Err(_) => Err(ctx.damaged("the reader stopped on malformed data")),
     }
@@ -127,23 +129,9 @@ fn read_inner(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
     }
 }
 
-/// Refuse zip packages whose parts declare more than the unpacked limit (calamine reads
-/// shared strings, styles and ODS content whole).
+/// The package budgets ([`package::check`]) for xlsx, xlsm, xlsb and ods.
 fn check_zip_parts(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<(), ReadError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ctx.damaged(e))?;
-    let limit = ctx.limits.max_unpacked_bytes;
-    for i in 0..zip.len() {
-        let part = zip.by_index_raw(i).map_err(|e| ctx.damaged(e))?;
-        if part.size() > limit {
-            return Err(ReadError::TooLargeUnpacked {
-                file: ctx.file.to_owned(),
-                part: part.name().map(|n| n.into_owned()).unwrap_or_default(),
-                size: part.size(),
-                limit,
-            });
-        }
-    }
-    Ok(())
+    package::check(ctx.file, ctx.format.as_str(), bytes, ctx.limits)
 }
 
 /// The worksheets to read, with their visibility (chart, dialog and macro sheets hold no
@@ -163,6 +151,9 @@ fn worksheets(meta: &[calamine::Sheet]) -> Vec<(String, Visibility)> {
 }
 
 fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
+    if let Some(part) = sheet_xml::shared_sheet_part(bytes) {
+        return Err(ctx.damaged(format_args!("two sheets share the part '{part}'")));
+    }
     let mut wb: calamine::Xlsx<_> =
         calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
             calamine::XlsxError::Password => ctx.encrypted(),
@@ -173,7 +164,12 @@ fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
     // Hidden rows and merges come from a second, independent pass over the sheet parts; it
     // runs beside the cell stream (a panic there only loses the extras).
     std::thread::scope(|scope| {
-        let extras = scope.spawn(|| sheet_xml::read_extras(bytes).unwrap_or_default());
+        let extras = scope.spawn(|| {
+            super::guard::quietly(|| sheet_xml::read_extras(bytes))
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        });
         let mut sheets = stream_xlsx_cells(ctx, &mut wb)?;
         let extras = extras.join().unwrap_or_default();
         let mut budget = Budget::new(ctx);
@@ -305,6 +301,12 @@ impl<'a> Budget<'a> {
     }
 }
 
+/// Rows in an Excel sheet (xlsx, xlsb); a cell past them is damage, not data, and would make
+/// row arithmetic downstream wrap.
+const MAX_ROWS: u32 = 1 << 20;
+/// Columns in an Excel sheet (`XFD`).
+const MAX_COLS: u32 = 1 << 14;
+
 /// Builds a sparse sheet from cells arriving in (mostly) row order.
 struct SheetBuilder {
     sheet: Sheet,
@@ -330,6 +332,15 @@ impl SheetBuilder {
     ) -> Result<(), ReadError> {
         if matches!(value, Cell::Empty) {
             return Ok(());
+        }
+        if row >= MAX_ROWS || col >= MAX_COLS {
+            return Err(budget.ctx.damaged(format_args!(
+                "sheet '{}' has a cell at row {}, column {}, beyond a sheet's {MAX_ROWS} rows \
+                 and {MAX_COLS} columns",
+                self.sheet.name,
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            )));
         }
         let col = col as usize;
         match self.row {
@@ -379,7 +390,9 @@ fn fill_merges(
     budget: &mut Budget<'_>,
 ) -> Result<(), ReadError> {
     for d in merged {
-        if d.end.0 < d.start.0 || d.end.1 < d.start.1 {
+        // Inverted ranges and ranges past the sheet's grid are damage: ignored.
+        if d.end.0 < d.start.0 || d.end.1 < d.start.1 || d.end.0 >= MAX_ROWS || d.end.1 >= MAX_COLS
+        {
             continue;
         }
         sheet.merged.push(CellRange {

@@ -6,10 +6,13 @@
 //!    to the score);
 //! 2. its header: the header row must map the fields the layout needs and the header
 //!    signature; each mapped column and day column adds to the score;
-//! 3. a trial: the first rows are extracted, and the score is scaled by the share of rows that
-//!    read without error (so a US-date template loses to a day-first one on `24.11.2025`).
+//! 3. a trial: the first rows are extracted, and the score is scaled by the share of cells
+//!    that read without error (so a US-date template loses to a day-first one on `24.11.2025`,
+//!    while a few typos never sink a file whose header fits: it is out only when nothing reads).
 //!
-//! Ties go to the higher `priority`, then to the name.
+//! Ties go to the higher `priority`, then to the name. When the tie is between two date
+//! orders that read the file's dates differently (`06/03/2025` with nothing to tell), the
+//! choice is reported ([`Choice::order_undecided`]), never made silently.
 //!
 //! When planning a file and only one template fits the structure (1 and 2), there is nothing to
 //! rank: its trial is skipped and the plan's full extraction stands in for it
@@ -54,10 +57,26 @@ pub fn evaluate<'t>(
     today: NaiveDate,
 ) -> Result<Fit<'t>, String> {
     let (sheets, structure) = structure(t, grid, file_name, today)?;
-    let score = trial(t, grid, file_name, today, &sheets, structure)?;
+    let (score, _) = trial(t, grid, file_name, today, &sheets, structure)?;
     Ok(Fit {
         template: t,
         score,
+        sheets,
+    })
+}
+
+/// A template named by the caller (`--template`): its rules and header must fit, but no trial
+/// is run, so rows that do not read become issues instead of refusing the file.
+pub fn forced<'t>(
+    t: &'t CompiledTemplate,
+    grid: &Grid,
+    file_name: &str,
+    today: NaiveDate,
+) -> Result<Fit<'t>, String> {
+    let (sheets, score) = structure(t, grid, file_name, today)?;
+    Ok(Fit {
+        template: t,
+        score: score * 100,
         sheets,
     })
 }
@@ -114,8 +133,12 @@ fn structure(
     Ok((sheets, structure))
 }
 
+/// The dates of the shifts a trial read, in order: two date orders that read them alike
+/// cannot be told apart and need not be.
+type TrialDates = Vec<NaiveDate>;
+
 /// The trial: extract the first rows of every fitting sheet and scale the structure score by
-/// the share that reads without error.
+/// the share of cells that read without error (shifts against error issues).
 fn trial(
     t: &CompiledTemplate,
     grid: &Grid,
@@ -123,11 +146,13 @@ fn trial(
     today: NaiveDate,
     sheets: &[SheetLayout],
     structure: i64,
-) -> Result<i64, String> {
+) -> Result<(i64, TrialDates), String> {
     let ctx = Context {
         file_name,
         template: t,
+        // The trial judges times and dates: a file without a store still fits.
         store_override: Some(0),
+        store_fallback: None,
         today,
     };
     let mut trial = Extraction::default();
@@ -137,8 +162,13 @@ fn trial(
     if trial.rows_read == 0 {
         return Err("the header fits, but no row below it holds a shift".into());
     }
-    let good = trial.rows_read.saturating_sub(trial.rows_rejected);
-    if good == 0 {
+    let good = trial.shifts.len();
+    let bad = trial
+        .issues
+        .iter()
+        .filter(|i| i.severity == crate::schedule::Severity::Error)
+        .count();
+    if good == 0 && bad > 0 {
         return Err(format!(
             "none of the first {} rows could be read ({} issues, e.g. {})",
             trial.rows_read,
@@ -150,7 +180,11 @@ fn trial(
                 .unwrap_or("-")
         ));
     }
-    Ok(structure * 100 * good as i64 / trial.rows_read as i64)
+    let score = match good + bad {
+        0 => structure * 100,
+        all => structure * 100 * good as i64 / all as i64,
+    };
+    Ok((score, trial.shifts.iter().map(|s| s.shift.date).collect()))
 }
 
 /// Pick the best template for a file, or list why each one did not fit. Every template that
@@ -173,6 +207,10 @@ pub struct Choice<'t> {
     /// full extraction stands in for it, and a caller whose extraction reads no shift asks
     /// [`evaluate`] for the verdict (see [`crate::import::plan`]).
     pub trial_skipped: bool,
+    /// Another template with the other date order fits exactly as well but reads the dates
+    /// differently (every numeric date could be either way round): its name. The chosen
+    /// order is then a guess the caller must report.
+    pub order_undecided: Option<String>,
 }
 
 /// [`choose`] for planning a file: when exactly one template fits the structure, there is
@@ -219,12 +257,15 @@ fn choose_with<'t>(
             },
             rejected,
             trial_skipped: true,
+            order_undecided: None,
         });
     }
     let mut best: Option<Fit<'t>> = None;
+    let mut read: Vec<(&'t CompiledTemplate, i64, TrialDates)> = Vec::new();
     for (t, sheets, structure) in fits {
         match trial(t, grid, file_name, today, &sheets, structure) {
-            Ok(score) => {
+            Ok((score, dates)) => {
+                read.push((t, score, dates));
                 let fit = Fit {
                     template: t,
                     score,
@@ -246,10 +287,26 @@ fn choose_with<'t>(
     in_set_order(set, &mut rejected);
     match best {
         Some(fit) => Ok(Choice {
+            order_undecided: undecided_order(&fit, &read),
             fit,
             rejected,
             trial_skipped: false,
         }),
         None => Err(rejected),
     }
+}
+
+/// The template that ties with the chosen one on score and layout, reads dates in another
+/// order, and gets other dates from the same file: the file cannot decide the order.
+fn undecided_order(fit: &Fit<'_>, read: &[(&CompiledTemplate, i64, TrialDates)]) -> Option<String> {
+    let chosen = fit.template;
+    let mine = &read.iter().find(|(t, _, _)| t.name() == chosen.name())?.2;
+    read.iter()
+        .find(|(t, score, dates)| {
+            *score == fit.score
+                && t.def.layout == chosen.def.layout
+                && t.def.values.date_order != chosen.def.values.date_order
+                && dates != mine
+        })
+        .map(|(t, _, _)| t.name().to_string())
 }

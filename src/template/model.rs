@@ -310,6 +310,12 @@ pub struct ValueRules {
     pub skip_rows: Vec<String>,
     /// How many rows from the top the header row is looked for in.
     pub header_search_rows: u32,
+    /// Header cells that mark a sheet as no shift list (a time-off, absence or availability
+    /// sheet beside the shifts, as Teams and When I Work export them); compared like aliases.
+    pub not_shift_headers: Vec<String>,
+    /// Employee cells that mean nobody is assigned yet (`Open Shift`): such a row, like one
+    /// with times and no name, is an open shift, reported as a notice and not imported.
+    pub open_shift: Vec<String>,
     /// Grid shift codes and their times (`F = "06:00-14:00"`), for files whose legend is not
     /// on the sheet; a legend on the sheet wins over these.
     pub shift_codes: std::collections::BTreeMap<String, String>,
@@ -331,6 +337,19 @@ impl Default for ValueRules {
                 r"(?i)^\s*(?:pharmacists?|technicians?|techs?|cashiers?|clerks?|interns?|staff|front\s*(?:end|store)|support\s+staff|managers?)(?:\s*(?:&|and|/)\s*\w+)*\s*:?\s*$".to_string(),
             ],
             header_search_rows: 30,
+            not_shift_headers: [
+                "Time Off Reason", "Time Off Type", "Time Off", "Leave Type", "Absence Type",
+                "Absence Reason", "Request Type", "Availability", "Unavailability",
+                "Abwesenheit", "Abwesenheitsgrund", "Fehlzeit",
+            ]
+            .map(String::from)
+            .to_vec(),
+            open_shift: [
+                "Open", "Open Shift", "Open Shifts", "OpenShift", "(Open)", "Unassigned",
+                "Unfilled", "Vacant", "Empty Shift", "Not Assigned", "Offene Schicht", "Offen",
+            ]
+            .map(String::from)
+            .to_vec(),
             shift_codes: Default::default(),
         }
     }

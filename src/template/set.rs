@@ -86,6 +86,15 @@ pub fn norm_key(s: &str) -> String {
         .collect()
 }
 
+/// [`norm_key`] of every text, the empty ones left out.
+fn norm_keys(texts: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .map(|s| norm_key(s))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// Normalise a value for no-shift comparison: lower case, single spaces, no trailing dot.
 pub fn norm_word(s: &str) -> String {
     s.split_whitespace()
@@ -114,6 +123,10 @@ pub struct CompiledTemplate {
     pub signature: Vec<String>,
     /// Normalised no-shift words.
     pub no_shift: Vec<String>,
+    /// Normalised headers of time-off and availability sheets (`values.not_shift_headers`).
+    pub not_shift_headers: Vec<String>,
+    /// Normalised open-shift words (`values.open_shift`).
+    pub open_shift: Vec<String>,
     /// Whether a no-shift word starts with a digit (else a value that does is a shift to read,
     /// with no list to compare).
     no_shift_digit: bool,
@@ -221,7 +234,6 @@ impl CompiledTemplate {
         let signature = def.matching.header.iter().map(|s| norm_key(s)).collect();
         let no_shift: Vec<String> = def.values.no_shift.iter().map(|s| norm_word(s)).collect();
         Ok(CompiledTemplate {
-            def,
             checksum,
             origin,
             file_re,
@@ -235,6 +247,9 @@ impl CompiledTemplate {
                 .iter()
                 .any(|w| w.starts_with(|c: char| c.is_ascii_digit())),
             no_shift,
+            not_shift_headers: norm_keys(&def.values.not_shift_headers),
+            open_shift: norm_keys(&def.values.open_shift),
+            def,
         })
     }
 
@@ -302,6 +317,12 @@ impl CompiledTemplate {
             let want: Vec<&str> = x.split_whitespace().collect();
             !want.is_empty() && words.windows(want.len()).any(|win| win == want.as_slice())
         })
+    }
+
+    /// Whether an employee cell says the shift is open (nobody assigned).
+    pub fn is_open_shift(&self, name: &str) -> bool {
+        let k = norm_key(name);
+        !k.is_empty() && self.open_shift.contains(&k)
     }
 
     /// Whether a row whose label cell holds this text is skipped.

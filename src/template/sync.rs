@@ -1,10 +1,13 @@
 //! Sync between the template files and the database, which is the source of truth at run time.
 //!
 //! [`sync_file_templates`] upserts each file template into `processing_templates` (with
-//! `source = 'file'`) and its column aliases into `data_mappings`, only when the file's
-//! checksum changed. A template an operator created in the database (`source = 'database'`) is
-//! never overwritten, even when a file has the same name. `is_active` is left as the operator
-//! set it.
+//! `source = 'file'`) and its column aliases into `data_mappings`, only when the normalised
+//! definition changed (the checksum of its JSON, so a changed code default reaches a running
+//! database even when the TOML text did not change). Aliases an operator added in
+//! `data_mappings` are kept. A template an operator created in the database
+//! (`source = 'database'`) is never overwritten, even when a file has the same name.
+//! `is_active` is left as the operator set it. Syncs are serialised by an advisory lock, so
+//! workers started together on a fresh database do not race on the template names.
 //!
 //! [`load_active`] reads the active rows back into a [`TemplateSet`]: the `definition` JSON is
 //! the template, and its `data_mappings` rows (which operators edit to add aliases) replace the
@@ -43,91 +46,219 @@ pub struct SyncReport {
     pub kept_database: Vec<String>,
 }
 
-/// Upsert every template of `set` as a file template.
+/// The transaction-scoped advisory lock that serialises template syncs: workers started
+/// together on a fresh database would otherwise race to insert the same names.
+const SYNC_LOCK_KEY: &str = "pharmacy-ingest:template-sync";
+
+/// Upsert every template of `set` as a file template. A template is rewritten when its
+/// normalised definition (the JSON stored in `definition`, so changed code defaults count too)
+/// differs from the stored one; aliases an operator added in `data_mappings` are kept.
+/// Concurrent syncs (several workers starting at once) are serialised by an advisory lock.
 pub async fn sync_file_templates(
     pool: &PgPool,
     set: &TemplateSet,
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let mut tx = pool.begin().await?;
-    for t in set.iter() {
-        let name = t.name().to_string();
-        let definition = serde_json::to_value(&t.def).map_err(|source| SyncError::Encode {
-            name: name.clone(),
-            source,
-        })?;
-        let existing = sqlx::query(
-            "SELECT id, source, checksum FROM processing_templates WHERE name = $1 FOR UPDATE",
-        )
-        .bind(&name)
-        .fetch_optional(&mut *tx)
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(SYNC_LOCK_KEY)
+        .execute(&mut *tx)
         .await?;
-        let id: Uuid = match existing {
-            None => {
-                let id: Uuid = sqlx::query_scalar(
-                    "INSERT INTO processing_templates \
-                       (name, description, layout, definition, source, checksum, priority) \
-                     VALUES ($1, $2, $3, $4, 'file', $5, $6) RETURNING id",
-                )
-                .bind(&name)
-                .bind(&t.def.description)
-                .bind(t.def.layout.as_str())
-                .bind(&definition)
-                .bind(&t.checksum)
-                .bind(t.def.priority)
-                .fetch_one(&mut *tx)
-                .await?;
-                report.inserted.push(name.clone());
-                id
-            }
-            Some(row) => {
-                let id: Uuid = row.try_get("id")?;
-                let source: Option<String> = row.try_get("source")?;
-                let old: Option<String> = row.try_get("checksum")?;
-                if source.as_deref() != Some("file") {
-                    report.kept_database.push(name);
-                    continue;
-                }
-                if old.as_deref() == Some(t.checksum.as_str()) {
-                    report.unchanged.push(name);
-                    continue;
-                }
-                sqlx::query(
-                    "UPDATE processing_templates SET description = $2, layout = $3, \
-                       definition = $4, checksum = $5, priority = $6, updated_at = now() \
-                     WHERE id = $1",
-                )
-                .bind(id)
-                .bind(&t.def.description)
-                .bind(t.def.layout.as_str())
-                .bind(&definition)
-                .bind(&t.checksum)
-                .bind(t.def.priority)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM data_mappings WHERE template_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                report.updated.push(name.clone());
-                id
-            }
-        };
-        for (position, (field, aliases)) in t.def.columns.mapped().enumerate() {
-            sqlx::query(
-                "INSERT INTO data_mappings (template_id, target_field, aliases, position) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(field.as_str())
-            .bind(aliases)
-            .bind(position as i32)
-            .execute(&mut *tx)
-            .await?;
-        }
+    for t in set.iter() {
+        sync_one(&mut tx, t, &mut report).await?;
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Sync one file template inside the sync's transaction.
+async fn sync_one(
+    tx: &mut sqlx::PgConnection,
+    t: &CompiledTemplate,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let name = t.name().to_string();
+    let definition = serde_json::to_value(&t.def).map_err(|source| SyncError::Encode {
+        name: name.clone(),
+        source,
+    })?;
+    // serde_json's maps are sorted, so equal definitions give equal text.
+    let sum = checksum(definition.to_string().as_bytes());
+    let existing = sqlx::query(
+        "SELECT id, source, checksum, definition FROM processing_templates          WHERE name = $1 FOR UPDATE",
+    )
+    .bind(&name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (id, previous) = match existing {
+        None => {
+            let id: Uuid = sqlx::query_scalar(
+                "INSERT INTO processing_templates \
+                   (name, description, layout, definition, source, checksum, priority) \
+                 VALUES ($1, $2, $3, $4, 'file', $5, $6) RETURNING id",
+            )
+            .bind(&name)
+            .bind(&t.def.description)
+            .bind(t.def.layout.as_str())
+            .bind(&definition)
+            .bind(&sum)
+            .bind(t.def.priority)
+            .fetch_one(&mut *tx)
+            .await?;
+            report.inserted.push(name.clone());
+            (id, None)
+        }
+        Some(row) => {
+            let id: Uuid = row.try_get("id")?;
+            let source: Option<String> = row.try_get("source")?;
+            let old: Option<String> = row.try_get("checksum")?;
+            if source.as_deref() != Some("file") {
+                report.kept_database.push(name);
+                return Ok(());
+            }
+            if old.as_deref() == Some(sum.as_str()) {
+                report.unchanged.push(name);
+                return Ok(());
+            }
+            let old_def: Option<serde_json::Value> = row.try_get("definition")?;
+            sqlx::query(
+                "UPDATE processing_templates SET description = $2, layout = $3, \
+                   definition = $4, checksum = $5, priority = $6, updated_at = now() \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&t.def.description)
+            .bind(t.def.layout.as_str())
+            .bind(&definition)
+            .bind(&sum)
+            .bind(t.def.priority)
+            .execute(&mut *tx)
+            .await?;
+            report.updated.push(name.clone());
+            let previous = old_def.and_then(|d| serde_json::from_value::<Template>(d).ok());
+            (id, Some(previous))
+        }
+    };
+    write_mappings(tx, id, &t.def, previous).await
+}
+
+/// Write a file template's aliases to `data_mappings`, keeping what operators added: an alias
+/// stored for a field that the previous file version did not have is the operator's and stays.
+/// `previous`: `None` for a new template; `Some(None)` when the previous definition cannot be
+/// read (then every stored alias is kept).
+async fn write_mappings(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    def: &Template,
+    previous: Option<Option<Template>>,
+) -> Result<(), SyncError> {
+    let stored: Vec<(String, Vec<String>)> = match previous {
+        None => Vec::new(),
+        Some(_) => {
+            sqlx::query_as("SELECT target_field, aliases FROM data_mappings WHERE template_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?
+        }
+    };
+    let previous = previous.flatten();
+    let operators = |field: &str| -> Vec<String> {
+        let was_file: &[String] = match (previous.as_ref(), Field::parse(field)) {
+            (Some(p), Some(f)) => p.columns.get(f),
+            _ => &[],
+        };
+        stored
+            .iter()
+            .filter(|(f, _)| f == field)
+            .flat_map(|(_, a)| a.iter())
+            .filter(|a| !was_file.contains(a))
+            .cloned()
+            .collect()
+    };
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    for (field, aliases) in def.columns.mapped() {
+        let mut merged = aliases.clone();
+        for a in operators(field.as_str()) {
+            if !merged.contains(&a) {
+                merged.push(a);
+            }
+        }
+        rows.push((field.as_str().to_string(), merged));
+    }
+    for (field, _) in &stored {
+        if rows.iter().all(|(f, _)| f != field) {
+            let kept = operators(field);
+            rows.push((field.clone(), kept));
+        }
+    }
+    for (position, (field, aliases)) in rows.iter().enumerate() {
+        if aliases.is_empty() {
+            sqlx::query("DELETE FROM data_mappings WHERE template_id = $1 AND target_field = $2")
+                .bind(id)
+                .bind(field)
+                .execute(&mut *tx)
+                .await?;
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO data_mappings (template_id, target_field, aliases, position) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (template_id, target_field) \
+             DO UPDATE SET aliases = EXCLUDED.aliases, position = EXCLUDED.position",
+        )
+        .bind(id)
+        .bind(field)
+        .bind(aliases)
+        .bind(i32::try_from(position).unwrap_or(i32::MAX))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Store a template an operator accepted (`templates suggest --save`) as a database template
+/// (`source = 'database'`: never overwritten by a file sync) with its `data_mappings` rows.
+/// Refuses a name that is taken.
+pub async fn save_database_template(
+    pool: &PgPool,
+    t: &CompiledTemplate,
+) -> Result<Option<Uuid>, SyncError> {
+    let definition = serde_json::to_value(&t.def).map_err(|source| SyncError::Encode {
+        name: t.name().to_string(),
+        source,
+    })?;
+    let mut tx = pool.begin().await?;
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO processing_templates \
+           (name, description, layout, definition, source, checksum, priority) \
+         VALUES ($1, $2, $3, $4, 'database', $5, $6) \
+         ON CONFLICT (name) DO NOTHING RETURNING id",
+    )
+    .bind(t.name())
+    .bind(&t.def.description)
+    .bind(t.def.layout.as_str())
+    .bind(&definition)
+    .bind(&t.checksum)
+    .bind(t.def.priority)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    for (position, (field, aliases)) in t.def.columns.mapped().enumerate() {
+        sqlx::query(
+            "INSERT INTO data_mappings (template_id, target_field, aliases, position) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(field.as_str())
+        .bind(aliases)
+        .bind(position as i32)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(id))
 }
 
 /// Load the active templates from the database. A row that cannot be used (a definition that

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 fn settings(settle_ms: u64) -> IntakeSettings {
     IntakeSettings {
         settle_ms,
+        text_settle_ms: settle_ms,
         rescan_secs: 1,
         recover_grace_secs: 0,
         ..IntakeSettings::default()

@@ -256,7 +256,7 @@ fn hostile_extents_are_refused_before_calamine_allocates() {
     ] {
         let err = read_err(name);
         assert!(
-            matches!(&err, ReadError::TooManyCells { sheet: s, limit: 5_000_000, .. } if s == sheet),
+            matches!(&err, ReadError::TooManyCells { sheet: s, limit: 1_000_000, .. } if s == sheet),
             "{name}: {err}"
         );
     }

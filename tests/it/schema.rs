@@ -222,7 +222,9 @@ async fn updated_at_is_kept_current_by_trigger() {
     // Every table with an updated_at gets the trigger, except these (documented) ones:
     // - queue_path_roots (migration 0100, src/queue): bookkeeping rows whose updated_at the
     //   worker's own upsert writes at start-up; not data anyone edits.
-    let exempt = ["queue_path_roots"];
+    // - queue_file_limits (migration 0260, src/queue/roots.rs): the same kind of bookkeeping,
+    //   each worker host's read limit, upserted at start-up.
+    let exempt = ["queue_path_roots", "queue_file_limits"];
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT c.table_name::text FROM information_schema.columns c
          WHERE c.table_schema = 'public' AND c.column_name = 'updated_at'

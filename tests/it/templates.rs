@@ -67,7 +67,8 @@ async fn changed_files_update_and_operator_templates_are_kept() {
         vec!["Employee".to_string(), "Mitarbeiter".to_string()]
     );
 
-    // The file changes: the row is updated, its mappings replaced from the file.
+    // The file changes: the row is updated, the file's aliases replaced, and the alias the
+    // operator added is kept (issue 8 point 5: sync never deletes operators' aliases).
     let v2 = CompiledTemplate::from_toml(
         "t.toml",
         "name = \"shop\"\nlayout = \"grid\"\npriority = 5\n[columns]\nemployee_name = [\"Staff\"]\n",
@@ -81,7 +82,10 @@ async fn changed_files_update_and_operator_templates_are_kept() {
     let loaded = load_active(db.pool()).await.unwrap();
     let shop = loaded.get("shop").unwrap();
     assert_eq!(shop.def.priority, 5);
-    assert_eq!(shop.def.columns.employee_name, vec!["Staff".to_string()]);
+    assert_eq!(
+        shop.def.columns.employee_name,
+        vec!["Staff".to_string(), "Mitarbeiter".to_string()]
+    );
 
     // An operator's own template of the same name as a file template is never overwritten.
     sqlx::query(

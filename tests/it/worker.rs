@@ -87,6 +87,7 @@ backoff_base_secs = 0.2
 [intake]
 inboxes = ["{}"]
 settle_ms = 300
+text_settle_ms = 300
 rescan_secs = 1
 recover_grace_secs = 1
 

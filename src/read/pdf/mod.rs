@@ -21,7 +21,6 @@ use super::grid::Grid;
 use content::{FontCache, Limits, PageContent};
 use lopdf::{Document, LoadOptions};
 use serde::Serialize;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 pub use words::Word;
 
 /// Why a PDF could not be read.
@@ -97,7 +96,7 @@ pub struct PageWords {
 
 /// Run `f`, turning a panic inside lopdf into [`PdfError::ReaderFailed`].
 fn guarded<T>(f: impl FnOnce() -> Result<T, PdfError>) -> Result<T, PdfError> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(PdfError::ReaderFailed))
+    super::guard::quietly(f).unwrap_or(Err(PdfError::ReaderFailed))
 }
 
 /// Whether the file ends like a PDF: `%%EOF` within its last 8 KiB.
