@@ -110,6 +110,12 @@ pub fn validate_covering(
 ) -> Validated {
     let mut issues = Vec::new();
     let reference = reference_date(week, &shifts);
+    // A week's file covers its week, a month's or several weeks' file up to its last day.
+    let covered_to = reference.map(|r| {
+        last_day
+            .filter(|d| week.is_some() && *d > r)
+            .unwrap_or(r + chrono::Duration::days(6))
+    });
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
     // Shifts are judged where they lie (index `i`) and moved once at the end, so a big file
     // is not copied shift by shift. (employee, date) → the last accepted shift of that day;
@@ -144,36 +150,11 @@ pub fn validate_covering(
             ));
             continue;
         }
-        if let Some(r) = reference {
-            // A week's file covers its week: measure from the nearest end of it.
-            let end = last_day
-                .filter(|d| week.is_some() && *d > r)
-                .unwrap_or(r + chrono::Duration::days(6));
-            let days = if s.date < r {
-                (r - s.date).num_days()
-            } else {
-                (s.date - end).num_days().max(0)
-            };
-            if days >= limits.far_date_error_days {
-                issues.push(Issue::error(
-                    "date_far_from_week",
-                    cell(),
-                    format!(
-                        "the date {} is {days} days from the file's week of {}: check the year and month",
-                        s.date, r
-                    ),
-                ));
+        if let Some(far) = reference.and_then(|r| far_date(s, r, covered_to, limits)) {
+            let reject = far.severity == crate::schedule::Severity::Error;
+            issues.push(far);
+            if reject {
                 continue;
-            }
-            if days >= limits.far_date_warning_days {
-                issues.push(Issue::warning(
-                    "date_far_from_week",
-                    cell(),
-                    format!(
-                        "the date {} is {days} days from the file's week of {}: check it",
-                        s.date, r
-                    ),
-                ));
             }
         }
         let start = s
@@ -241,6 +222,43 @@ pub fn validate_covering(
         shifts: shifts.into_iter().map(|e| e.shift).collect(),
         issues,
     }
+}
+
+/// The issue for a date far from the file's days (`reference` to `covered_to`, measured from
+/// the nearest end): an error from `far_date_error_days`, a warning from
+/// `far_date_warning_days`.
+fn far_date(
+    s: &Shift,
+    reference: NaiveDate,
+    covered_to: Option<NaiveDate>,
+    limits: &Limits,
+) -> Option<Issue> {
+    let days = if s.date < reference {
+        (reference - s.date).num_days()
+    } else {
+        (s.date - covered_to.unwrap_or(reference)).num_days().max(0)
+    };
+    let cell = Some(s.source.clone());
+    if days >= limits.far_date_error_days {
+        return Some(Issue::error(
+            "date_far_from_week",
+            cell,
+            format!(
+                "the date {} is {days} days from the file's week of {reference}: check the year and month",
+                s.date
+            ),
+        ));
+    }
+    (days >= limits.far_date_warning_days).then(|| {
+        Issue::warning(
+            "date_far_from_week",
+            cell,
+            format!(
+                "the date {} is {days} days from the file's week of {reference}: check it",
+                s.date
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

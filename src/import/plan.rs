@@ -665,6 +665,38 @@ mod tests {
         assert!(plan.issues.is_empty(), "{:?}", plan.issues);
     }
 
+    /// An `Open Shifts` row of a week grid (When I Work, Homebase) is nobody's: its shifts are
+    /// notices, not imported, and not errors.
+    #[test]
+    fn a_grid_row_of_open_shifts_is_a_notice() {
+        let mut g = weekly_grid();
+        let before = plan_grid("schedule.xlsx", &g, &opts()).unwrap();
+        let s = &mut g.sheets[0];
+        s.push_row(12, vec![text("Open Shifts"), Cell::Empty, text("9a-5p")]);
+        s.set(12, 5, text("1p-9p"));
+        let plan = plan_grid("schedule.xlsx", &g, &opts()).unwrap();
+        assert_eq!(plan.shifts, before.shifts);
+        let open: Vec<_> = plan
+            .issues
+            .iter()
+            .filter(|i| i.code == "open_shift")
+            .map(|i| (i.severity, i.cell.as_ref().map(|c| c.to_string())))
+            .collect();
+        assert_eq!(
+            open,
+            vec![
+                (
+                    crate::schedule::Severity::Notice,
+                    Some("Week!C13".to_string())
+                ),
+                (
+                    crate::schedule::Severity::Notice,
+                    Some("Week!F13".to_string())
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn a_header_without_shift_rows_is_no_fit() {
         let mut g = weekly_grid();

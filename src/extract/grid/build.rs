@@ -2,8 +2,8 @@
 //! phone, notes) and the shifts pushed for them, with the missing-name and missing-store
 //! errors said once and in the same words whatever the grid's shape.
 
-use super::super::timespec::Ranges;
 use super::super::{Context, Extracted, Extraction, cells, names, store};
+use super::cell::Cellshifts;
 use super::{Block, GridLayout};
 use crate::read::grid::{Cell, CellRef, Row, Sheet};
 use crate::schedule::{Issue, Shift};
@@ -32,9 +32,10 @@ pub(super) struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     pub(super) fn new(sheet: &'a Sheet, layout: &'a GridLayout, ctx: &'a Context<'a>) -> Self {
-        let sheet_store = ctx.store_override.or_else(|| {
-            store::sheet_store(sheet, layout.header_row, ctx.file_name, ctx.template)
-        });
+        let sheet_store = ctx
+            .store_override
+            .or_else(|| store::sheet_store(sheet, layout.header_row, ctx.file_name, ctx.template))
+            .or(ctx.store_fallback);
         Builder {
             sheet,
             layout,
@@ -107,15 +108,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Push the shifts of one cell for `who`; false (and an issue) when they cannot be
-    /// stored: no name, or no store.
-    #[allow(clippy::too_many_arguments)]
+    /// Push the shifts of one cell (and the note beside them) for `who`; false (and an issue)
+    /// when they cannot be stored: no name, or no store.
     pub(super) fn push(
         &mut self,
         who: &Who,
         date: NaiveDate,
-        ranges: Ranges,
-        note: Option<String>,
+        (ranges, note): Cellshifts,
         source: CellRef,
         name_ref: impl FnOnce() -> CellRef,
         out: &mut Extraction,
@@ -157,6 +156,16 @@ impl<'a> Builder<'a> {
         }
         true
     }
+}
+
+/// The notice for a shift nobody is assigned to (an `Open Shifts` row, an `OPEN` slot): not
+/// imported, not an error.
+pub(super) fn open_shift(at: CellRef) -> Issue {
+    Issue::notice(
+        "open_shift",
+        Some(at),
+        "an open shift (nobody assigned): not imported; it is imported once someone is assigned",
+    )
 }
 
 /// A cell of a row, empty past its end.

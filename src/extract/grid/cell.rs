@@ -37,7 +37,12 @@ pub(super) fn read_day(
     }
 }
 
-fn read_text(s: &str, t: &CompiledTemplate, legend: &Legend, cref: impl Fn() -> CellRef) -> DayRead {
+fn read_text(
+    s: &str,
+    t: &CompiledTemplate,
+    legend: &Legend,
+    cref: impl Fn() -> CellRef,
+) -> DayRead {
     if !legend.is_empty()
         && let Some(rs) = codes_in(s, legend)
     {

@@ -46,13 +46,15 @@ impl Builder<'_> {
             return None;
         }
         let paired = is_paired(block);
+        // An `Open Shifts` row (When I Work, Homebase): nobody is assigned, nothing imported.
+        let open = name_text.as_deref().is_some_and(|n| t.is_open_shift(n));
         let who = match (&name_text, above) {
             (Some(_), _) => self.who(row, block),
             // The second row of an In/Out grid's split shift: the employee of the row above.
             (None, Some((r, w))) if r + 1 == row.index && paired => w,
             (None, _) => Who::default(),
         };
-        if paired && who.name.is_some() {
+        if paired && who.name.is_some() && !open {
             *carry = Some((row.index, who.clone()));
         }
         let sheet = self.sheet;
@@ -60,7 +62,7 @@ impl Builder<'_> {
         for (day, warning, got) in parsed {
             out.issues.extend(warning);
             let source = sheet.cell_ref(row.index, day.col);
-            let (ranges, note) = match got {
+            let shifts = match got {
                 Ok(x) => x,
                 Err(issue) => {
                     out.issues.push(issue);
@@ -68,8 +70,12 @@ impl Builder<'_> {
                     continue;
                 }
             };
+            if open {
+                out.issues.push(super::build::open_shift(source));
+                continue;
+            }
             let name_ref = || sheet.cell_ref(row.index, block.employee_col);
-            if !self.push(&who, day.date, ranges, note, source, name_ref, out) {
+            if !self.push(&who, day.date, shifts, source, name_ref, out) {
                 ok = false;
                 break;
             }
@@ -117,7 +123,9 @@ impl Builder<'_> {
         text: &str,
     ) {
         let t = self.ctx.template;
-        let total = self.col(Field::TotalHours).and_then(|c| hours_of(get(row, c)));
+        let total = self
+            .col(Field::TotalHours)
+            .and_then(|c| hours_of(get(row, c)));
         let others: i64 = parsed
             .iter()
             .filter_map(|(_, _, r)| r.as_ref().ok())

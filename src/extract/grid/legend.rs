@@ -129,9 +129,7 @@ fn text_entries(s: &str) -> Vec<(String, Ranges)> {
 
 fn text_entry(part: &str) -> Option<(String, Ranges)> {
     let p = part.trim();
-    let end = p
-        .find(|c: char| !c.is_alphanumeric())
-        .unwrap_or(p.len());
+    let end = p.find(|c: char| !c.is_alphanumeric()).unwrap_or(p.len());
     let (mut code, mut rest) = (&p[..end], p[end..].trim_start());
     // `Früh (F): …`: the code in parentheses after its name.
     if let Some(inner) = rest.strip_prefix('(')
@@ -157,16 +155,12 @@ fn text_entry(part: &str) -> Option<(String, Ranges)> {
     if label.contains('=') {
         return text_entry(rest);
     }
-    if label
-        .chars()
-        .any(|c| !(c.is_alphabetic() || c.is_whitespace() || matches!(c, '(' | '[' | '-' | ':' | ',' | '.')))
-    {
+    if label.chars().any(|c| {
+        !(c.is_alphabetic() || c.is_whitespace() || matches!(c, '(' | '[' | '-' | ':' | ',' | '.'))
+    }) {
         return None;
     }
-    let times = rest[digit..]
-        .trim()
-        .trim_end_matches([')', ']'])
-        .trim_end();
+    let times = rest[digit..].trim().trim_end_matches([')', ']']).trim_end();
     let times = strip_suffix_word(times, &["uhr", "h", "hrs"]);
     let rs = timespec::parse_ranges(times).ok()?;
     Some((code.to_string(), rs))
@@ -188,10 +182,7 @@ fn strip_suffix_word<'a>(s: &'a str, words: &[&str]) -> &'a str {
 
 /// A legend row without a header: a short upper-case (or numbered) code, an optional `=` and
 /// name, then a range or two times: `F` | `Früh` | `06:00` | `14:00`, `N` | `22:00-06:00`.
-fn row_entry(
-    row: &Row,
-    order: crate::extract::dates::DateOrder,
-) -> Option<(u32, String, Ranges)> {
+fn row_entry(row: &Row, order: crate::extract::dates::DateOrder) -> Option<(u32, String, Ranges)> {
     if !(2..=5).contains(&row.cells.iter().filter(|c| !c.is_empty()).count()) {
         return None;
     }
@@ -209,7 +200,11 @@ fn row_entry(
     let rest: Vec<&Cell> = filled[1..]
         .iter()
         .copied()
-        .filter(|c| !c.as_text().is_some_and(|s| !s.bytes().any(|b| b.is_ascii_digit())))
+        // Texts without a digit (the shift's name) are left out.
+        .filter(|c| {
+            c.as_text()
+                .is_none_or(|s| s.bytes().any(|b| b.is_ascii_digit()))
+        })
         .collect();
     let rs = match rest.as_slice() {
         [Cell::Text(s)] => timespec::parse_ranges(s).ok()?,
@@ -228,8 +223,20 @@ fn pair(a: &Cell, b: &Cell, order: crate::extract::dates::DateOrder) -> Option<R
 }
 
 const CODE_HEADERS: &[&str] = &[
-    "code", "codes", "shiftcode", "kurzel", "kuerzel", "kürzel", "abk", "abkurzung", "abkürzung",
-    "key", "legend", "legende", "symbol", "zeichen",
+    "code",
+    "codes",
+    "shiftcode",
+    "kurzel",
+    "kuerzel",
+    "kürzel",
+    "abk",
+    "abkurzung",
+    "abkürzung",
+    "key",
+    "legend",
+    "legende",
+    "symbol",
+    "zeichen",
 ];
 
 /// The columns of a legend table under a `Code | Start | End` or `Code | Time` header.
@@ -247,7 +254,11 @@ impl TableCols {
         let is = |i: usize, names: &[&str]| {
             row.cells[i].as_text().is_some_and(|s| {
                 // Cheap tests first: every cell of a big grid passes through here.
-                let first = s.trim_start().chars().next().map(|c| c.to_ascii_lowercase());
+                let first = s
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .map(|c| c.to_ascii_lowercase());
                 s.len() <= 14
                     && first.is_some_and(|f| names.iter().any(|n| n.starts_with(f)))
                     && names.contains(&norm_key(s).as_str())
@@ -256,16 +267,44 @@ impl TableCols {
         let code = (0..row.cells.len()).find(|&i| is(i, CODE_HEADERS))?;
         let near = code + 1..(code + 5).min(row.cells.len());
         let find = |names: &[&str]| near.clone().find(|&i| is(i, names));
-        if let Some(start) = find(&["start", "begin", "beginn", "von", "from", "starttime", "timein"])
-        {
+        if let Some(start) = find(&[
+            "start",
+            "begin",
+            "beginn",
+            "von",
+            "from",
+            "starttime",
+            "timein",
+        ]) {
             let end = find(&["end", "ende", "bis", "to", "until", "endtime", "timeout"])?;
-            return Some(TableCols { code, start, end: Some(end) });
+            return Some(TableCols {
+                code,
+                start,
+                end: Some(end),
+            });
         }
-        let time = find(&["time", "times", "zeit", "uhrzeit", "arbeitszeit", "hours", "dienstzeit", "shifttime"])?;
-        Some(TableCols { code, start: time, end: None })
+        let time = find(&[
+            "time",
+            "times",
+            "zeit",
+            "uhrzeit",
+            "arbeitszeit",
+            "hours",
+            "dienstzeit",
+            "shifttime",
+        ])?;
+        Some(TableCols {
+            code,
+            start: time,
+            end: None,
+        })
     }
 
-    fn entry(&self, row: &Row, order: crate::extract::dates::DateOrder) -> Option<(String, Ranges)> {
+    fn entry(
+        &self,
+        row: &Row,
+        order: crate::extract::dates::DateOrder,
+    ) -> Option<(String, Ranges)> {
         let get = |i: usize| row.cells.get(i).unwrap_or(&Cell::Empty);
         let code = cells::text(get(self.code))?;
         if !is_code(&code, 12) {
@@ -296,17 +335,64 @@ mod tests {
         })
     }
 
+    /// `values.shift_codes` fills in codes no legend on the sheet gives; a code whose times do
+    /// not read refuses the template.
+    #[test]
+    fn template_code_table() {
+        use crate::template::set::TemplateSet;
+        let set = TemplateSet::embedded().unwrap();
+        let mut def = set.get("weekly-grid").unwrap().def.clone();
+        def.values
+            .shift_codes
+            .insert("ND".into(), "08:00-20:00".into());
+        let t = CompiledTemplate::compile(def.clone(), String::new(), "test".into()).unwrap();
+        let mut sheet = Sheet::new("Plan");
+        sheet.push_row(0, vec![Cell::Text("F = 6-14".into())]);
+        sheet.push_row(1, vec![Cell::Text("S = 14-22".into())]);
+        let legend = Legend::find(&sheet, &t);
+        let nd = legend.lookup("nd").unwrap();
+        assert_eq!((nd[0].start, nd[0].end), (hm(8, 0), hm(20, 0)));
+        assert_eq!(legend.lookup("F").unwrap()[0].start, hm(6, 0));
+        assert!(legend.holds_row(1, 1));
+
+        def.values.shift_codes.insert("X".into(), "later".into());
+        let err = CompiledTemplate::compile(def, String::new(), "test".into()).unwrap_err();
+        assert!(err.to_string().contains("values.shift_codes.X"), "{err}");
+    }
+
     #[test]
     fn text_entries_in_many_spellings() {
-        assert_eq!(one("F = 06:00-14:00"), Some(("F".into(), (hm(6, 0), hm(14, 0)))));
+        assert_eq!(
+            one("F = 06:00-14:00"),
+            Some(("F".into(), (hm(6, 0), hm(14, 0))))
+        );
         assert_eq!(one("S 14-22"), Some(("S".into(), (hm(14, 0), hm(22, 0)))));
-        assert_eq!(one("N: Nacht 22:00 - 06:00 Uhr"), Some(("N".into(), (hm(22, 0), hm(6, 0)))));
-        assert_eq!(one("Früh (F): 6-14"), Some(("F".into(), (hm(6, 0), hm(14, 0)))));
-        assert_eq!(one("1 = 7:00-15:30"), Some(("1".into(), (hm(7, 0), hm(15, 30)))));
-        assert_eq!(one("E = Early (7:00-15:00)"), Some(("E".into(), (hm(7, 0), hm(15, 0)))));
+        assert_eq!(
+            one("N: Nacht 22:00 - 06:00 Uhr"),
+            Some(("N".into(), (hm(22, 0), hm(6, 0))))
+        );
+        assert_eq!(
+            one("Früh (F): 6-14"),
+            Some(("F".into(), (hm(6, 0), hm(14, 0))))
+        );
+        assert_eq!(
+            one("1 = 7:00-15:30"),
+            Some(("1".into(), (hm(7, 0), hm(15, 30))))
+        );
+        assert_eq!(
+            one("E = Early (7:00-15:00)"),
+            Some(("E".into(), (hm(7, 0), hm(15, 0))))
+        );
         assert_eq!(text_entries("F = 6-14, S = 14-22, N = 22-6").len(), 3);
         assert_eq!(text_entries("F=6-14\nS=14-22").len(), 2);
-        for not in ["9a-5p", "Training 9a-5p", "Store 1042", "Dienstplan März 2025", "Week of 11/24/2025", "Maria Garcia"] {
+        for not in [
+            "9a-5p",
+            "Training 9a-5p",
+            "Store 1042",
+            "Dienstplan März 2025",
+            "Week of 11/24/2025",
+            "Maria Garcia",
+        ] {
             assert!(text_entries(not).is_empty(), "{not}");
         }
     }

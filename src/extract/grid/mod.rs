@@ -202,7 +202,8 @@ fn week_header(sheet: &Sheet, t: &CompiledTemplate, today: NaiveDate) -> Result<
     }
     header::date_row_below(sheet, &mut h, t);
     // A day header merged over its In/Out sub-columns is copied into each of them: one day.
-    h.days.dedup_by(|later, kept| later.1 == kept.1 && later.0 <= kept.0 + 3);
+    h.days
+        .dedup_by(|later, kept| later.1 == kept.1 && later.0 <= kept.0 + 3);
     if h.unreadable_days > 0 {
         return Err(format!(
             "{} day header(s) in row {} do not read as dates in {:?} order",

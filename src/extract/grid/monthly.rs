@@ -59,7 +59,10 @@ fn read_month(
     let last_row = wd_row.map_or(num_row.index, |r| r.index.max(num_row.index));
     let (month, year) = title_month(sheet, first_row)
         .ok_or("day numbers 1 to 31 across, but no month and year in the title (e.g. \"Schedule - March 2025\")")?;
-    let first_wd = numbers.iter().zip(&weekdays).find_map(|((_, n, _), w)| w.map(|w| (*n, w)));
+    let first_wd = numbers
+        .iter()
+        .zip(&weekdays)
+        .find_map(|((_, n, _), w)| w.map(|w| (*n, w)));
     let (year, guessed) = match (year, first_wd) {
         (Some(y), _) => (y, false),
         (None, Some((n, w))) => (
@@ -98,7 +101,12 @@ fn read_month(
 }
 
 /// The employee and other mapped columns, labelled on the number row or the weekday row.
-fn merged_header(num_row: &Row, wd_row: Option<&Row>, last_row: u32, t: &CompiledTemplate) -> Header {
+fn merged_header(
+    num_row: &Row,
+    wd_row: Option<&Row>,
+    last_row: u32,
+    t: &CompiledTemplate,
+) -> Header {
     let mut h = parse_header(&num_row.cells, t);
     if let Some(w) = wd_row {
         let o = parse_header(&w.cells, t);
@@ -150,13 +158,19 @@ fn day_number(c: &Cell) -> Option<(u32, Option<Weekday>)> {
                     continue;
                 }
                 let digits = w.trim_end_matches('.');
-                if n.is_none() && !digits.is_empty() && digits.len() <= 2 && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    n = digits.parse::<u32>().ok().filter(|n| (1..=31).contains(n));
-                    if n.is_none() {
-                        return None;
-                    }
+                if n.is_none()
+                    && !digits.is_empty()
+                    && digits.len() <= 2
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    n = Some(
+                        digits
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|n| (1..=31).contains(n))?,
+                    );
                 } else if wd.is_none() {
-                    wd = Some(weekday_word(w)?);
+                    wd = Some(dates::weekday_word(w)?);
                 } else {
                     return None;
                 }
@@ -169,31 +183,9 @@ fn day_number(c: &Cell) -> Option<(u32, Option<Weekday>)> {
 
 fn weekday_of(c: Option<&Cell>) -> Option<Weekday> {
     match c? {
-        Cell::Text(s) => weekday_word(s.trim()),
+        Cell::Text(s) => dates::weekday_word(s.trim()),
         _ => None,
     }
-}
-
-/// A weekday in English or German (`Mo`, `Di`, `Mi`, `Do`, `Fr`, `Sa`, `So`, `Montag`, …).
-pub(super) fn weekday_word(w: &str) -> Option<Weekday> {
-    if let Some(d) = dates::weekday_word(w) {
-        return Some(d);
-    }
-    let w = w.trim().trim_end_matches(['.', ',', ':']).to_lowercase();
-    let german = [
-        ("montag", Weekday::Mon),
-        ("dienstag", Weekday::Tue),
-        ("mittwoch", Weekday::Wed),
-        ("donnerstag", Weekday::Thu),
-        ("freitag", Weekday::Fri),
-        ("samstag", Weekday::Sat),
-        ("sonnabend", Weekday::Sat),
-        ("sonntag", Weekday::Sun),
-    ];
-    german
-        .iter()
-        .find(|(name, _)| w.len() >= 2 && name.starts_with(&w))
-        .map(|(_, d)| *d)
 }
 
 /// A month in English or German (`March`, `Mar`, `März`, `Maerz`, `Mrz`, `Okt`, `Dez`).
@@ -218,9 +210,7 @@ fn month_word(w: &str) -> Option<u32> {
     ];
     NAMES
         .iter()
-        .position(|names| {
-            names.iter().any(|n| n.starts_with(w.as_str()))
-        })
+        .position(|names| names.iter().any(|n| n.starts_with(w.as_str())))
         .map(|i| i as u32 + 1)
 }
 
@@ -263,7 +253,9 @@ fn month_in(s: &str) -> Option<(u32, Option<i32>)> {
             .flatten()
             .filter(|y| (2000..2100).contains(y))
     };
-    let month = words.iter().find_map(|w| month_word(w.trim_matches(['.', '-', '/'])));
+    let month = words
+        .iter()
+        .find_map(|w| month_word(w.trim_matches(['.', '-', '/'])));
     if let Some(m) = month {
         return Some((m, words.iter().find_map(|w| year_of(w))));
     }
@@ -284,7 +276,10 @@ mod tests {
     fn months_in_titles() {
         assert_eq!(month_in("Dienstplan März 2025"), Some((3, Some(2025))));
         assert_eq!(month_in("Schedule - March 2025"), Some((3, Some(2025))));
-        assert_eq!(month_in("Roster Oct. 2025 Store 12"), Some((10, Some(2025))));
+        assert_eq!(
+            month_in("Roster Oct. 2025 Store 12"),
+            Some((10, Some(2025)))
+        );
         assert_eq!(month_in("Dienstplan 03/2025"), Some((3, Some(2025))));
         assert_eq!(month_in("Plan Dezember"), Some((12, None)));
         assert_eq!(month_in("Store 1042"), None);
@@ -300,7 +295,9 @@ mod tests {
         assert_eq!(day_number(&Cell::Number(31.0)), Some((31, None)));
         assert_eq!(day_number(&t("32")), None);
         assert_eq!(day_number(&t("Maria")), None);
-        assert_eq!(weekday_word("Do"), Some(Weekday::Thu));
-        assert_eq!(weekday_word("Mi."), Some(Weekday::Wed));
+        assert_eq!(dates::weekday_word("Do"), Some(Weekday::Thu));
+        assert_eq!(dates::weekday_word("Mi."), Some(Weekday::Wed));
+        assert_eq!(dates::weekday_word("So"), Some(Weekday::Sun));
+        assert_eq!(dates::weekday_word("Sonnabend"), Some(Weekday::Sat));
     }
 }

@@ -97,7 +97,11 @@ pub(super) fn pair_days(days: &[(u32, NaiveDate)], pairs: &[(u32, u32)]) -> Vec<
 
 /// Whether a row below the header is an In/Out sub-header again (a week stacked below).
 pub(super) fn is_sub_header_row(row: &Row, blocks: &[Block]) -> bool {
-    let Some(day) = blocks.iter().flat_map(|b| &b.days).find(|d| d.end_col.is_some()) else {
+    let Some(day) = blocks
+        .iter()
+        .flat_map(|b| &b.days)
+        .find(|d| d.end_col.is_some())
+    else {
         return false;
     };
     row.cells

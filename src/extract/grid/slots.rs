@@ -48,9 +48,14 @@ pub(super) fn looks_like_slots(
     legend: &Legend,
 ) -> bool {
     let (mut slot_rows, mut names, mut times) = (0, 0, 0);
-    for row in sheet.rows().iter().filter(|r| r.index > header_row).take(12) {
+    for row in sheet
+        .rows()
+        .iter()
+        .filter(|r| r.index > header_row)
+        .take(12)
+    {
         let label = cells::text(get(row, block.employee_col));
-        if !label.is_some_and(|l| label_ranges(&l, legend).is_some()) {
+        if label.is_none_or(|l| label_ranges(&l, legend).is_none()) {
             continue;
         }
         slot_rows += 1;
@@ -80,7 +85,11 @@ pub(super) fn split_names(s: &str) -> Vec<String> {
         if part.is_empty() {
             continue;
         }
-        let commas: Vec<&str> = part.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let commas: Vec<&str> = part
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
         if commas.len() > 1 && commas.iter().all(|p| p.split_whitespace().count() >= 2) {
             out.extend(commas.into_iter().map(String::from));
         } else {
@@ -105,7 +114,15 @@ fn name_and_role(s: &str) -> (&str, Option<&str>) {
 fn is_open_slot(s: &str) -> bool {
     matches!(
         crate::template::set::norm_key(s).as_str(),
-        "open" | "openshift" | "unassigned" | "tbd" | "tba" | "offen" | "unbesetzt" | "nn" | "vacant"
+        "open"
+            | "openshift"
+            | "unassigned"
+            | "tbd"
+            | "tba"
+            | "offen"
+            | "unbesetzt"
+            | "nn"
+            | "vacant"
     )
 }
 
@@ -158,18 +175,14 @@ impl Builder<'_> {
             let text = get(row, d.col).as_text().unwrap_or_default();
             for raw in split_names(text) {
                 let source = sheet.cell_ref(row.index, d.col);
-                if is_open_slot(&raw) {
-                    out.issues.push(Issue::warning(
-                        "open_shift",
-                        Some(source),
-                        "an open shift (nobody assigned yet) was not imported",
-                    ));
+                if is_open_slot(&raw) || t.is_open_shift(&raw) {
+                    out.issues.push(super::build::open_shift(source));
                     continue;
                 }
                 let (name, role) = name_and_role(&raw);
                 let mut who = self.named(row, name);
                 who.position = role.map(Arc::from);
-                ok &= self.push(&who, d.date, ranges.clone(), None, source, label_ref, out);
+                ok &= self.push(&who, d.date, (ranges.clone(), None), source, label_ref, out);
             }
         }
         Some(ok)
@@ -182,11 +195,20 @@ mod tests {
 
     #[test]
     fn names_in_a_cell() {
-        assert_eq!(split_names("Maria Garcia\nJosé Müller"), ["Maria Garcia", "José Müller"]);
-        assert_eq!(split_names("Maria Garcia, José Müller"), ["Maria Garcia", "José Müller"]);
+        assert_eq!(
+            split_names("Maria Garcia\nJosé Müller"),
+            ["Maria Garcia", "José Müller"]
+        );
+        assert_eq!(
+            split_names("Maria Garcia, José Müller"),
+            ["Maria Garcia", "José Müller"]
+        );
         assert_eq!(split_names("Garcia, Maria"), ["Garcia, Maria"]);
         assert_eq!(split_names("Anna / Ben & Carl"), ["Anna", "Ben", "Carl"]);
         assert_eq!(split_names("Anna und Ben"), ["Anna", "Ben"]);
-        assert_eq!(name_and_role("Maria Garcia (PTA)"), ("Maria Garcia", Some("PTA")));
+        assert_eq!(
+            name_and_role("Maria Garcia (PTA)"),
+            ("Maria Garcia", Some("PTA"))
+        );
     }
 }

@@ -371,8 +371,16 @@ fn row_bands(lines: &[Line], rules: &[Rule]) -> Option<Vec<usize>> {
     if lines.len() < 2 {
         return None;
     }
-    let left = lines.iter().flat_map(|l| l.glyphs.first()).map(|g| g.x0).fold(f64::INFINITY, f64::min);
-    let right = lines.iter().flat_map(|l| l.glyphs.last()).map(|g| g.x1).fold(f64::NEG_INFINITY, f64::max);
+    let left = lines
+        .iter()
+        .flat_map(|l| l.glyphs.first())
+        .map(|g| g.x0)
+        .fold(f64::INFINITY, f64::min);
+    let right = lines
+        .iter()
+        .flat_map(|l| l.glyphs.last())
+        .map(|g| g.x1)
+        .fold(f64::NEG_INFINITY, f64::max);
     let width = right - left;
     if !width.is_finite() || width <= 0.0 {
         return None;
