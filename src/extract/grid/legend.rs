@@ -117,8 +117,12 @@ fn text_entries(s: &str) -> Vec<(String, Ranges)> {
     if s.len() > 200 || !s.bytes().any(|b| b.is_ascii_digit()) {
         return Vec::new();
     }
-    let first = s.trim_start().chars().next();
-    if !first.is_some_and(char::is_alphanumeric) {
+    let t = s.trim_start();
+    let first_word = &t[..t.find(|c: char| !c.is_alphanumeric()).unwrap_or(t.len())];
+    // One entry starts with its code; a cell of one entry whose first word is no code (a
+    // time such as `8a-4:30p`, the bulk of a big grid) is left at once.
+    let several = || s.bytes().any(|b| matches!(b, b'\n' | b';' | b'|' | b'='));
+    if first_word.is_empty() || !(is_code(first_word, 12) || several()) {
         return Vec::new();
     }
     let many_eq = s.matches('=').count() > 1;
@@ -254,13 +258,12 @@ impl TableCols {
         let is = |i: usize, names: &[&str]| {
             row.cells[i].as_text().is_some_and(|s| {
                 // Cheap tests first: every cell of a big grid passes through here.
-                let first = s
-                    .trim_start()
-                    .chars()
-                    .next()
-                    .map(|c| c.to_ascii_lowercase());
+                let first = s.trim_start().bytes().next().unwrap_or(b' ');
                 s.len() <= 14
-                    && first.is_some_and(|f| names.iter().any(|n| n.starts_with(f)))
+                    && first.is_ascii_alphabetic()
+                    && names
+                        .iter()
+                        .any(|n| n.as_bytes()[0] == first.to_ascii_lowercase())
                     && names.contains(&norm_key(s).as_str())
             })
         };
