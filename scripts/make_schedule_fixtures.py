@@ -31,6 +31,8 @@ Layouts (one file each, plus files that must fail cleanly):
   rows_ids_and_footer.csv    `Employee #` beside `Employee Name`, `1042 - Springfield` stores,
                              `Mon 11/24/2025` dates, `08:00:00` times, a totals row and a
                              `Printed …` footer line
+  rows_six_months.csv        six months of consecutive days (a long export keeps its tails) and
+                             one 2052 typo (rejected as far from the file's dates)
   error_*                    a corrupt xlsx, an empty file, a PDF renamed .xlsx, an unknown
                              layout (expected: a one-line error, exit 2)
 """
@@ -482,6 +484,33 @@ def rows_ids_and_footer():
     ], notes="an ID column beside the name; store text with a city; weekday dates; h:mm:ss times; totals and footer lines")
 
 
+def rows_six_months():
+    """A long export: six months of consecutive days (the tails are no outliers), with one
+    mistyped year (2052) that is rejected as far from the file's dates."""
+    start = D(2025, 6, 2)
+    people = [("Ana Ruiz", T(9, 0), T(17, 30), "Pharmacist"), ("Ben Okafor", T(13, 0), T(21, 0), "Cashier")]
+    path = os.path.join(OUT, "rows_six_months.csv")
+    shifts, issues = [], []
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Store", "Employee", "Date", "Start", "End", "Position"])
+        line = 1
+        for day in range(183):
+            d = start + dt.timedelta(days=day)
+            for name, a, b, pos in people:
+                typo = day == 100 and name == "Ben Okafor"
+                shown = d.replace(year=2052) if typo else d
+                w.writerow(["1042", name, shown.strftime("%m/%d/%Y"), ampm(a), ampm(b), pos])
+                line += 1
+                if typo:
+                    # rows layouts cite the row's first mapped cell (the store column)
+                    issues.append(("date_far_from_week", f"A{line}"))
+                else:
+                    shifts.append((1042, name, d, a, b, pos))
+    expected("rows_six_months", "rows", shifts, issues,
+             notes="six months of consecutive days (2025-06-02 to 2025-12-01): every date kept; one 2052 typo rejected")
+
+
 # ---------------------------------------------------------------- files that must fail cleanly
 
 
@@ -520,6 +549,7 @@ def main():
     rows_daily_sections()
     rows_grouped()
     rows_ids_and_footer()
+    rows_six_months()
     error_files()
     print(f"fixtures written to {os.path.normpath(OUT)}")
 

@@ -6,17 +6,19 @@
 //! - `duplicate_shift` (error): the same employee, day, start and end twice — the second is
 //!   rejected, the message points at the first;
 //! - `overlapping_shift` (warning): one employee's shifts on one day overlap;
-//! - `date_far_from_week` (warning, or error past `limits.far_date_error_days`): a date far
-//!   from the file's week (a mistyped year or month).
+//! - `date_far_from_week` (warning, or error past `limits.far_date_error_days`): a date
+//!   apart from the file's other dates (a mistyped year or month); the tails of a long,
+//!   continuous export are not far (see `DateCheck`).
 //!
 //! Messages never quote names or phones. Store and contact resolution against the database
 //! happens in the import writer, not here.
 
 use crate::extract::Extracted;
+use crate::read::grid::CellRef;
 use crate::schedule::{Issue, Shift};
 use crate::template::model::Limits;
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// An accepted shift of one employee's day: start minute and length.
 type Accepted = (i64, i64);
@@ -28,17 +30,124 @@ pub struct Validated {
     pub issues: Vec<Issue>,
 }
 
-/// The date a file is about: the stated week, else the median shift date.
-pub fn reference_date(week: Option<NaiveDate>, shifts: &[Extracted]) -> Option<NaiveDate> {
-    if week.is_some() {
-        return week;
+/// Where the file's dates lie, to tell an isolated outlier (a mistyped year: 2052 among 2025
+/// dates) from the tails of a long export (six months of consecutive days).
+///
+/// The distinct shift dates (and the stated week's seven days) are split wherever two
+/// neighbours are `far_date_warning_days` or more apart. The *core* is the run holding the
+/// stated week, else the median shift date; the *body* is the run around the core split only
+/// at gaps of `far_date_error_days`. A date outside the core gets a warning; outside the body
+/// (so at least `far_date_error_days` from any date of the core) it is rejected.
+struct DateCheck {
+    /// First and last date of the core.
+    core: (NaiveDate, NaiveDate),
+    /// First and last date of the body.
+    body: (NaiveDate, NaiveDate),
+}
+
+impl DateCheck {
+    /// `last_day`: the last day the layout's headers cover when that is past the week (several
+    /// weeks, a month): the days from `week` to it are all the file's own.
+    fn new(
+        week: Option<NaiveDate>,
+        last_day: Option<NaiveDate>,
+        shifts: &[Extracted],
+        limits: &Limits,
+    ) -> Option<DateCheck> {
+        let mut counts: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        let mut last = None;
+        let mut run = 0usize;
+        for s in shifts {
+            // Shifts come in runs of one date (rows exports) or one row of a week (grids).
+            if last != Some(s.shift.date) {
+                if let Some(d) = last {
+                    *counts.entry(d).or_default() += run;
+                }
+                last = Some(s.shift.date);
+                run = 0;
+            }
+            run += 1;
+        }
+        if let Some(d) = last {
+            *counts.entry(d).or_default() += run;
+        }
+        let anchor = match week {
+            Some(w) => {
+                let end = last_day.unwrap_or(w).max(w + chrono::Duration::days(6));
+                for d in w.iter_days().take_while(|d| *d <= end) {
+                    counts.entry(d).or_default();
+                }
+                w
+            }
+            None => {
+                let half = shifts.len() / 2;
+                let mut seen = 0;
+                *counts
+                    .iter()
+                    .find(|(_, n)| {
+                        seen += **n;
+                        seen > half
+                    })?
+                    .0
+            }
+        };
+        let dates: Vec<NaiveDate> = counts.into_keys().collect();
+        let at = dates.binary_search(&anchor).ok()?;
+        let run_around = |from: usize, to: usize, gap: i64| {
+            let near = |a: NaiveDate, b: NaiveDate| (b - a).num_days() < gap;
+            let mut lo = from;
+            while lo > 0 && near(dates[lo - 1], dates[lo]) {
+                lo -= 1;
+            }
+            let mut hi = to;
+            while hi + 1 < dates.len() && near(dates[hi], dates[hi + 1]) {
+                hi += 1;
+            }
+            (lo, hi)
+        };
+        let (c0, c1) = run_around(at, at, limits.far_date_warning_days);
+        let (b0, b1) = run_around(c0, c1, limits.far_date_error_days);
+        Some(DateCheck {
+            core: (dates[c0], dates[c1]),
+            body: (dates[b0], dates[b1]),
+        })
     }
-    let mut ds: Vec<NaiveDate> = shifts.iter().map(|s| s.shift.date).collect();
-    if ds.is_empty() {
-        return None;
+
+    /// The issue for a date outside the core, if any.
+    fn judge(&self, date: NaiveDate, cell: &CellRef) -> Option<Issue> {
+        let (from, to) = self.core;
+        if (from..=to).contains(&date) {
+            return None;
+        }
+        let days = if date < from {
+            (from - date).num_days()
+        } else {
+            (date - to).num_days()
+        };
+        let span = if from == to {
+            format!("{from}")
+        } else {
+            format!("{from} to {to}")
+        };
+        let cell = Some(cell.clone());
+        if (self.body.0..=self.body.1).contains(&date) {
+            return Some(Issue::warning(
+                "date_far_from_week",
+                cell,
+                format!(
+                    "the date {date} is {days} days from the file's other dates ({span}): check it"
+                ),
+            ));
+        }
+        Some(Issue::error(
+            "date_far_from_week",
+            cell,
+            format!(
+                "the date {date} is {days} days from the file's other dates ({span}): check the \
+                 year and month"
+            ),
+        ))
     }
-    ds.sort();
-    Some(ds[ds.len() / 2])
 }
 
 /// A case-insensitive hash of a name (FNV-1a over lower-cased characters); equal names hash
@@ -109,13 +218,7 @@ pub fn validate_covering(
     limits: &Limits,
 ) -> Validated {
     let mut issues = Vec::new();
-    let reference = reference_date(week, &shifts);
-    // A week's file covers its week, a month's or several weeks' file up to its last day.
-    let covered_to = reference.map(|r| {
-        last_day
-            .filter(|d| week.is_some() && *d > r)
-            .unwrap_or(r + chrono::Duration::days(6))
-    });
+    let dates = DateCheck::new(week, last_day, &shifts, limits);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
     // Shifts are judged where they lie (index `i`) and moved once at the end, so a big file
     // is not copied shift by shift. (employee, date) → the last accepted shift of that day;
@@ -150,9 +253,9 @@ pub fn validate_covering(
             ));
             continue;
         }
-        if let Some(far) = reference.and_then(|r| far_date(s, r, covered_to, limits)) {
-            let reject = far.severity == crate::schedule::Severity::Error;
-            issues.push(far);
+        if let Some(issue) = dates.as_ref().and_then(|c| c.judge(s.date, &s.source)) {
+            let reject = issue.severity == crate::schedule::Severity::Error;
+            issues.push(issue);
             if reject {
                 continue;
             }
@@ -222,43 +325,6 @@ pub fn validate_covering(
         shifts: shifts.into_iter().map(|e| e.shift).collect(),
         issues,
     }
-}
-
-/// The issue for a date far from the file's days (`reference` to `covered_to`, measured from
-/// the nearest end): an error from `far_date_error_days`, a warning from
-/// `far_date_warning_days`.
-fn far_date(
-    s: &Shift,
-    reference: NaiveDate,
-    covered_to: Option<NaiveDate>,
-    limits: &Limits,
-) -> Option<Issue> {
-    let days = if s.date < reference {
-        (reference - s.date).num_days()
-    } else {
-        (s.date - covered_to.unwrap_or(reference)).num_days().max(0)
-    };
-    let cell = Some(s.source.clone());
-    if days >= limits.far_date_error_days {
-        return Some(Issue::error(
-            "date_far_from_week",
-            cell,
-            format!(
-                "the date {} is {days} days from the file's week of {reference}: check the year and month",
-                s.date
-            ),
-        ));
-    }
-    (days >= limits.far_date_warning_days).then(|| {
-        Issue::warning(
-            "date_far_from_week",
-            cell,
-            format!(
-                "the date {} is {days} days from the file's week of {reference}: check it",
-                s.date
-            ),
-        )
-    })
 }
 
 #[cfg(test)]
@@ -341,5 +407,73 @@ mod tests {
         assert_eq!(v.shifts.len(), 2);
         assert_eq!(v.issues[0].severity, crate::schedule::Severity::Error);
         assert_eq!(v.issues[1].severity, crate::schedule::Severity::Warning);
+    }
+
+    /// A month's roster states its days (1 to 31): shifts on its first and last days only are
+    /// both the file's own, though 29 days apart.
+    #[test]
+    fn a_stated_month_is_the_files_own() {
+        let (first, last) = (
+            NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+        );
+        let shifts = || {
+            let mut a = ex("A", 24, (9, 0), (17, 0), 1);
+            a.shift.date = first;
+            let mut b = ex("B", 24, (9, 0), (17, 0), 2);
+            b.shift.date = last - chrono::Duration::days(1);
+            vec![a, b]
+        };
+        let v = validate_covering(shifts(), Some(first), Some(last), &Limits::default());
+        assert!(v.issues.is_empty(), "{:?}", v.issues);
+        let v = validate(shifts(), Some(first), &Limits::default());
+        assert_eq!(codes(&v), vec!["date_far_from_week"]);
+    }
+
+    #[test]
+    fn long_exports_keep_their_tails_and_lose_only_outliers() {
+        let d0 = NaiveDate::from_ymd_opt(2025, 6, 2).unwrap();
+        let mut shifts: Vec<Extracted> = (0..183)
+            .map(|i| {
+                let mut e = ex("A", 24, (9, 0), (17, 0), i + 1);
+                e.shift.date = d0 + chrono::Duration::days(i as i64);
+                e
+            })
+            .collect();
+        // A typed year among six months of days, and a week a little apart from the rest.
+        let mut typo = ex("B", 24, (9, 0), (17, 0), 500);
+        typo.shift.date = NaiveDate::from_ymd_opt(2052, 7, 1).unwrap();
+        shifts.push(typo);
+        let mut late = ex("C", 24, (9, 0), (17, 0), 501);
+        late.shift.date = d0 + chrono::Duration::days(182 + 20);
+        shifts.push(late);
+        let v = validate(shifts, None, &Limits::default());
+        assert_eq!(v.shifts.len(), 184);
+        assert_eq!(codes(&v), vec!["date_far_from_week", "date_far_from_week"]);
+        assert_eq!(v.issues[0].severity, crate::schedule::Severity::Error);
+        assert_eq!(v.issues[0].cell.as_ref().map(|c| c.row), Some(500));
+        assert!(v.issues[0].message.contains("2025-06-02 to 2025-12-01"));
+        assert_eq!(v.issues[1].severity, crate::schedule::Severity::Warning);
+    }
+
+    #[test]
+    fn a_run_of_mistyped_dates_is_still_far() {
+        // A whole week typed with the wrong year: fewer shifts than the real weeks.
+        let mut shifts: Vec<Extracted> = (0..14)
+            .map(|i| ex("A", 17 + i, (9, 0), (17, 0), i))
+            .collect();
+        for i in 0..5 {
+            let mut e = ex("B", 24, (9, 0), (17, 0), 100 + i);
+            e.shift.date = NaiveDate::from_ymd_opt(2024, 11, 24 + i).unwrap();
+            shifts.push(e);
+        }
+        let v = validate(shifts, None, &Limits::default());
+        assert_eq!(v.shifts.len(), 14);
+        assert_eq!(v.issues.len(), 5);
+        assert!(
+            v.issues
+                .iter()
+                .all(|i| i.severity == crate::schedule::Severity::Error)
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! `pharmacy-ingest db status`: schema version, pending migrations, tables with row counts,
 //! and the server in use (URL without its password, or the embedded cluster's folder/port).
+//! `pharmacy-ingest db realtime enable|disable|status`: Supabase Realtime for schedules,
+//! imports and jobs ([`crate::db::realtime`]).
 
 use super::Context;
 use crate::db::{self, Server, status};
@@ -19,12 +21,61 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Supabase Realtime: publish changes of store_schedules, document_imports and
+    /// import_jobs in `supabase_realtime` (RLS still decides what a subscriber sees).
+    Realtime {
+        #[arg(value_enum)]
+        action: RealtimeAction,
+    },
+}
+
+/// What `db realtime` does.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RealtimeAction {
+    /// Add the tables to the publication.
+    Enable,
+    /// Remove them.
+    Disable,
+    /// Show which are published.
+    Status,
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     match opts.command {
         DbCommand::Status { json } => status_cmd(json, ctx).await,
+        DbCommand::Realtime { action } => realtime_cmd(action, ctx).await,
     }
+}
+
+async fn realtime_cmd(action: RealtimeAction, ctx: &Context) -> anyhow::Result<ExitCode> {
+    use crate::db::realtime;
+    let db = db::connect(&ctx.config).await?;
+    let mut conn = db.connect_direct().await?;
+    let result = match action {
+        RealtimeAction::Enable => realtime::set(&mut conn, true).await,
+        RealtimeAction::Disable => realtime::set(&mut conn, false).await,
+        RealtimeAction::Status => realtime::published(&mut conn).await,
+    };
+    drop(conn);
+    db.close().await?;
+    let Some(tables) = result? else {
+        eprintln!(
+            "no `{}` publication in this database (not Supabase, or Realtime is not set up): nothing to do",
+            realtime::PUBLICATION
+        );
+        return Ok(ExitCode::from(2));
+    };
+    let list = if tables.is_empty() {
+        "none".to_string()
+    } else {
+        tables.join(", ")
+    };
+    match action {
+        RealtimeAction::Enable => println!("added to {}: {list}", realtime::PUBLICATION),
+        RealtimeAction::Disable => println!("removed from {}: {list}", realtime::PUBLICATION),
+        RealtimeAction::Status => println!("published in {}: {list}", realtime::PUBLICATION),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn status_cmd(json: bool, ctx: &Context) -> anyhow::Result<ExitCode> {

@@ -8,7 +8,6 @@ use crate::intake::Intake;
 use crate::ops::http::{self, OpsState};
 use crate::ops::metrics::Metrics;
 use crate::queue::runner::Runner;
-use crate::queue::wake::is_transaction_pooler;
 use anyhow::Context as _;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -156,14 +155,11 @@ fn listen_url(config: &crate::config::Config, db: &crate::db::Database) -> Optio
     if !config.worker.listen {
         return None;
     }
-    if let Some(direct) = &config.database.direct_url {
-        return Some(direct.clone());
-    }
-    if is_transaction_pooler(db.url()) {
+    let url = db.session_url();
+    if url.is_none() {
         tracing::info!(
             "database.url is a transaction pooler and no direct_url is set: polling for jobs"
         );
-        return None;
     }
-    Some(db.url().to_string())
+    url.map(str::to_string)
 }

@@ -140,7 +140,26 @@ async fn up_locked(conn: &mut PgConnection, target: Option<i64>) -> Result<Vec<i
         None => MIGRATOR.run(&mut *conn).await?,
     }
     let after = applied_versions(&mut *conn).await?;
+    tighten_grants(&mut *conn).await?;
     Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
+}
+
+/// Cut the API roles' table privileges to what their policies use (migration 0200's
+/// `pharmacy_ingest_tighten_grants()`), so tables added by any migration lose what the
+/// platform's default privileges gave them (Supabase grants ALL, TRUNCATE included).
+/// Nothing happens on a schema older than 0200.
+async fn tighten_grants(conn: &mut PgConnection) -> Result<(), SchemaError> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT to_regprocedure('public.pharmacy_ingest_tighten_grants()') IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if exists {
+        sqlx::query("SELECT public.pharmacy_ingest_tighten_grants()")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Revert applied migrations newer than `target` (0 = all). Reverting to 0 also drops
@@ -174,13 +193,14 @@ async fn down_locked(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, S
 /// refuse to run on an old schema, since migrating is the operator's decision and needs an
 /// owner role. Returns the versions applied.
 pub async fn prepare(db: &super::Database) -> Result<Vec<i64>, super::DbError> {
-    let mut conn = db.connect_direct().await?;
-    let pending = pending(&mut conn).await?;
+    // the check reads one table: the pool will do, also through a transaction pooler
+    let pending = pending(&mut *db.pool().acquire().await?).await?;
     if pending.is_empty() {
         return Ok(Vec::new());
     }
     match db.server() {
         super::Server::Embedded { .. } => {
+            let mut conn = db.connect_direct().await?;
             let applied = up(&mut conn, None).await?;
             tracing::info!(
                 applied = applied.len(),

@@ -3,10 +3,13 @@
 //! report ([`status`]).
 //!
 //! Every command that touches the database goes through [`connect`], which refuses a schema
-//! newer than this binary knows.
+//! newer than this binary knows. Behind a transaction-mode pooler ([`pooler`]) the pool makes
+//! no named prepared statements, and LISTEN and migrations need `database.direct_url`.
 
 pub mod embedded;
 pub mod migrations;
+pub mod pooler;
+pub mod realtime;
 pub mod status;
 pub mod stores;
 
@@ -27,9 +30,12 @@ pub struct DbSettings {
     /// PostgreSQL URL; `None` means the embedded cluster under the data folder.
     pub url: Option<String>,
     /// A direct (session) connection URL, for when `url` is a transaction pooler (Supabase's
-    /// port 6543). Used for LISTEN and migrations; when set, the pool on `url` makes no named
-    /// prepared statements, which transaction poolers cannot keep.
+    /// port 6543). Used for LISTEN and migrations.
     pub direct_url: Option<String>,
+    /// What `url` points at: `transaction` (a transaction-mode pooler: no named prepared
+    /// statements, no session state), `session` or `none`. Unset: guessed from the URL
+    /// (port 6543, `pgbouncer=true`, a `*.pooler.supabase.com` host).
+    pub pooler: Option<pooler::Pooler>,
     /// Most connections in the pool.
     pub max_connections: u32,
     /// Seconds to wait for a free connection (and for the server to answer).
@@ -41,6 +47,7 @@ impl Default for DbSettings {
         DbSettings {
             url: None,
             direct_url: None,
+            pooler: None,
             max_connections: 10,
             acquire_timeout_secs: 30,
         }
@@ -52,6 +59,7 @@ impl std::fmt::Debug for DbSettings {
         f.debug_struct("DbSettings")
             .field("url", &self.url.as_deref().map(redact_url))
             .field("direct_url", &self.direct_url.as_deref().map(redact_url))
+            .field("pooler", &self.pooler)
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout_secs", &self.acquire_timeout_secs)
             .finish()
@@ -86,6 +94,15 @@ pub enum DbError {
     /// The schema is newer than this binary, or could not be checked.
     #[error(transparent)]
     Schema(#[from] migrations::SchemaError),
+    /// Session work (migrations, LISTEN) was asked of a transaction pooler.
+    #[error(
+        "database.url is a transaction pooler ({url}), which cannot run migrations or keep \
+         session locks: set database.direct_url to the direct (or session pooler) connection"
+    )]
+    NeedsDirectUrl {
+        /// The pooled URL, password removed.
+        url: String,
+    },
     /// A background task (starting or stopping the cluster) panicked.
     #[error("internal error while managing the embedded database: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -114,7 +131,8 @@ pub enum Server {
 pub struct Database {
     pool: PgPool,
     url: String,
-    direct_url: String,
+    direct_url: Option<String>,
+    pooler: pooler::Pooler,
     server: Server,
     cluster: Option<embedded::Cluster>,
 }
@@ -123,6 +141,7 @@ impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
             .field("url", &redact_url(&self.url))
+            .field("pooler", &self.pooler)
             .field("server", &self.server)
             .finish()
     }
@@ -149,12 +168,31 @@ impl Database {
         &self.server
     }
 
+    /// What `database.url` points at (set, or guessed from the URL).
+    pub fn pooler(&self) -> pooler::Pooler {
+        self.pooler
+    }
+
+    /// The URL for session work (LISTEN, migrations): `database.direct_url` when set, else
+    /// `database.url` unless that is a transaction pooler (then `None`).
+    pub fn session_url(&self) -> Option<&str> {
+        match (&self.direct_url, self.pooler) {
+            (Some(direct), _) => Some(direct.as_str()),
+            (None, pooler::Pooler::Transaction) => None,
+            (None, _) => Some(self.url.as_str()),
+        }
+    }
+
     /// A dedicated session connection outside the pool, on `database.direct_url` when set:
-    /// for LISTEN and for migrations (which need session-level advisory locks).
+    /// for LISTEN and for migrations (which need session-level advisory locks). Refused when
+    /// the only URL is a transaction pooler.
     pub async fn connect_direct(&self) -> Result<PgConnection, DbError> {
-        let opts = parse_url(&self.direct_url)?;
+        let url = self.session_url().ok_or_else(|| DbError::NeedsDirectUrl {
+            url: redact_url(&self.url),
+        })?;
+        let opts = parse_url(url)?;
         opts.connect().await.map_err(|source| DbError::Connect {
-            url: redact_url(&self.direct_url),
+            url: redact_url(url),
             source,
         })
     }
@@ -192,10 +230,11 @@ pub async fn connect(config: &crate::config::Config) -> Result<Database, DbError
             (cluster.url(EMBEDDED_DB_NAME), server, Some(cluster))
         }
     };
-    let direct_url = settings.direct_url.clone().unwrap_or_else(|| url.clone());
+    let pooler = settings.pooler.unwrap_or_else(|| pooler::detect(&url));
     let mut opts = parse_url(&url)?;
-    if settings.direct_url.is_some() {
-        // `url` is a transaction pooler: no named prepared statements.
+    if pooler == pooler::Pooler::Transaction {
+        // No named prepared statements: with the cache off, sqlx (patched, see
+        // vendor/sqlx-postgres/PATCHED.md) parses the unnamed statement with every execution.
         opts = opts.statement_cache_capacity(0);
     }
     let pool = PgPoolOptions::new()
@@ -210,7 +249,8 @@ pub async fn connect(config: &crate::config::Config) -> Result<Database, DbError
     let db = Database {
         pool,
         url,
-        direct_url,
+        direct_url: settings.direct_url.clone(),
+        pooler,
         server,
         cluster,
     };
@@ -256,7 +296,7 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), DbError>
 }
 
 fn parse_url(url: &str) -> Result<PgConnectOptions, DbError> {
-    PgConnectOptions::from_str(url).map_err(|source| DbError::BadUrl {
+    PgConnectOptions::from_str(&pooler::driver_url(url)).map_err(|source| DbError::BadUrl {
         url: redact_url(url),
         source,
     })

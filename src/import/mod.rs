@@ -11,9 +11,10 @@
 //! [`write::WriteError::is_retryable`] says whether to retry. [`report::errors_txt`] renders
 //! the `NAME.errors.txt` a store manager reads beside a file in `failed/`.
 //!
-//! Modules: [`write`] (the transaction), [`revert`], [`run`] (plan + write for the CLI and
+//! Modules: [`write`] (the transaction), [`copy`] (binary `COPY` of shifts), [`revert`], [`run`] (plan + write for the CLI and
 //! reprocess), [`files`] (stored file bytes), [`query`] (list/show), [`report`].
 
+pub mod copy;
 pub mod files;
 pub mod plan;
 pub mod query;

@@ -99,7 +99,8 @@ pub struct ActionCount {
 pub struct ImportDetail {
     #[serde(flatten)]
     pub import: ImportRow,
-    /// History rows by action (`inserted`, `replaced`, `rejected`, …).
+    /// Rows by action: shifts `inserted` (from `import_store_dates`), and history rows
+    /// (`replaced`, `rejected`, …).
     pub actions: Vec<ActionCount>,
     /// Rejected rows, warnings, skips and notes, in sheet order.
     pub issues: Vec<HistoryIssue>,
@@ -117,8 +118,13 @@ pub async fn show_import(db: &PgPool, id: Uuid) -> Result<Option<ImportDetail>, 
         return Ok(None);
     };
     let actions = sqlx::query_as(
-        "SELECT action, count(*) AS count FROM import_history WHERE import_id = $1
-         GROUP BY action ORDER BY action",
+        "SELECT action, count FROM (
+             SELECT action, count(*) AS count FROM import_history
+             WHERE import_id = $1 AND action <> 'inserted' GROUP BY action
+             UNION ALL
+             SELECT 'inserted', sum(inserted)::bigint FROM import_store_dates
+             WHERE import_id = $1 HAVING sum(inserted) > 0
+         ) AS a ORDER BY action",
     )
     .bind(id)
     .fetch_all(db)

@@ -1,5 +1,7 @@
-//! Reverting an import: delete the shifts it inserted and restore, exactly, the shifts it
-//! replaced (from the before-images in `import_history`), in the caller's transaction.
+//! Reverting an import: delete the shifts it inserted (the stored shifts that carry its
+//! `import_id`) and restore, exactly, the shifts it replaced (from the before-images in
+//! `import_history`), in the caller's transaction. The stores to lock and the store-days to
+//! compare with later imports come from `import_store_dates`.
 //!
 //! A revert is recorded (`reverted` history rows with before/after images, the import's status
 //! `reverted`, who and when) and notified on `schedule_imports`. Reverting twice is refused,
@@ -101,11 +103,7 @@ pub async fn revert_import(
 
     // The same store locks as a write takes, so a revert and an import never interleave.
     let stores: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT DISTINCT (coalesce(after, before) ->> 'store_id')::uuid AS s
-         FROM import_history
-         WHERE import_id = $1 AND action IN ('inserted', 'replaced')
-           AND coalesce(after, before) ->> 'store_id' IS NOT NULL
-         ORDER BY s",
+        "SELECT DISTINCT store_id FROM import_store_dates WHERE import_id = $1 ORDER BY store_id",
     )
     .bind(import_id)
     .fetch_all(&mut *conn)
@@ -118,12 +116,7 @@ pub async fn revert_import(
     }
 
     let later: Vec<Uuid> = sqlx::query_scalar(
-        "WITH mine AS (
-             SELECT DISTINCT coalesce(after, before) ->> 'store_id' AS sid,
-                             coalesce(after, before) ->> 'schedule_date' AS d
-             FROM import_history
-             WHERE import_id = $1 AND action IN ('inserted', 'replaced')
-         ), me AS (
+        "WITH me AS (
              SELECT store_numbers, date_from, date_to FROM document_imports WHERE id = $1
          ), candidates AS (
              SELECT d.id, d.created_at FROM document_imports d, me
@@ -134,10 +127,9 @@ pub async fn revert_import(
          )
          SELECT c.id FROM candidates c
          WHERE EXISTS (
-             SELECT 1 FROM import_history h JOIN mine
-               ON mine.sid = coalesce(h.after, h.before) ->> 'store_id'
-              AND mine.d = coalesce(h.after, h.before) ->> 'schedule_date'
-             WHERE h.import_id = c.id AND h.action IN ('inserted', 'replaced'))
+             SELECT 1 FROM import_store_dates mine
+             JOIN import_store_dates theirs USING (store_id, schedule_date)
+             WHERE mine.import_id = $1 AND theirs.import_id = c.id)
          ORDER BY c.created_at, c.id",
     )
     .bind(import_id)
@@ -160,9 +152,7 @@ pub async fn revert_import(
 
     let rows_deleted = sqlx::query(
         "WITH del AS (
-             DELETE FROM store_schedules s USING import_history h
-             WHERE h.import_id = $1 AND h.action = 'inserted' AND s.id = h.schedule_id
-             RETURNING s.*
+             DELETE FROM store_schedules s WHERE s.import_id = $1 RETURNING s.*
          )
          INSERT INTO import_history (import_id, attempt, action, code, message, schedule_id, before)
          SELECT $1, $2, 'reverted', 'deleted', 'inserted by this import; deleted by the revert',

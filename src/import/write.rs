@@ -1,6 +1,6 @@
 //! The transactional write of one import: the `document_imports` row, the shifts in
-//! `store_schedules`, and the `import_history` rows, all on a connection whose transaction the
-//! caller opened (and commits).
+//! `store_schedules`, and the audit rows, all on a connection whose transaction the caller
+//! opened (and commits).
 //!
 //! Order of work, each step one bulk statement (UNNEST arrays, never a statement per row):
 //! 1. a transaction-scoped advisory lock on the file's sha256 (two workers given the same
@@ -13,15 +13,18 @@
 //! 6. `replace`: the stored shifts of each store for the date span the file covers are deleted,
 //!    each one's full before-image written to `import_history` (`replaced`) in the same
 //!    statement; `append`: shifts identical to stored ones are `skipped`;
-//! 7. the shifts inserted with their `inserted` history rows (after-image, cell reference);
+//! 7. the shifts inserted, each with its import id and source cell (the lean audit: no history
+//!    row per inserted shift; `audit_log` holds its row image), then one `import_store_dates`
+//!    row per store-day changed (what revert locks and compares with later imports);
 //! 8. the row issues (`rejected`, `warning`), the final counts and status, and
 //!    `pg_notify('schedule_imports', import_id)`, which fires when the caller commits.
 //!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
+use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, CopyBuf, CopyShift};
 use super::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
-use crate::schedule::{Issue, Plan, Severity};
-use chrono::{NaiveDate, NaiveTime};
+use crate::schedule::{Issue, Plan, Severity, Shift};
+use chrono::NaiveDate;
 use sqlx::PgConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -108,39 +111,17 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     progress: &(dyn Fn(WriteProgress) + Sync),
 ) -> Result<ImportOutcome, WriteError> {
     lock_content(conn, &req.sha256).await?;
-
     let format = match &planned {
         Ok(plan) => plan.format.as_str().to_string(),
         Err(_) => extension_of(&req.file_name),
     };
-    let import_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO document_imports
-            (file_name, file_size, sha256, format, source, template, mode, status, job_id,
-             created_by, requested_template, requested_store_number, reprocess_of)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $6, $10, $11)
-         RETURNING id",
-    )
-    .bind(&req.file_name)
-    .bind(req.file_size)
-    .bind(&req.sha256)
-    .bind(&format)
-    .bind(req.source.as_str())
-    .bind(&req.template)
-    .bind(req.mode.as_str())
-    .bind(req.job_id)
-    .bind(&req.created_by)
-    .bind(req.store_number)
-    .bind(reprocess_of)
-    .fetch_one(&mut *conn)
-    .await?;
-
+    let (import_id, earlier) = insert_import_row(conn, req, &format, reprocess_of).await?;
+    let mut w = Writer::new(conn, import_id);
     let mut plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
             let message = e.to_string();
-            let mut w = Writer::new(conn, import_id);
-            w.history_plain("rejected", Some("file_refused"), &message)
-                .await?;
+            w.history_plain("rejected", Some("file_refused"), &message);
             return w
                 .finish(Finish {
                     status: ImportStatus::Failed,
@@ -151,286 +132,335 @@ pub async fn write_import_with_progress<E: fmt::Display>(
                 .await;
         }
     };
-
-    if !req.force {
-        let earlier: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM document_imports
-             WHERE sha256 = $1 AND id <> $2 AND status IN ('succeeded', 'partial')
-               AND reverted_at IS NULL
-             ORDER BY created_at LIMIT 1",
-        )
-        .bind(&req.sha256)
-        .bind(import_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(earlier) = earlier {
-            let message = format!(
-                "the same file content was already imported (import {earlier}); nothing was \
-                 imported again (use --force to import it anyway)"
-            );
-            let mut w = Writer::new(conn, import_id);
-            w.history_plain("duplicate", None, &message).await?;
-            return w
-                .finish(Finish {
-                    status: ImportStatus::Duplicate,
-                    template: Some(plan.template.clone()),
-                    error: Some(message),
-                    ..Finish::default()
-                })
-                .await;
-        }
+    if let (false, Some(earlier)) = (req.force, earlier) {
+        let message = format!(
+            "the same file content was already imported (import {earlier}); nothing was \
+             imported again (use --force to import it anyway)"
+        );
+        w.history_plain("duplicate", None, &message);
+        return w
+            .finish(Finish {
+                status: ImportStatus::Duplicate,
+                template: Some(plan.template.clone()),
+                error: Some(message),
+                ..Finish::default()
+            })
+            .await;
     }
-
     if let Some(n) = req.store_number {
         for s in &mut plan.shifts {
             s.store_number = n;
         }
     }
-    let rows_rejected = plan.error_count() as i64;
-    let rows_total = plan.shifts.len() as i64 + rows_rejected;
-    let store_numbers: Vec<i32> = plan
-        .shifts
-        .iter()
-        .map(|s| s.store_number)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let date_from = plan.shifts.iter().map(|s| s.date).min();
-    let date_to = plan.shifts.iter().map(|s| s.date).max();
-    let refused = |error: String, issues: Vec<Issue>| Finish {
-        status: ImportStatus::Failed,
-        template: Some(plan.template.clone()),
-        error: Some(error),
-        rows_total,
-        rows_rejected: rows_total,
-        store_numbers: store_numbers.clone(),
-        date_from,
-        date_to,
-        issues,
-        ..Finish::default()
-    };
-
+    let summary = Summary::of(&plan);
     if plan.shifts.is_empty() {
-        let error = if rows_rejected > 0 {
-            format!("no row could be imported: all {rows_rejected} rows were rejected")
+        let error = if summary.rows_rejected > 0 {
+            format!(
+                "no row could be imported: all {} rows were rejected",
+                summary.rows_rejected
+            )
         } else {
             "the file holds no shifts that could be read".to_string()
         };
-        let finish = refused(error, plan.issues.clone());
-        let mut w = Writer::new(conn, import_id);
-        w.issues(&finish.issues).await?;
+        let finish = summary.refused(&plan, error, plan.issues.clone());
         return w.finish(finish).await;
     }
+    write_shifts(w, req, plan, summary, progress).await
+}
 
-    // Stores: every store number must be known, or the whole file is refused.
-    let known: Vec<(i32, Uuid)> =
-        sqlx::query_as("SELECT store_number, id FROM stores WHERE store_number = ANY($1)")
-            .bind(&store_numbers)
-            .fetch_all(&mut *conn)
-            .await?;
-    let store_ids: HashMap<i32, Uuid> = known.into_iter().collect();
-    let unknown: Vec<i32> = store_numbers
-        .iter()
-        .copied()
-        .filter(|n| !store_ids.contains_key(n))
-        .collect();
-    if !unknown.is_empty() {
-        let list = unknown
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let (noun, verb) = if unknown.len() == 1 {
-            ("store number", "is")
-        } else {
-            ("store numbers", "are")
-        };
-        let error = format!(
-            "{noun} {list} {verb} not in the stores table; nothing was imported (add the store, \
-             or correct the store number in the file or with --store)"
-        );
-        let mut issues = plan.issues.clone();
-        for n in &unknown {
-            let cell = plan
-                .shifts
-                .iter()
-                .find(|s| s.store_number == *n)
-                .map(|s| s.source.clone());
-            issues.push(Issue::error(
-                "unknown_store",
-                cell,
-                format!("store number {n} is not a known store"),
-            ));
+/// Steps 4 to 8 for a plan with shifts: lock the stores (or refuse unknown ones), link the
+/// contacts, replace or skip, insert, and finish.
+async fn write_shifts(
+    mut w: Writer<'_>,
+    req: &ImportRequest,
+    mut plan: Plan,
+    summary: Summary,
+    progress: &(dyn Fn(WriteProgress) + Sync),
+) -> Result<ImportOutcome, WriteError> {
+    let import_id = w.import_id;
+    let store_ids = match lock_stores(w.conn, &summary.store_numbers).await? {
+        Ok(ids) => ids,
+        Err(unknown) => {
+            let (error, issues) = unknown_stores(&plan, &unknown);
+            let finish = summary.refused(&plan, error, issues);
+            return w.finish(finish).await;
         }
-        let finish = refused(error, issues);
-        let mut w = Writer::new(conn, import_id);
-        w.issues(&finish.issues).await?;
-        return w.finish(finish).await;
-    }
-
-    // Serialise imports that touch the same stores (sorted: no lock-order deadlocks).
-    let mut locked: Vec<Uuid> = store_ids.values().copied().collect();
-    locked.sort();
-    for id in &locked {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("pharmacy-ingest:store:{id}"))
-            .execute(&mut *conn)
-            .await?;
-    }
-
-    let mut issues = plan.issues.clone();
-    let links = link_contacts(conn, &plan, &mut issues).await?;
-
-    let mut rows = ShiftColumns::default();
-    for (i, s) in plan.shifts.iter().enumerate() {
-        let link = &links[i];
-        rows.id.push(Uuid::new_v4());
-        rows.store_id.push(store_ids[&s.store_number]);
-        rows.name.push(s.employee_name.to_string());
-        rows.phone.push(link.phone.clone());
-        rows.date.push(s.date);
-        rows.start.push(s.start);
-        rows.end.push(s.end);
-        rows.position
-            .push(s.position.as_deref().map(str::to_string));
-        rows.notes.push(s.notes.clone());
-        rows.contact_id.push(link.contact_id);
-        rows.cell.push(s.source.to_string());
-    }
-
-    let mut rows_replaced = 0i64;
-    let mut skipped = 0usize;
-    match req.mode {
-        ImportMode::Replace => {
-            let mut span: BTreeMap<Uuid, (NaiveDate, NaiveDate)> = BTreeMap::new();
-            for (sid, d) in rows.store_id.iter().zip(&rows.date) {
-                let e = span.entry(*sid).or_insert((*d, *d));
-                e.0 = e.0.min(*d);
-                e.1 = e.1.max(*d);
-            }
-            let sids: Vec<Uuid> = span.keys().copied().collect();
-            let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
-            let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
-            rows_replaced = sqlx::query(
-                "WITH cov AS (
-                     SELECT * FROM UNNEST($2::uuid[], $3::date[], $4::date[]) AS c(store_id, d0, d1)
-                 ), del AS (
-                     DELETE FROM store_schedules s USING cov
-                     WHERE s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
-                     RETURNING s.*
-                 )
-                 INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
-                 SELECT $1, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del",
-            )
-            .bind(import_id)
-            .bind(&sids)
-            .bind(&froms)
-            .bind(&tos)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected() as i64;
-        }
+    };
+    let mut issues = std::mem::take(&mut plan.issues);
+    let links = link_contacts(w.conn, &plan, &mut issues).await?;
+    let sid = |s: &Shift| store_ids[&s.store_number];
+    let mut keep = vec![true; plan.shifts.len()];
+    let (rows_replaced, skipped) = match req.mode {
+        ImportMode::Replace => (replace_spans(w.conn, import_id, &plan, &sid).await?, 0),
         ImportMode::Append => {
-            let dup: Vec<i64> = sqlx::query_scalar(
-                "SELECT c.i FROM UNNEST($1::uuid[], $2::date[], $3::text[], $4::time[], $5::time[])
-                     WITH ORDINALITY AS c(store_id, d, n, s, e, i)
-                 WHERE EXISTS (
-                     SELECT 1 FROM store_schedules x
-                     WHERE x.store_id = c.store_id AND x.schedule_date = c.d
-                       AND pharmacy_name_key(x.employee_name) = pharmacy_name_key(c.n)
-                       AND x.shift_start IS NOT DISTINCT FROM c.s
-                       AND x.shift_end IS NOT DISTINCT FROM c.e)",
-            )
-            .bind(&rows.store_id)
-            .bind(&rows.date)
-            .bind(&rows.name)
-            .bind(&rows.start)
-            .bind(&rows.end)
-            .fetch_all(&mut *conn)
-            .await?;
-            if !dup.is_empty() {
-                let dup: BTreeSet<usize> = dup.into_iter().map(|i| (i - 1) as usize).collect();
-                let cells: Vec<String> = dup.iter().map(|&i| rows.cell[i].clone()).collect();
-                skipped = cells.len();
-                sqlx::query(
-                    "INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
-                     SELECT $1, 1, 'skipped', 'already_stored', c, 'the same shift is already stored'
-                     FROM UNNEST($2::text[]) AS c",
-                )
-                .bind(import_id)
-                .bind(&cells)
-                .execute(&mut *conn)
-                .await?;
-                rows = rows.without(&dup);
+            let cells = skip_identical(w.conn, &plan, &sid, &mut keep).await?;
+            let n = cells.len();
+            for c in cells {
+                w.history
+                    .push(("skipped", Some("already_stored"), Some(c), SKIPPED.into()));
             }
+            (0, n)
         }
-    }
-
-    let total = rows.id.len();
-    progress(WriteProgress {
-        rows_done: 0,
-        rows_total: total,
-    });
-    let mut done = 0;
-    while done < total {
-        let end = (done + CHUNK).min(total);
-        sqlx::query(
-            "WITH ins AS (
-                 INSERT INTO store_schedules
-                     (id, store_id, employee_name, employee_phone, schedule_date, shift_start,
-                      shift_end, position, notes, import_id, contact_id)
-                 SELECT id, store_id, name, phone, d, s, e, pos, notes, $1, contact_id
-                 FROM UNNEST($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::date[],
-                             $7::time[], $8::time[], $9::text[], $10::text[], $11::uuid[])
-                      AS u(id, store_id, name, phone, d, s, e, pos, notes, contact_id)
-                 RETURNING *
-             )
-             INSERT INTO import_history (import_id, attempt, action, cell_ref, schedule_id, after)
-             SELECT $1, 1, 'inserted', c.cell_ref, ins.id, to_jsonb(ins)
-             FROM ins JOIN UNNEST($2::uuid[], $12::text[]) AS c(id, cell_ref) ON c.id = ins.id",
-        )
-        .bind(import_id)
-        .bind(&rows.id[done..end])
-        .bind(&rows.store_id[done..end])
-        .bind(&rows.name[done..end])
-        .bind(&rows.phone[done..end])
-        .bind(&rows.date[done..end])
-        .bind(&rows.start[done..end])
-        .bind(&rows.end[done..end])
-        .bind(&rows.position[done..end])
-        .bind(&rows.notes[done..end])
-        .bind(&rows.contact_id[done..end])
-        .bind(&rows.cell[done..end])
-        .execute(&mut *conn)
-        .await?;
-        done = end;
-        progress(WriteProgress {
-            rows_done: done,
-            rows_total: total,
-        });
-    }
-
-    let mut w = Writer::new(conn, import_id);
-    w.issues(&issues).await?;
+    };
+    let rows = Rows {
+        import_id,
+        shifts: &plan.shifts,
+        keep: &keep,
+        links: &links,
+        store_id: &sid,
+    };
+    insert_shifts(w.conn, &rows, progress).await?;
+    w.days = rows.store_days();
+    let total = plan.shifts.len() - skipped;
     w.finish(Finish {
-        status: if rows_rejected > 0 {
+        status: if summary.rows_rejected > 0 {
             ImportStatus::Partial
         } else {
             ImportStatus::Succeeded
         },
         template: Some(plan.template.clone()),
         error: None,
-        rows_total,
+        rows_total: summary.rows_total,
         rows_imported: total as i64,
-        rows_rejected,
+        rows_rejected: summary.rows_rejected,
         rows_replaced,
         rows_skipped: skipped as i64,
-        store_numbers,
-        date_from,
-        date_to,
+        store_numbers: summary.store_numbers,
+        date_from: summary.date_from,
+        date_to: summary.date_to,
         issues,
     })
     .await
+}
+
+/// The message of a `skipped` history row.
+const SKIPPED: &str = "the same shift is already stored";
+
+/// Insert the `document_imports` row (`processing`) and, in the same statement, look for an
+/// earlier import of the same content that still stands (the content lock is held, so the
+/// statement's snapshot sees every committed import of it).
+async fn insert_import_row(
+    conn: &mut PgConnection,
+    req: &ImportRequest,
+    format: &str,
+    reprocess_of: Option<Uuid>,
+) -> Result<(Uuid, Option<Uuid>), sqlx::Error> {
+    sqlx::query_as(
+        "WITH ins AS (
+             INSERT INTO document_imports
+                (file_name, file_size, sha256, format, source, template, mode, status, job_id,
+                 created_by, requested_template, requested_store_number, reprocess_of)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $6, $10, $11)
+             RETURNING id
+         )
+         SELECT ins.id, (SELECT d.id FROM document_imports d
+                         WHERE d.sha256 = $3 AND d.status IN ('succeeded', 'partial')
+                           AND d.reverted_at IS NULL
+                         ORDER BY d.created_at LIMIT 1)
+         FROM ins",
+    )
+    .bind(&req.file_name)
+    .bind(req.file_size)
+    .bind(&req.sha256)
+    .bind(format)
+    .bind(req.source.as_str())
+    .bind(&req.template)
+    .bind(req.mode.as_str())
+    .bind(req.job_id)
+    .bind(&req.created_by)
+    .bind(req.store_number)
+    .bind(reprocess_of)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Counts and spans of a plan, for the final `document_imports` row.
+struct Summary {
+    rows_total: i64,
+    rows_rejected: i64,
+    store_numbers: Vec<i32>,
+    date_from: Option<NaiveDate>,
+    date_to: Option<NaiveDate>,
+}
+
+impl Summary {
+    fn of(plan: &Plan) -> Summary {
+        let rows_rejected = plan.error_count() as i64;
+        Summary {
+            rows_total: plan.shifts.len() as i64 + rows_rejected,
+            rows_rejected,
+            store_numbers: plan
+                .shifts
+                .iter()
+                .map(|s| s.store_number)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            date_from: plan.shifts.iter().map(|s| s.date).min(),
+            date_to: plan.shifts.iter().map(|s| s.date).max(),
+        }
+    }
+
+    /// A refused import: nothing written, every row counted as rejected.
+    fn refused(&self, plan: &Plan, error: String, issues: Vec<Issue>) -> Finish {
+        Finish {
+            status: ImportStatus::Failed,
+            template: Some(plan.template.clone()),
+            error: Some(error),
+            rows_total: self.rows_total,
+            rows_rejected: self.rows_total,
+            store_numbers: self.store_numbers.clone(),
+            date_from: self.date_from,
+            date_to: self.date_to,
+            issues,
+            ..Finish::default()
+        }
+    }
+}
+
+/// The ids of the stores, each locked for the transaction (in id order, in one statement:
+/// concurrent imports and reverts of one store serialise and cannot deadlock); `Err` lists
+/// the store numbers that are not in `stores`.
+async fn lock_stores(
+    conn: &mut PgConnection,
+    numbers: &[i32],
+) -> Result<Result<HashMap<i32, Uuid>, Vec<i32>>, sqlx::Error> {
+    // The stores in id order (OFFSET 0 keeps the subquery unflattened), each locked by the
+    // nested loop in that order; the key is the one revert takes.
+    let known: Vec<(i32, Uuid)> = sqlx::query_as(
+        "SELECT s.store_number, s.id
+         FROM (SELECT store_number, id FROM stores WHERE store_number = ANY($1)
+               ORDER BY id OFFSET 0) AS s
+         CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(
+             'pharmacy-ingest:store:' || s.id::text, 0))) AS l",
+    )
+    .bind(numbers)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids: HashMap<i32, Uuid> = known.into_iter().collect();
+    let unknown: Vec<i32> = numbers
+        .iter()
+        .copied()
+        .filter(|n| !ids.contains_key(n))
+        .collect();
+    Ok(if unknown.is_empty() {
+        Ok(ids)
+    } else {
+        Err(unknown)
+    })
+}
+
+/// The error and issues of a file naming stores that do not exist.
+fn unknown_stores(plan: &Plan, unknown: &[i32]) -> (String, Vec<Issue>) {
+    let list = unknown
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (noun, verb) = if unknown.len() == 1 {
+        ("store number", "is")
+    } else {
+        ("store numbers", "are")
+    };
+    let error = format!(
+        "{noun} {list} {verb} not in the stores table; nothing was imported (add the store, \
+         or correct the store number in the file or with --store)"
+    );
+    let mut issues = plan.issues.clone();
+    for n in unknown {
+        let cell = plan
+            .shifts
+            .iter()
+            .find(|s| s.store_number == *n)
+            .map(|s| s.source.clone());
+        issues.push(Issue::error(
+            "unknown_store",
+            cell,
+            format!("store number {n} is not a known store"),
+        ));
+    }
+    (error, issues)
+}
+
+/// `replace`: delete each store's stored shifts in the file's date span (first to last date of
+/// that store's shifts), with their full before-images as `replaced` history rows and the
+/// store-days cleared in `import_store_dates`, in one statement. Returns how many.
+async fn replace_spans(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    plan: &Plan,
+    sid: &(dyn Fn(&Shift) -> Uuid + Sync),
+) -> Result<i64, sqlx::Error> {
+    let mut span: BTreeMap<Uuid, (NaiveDate, NaiveDate)> = BTreeMap::new();
+    for s in &plan.shifts {
+        let e = span.entry(sid(s)).or_insert((s.date, s.date));
+        e.0 = e.0.min(s.date);
+        e.1 = e.1.max(s.date);
+    }
+    let sids: Vec<Uuid> = span.keys().copied().collect();
+    let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
+    let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
+    sqlx::query_scalar(
+        "WITH cov AS (
+             SELECT * FROM UNNEST($2::uuid[], $3::date[], $4::date[]) AS c(store_id, d0, d1)
+         ), del AS (
+             DELETE FROM store_schedules s USING cov
+             WHERE s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
+             RETURNING s.*
+         ), hist AS (
+             INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
+             SELECT $1, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del
+             RETURNING 1
+         ), days AS (
+             INSERT INTO import_store_dates (import_id, store_id, schedule_date, replaced)
+             SELECT $1, store_id, schedule_date, count(*) FROM del
+             GROUP BY store_id, schedule_date
+             RETURNING 1
+         )
+         SELECT count(*) FROM hist",
+    )
+    .bind(import_id)
+    .bind(&sids)
+    .bind(&froms)
+    .bind(&tos)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// `append`: mark the shifts identical to stored ones (store, date, employee name key, start,
+/// end) as not to insert; returns their cells.
+async fn skip_identical(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    sid: &(dyn Fn(&Shift) -> Uuid + Sync),
+    keep: &mut [bool],
+) -> Result<Vec<String>, sqlx::Error> {
+    let sh = &plan.shifts;
+    let dup: Vec<i64> = sqlx::query_scalar(
+        "SELECT c.i FROM UNNEST($1::uuid[], $2::date[], $3::text[], $4::time[], $5::time[])
+             WITH ORDINALITY AS c(store_id, d, n, s, e, i)
+         WHERE EXISTS (
+             SELECT 1 FROM store_schedules x
+             WHERE x.store_id = c.store_id AND x.schedule_date = c.d
+               AND pharmacy_name_key(x.employee_name) = pharmacy_name_key(c.n)
+               AND x.shift_start IS NOT DISTINCT FROM c.s
+               AND x.shift_end IS NOT DISTINCT FROM c.e)
+         ORDER BY c.i",
+    )
+    .bind(sh.iter().map(sid).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| s.date).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| &*s.employee_name).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| s.start).collect::<Vec<_>>())
+    .bind(sh.iter().map(|s| s.end).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut cells = Vec::with_capacity(dup.len());
+    for i in dup {
+        let i = (i - 1) as usize;
+        keep[i] = false;
+        cells.push(sh[i].source.to_string());
+    }
+    Ok(cells)
 }
 
 /// Take the transaction-scoped lock on a file content (sha256) that every write of that
@@ -444,6 +474,156 @@ pub async fn lock_content(conn: &mut PgConnection, sha256: &str) -> Result<(), s
     Ok(())
 }
 
+/// The shifts to insert: the plan's shifts that are kept, with their links and store ids.
+struct Rows<'a> {
+    import_id: Uuid,
+    shifts: &'a [Shift],
+    keep: &'a [bool],
+    links: &'a Links,
+    store_id: &'a (dyn Fn(&Shift) -> Uuid + Sync),
+}
+
+impl Rows<'_> {
+    /// The kept shifts with their index in the plan.
+    fn iter(&self) -> impl Iterator<Item = (usize, &Shift)> {
+        self.shifts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.keep[*i])
+    }
+
+    fn len(&self) -> usize {
+        self.keep.iter().filter(|k| **k).count()
+    }
+
+    /// Shifts per store-day, for `import_store_dates`.
+    fn store_days(&self) -> Vec<(Uuid, NaiveDate, i32)> {
+        let mut days: BTreeMap<(Uuid, NaiveDate), i32> = BTreeMap::new();
+        for (_, s) in self.iter() {
+            *days.entry(((self.store_id)(s), s.date)).or_default() += 1;
+        }
+        days.into_iter().map(|((s, d), n)| (s, d, n)).collect()
+    }
+}
+
+/// Insert the shifts: one binary `COPY` from [`COPY_MIN_ROWS`] shifts on, else UNNEST
+/// statements of [`CHUNK`] rows; progress is reported as they go.
+async fn insert_shifts(
+    conn: &mut PgConnection,
+    rows: &Rows<'_>,
+    progress: &(dyn Fn(WriteProgress) + Sync),
+) -> Result<(), sqlx::Error> {
+    let total = rows.len();
+    progress(WriteProgress {
+        rows_done: 0,
+        rows_total: total,
+    });
+    if total >= COPY_MIN_ROWS {
+        return copy_shifts(conn, rows, progress).await;
+    }
+    let kept: Vec<(usize, &Shift)> = rows.iter().collect();
+    for (n, chunk) in kept.chunks(CHUNK).enumerate() {
+        unnest_shifts(conn, rows, chunk).await?;
+        progress(WriteProgress {
+            rows_done: (n * CHUNK + chunk.len()).min(total),
+            rows_total: total,
+        });
+    }
+    Ok(())
+}
+
+/// One UNNEST statement for a slice of the shifts.
+async fn unnest_shifts(
+    conn: &mut PgConnection,
+    rows: &Rows<'_>,
+    chunk: &[(usize, &Shift)],
+) -> Result<(), sqlx::Error> {
+    let col = |f: &dyn Fn(usize, &Shift) -> Option<String>| -> Vec<Option<String>> {
+        chunk.iter().map(|(i, s)| f(*i, s)).collect()
+    };
+    sqlx::query(
+        "INSERT INTO store_schedules
+             (store_id, employee_name, employee_phone, schedule_date, shift_start,
+              shift_end, position, notes, import_id, contact_id, source_cell)
+         SELECT store_id, name, phone, d, s, e, pos, notes, $1, contact_id, cell
+         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::date[], $6::time[],
+                     $7::time[], $8::text[], $9::text[], $10::uuid[], $11::text[])
+              AS u(store_id, name, phone, d, s, e, pos, notes, contact_id, cell)",
+    )
+    .bind(rows.import_id)
+    .bind(
+        chunk
+            .iter()
+            .map(|(_, s)| (rows.store_id)(s))
+            .collect::<Vec<_>>(),
+    )
+    .bind(col(&|_, s| Some(s.employee_name.to_string())))
+    .bind(col(&|i, _| rows.links.of(i).phone.clone()))
+    .bind(chunk.iter().map(|(_, s)| s.date).collect::<Vec<_>>())
+    .bind(chunk.iter().map(|(_, s)| s.start).collect::<Vec<_>>())
+    .bind(chunk.iter().map(|(_, s)| s.end).collect::<Vec<_>>())
+    .bind(col(&|_, s| s.position.as_deref().map(str::to_string)))
+    .bind(col(&|_, s| s.notes.clone()))
+    .bind(
+        chunk
+            .iter()
+            .map(|(i, _)| rows.links.of(*i).contact_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(col(&|_, s| Some(s.source.to_string())))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Insert the shifts with one binary `COPY`, sent in batches of about
+/// [`super::copy::COPY_FLUSH_BYTES`], reporting progress after each batch.
+async fn copy_shifts(
+    conn: &mut PgConnection,
+    rows: &Rows<'_>,
+    progress: &(dyn Fn(WriteProgress) + Sync),
+) -> Result<(), sqlx::Error> {
+    use std::fmt::Write as _;
+    let total = rows.len();
+    let mut copy = conn.copy_in_raw(COPY_SHIFTS).await?;
+    let mut buf = CopyBuf::new();
+    let mut cell = String::new();
+    for (n, (i, s)) in rows.iter().enumerate() {
+        let done = n + 1;
+        let link = rows.links.of(i);
+        cell.clear();
+        let _ = write!(cell, "{}", s.source);
+        buf.push(&CopyShift {
+            store_id: (rows.store_id)(s),
+            name: &s.employee_name,
+            phone: link.phone.as_deref(),
+            date: s.date,
+            start: s.start,
+            end: s.end,
+            position: s.position.as_deref(),
+            notes: s.notes.as_deref(),
+            import_id: rows.import_id,
+            contact_id: link.contact_id,
+            cell: &cell,
+        });
+        if buf.len() >= super::copy::COPY_FLUSH_BYTES {
+            copy.send(buf.take()).await?;
+            progress(WriteProgress {
+                rows_done: done,
+                rows_total: total,
+            });
+        }
+    }
+    buf.finish();
+    copy.send(buf.take()).await?;
+    copy.finish().await?;
+    progress(WriteProgress {
+        rows_done: total,
+        rows_total: total,
+    });
+    Ok(())
+}
+
 /// The file's extension in lower case, as the format of a file that could not be read.
 fn extension_of(file_name: &str) -> String {
     std::path::Path::new(file_name)
@@ -451,48 +631,6 @@ fn extension_of(file_name: &str) -> String {
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// The shifts to insert, column by column (the UNNEST parameters).
-#[derive(Default)]
-struct ShiftColumns {
-    id: Vec<Uuid>,
-    store_id: Vec<Uuid>,
-    name: Vec<String>,
-    phone: Vec<Option<String>>,
-    date: Vec<NaiveDate>,
-    start: Vec<NaiveTime>,
-    end: Vec<NaiveTime>,
-    position: Vec<Option<String>>,
-    notes: Vec<Option<String>>,
-    contact_id: Vec<Option<Uuid>>,
-    cell: Vec<String>,
-}
-
-impl ShiftColumns {
-    /// The same columns without the rows at the given indexes.
-    fn without(self, drop: &BTreeSet<usize>) -> ShiftColumns {
-        fn keep<T>(v: Vec<T>, drop: &BTreeSet<usize>) -> Vec<T> {
-            v.into_iter()
-                .enumerate()
-                .filter(|(i, _)| !drop.contains(i))
-                .map(|(_, x)| x)
-                .collect()
-        }
-        ShiftColumns {
-            id: keep(self.id, drop),
-            store_id: keep(self.store_id, drop),
-            name: keep(self.name, drop),
-            phone: keep(self.phone, drop),
-            date: keep(self.date, drop),
-            start: keep(self.start, drop),
-            end: keep(self.end, drop),
-            position: keep(self.position, drop),
-            notes: keep(self.notes, drop),
-            contact_id: keep(self.contact_id, drop),
-            cell: keep(self.cell, drop),
-        }
-    }
 }
 
 /// The contact a shift's employee was linked to, and the phone stored with the shift.
@@ -504,83 +642,91 @@ struct Link {
     phone: Option<String>,
 }
 
+/// One link per distinct (employee name, file phone), and which one each shift has.
+struct Links {
+    links: Vec<Link>,
+    of_shift: Vec<u32>,
+}
+
+impl Links {
+    /// The link of shift `i` of the plan.
+    fn of(&self, i: usize) -> &Link {
+        &self.links[self.of_shift[i] as usize]
+    }
+}
+
+/// A shift's phone as the file gives it, trimmed; `None` when blank.
+fn file_phone(s: &Shift) -> Option<&str> {
+    s.employee_phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
 /// Link every shift's employee to a contact: by phone (compared as E.164), then by name
-/// (case-insensitive). An employee found neither way, or whose name matches several contacts,
-/// gets one warning (at the first cell naming them). Returns one link per shift, in order.
+/// (case-insensitive), looked up in one statement. An employee found neither way, or whose
+/// name matches several contacts, gets one warning (at the first cell naming them).
 async fn link_contacts(
     conn: &mut PgConnection,
     plan: &Plan,
     issues: &mut Vec<Issue>,
-) -> Result<Vec<Link>, sqlx::Error> {
-    let phones: Vec<String> = plan
-        .shifts
-        .iter()
-        .filter_map(|s| s.employee_phone.clone())
-        .filter(|p| !p.trim().is_empty())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let names: Vec<String> = plan
-        .shifts
-        .iter()
-        .map(|s| s.employee_name.to_string())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-
-    // File phone → the one contact whose normalised phone matches.
-    let by_phone_rows: Vec<(String, Uuid, String)> = sqlx::query_as(
-        "SELECT f.p, c.id, c.phone
-         FROM UNNEST($1::text[]) AS f(p)
-         JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)",
-    )
-    .bind(&phones)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut by_phone: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
-    for (p, id, phone) in by_phone_rows {
-        by_phone.entry(p).or_default().push((id, phone));
+) -> Result<Links, sqlx::Error> {
+    // Distinct employees (name, file phone), in first-seen order.
+    let mut key_of: HashMap<(&str, Option<&str>), u32> = HashMap::new();
+    let mut keys: Vec<(&str, Option<&str>, usize)> = Vec::new();
+    let mut of_shift = Vec::with_capacity(plan.shifts.len());
+    for (i, s) in plan.shifts.iter().enumerate() {
+        let key = (&*s.employee_name, file_phone(s));
+        let n = *key_of.entry(key).or_insert_with(|| {
+            keys.push((key.0, key.1, i));
+            (keys.len() - 1) as u32
+        });
+        of_shift.push(n);
     }
-    // File name → contacts with that name.
-    let by_name_rows: Vec<(String, Uuid, String)> = sqlx::query_as(
-        "SELECT f.n, c.id, c.phone
-         FROM UNNEST($1::text[]) AS f(n)
+    let phones: BTreeSet<&str> = keys.iter().filter_map(|k| k.1).collect();
+    let names: BTreeSet<&str> = keys.iter().map(|k| k.0).collect();
+    let found: Vec<(bool, String, Uuid, String)> = sqlx::query_as(
+        "SELECT true, f.p, c.id, c.phone
+         FROM UNNEST($1::text[]) AS f(p)
+         JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)
+         UNION ALL
+         SELECT false, f.n, c.id, c.phone
+         FROM UNNEST($2::text[]) AS f(n)
          JOIN contacts c ON pharmacy_name_key(c.name) = pharmacy_name_key(f.n)",
     )
-    .bind(&names)
+    .bind(phones.into_iter().collect::<Vec<_>>())
+    .bind(names.into_iter().collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
-    let mut by_name: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
-    for (n, id, phone) in by_name_rows {
-        by_name.entry(n).or_default().push((id, phone));
+    let mut by_phone: HashMap<&str, Vec<(Uuid, &str)>> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<(Uuid, &str)>> = HashMap::new();
+    for (is_phone, key, id, phone) in &found {
+        let map = if *is_phone {
+            &mut by_phone
+        } else {
+            &mut by_name
+        };
+        map.entry(key.as_str())
+            .or_default()
+            .push((*id, phone.as_str()));
     }
-
-    let mut warned: BTreeSet<(String, Option<String>)> = BTreeSet::new();
-    let mut links = Vec::with_capacity(plan.shifts.len());
-    for s in &plan.shifts {
-        let file_phone = s
-            .employee_phone
-            .as_ref()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty());
-        let phone_match = file_phone
-            .as_ref()
-            .and_then(|p| by_phone.get(p))
-            .filter(|v| v.len() == 1)
-            .map(|v| v[0].clone());
-        let name_matches = by_name.get(&*s.employee_name).map(Vec::as_slice);
-        let link = match (phone_match, name_matches) {
-            (Some((id, phone)), _) => Link {
-                contact_id: Some(id),
-                phone: Some(phone),
-            },
-            (None, Some([(id, phone)])) => Link {
-                contact_id: Some(*id),
-                phone: file_phone.clone().or_else(|| Some(phone.clone())),
-            },
-            (None, other) => {
-                let key = (s.employee_name.to_string(), file_phone.clone());
-                if warned.insert(key) {
+    let links = keys
+        .iter()
+        .map(|&(name, phone, first)| {
+            let phone_match = phone
+                .and_then(|p| by_phone.get(p))
+                .filter(|v| v.len() == 1)
+                .map(|v| v[0]);
+            match (phone_match, by_name.get(name).map(Vec::as_slice)) {
+                (Some((id, phone)), _) => Link {
+                    contact_id: Some(id),
+                    phone: Some(phone.to_string()),
+                },
+                (None, Some([(id, contact_phone)])) => Link {
+                    contact_id: Some(*id),
+                    phone: Some(phone.unwrap_or(contact_phone).to_string()),
+                },
+                (None, other) => {
                     let message = match other {
                         Some(v) if v.len() > 1 => format!(
                             "the employee's name matches {} contacts and no phone number \
@@ -591,21 +737,17 @@ async fn link_contacts(
                               number or name); the shifts are imported without a contact link"
                             .to_string(),
                     };
-                    issues.push(Issue::warning(
-                        "unknown_employee",
-                        Some(s.source.clone()),
-                        message,
-                    ));
-                }
-                Link {
-                    contact_id: None,
-                    phone: file_phone.clone(),
+                    let cell = Some(plan.shifts[first].source.clone());
+                    issues.push(Issue::warning("unknown_employee", cell, message));
+                    Link {
+                        contact_id: None,
+                        phone: phone.map(str::to_string),
+                    }
                 }
             }
-        };
-        links.push(link);
-    }
-    Ok(links)
+        })
+        .collect();
+    Ok(Links { links, of_shift })
 }
 
 /// The final state written to `document_imports`.
@@ -643,84 +785,73 @@ impl Default for Finish {
     }
 }
 
-/// Writes the audit rows of one import.
+/// A history row waiting for the final statement: action, code, cell, message.
+type HistoryRow = (&'static str, Option<&'static str>, Option<String>, String);
+
+/// Collects the audit rows of one import and writes them with the final counts in one
+/// statement ([`Writer::finish`]).
 struct Writer<'c> {
     conn: &'c mut PgConnection,
     import_id: Uuid,
+    /// History rows other than the row issues (a refused file, a duplicate, skipped shifts).
+    history: Vec<HistoryRow>,
+    /// Shifts inserted per store-day.
+    days: Vec<(Uuid, NaiveDate, i32)>,
 }
 
 impl<'c> Writer<'c> {
     fn new(conn: &'c mut PgConnection, import_id: Uuid) -> Self {
-        Writer { conn, import_id }
+        Writer {
+            conn,
+            import_id,
+            history: Vec::new(),
+            days: Vec::new(),
+        }
     }
 
     /// One history row without a cell (a refused file, a duplicate).
-    async fn history_plain(
-        &mut self,
-        action: &str,
-        code: Option<&str>,
-        message: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO import_history (import_id, attempt, action, code, message)
-             VALUES ($1, 1, $2, $3, $4)",
-        )
-        .bind(self.import_id)
-        .bind(action)
-        .bind(code)
-        .bind(message)
-        .execute(&mut *self.conn)
-        .await?;
-        Ok(())
+    fn history_plain(&mut self, action: &'static str, code: Option<&'static str>, message: &str) {
+        self.history.push((action, code, None, message.to_string()));
     }
 
-    /// The row issues: errors as `rejected`, warnings as `warning`, in one statement.
-    async fn issues(&mut self, issues: &[Issue]) -> Result<(), sqlx::Error> {
-        if issues.is_empty() {
-            return Ok(());
-        }
-        let actions: Vec<&str> = issues
-            .iter()
-            .map(|i| match i.severity {
-                Severity::Error => "rejected",
-                // A notice (an open shift) is recorded like a warning: nothing was rejected.
-                Severity::Warning | Severity::Notice => "warning",
-            })
-            .collect();
-        let codes: Vec<&str> = issues.iter().map(|i| i.code).collect();
-        let cells: Vec<Option<String>> = issues
-            .iter()
-            .map(|i| i.cell.as_ref().map(|c| c.to_string()))
-            .collect();
-        let messages: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
-        sqlx::query(
-            "INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
-             SELECT $1, 1, a, c, r, m
-             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[]) AS u(a, c, r, m)",
-        )
-        .bind(self.import_id)
-        .bind(&actions)
-        .bind(&codes)
-        .bind(&cells)
-        .bind(&messages)
-        .execute(&mut *self.conn)
-        .await?;
-        Ok(())
-    }
-
-    /// Write the final counts and status, notify listeners (on commit), build the outcome.
+    /// In one statement: the history rows and the row issues (errors as `rejected`, warnings
+    /// as `warning`), the store-days written, the final counts and status, and the notification
+    /// of listeners (delivered on commit). Builds the outcome.
     async fn finish(self, f: Finish) -> Result<ImportOutcome, WriteError> {
         let warnings = f
             .issues
             .iter()
             .filter(|i| i.severity == Severity::Warning)
             .count() as i64;
+        let issue_rows = f.issues.iter().map(|i| {
+            let action = match i.severity {
+                Severity::Error => "rejected",
+                // A notice (an open shift) is recorded like a warning: nothing was rejected.
+                Severity::Warning | Severity::Notice => "warning",
+            };
+            let cell = i.cell.as_ref().map(|c| c.to_string());
+            (action, Some(i.code), cell, i.message.clone())
+        });
+        let rows: Vec<HistoryRow> = self.history.into_iter().chain(issue_rows).collect();
         sqlx::query(
-            "UPDATE document_imports SET
-                 status = $2, template = $3, error = $4, rows_total = $5, rows_imported = $6,
-                 rows_rejected = $7, rows_replaced = $8, warnings = $9, store_numbers = $10,
-                 date_from = $11, date_to = $12, finished_at = now()
-             WHERE id = $1",
+            "WITH hist AS (
+                 INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
+                 SELECT $1, 1, a, c, r, m
+                 FROM UNNEST($13::text[], $14::text[], $15::text[], $16::text[]) AS u(a, c, r, m)
+             ), days AS (
+                 INSERT INTO import_store_dates (import_id, store_id, schedule_date, inserted)
+                 SELECT $1, sid, d, n FROM UNNEST($17::uuid[], $18::date[], $19::int[]) AS u(sid, d, n)
+                 ON CONFLICT (import_id, store_id, schedule_date)
+                 DO UPDATE SET inserted = EXCLUDED.inserted
+             ), upd AS (
+                 UPDATE document_imports SET
+                     status = $2, template = $3, error = $4, rows_total = $5, rows_imported = $6,
+                     rows_rejected = $7, rows_replaced = $8, warnings = $9, store_numbers = $10,
+                     date_from = $11, date_to = $12, finished_at = now()
+                 WHERE id = $1
+                 RETURNING id
+             )
+             SELECT pg_notify($20, upd.id::text) FROM upd",
         )
         .bind(self.import_id)
         .bind(f.status.as_str())
@@ -734,13 +865,16 @@ impl<'c> Writer<'c> {
         .bind(&f.store_numbers)
         .bind(f.date_from)
         .bind(f.date_to)
+        .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.2.as_deref()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.3.as_str()).collect::<Vec<_>>())
+        .bind(self.days.iter().map(|d| d.0).collect::<Vec<_>>())
+        .bind(self.days.iter().map(|d| d.1).collect::<Vec<_>>())
+        .bind(self.days.iter().map(|d| d.2).collect::<Vec<_>>())
+        .bind(NOTIFY_CHANNEL)
         .execute(&mut *self.conn)
         .await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(NOTIFY_CHANNEL)
-            .bind(self.import_id.to_string())
-            .execute(&mut *self.conn)
-            .await?;
         // Debug: the callers log the committed outcome (the worker at info, the CLI prints it).
         tracing::debug!(
             import_id = %self.import_id,

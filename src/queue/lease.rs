@@ -22,10 +22,36 @@ pub async fn claim(
     limit: usize,
     lease: Duration,
 ) -> Result<Vec<Job>, QueueError> {
+    let claimed = claim_with_files(pool, worker_id, limit, lease, -1).await?;
+    Ok(claimed.into_iter().map(|c| c.job).collect())
+}
+
+/// Files up to this size come back with their claim, saving the runner a round trip per
+/// small job; larger ones are fetched when the job runs (so a batch claim stays small).
+pub const INLINE_FILE_BYTES: i64 = 1 << 20;
+
+/// A claimed job, with its file's bytes when they came with the claim.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Claimed {
+    #[sqlx(flatten)]
+    pub job: Job,
+    /// The job's stored bytes when they are at most the claim's `inline_max`.
+    pub inline_bytes: Option<Vec<u8>>,
+}
+
+/// [`claim`], returning with each job its stored file when it is `inline_max` bytes or
+/// smaller (`-1`: never).
+pub async fn claim_with_files(
+    pool: &PgPool,
+    worker_id: &str,
+    limit: usize,
+    lease: Duration,
+    inline_max: i64,
+) -> Result<Vec<Claimed>, QueueError> {
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let jobs = sqlx::query_as::<_, Job>(concat!(
+    let jobs = sqlx::query_as::<_, Claimed>(concat!(
         "WITH next AS (
             SELECT id AS next_id FROM import_jobs
             WHERE state IN ('available', 'retryable') AND run_at <= now()
@@ -39,12 +65,14 @@ pub async fn claim(
              worker_id = $3, stage = 'claimed', rows_done = 0, rows_total = NULL,
              updated_at = now()
          FROM next WHERE j.id = next.next_id
-         RETURNING ",
+         RETURNING CASE WHEN octet_length(j.file_bytes) <= $4 THEN j.file_bytes END
+                   AS inline_bytes, ",
         job_columns!()
     ))
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .bind(lease.as_secs_f64())
     .bind(worker_id)
+    .bind(inline_max)
     .fetch_all(pool)
     .await?;
     Ok(jobs)

@@ -29,6 +29,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+/// Files from this size on are worth watching: their stages are published at once (like the
+/// CLI's progress line); smaller jobs leave it to the heartbeat.
+const WATCH_BYTES: i64 = 512 * 1024;
+
+/// Writes of this many shifts or more check the claim before they start.
+const CHECK_BEFORE_WRITE_ROWS: i64 = 1_000;
+
 /// Everything a worker process needs to run jobs.
 pub struct Runner {
     pub pool: PgPool,
@@ -91,6 +98,19 @@ impl Runner {
         Duration::from_secs(self.settings.lease_secs.max(1))
     }
 
+    /// Claim up to `n` jobs in one statement, small files coming with their claim.
+    async fn claim(&self, n: usize) -> Result<Vec<lease::Claimed>, QueueError> {
+        let lease = self.lease();
+        lease::claim_with_files(
+            &self.pool,
+            &self.worker_id,
+            n,
+            lease,
+            lease::INLINE_FILE_BYTES,
+        )
+        .await
+    }
+
     /// How long one attempt may take, reading to commit.
     fn job_timeout(&self) -> Duration {
         Duration::from_secs(self.settings.job_timeout_secs.max(1))
@@ -134,7 +154,7 @@ impl Runner {
             let free = slots.available_permits();
             let mut claimed_all = false;
             if free > 0 {
-                match lease::claim(&self.pool, &self.worker_id, free, self.lease()).await {
+                match self.claim(free).await {
                     Ok(jobs) => {
                         claim_errors = 0;
                         claimed_all = !jobs.is_empty() && jobs.len() == free;
@@ -147,7 +167,7 @@ impl Runner {
                             let stop = hard_stop.clone();
                             let freed = slot_freed.clone();
                             tracker.spawn(async move {
-                                me.run_job(job, stop).await;
+                                me.run_job(job.job, job.inline_bytes, stop).await;
                                 drop(permit);
                                 freed.notify_one();
                             });
@@ -210,11 +230,13 @@ impl Runner {
     pub async fn drain(self: &Arc<Self>) -> Result<usize, QueueError> {
         let mut n = 0;
         loop {
-            let jobs = lease::claim(&self.pool, &self.worker_id, 1, self.lease()).await?;
+            let jobs = self.claim(1).await?;
             let Some(job) = jobs.into_iter().next() else {
                 return Ok(n);
             };
-            self.clone().run_job(job, CancellationToken::new()).await;
+            self.clone()
+                .run_job(job.job, job.inline_bytes, CancellationToken::new())
+                .await;
             n += 1;
         }
     }
@@ -290,7 +312,12 @@ impl Runner {
 
     /// One claimed job, from heartbeat to file move. Never returns an error: every ending is
     /// recorded in the job row (or left to the rescuer when the database is gone).
-    async fn run_job(self: Arc<Self>, job: Job, hard_stop: CancellationToken) {
+    async fn run_job(
+        self: Arc<Self>,
+        job: Job,
+        inline: Option<Vec<u8>>,
+        hard_stop: CancellationToken,
+    ) {
         let Some(claim) = job.claim() else {
             return;
         };
@@ -317,7 +344,7 @@ impl Runner {
                 biased;
                 _ = hard_stop.cancelled() => Attempt::Stopped,
                 _ = tokio::time::sleep(deadline) => Attempt::TimedOut,
-                r = self.attempt(&job, &claim, &progress, &lost, &hard_stop) => r,
+                r = self.attempt(&job, inline, &claim, &progress, &lost, &hard_stop) => r,
             };
             done.cancel();
             let _ = beat.await;
@@ -335,6 +362,7 @@ impl Runner {
     async fn attempt(
         &self,
         job: &Job,
+        inline: Option<Vec<u8>>,
         claim: &Claim,
         progress: &Mutex<Progress>,
         lost: &CancellationToken,
@@ -343,7 +371,7 @@ impl Runner {
         let prepared = tokio::select! {
             biased;
             _ = lost.cancelled() => return Attempt::LeaseLost,
-            r = self.prepare(job, claim, progress, stop) => r,
+            r = self.prepare(job, inline, claim, progress, stop) => r,
         };
         let (request, bytes, planned, total) = match prepared {
             Ok(p) => p,
@@ -363,12 +391,18 @@ impl Runner {
     async fn prepare(
         &self,
         job: &Job,
+        inline: Option<Vec<u8>>,
         claim: &Claim,
         progress: &Mutex<Progress>,
         stop: &CancellationToken,
     ) -> Result<(ImportRequest, Vec<u8>, Result<Plan, PlanFailure>, i64), Attempt> {
-        self.stage(claim, progress, "reading", None).await;
-        let bytes = self.read_file(job, stop).await?;
+        let watch = job.file_size.is_some_and(|n| n >= WATCH_BYTES);
+        self.stage(claim, progress, "reading", None, watch).await;
+        let bytes = match inline {
+            Some(b) => b,
+            None => self.read_file(job, stop).await?,
+        };
+        let watch = bytes.len() as i64 >= WATCH_BYTES;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let request = ImportRequest {
             file_name: job.file_name.clone(),
@@ -388,12 +422,13 @@ impl Runner {
             created_by: format!("worker:{}", self.worker_id),
         };
 
-        self.stage(claim, progress, "planning", None).await;
+        self.stage(claim, progress, "planning", None, watch).await;
         let fallback = job.store_number.filter(|_| is_store_inbox_job(job));
         let (planned, bytes) = self.plan(bytes, &request, fallback).await;
         let total = planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
         let total = i64::try_from(total).unwrap_or(i64::MAX);
-        self.stage(claim, progress, "writing", Some(total)).await;
+        self.stage(claim, progress, "writing", Some(total), watch)
+            .await;
         Ok((request, bytes, planned, total))
     }
 
@@ -412,10 +447,14 @@ impl Runner {
             Ok(tx) => tx,
             Err(e) => return Attempt::Transient(format!("database unavailable: {e}")),
         };
-        match lease::check_in_tx(&mut tx, claim).await {
-            Ok(()) => {}
-            Err(QueueError::LeaseLost(_)) => return Attempt::LeaseLost,
-            Err(e) => return Attempt::Transient(e.to_string()),
+        // Fail fast before a long write if the claim is gone; the completion below is the
+        // check that decides, so a small job (whose write is one short batch) skips this one.
+        if total >= CHECK_BEFORE_WRITE_ROWS {
+            match lease::check_in_tx(&mut tx, claim).await {
+                Ok(()) => {}
+                Err(QueueError::LeaseLost(_)) => return Attempt::LeaseLost,
+                Err(e) => return Attempt::Transient(e.to_string()),
+            }
         }
         if let Err(e) = crate::import::files::save_file(&mut tx, bytes).await {
             return if super::is_transient_db(&e) {
@@ -551,13 +590,17 @@ impl Runner {
         opts.store = request.store_number;
         opts.fallback_store = fallback_store;
         let file_name = request.file_name.clone();
-        let keep = bytes.clone();
+        // Shared with the blocking task, not copied: a big file is held once.
+        let bytes = Arc::new(bytes);
+        let for_plan = bytes.clone();
         let res = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                plan_bytes(&file_name, &bytes, &opts)
+                plan_bytes(&file_name, &for_plan, &opts)
             }))
         })
         .await;
+        // The task (and its handle on the bytes) is gone by now.
+        let keep = Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.to_vec());
         let planned = match res {
             Ok(Ok(Ok(plan))) => Ok(plan),
             Ok(Ok(Err(e))) => Err(PlanFailure::Plan(e)),
@@ -569,13 +612,16 @@ impl Runner {
         (planned, keep)
     }
 
-    /// Publish a stage change (also extends the lease).
+    /// Record a stage change. The heartbeat publishes it within `heartbeat_ms`; a job worth
+    /// watching (`watch`: its file is [`WATCH_BYTES`] or larger) publishes it at once (one
+    /// round trip, which also extends the lease), so small jobs spend no round trip on it.
     async fn stage(
         &self,
         claim: &Claim,
         progress: &Mutex<Progress>,
         stage: &'static str,
         rows_total: Option<i64>,
+        watch: bool,
     ) {
         let snapshot = {
             let mut p = progress.lock().expect("progress lock is never poisoned");
@@ -586,6 +632,9 @@ impl Runner {
             }
             p.clone()
         };
+        if !watch {
+            return;
+        }
         if let Err(e) = lease::heartbeat(&self.pool, claim, self.lease(), Some(&snapshot)).await {
             tracing::debug!(error = %e, "progress update failed");
         }

@@ -10,15 +10,7 @@ use tokio::time::Instant;
 /// Whether a URL points at a transaction pooler (Supabase's Supavisor/PgBouncer port 6543),
 /// where LISTEN and other session state do not work.
 pub fn is_transaction_pooler(url: &str) -> bool {
-    // postgres://user:pass@host:6543/db?...
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let authority = rest.split(['/', '?']).next().unwrap_or("");
-    let after_at = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority);
-    let host_port = after_at.split(['/', '?']).next().unwrap_or("");
-    host_port.rsplit_once(':').map(|(_, p)| p) == Some("6543")
+    crate::db::pooler::detect(url) == crate::db::pooler::Pooler::Transaction
 }
 
 /// Waits for a job notification or the poll interval, whichever comes first.

@@ -361,9 +361,11 @@ impl Default for ValueRules {
 pub struct Limits {
     /// A shift longer than this many hours is rejected.
     pub max_shift_hours: f64,
-    /// A date this many days or more from the file's week gets a warning.
+    /// A date this many days or more apart from the file's run of dates (the stated week, or
+    /// the consecutive dates around the median) gets a warning.
     pub far_date_warning_days: i64,
-    /// A date this many days or more from the file's week rejects the row.
+    /// A date separated from the file's run of dates by a gap of this many days or more
+    /// rejects the row (the tails of a continuous export are never far).
     pub far_date_error_days: i64,
 }
 

@@ -231,12 +231,11 @@ async fn replace_replaces_exactly_the_covered_store_dates() {
     assert_eq!(stores_col, vec![101]);
     assert_eq!((from, to), (date("2025-11-24"), date("2025-11-28")));
     assert_eq!((total, imported), (5, 5));
-    // Every inserted shift has its history row with its cell and after-image.
+    // Every inserted shift carries its import and source cell; no history row per shift (the
+    // lean audit), one store-day record per day instead.
     let inserted: Vec<(String, Uuid)> = sqlx::query_as(
-        "SELECT h.cell_ref, s.id FROM import_history h
-         JOIN store_schedules s ON s.id = h.schedule_id AND s.import_id = h.import_id
-         WHERE h.import_id = $1 AND h.action = 'inserted'
-           AND h.after = to_jsonb(s) ORDER BY h.cell_ref",
+        "SELECT s.source_cell, s.id FROM store_schedules s
+         WHERE s.import_id = $1 ORDER BY s.source_cell",
     )
     .bind(out.import_id)
     .fetch_all(pool)
@@ -244,6 +243,27 @@ async fn replace_replaces_exactly_the_covered_store_dates() {
     .unwrap();
     assert_eq!(inserted.len(), 5);
     assert_eq!(inserted[0].0, "Week!A5");
+    assert_eq!(
+        count(
+            pool,
+            "SELECT count(*) FROM import_history WHERE action = 'inserted'"
+        )
+        .await,
+        0
+    );
+    let days: Vec<(NaiveDate, i32, i32)> = sqlx::query_as(
+        "SELECT schedule_date, inserted, replaced FROM import_store_dates
+         WHERE import_id = $1 ORDER BY schedule_date",
+    )
+    .bind(out.import_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(days.iter().map(|d| d.1).sum::<i32>(), 5);
+    assert_eq!(
+        days.iter().map(|d| d.2).sum::<i32>() as usize,
+        before_gone.len()
+    );
 }
 
 #[tokio::test]
@@ -523,9 +543,8 @@ async fn employees_link_to_contacts_by_phone_then_name() {
     .await;
     assert_eq!(out.status, ImportStatus::Succeeded);
     let linked: Vec<(String, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "SELECT h.cell_ref, s.contact_id, s.employee_phone FROM store_schedules s
-         JOIN import_history h ON h.schedule_id = s.id AND h.action = 'inserted'
-         ORDER BY h.cell_ref",
+        "SELECT s.source_cell, s.contact_id, s.employee_phone FROM store_schedules s
+         ORDER BY s.source_cell",
     )
     .fetch_all(pool)
     .await
@@ -661,11 +680,7 @@ async fn bulk_path_writes_twelve_thousand_shifts() {
         12_000
     );
     assert_eq!(
-        count(
-            pool,
-            "SELECT count(*) FROM import_history WHERE action = 'inserted'"
-        )
-        .await,
+        count(pool, "SELECT sum(inserted) FROM import_store_dates").await,
         12_000
     );
     // Importing it again (forced) replaces all of them in one go.
