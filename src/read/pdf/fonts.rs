@@ -551,16 +551,26 @@ fn add_mapping(map: &mut HashMap<u32, String>, code: u32, text: String) {
     map.insert(code, text);
 }
 
+/// Most mappings one `ToUnicode` CMap may define, ranges counted expanded: four times the
+/// whole two-byte code space, far above any real font's. A CMap past it (thousands of
+/// full-range `bfrange`s, a denial of service rather than a font) keeps what it defined so far.
+const MAX_CMAP_MAPPINGS: u64 = 4 * 65_536;
+
 /// Parse a `ToUnicode` CMap's `bfchar` and `bfrange` sections.
 pub fn parse_to_unicode(data: &[u8]) -> HashMap<u32, String> {
     let tokens = tokenize(data);
     let mut map = HashMap::new();
     let mut operands: Vec<Token> = Vec::new();
+    let mut spent: u64 = 0;
     let mut i = 0;
-    while i < tokens.len() {
+    'parse: while i < tokens.len() {
         match &tokens[i] {
             Token::Keyword(k) if k == "endbfchar" => {
                 for pair in operands.chunks(2) {
+                    spent += 1;
+                    if spent > MAX_CMAP_MAPPINGS {
+                        break 'parse;
+                    }
                     if let [Token::Hex(src), dst] = pair {
                         let text = match dst {
                             Token::Hex(d) | Token::Str(d) => utf16(d),
@@ -602,6 +612,10 @@ pub fn parse_to_unicode(data: &[u8]) -> HashMap<u32, String> {
                     let (start, end) = (unpack(s), unpack(e));
                     if end < start || end - start > 65_535 {
                         continue;
+                    }
+                    spent += u64::from(end - start) + 1;
+                    if spent > MAX_CMAP_MAPPINGS {
+                        break 'parse;
                     }
                     match dst {
                         (_, Some(arr)) => {
@@ -660,6 +674,17 @@ fn type1_builtin_encoding(header: &[u8]) -> HashMap<u32, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_flood_of_full_range_bfranges_is_cut_at_the_budget() {
+        let one = b"1 beginbfrange <0000> <FFFF> <0041> endbfrange ";
+        let data = one.repeat(2000);
+        let started = std::time::Instant::now();
+        let map = super::parse_to_unicode(&data);
+        assert_eq!(map.len(), 65_536);
+        assert_eq!(map.get(&0).map(String::as_str), Some("A"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
     use super::*;
 
     #[test]
