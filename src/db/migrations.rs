@@ -97,28 +97,18 @@ pub async fn pending(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
     Ok(versions)
 }
 
-/// The session-level advisory lock held while migrations are applied or reverted, so that
-/// concurrent `migrate` runs take turns and each reports only what it applied itself.
-const MIGRATE_LOCK_KEY: &str = "pharmacy-ingest:migrate";
-
-/// Take [`MIGRATE_LOCK_KEY`] on `conn` (session level: held until [`unlock`]).
+/// Take [`super::locks::MIGRATE`] on `conn` (session level: held until [`unlock`]).
 async fn lock(conn: &mut PgConnection) -> Result<(), SchemaError> {
-    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
-        .bind(MIGRATE_LOCK_KEY)
-        .execute(&mut *conn)
-        .await?;
+    super::locks::session_lock(conn, super::locks::MIGRATE).await?;
     Ok(())
 }
 
-/// Release [`MIGRATE_LOCK_KEY`], keeping the first error of `result`.
+/// Release [`super::locks::MIGRATE`], keeping the first error of `result`.
 async fn unlock<T>(
     conn: &mut PgConnection,
     result: Result<T, SchemaError>,
 ) -> Result<T, SchemaError> {
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
-        .bind(MIGRATE_LOCK_KEY)
-        .execute(&mut *conn)
-        .await;
+    let unlocked = super::locks::session_unlock(conn, super::locks::MIGRATE).await;
     let value = result?;
     unlocked?;
     Ok(value)

@@ -7,9 +7,11 @@
 //! no named prepared statements, and LISTEN and migrations need `database.direct_url`.
 
 pub mod embedded;
+pub mod locks;
 pub mod migrations;
 pub mod pooler;
 pub mod realtime;
+pub mod retry;
 pub mod status;
 pub mod stores;
 

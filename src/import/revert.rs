@@ -13,7 +13,7 @@
 //! deleted import (`import_id` set null); a row whose store was deleted is not restored (the
 //! store's deletion would have deleted it), and is counted in `rows_not_restored`.
 
-use super::write::{NOTIFY_CHANNEL, is_retryable_sqlx};
+use super::write::NOTIFY_CHANNEL;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgConnection;
@@ -48,7 +48,7 @@ impl RevertError {
     /// Whether trying again later may succeed (a lost connection, a deadlock).
     pub fn is_retryable(&self) -> bool {
         match self {
-            RevertError::Database(e) => is_retryable_sqlx(e),
+            RevertError::Database(e) => crate::db::retry::is_transient(e),
             _ => false,
         }
     }
@@ -109,10 +109,7 @@ pub async fn revert_import(
     .fetch_all(&mut *conn)
     .await?;
     for id in &stores {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("pharmacy-ingest:store:{id}"))
-            .execute(&mut *conn)
-            .await?;
+        crate::db::locks::xact_lock(&mut *conn, &crate::db::locks::store(*id)).await?;
     }
 
     let later: Vec<Uuid> = sqlx::query_scalar(

@@ -43,7 +43,7 @@ impl RunError {
     pub fn is_retryable(&self) -> bool {
         match self {
             RunError::Write(e) => e.is_retryable(),
-            RunError::Database(e) => super::write::is_retryable_sqlx(e),
+            RunError::Database(e) => crate::db::retry::is_transient(e),
             RunError::Revert(e) => e.is_retryable(),
             _ => false,
         }

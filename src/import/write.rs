@@ -51,31 +51,8 @@ impl WriteError {
     /// deadlock race. Constraint violations and other errors caused by the data are not.
     pub fn is_retryable(&self) -> bool {
         match self {
-            WriteError::Database(e) => is_retryable_sqlx(e),
+            WriteError::Database(e) => crate::db::retry::is_transient(e),
         }
-    }
-}
-
-/// [`WriteError::is_retryable`] for a bare sqlx error (shared with revert).
-pub(crate) fn is_retryable_sqlx(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => {
-            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            // 40001 serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available,
-            // class 08 connection exceptions, 53 insufficient resources, 57P0x shutdown.
-            matches!(
-                code.as_str(),
-                "40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03"
-            ) || code.starts_with("08")
-                || code.starts_with("53")
-        }
-        _ => false,
     }
 }
 
@@ -326,15 +303,16 @@ async fn lock_stores(
     numbers: &[i32],
 ) -> Result<Result<HashMap<i32, Uuid>, Vec<i32>>, sqlx::Error> {
     // The stores in id order (OFFSET 0 keeps the subquery unflattened), each locked by the
-    // nested loop in that order; the key is the one revert takes.
+    // nested loop in that order, with the key revert takes (`db::locks::store`).
     let known: Vec<(i32, Uuid)> = sqlx::query_as(
         "SELECT s.store_number, s.id
          FROM (SELECT store_number, id FROM stores WHERE store_number = ANY($1)
                ORDER BY id OFFSET 0) AS s
          CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(
-             'pharmacy-ingest:store:' || s.id::text, 0))) AS l",
+             $2 || s.id::text, 0))) AS l",
     )
     .bind(numbers)
+    .bind(crate::db::locks::STORE_PREFIX)
     .fetch_all(&mut *conn)
     .await?;
     let ids: HashMap<i32, Uuid> = known.into_iter().collect();
@@ -467,11 +445,7 @@ async fn skip_identical(
 /// content takes first; re-entrant within one transaction. Reprocessing takes it before it
 /// reverts (which locks stores), so the lock order is always content, then stores.
 pub async fn lock_content(conn: &mut PgConnection, sha256: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("pharmacy-ingest:file:{sha256}"))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    crate::db::locks::xact_lock(conn, &crate::db::locks::content(sha256)).await
 }
 
 /// The shifts to insert: the plan's shifts that are kept, with their links and store ids.

@@ -158,30 +158,8 @@ impl QueueError {
     /// failure) that a later attempt may not meet.
     pub fn is_transient(&self) -> bool {
         match self {
-            QueueError::Db(e) => is_transient_db(e),
+            QueueError::Db(e) => crate::db::retry::is_transient(e),
             _ => false,
         }
-    }
-}
-
-/// Whether a sqlx error is a connection-level or concurrency blink worth retrying.
-pub fn is_transient_db(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => {
-            // 40001 serialization_failure, 40P01 deadlock, 57P01..03 shutdown/cannot connect,
-            // 08xxx connection exceptions, 53300 too many connections.
-            let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-            code == "40001"
-                || code == "40P01"
-                || code.starts_with("57P")
-                || code.starts_with("08")
-                || code == "53300"
-        }
-        _ => false,
     }
 }

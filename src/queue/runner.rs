@@ -457,7 +457,7 @@ impl Runner {
             }
         }
         if let Err(e) = crate::import::files::save_file(&mut tx, bytes).await {
-            return if super::is_transient_db(&e) {
+            return if crate::db::retry::is_transient(&e) {
                 Attempt::Transient(format!("storing the file failed: {e}"))
             } else {
                 Attempt::Permanent(format!("storing the file failed: {e}"))

@@ -46,10 +46,6 @@ pub struct SyncReport {
     pub kept_database: Vec<String>,
 }
 
-/// The transaction-scoped advisory lock that serialises template syncs: workers started
-/// together on a fresh database would otherwise race to insert the same names.
-const SYNC_LOCK_KEY: &str = "pharmacy-ingest:template-sync";
-
 /// Upsert every template of `set` as a file template. A template is rewritten when its
 /// normalised definition (the JSON stored in `definition`, so changed code defaults count too)
 /// differs from the stored one; aliases an operator added in `data_mappings` are kept.
@@ -60,10 +56,7 @@ pub async fn sync_file_templates(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(SYNC_LOCK_KEY)
-        .execute(&mut *tx)
-        .await?;
+    crate::db::locks::xact_lock(&mut tx, crate::db::locks::TEMPLATE_SYNC).await?;
     for t in set.iter() {
         sync_one(&mut tx, t, &mut report).await?;
     }

@@ -448,3 +448,21 @@ async fn reprocess_needs_the_stored_file() {
     assert!(err.to_string().contains("cannot be reprocessed"));
     assert_eq!(all_rows(pool).await, rows);
 }
+
+/// A write computes a store's lock key in SQL (`STORE_PREFIX || id::text`) and a revert in Rust
+/// (`locks::store`): they must be the same key, or imports and reverts would interleave.
+#[tokio::test]
+async fn the_store_lock_key_is_the_same_in_sql_and_in_rust() {
+    use pharmacy_ingest::db::locks;
+    let db = TestDb::new().await;
+    for _ in 0..3 {
+        let id = Uuid::new_v4();
+        let in_sql: String = sqlx::query_scalar("SELECT $1 || $2::uuid::text")
+            .bind(locks::STORE_PREFIX)
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(in_sql, locks::store(id));
+    }
+}
