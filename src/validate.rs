@@ -52,7 +52,14 @@ struct DateCheck {
 }
 
 impl DateCheck {
-    fn new(week: Option<NaiveDate>, shifts: &[Extracted], limits: &Limits) -> Option<DateCheck> {
+    /// `last_day`: the last day the layout's headers cover when that is past the week (several
+    /// weeks, a month): the days from `week` to it are all the file's own.
+    fn new(
+        week: Option<NaiveDate>,
+        last_day: Option<NaiveDate>,
+        shifts: &[Extracted],
+        limits: &Limits,
+    ) -> Option<DateCheck> {
         let mut counts: BTreeMap<NaiveDate, usize> = BTreeMap::new();
         let mut last = None;
         let mut run = 0usize;
@@ -72,7 +79,8 @@ impl DateCheck {
         }
         let anchor = match week {
             Some(w) => {
-                for d in w.iter_days().take(7) {
+                let end = last_day.unwrap_or(w).max(w + chrono::Duration::days(6));
+                for d in w.iter_days().take_while(|d| *d <= end) {
                     counts.entry(d).or_default();
                 }
                 w
@@ -234,9 +242,20 @@ impl std::hash::Hasher for KeyHasher {
 type KeyMap<V> = HashMap<(u64, NaiveDate), V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// Validate extracted shifts against the template's limits.
-pub fn validate(mut shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
+pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
+    validate_covering(shifts, week, None, limits)
+}
+
+/// [`validate`] for a file that states the last day it covers too (a grid of several weeks,
+/// a month): dates from `week` to `last_day` are the file's own, never far from it.
+pub fn validate_covering(
+    mut shifts: Vec<Extracted>,
+    week: Option<NaiveDate>,
+    last_day: Option<NaiveDate>,
+    limits: &Limits,
+) -> Validated {
     let mut issues = Vec::new();
-    let dates = DateCheck::new(week, &shifts, limits);
+    let dates = DateCheck::new(week, last_day, &shifts, limits);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
     // Shifts are judged where they lie (index `i`) and moved once at the end, so a big file
     // is not copied shift by shift. (employee, date) → the last accepted shift of that day;
@@ -453,6 +472,27 @@ mod tests {
         assert_eq!(v.shifts.len(), 2);
         assert_eq!(v.issues[0].severity, crate::schedule::Severity::Error);
         assert_eq!(v.issues[1].severity, crate::schedule::Severity::Warning);
+    }
+
+    /// A month's roster states its days (1 to 31): shifts on its first and last days only are
+    /// both the file's own, though 29 days apart.
+    #[test]
+    fn a_stated_month_is_the_files_own() {
+        let (first, last) = (
+            NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+        );
+        let shifts = || {
+            let mut a = ex("A", 24, (9, 0), (17, 0), 1);
+            a.shift.date = first;
+            let mut b = ex("B", 24, (9, 0), (17, 0), 2);
+            b.shift.date = last - chrono::Duration::days(1);
+            vec![a, b]
+        };
+        let v = validate_covering(shifts(), Some(first), Some(last), &Limits::default());
+        assert!(v.issues.is_empty(), "{:?}", v.issues);
+        let v = validate(shifts(), Some(first), &Limits::default());
+        assert_eq!(codes(&v), vec!["date_far_from_week"]);
     }
 
     #[test]

@@ -148,7 +148,21 @@ fn month_word(w: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
-/// A weekday word: `Mon`, `Monday`, `Tues`, `Thurs`, `Sa`.
+/// German weekdays: the two-letter abbreviations and the full names only (a prefix such as
+/// `frei`, `Don` or `Sam` is a word or a name, not a day).
+const GERMAN_WEEKDAYS: [(&str, &str, Weekday); 8] = [
+    ("mo", "montag", Weekday::Mon),
+    ("di", "dienstag", Weekday::Tue),
+    ("mi", "mittwoch", Weekday::Wed),
+    ("do", "donnerstag", Weekday::Thu),
+    ("fr", "freitag", Weekday::Fri),
+    ("sa", "samstag", Weekday::Sat),
+    ("so", "sonntag", Weekday::Sun),
+    ("sa", "sonnabend", Weekday::Sat),
+];
+
+/// A weekday word: `Mon`, `Monday`, `Tues`, `Thurs`, `Sa`, and German `Mo` `Di` `Mi` `Do` `Fr`
+/// `Sa` `So`, `Montag` … `Sonntag`.
 pub fn weekday_word(w: &str) -> Option<Weekday> {
     let mut buf = [0u8; 16];
     let w = super::lowercase_in(w.trim().trim_end_matches(['.', ',', ':']), &mut buf);
@@ -171,6 +185,12 @@ pub fn weekday_word(w: &str) -> Option<Weekday> {
                     || matches!(&w[..], "mo" | "tu" | "we" | "th" | "fr" | "sa" | "su"))
         })
         .map(|(_, d)| *d)
+        .or_else(|| {
+            GERMAN_WEEKDAYS
+                .iter()
+                .find(|(short, long, _)| *short == w || *long == w)
+                .map(|(_, _, d)| *d)
+        })
 }
 
 /// A date written with a month name: `Nov 24, 2025`, `24 November 2025`, `Monday, Nov 24`.
@@ -391,6 +411,28 @@ mod tests {
             assert_eq!(parse_date(s, DateOrder::Mdy), Some(d(2025, 11, 24)), "{s}");
         }
         assert_eq!(parse_date("Fun 11/24/2025", DateOrder::Mdy), None);
+    }
+
+    #[test]
+    fn german_weekdays_are_abbreviations_or_full_names() {
+        for (w, d) in [
+            ("Di", Weekday::Tue),
+            ("Mi.", Weekday::Wed),
+            ("Do", Weekday::Thu),
+            ("So", Weekday::Sun),
+            ("Sonntag", Weekday::Sun),
+            ("Sonnabend", Weekday::Sat),
+            ("Donnerstag", Weekday::Thu),
+        ] {
+            assert_eq!(weekday_word(w), Some(d), "{w}");
+        }
+        for w in ["frei", "Don", "Die", "Mit", "Sonn"] {
+            assert_eq!(weekday_word(w), None, "{w}");
+        }
+        assert_eq!(
+            day_header_text("Di 25.11.", DateOrder::Dmy).and_then(|h| h.weekday),
+            Some(Weekday::Tue)
+        );
     }
 
     /// `Thursday 06/03/2025` is 6 March (a Thursday), never 3 June (a Tuesday).

@@ -41,6 +41,9 @@ pub struct Extraction {
     /// The first day of the file's week when the layout states it (grid header or
     /// `Week of` cell).
     pub week: Option<NaiveDate>,
+    /// The last day the layout's headers cover when that is more than the week (several
+    /// weeks, a month): validation does not call those dates far from the file's week.
+    pub last_day: Option<NaiveDate>,
     /// Data rows looked at (rows skipped as sections, totals or blanks are not counted).
     pub rows_read: usize,
     /// Rows that produced an error instead of shifts.

@@ -170,7 +170,12 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
         return Err(PlanError::NoTemplateFits { file, tried });
     }
     let undecided = order_undecided.and_then(|other| order_issue(&ex, fit.template, &other));
-    let validated = crate::validate::validate(ex.shifts, ex.week, &fit.template.def.limits);
+    let validated = crate::validate::validate_covering(
+        ex.shifts,
+        ex.week,
+        ex.last_day,
+        &fit.template.def.limits,
+    );
     let mut issues = ex.issues;
     issues.extend(undecided);
     issues.extend(validated.issues);
@@ -658,6 +663,38 @@ mod tests {
         assert_eq!(plan.template, "rows-european");
         assert_eq!(plan.shifts[0].date, d(2025, 3, 6));
         assert!(plan.issues.is_empty(), "{:?}", plan.issues);
+    }
+
+    /// An `Open Shifts` row of a week grid (When I Work, Homebase) is nobody's: its shifts are
+    /// notices, not imported, and not errors.
+    #[test]
+    fn a_grid_row_of_open_shifts_is_a_notice() {
+        let mut g = weekly_grid();
+        let before = plan_grid("schedule.xlsx", &g, &opts()).unwrap();
+        let s = &mut g.sheets[0];
+        s.push_row(12, vec![text("Open Shifts"), Cell::Empty, text("9a-5p")]);
+        s.set(12, 5, text("1p-9p"));
+        let plan = plan_grid("schedule.xlsx", &g, &opts()).unwrap();
+        assert_eq!(plan.shifts, before.shifts);
+        let open: Vec<_> = plan
+            .issues
+            .iter()
+            .filter(|i| i.code == "open_shift")
+            .map(|i| (i.severity, i.cell.as_ref().map(|c| c.to_string())))
+            .collect();
+        assert_eq!(
+            open,
+            vec![
+                (
+                    crate::schedule::Severity::Notice,
+                    Some("Week!C13".to_string())
+                ),
+                (
+                    crate::schedule::Severity::Notice,
+                    Some("Week!F13".to_string())
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -4,13 +4,14 @@
 //! before a byte is read, and at most `limit + 1` bytes are ever read (a file growing while it
 //! is read cannot exceed the limit either).
 //!
-//! [`read_bounded`] runs that read on a blocking thread and gives up at a deadline or when a
+//! The read itself is [`crate::read::file::read_regular`], the one every caller uses; this
+//! module adds the sha256, the errors the intake reports, and [`read_bounded`], which runs that
+//! read on a blocking thread and gives up at a deadline or when a
 //! token is cancelled (a read stuck on a dead network share ends the job, not the worker).
 //! Used by the watched folders, the queue runner (path jobs) and the `import`/`enqueue`
 //! commands.
 
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
@@ -92,91 +93,51 @@ pub struct FileRead {
     pub modified: Option<SystemTime>,
 }
 
-/// What a non-regular file is, in words.
-fn kind_of(ft: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if ft.is_fifo() {
-        "a named pipe (FIFO)"
-    } else if ft.is_char_device() {
-        "a character device"
-    } else if ft.is_block_device() {
-        "a block device"
-    } else if ft.is_socket() {
-        "a socket"
-    } else if ft.is_dir() {
-        "a folder"
-    } else if ft.is_symlink() {
-        "a symbolic link"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// The size of a regular file at `path` without following symlinks or opening it.
 pub fn regular_size(path: &Path) -> Result<u64, SafeReadError> {
     let md = std::fs::symlink_metadata(path).map_err(|e| io_error(path, e))?;
     if !md.file_type().is_file() {
         return Err(SafeReadError::NotRegular {
             path: path.to_path_buf(),
-            kind: kind_of(&md.file_type()),
+            kind: crate::read::file::kind_of(&md.file_type()),
         });
     }
     Ok(md.len())
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> SafeReadError {
-    match source.raw_os_error() {
-        _ if source.kind() == std::io::ErrorKind::NotFound => SafeReadError::Gone {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        return SafeReadError::Gone {
             path: path.to_path_buf(),
-        },
-        // O_NOFOLLOW on a symlink.
-        Some(libc::ELOOP) => SafeReadError::NotRegular {
-            path: path.to_path_buf(),
-            kind: "a symbolic link",
-        },
-        _ => SafeReadError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
+        };
+    }
+    SafeReadError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
-/// Read the regular file at `path` (synchronous; never blocks on the open), at most `limit`
-/// bytes, with its sha256.
+/// Read the regular file at `path` (synchronous; never blocks on the open; a final symlink is
+/// refused), at most `limit` bytes, with its sha256: [`crate::read::file::read_regular`].
 pub fn read_limited(path: &Path, limit: u64) -> Result<FileRead, SafeReadError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| io_error(path, e))?;
-    let md = file.metadata().map_err(|e| io_error(path, e))?;
-    if !md.file_type().is_file() {
-        return Err(SafeReadError::NotRegular {
+    use crate::read::file::{OpenError, Symlinks, read_regular};
+    let opened = read_regular(path, limit, Symlinks::Refuse).map_err(|e| match e {
+        OpenError::NotRegular(kind) => SafeReadError::NotRegular {
             path: path.to_path_buf(),
-            kind: kind_of(&md.file_type()),
-        });
-    }
-    let too_large = |size| SafeReadError::TooLarge {
-        path: path.to_path_buf(),
-        size,
-        limit,
-    };
-    if md.len() > limit {
-        return Err(too_large(md.len()));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(md.len()).unwrap_or(0));
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(bytes.len() as u64));
-    }
-    let sha256 = hex::encode(Sha256::digest(&bytes));
+            kind,
+        },
+        OpenError::TooLarge { size, limit } => SafeReadError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit,
+        },
+        OpenError::Io(e) => io_error(path, e),
+    })?;
+    let sha256 = hex::encode(Sha256::digest(&opened.bytes));
     Ok(FileRead {
-        bytes,
+        modified: opened.meta.modified().ok(),
+        bytes: opened.bytes,
         sha256,
-        modified: md.modified().ok(),
     })
 }
 

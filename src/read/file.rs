@@ -19,88 +19,130 @@ pub fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Read a whole regular file, refusing other file types and files over the size limit before
-/// reading them.
-pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError> {
-    let name = display_name(path);
-    let io = |error| ReadError::Io {
-        file: name.clone(),
-        error,
+/// Why a path could not be read as a regular file (before any format is looked at).
+#[derive(Debug)]
+pub enum OpenError {
+    /// Not a regular file: what it is, in words (`a named pipe (FIFO)`).
+    NotRegular(&'static str),
+    /// Over the limit: `size` is at least this much.
+    TooLarge { size: u64, limit: u64 },
+    /// Opening or reading failed (`NotFound` when the file is gone).
+    Io(std::io::Error),
+}
+
+/// Whether the path's last component may be a symbolic link: a path the user typed may
+/// ([`Symlinks::Follow`]); a file found in a watched folder or under an import root may not
+/// ([`Symlinks::Refuse`]: it is opened with `O_NOFOLLOW`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symlinks {
+    Follow,
+    Refuse,
+}
+
+/// The bytes of a regular file and the metadata of the descriptor they were read from.
+#[derive(Debug)]
+pub struct Opened {
+    pub bytes: Vec<u8>,
+    pub meta: Metadata,
+}
+
+/// The one bounded read of a file every caller uses (`preview`, `import`, the watched folders,
+/// the queue's path jobs): type and size from the metadata before opening, a non-blocking
+/// open, the same checks again on the opened descriptor, and at most `limit + 1` bytes read.
+pub fn read_regular(path: &Path, limit: u64, symlinks: Symlinks) -> Result<Opened, OpenError> {
+    let before = match symlinks {
+        Symlinks::Follow => std::fs::metadata(path),
+        Symlinks::Refuse => std::fs::symlink_metadata(path),
     };
-    check_metadata(&name, &std::fs::metadata(path).map_err(io)?, limits)?;
-    let file = open_nonblocking(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    check_metadata(&name, &meta, limits)?;
-    let limit = limits.max_file_bytes;
+    check_metadata(&before.map_err(OpenError::Io)?, limit)?;
+    let file = open_nonblocking(path, symlinks).map_err(|e| match e.raw_os_error() {
+        #[cfg(unix)]
+        Some(libc::ELOOP) if symlinks == Symlinks::Refuse => {
+            OpenError::NotRegular("a symbolic link")
+        }
+        _ => OpenError::Io(e),
+    })?;
+    let meta = file.metadata().map_err(OpenError::Io)?;
+    check_metadata(&meta, limit)?;
     let capacity = usize::try_from(meta.len().min(limit)).unwrap_or(0);
     let mut bytes = Vec::with_capacity(capacity);
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(io)?;
+        .map_err(OpenError::Io)?;
     let size = bytes.len() as u64;
     if size > limit {
-        return Err(ReadError::TooLarge {
-            file: name,
-            size,
-            limit,
-        });
+        return Err(OpenError::TooLarge { size, limit });
     }
-    Ok(bytes)
+    Ok(Opened { bytes, meta })
+}
+
+/// Read a whole regular file, refusing other file types and files over the size limit before
+/// reading them.
+pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError> {
+    let file = display_name(path);
+    match read_regular(path, limits.max_file_bytes, Symlinks::Follow) {
+        Ok(opened) => Ok(opened.bytes),
+        Err(OpenError::NotRegular(kind)) => Err(ReadError::NotAFile { file, kind }),
+        Err(OpenError::TooLarge { size, limit }) => Err(ReadError::TooLarge { file, size, limit }),
+        Err(OpenError::Io(error)) => Err(ReadError::Io { file, error }),
+    }
 }
 
 /// Refuse anything but a regular file within the size limit.
-fn check_metadata(name: &str, meta: &Metadata, limits: &ReadLimits) -> Result<(), ReadError> {
-    if let Some(kind) = not_regular(meta) {
-        return Err(ReadError::NotAFile {
-            file: name.to_owned(),
-            kind,
-        });
+fn check_metadata(meta: &Metadata, limit: u64) -> Result<(), OpenError> {
+    if !meta.file_type().is_file() {
+        return Err(OpenError::NotRegular(kind_of(&meta.file_type())));
     }
-    let (size, limit) = (meta.len(), limits.max_file_bytes);
-    if size > limit {
-        return Err(ReadError::TooLarge {
-            file: name.to_owned(),
-            size,
+    if meta.len() > limit {
+        return Err(OpenError::TooLarge {
+            size: meta.len(),
             limit,
         });
     }
     Ok(())
 }
 
-/// What a non-regular file is, in words; `None` for a regular file.
-fn not_regular(meta: &Metadata) -> Option<&'static str> {
-    let t = meta.file_type();
-    if t.is_file() {
-        return None;
-    }
+/// What a file type that is not a regular file is, in words.
+pub fn kind_of(t: &std::fs::FileType) -> &'static str {
     if t.is_dir() {
-        return Some("a directory");
+        return "a folder";
+    }
+    if t.is_symlink() {
+        return "a symbolic link";
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if t.is_fifo() {
-            return Some("a FIFO (named pipe)");
+            return "a named pipe (FIFO)";
         }
         if t.is_socket() {
-            return Some("a socket");
+            return "a socket";
         }
-        if t.is_char_device() || t.is_block_device() {
-            return Some("a device");
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
         }
     }
-    Some("not a regular file")
+    "not a regular file"
 }
 
 /// Open for reading without blocking (a FIFO swapped in after the metadata check would
-/// otherwise block `open` until a writer appears).
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+/// otherwise block `open` until a writer appears), never a controlling terminal, and without
+/// following a final symlink when `symlinks` says so.
+fn open_nonblocking(path: &Path, symlinks: Symlinks) -> std::io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
+        let nofollow = match symlinks {
+            Symlinks::Follow => 0,
+            Symlinks::Refuse => libc::O_NOFOLLOW,
+        };
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | nofollow);
     }
     options.open(path)
 }
@@ -117,7 +159,7 @@ mod tests {
             matches!(
                 err,
                 ReadError::NotAFile {
-                    kind: "a directory",
+                    kind: "a folder",
                     ..
                 }
             ),
@@ -154,11 +196,11 @@ mod tests {
         let err = read_file(&path, &ReadLimits::default()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "inbox.csv: not a regular file (it is a FIFO (named pipe)); only regular files can \
+            "inbox.csv: not a regular file (it is a named pipe (FIFO)); only regular files can \
              be read"
         );
         // The non-blocking open returns at once even on the FIFO itself.
-        assert!(open_nonblocking(&path).is_ok());
+        assert!(open_nonblocking(&path, Symlinks::Refuse).is_ok());
     }
 
     #[cfg(unix)]
@@ -169,7 +211,7 @@ mod tests {
             matches!(
                 err,
                 ReadError::NotAFile {
-                    kind: "a device",
+                    kind: "a character device",
                     ..
                 }
             ),

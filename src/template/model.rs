@@ -316,6 +316,9 @@ pub struct ValueRules {
     /// Employee cells that mean nobody is assigned yet (`Open Shift`): such a row, like one
     /// with times and no name, is an open shift, reported as a notice and not imported.
     pub open_shift: Vec<String>,
+    /// Grid shift codes and their times (`F = "06:00-14:00"`), for files whose legend is not
+    /// on the sheet; a legend on the sheet wins over these.
+    pub shift_codes: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ValueRules {
@@ -347,6 +350,7 @@ impl Default for ValueRules {
             ]
             .map(String::from)
             .to_vec(),
+            shift_codes: Default::default(),
         }
     }
 }

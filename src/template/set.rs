@@ -86,6 +86,17 @@ pub fn norm_key(s: &str) -> String {
         .collect()
 }
 
+/// Why a template's `values.shift_codes` table does not load: a code whose times do not read.
+fn bad_shift_code(codes: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    codes.iter().find_map(|(code, times)| {
+        crate::extract::timespec::parse_ranges(times).is_err().then(|| {
+            format!(
+                "values.shift_codes.{code} = {times:?} is not a shift time (write it like \"06:00-14:00\")"
+            )
+        })
+    })
+}
+
 /// [`norm_key`] of every text, the empty ones left out.
 fn norm_keys(texts: &[String]) -> Vec<String> {
     texts
@@ -184,6 +195,9 @@ impl CompiledTemplate {
             .iter()
             .map(|p| re("values.skip_rows", p, false))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(why) = bad_shift_code(&def.values.shift_codes) {
+            return Err(invalid(&why));
+        }
         for f in &def.matching.formats {
             if !["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "pdf"].contains(&f.as_str()) {
                 return Err(invalid(&format!(

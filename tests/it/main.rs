@@ -10,6 +10,7 @@ mod audit;
 mod db_commands;
 mod embedded;
 mod exports;
+mod families;
 mod feedback;
 mod folders;
 mod fuzz;

@@ -24,7 +24,7 @@ fn name_key(n: &str) -> String {
     words.join(" ")
 }
 
-fn shift_keys(shifts: &Value) -> BTreeMap<String, usize> {
+pub(crate) fn shift_keys(shifts: &Value) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for s in shifts.as_array().unwrap() {
         let key = format!(
@@ -41,7 +41,7 @@ fn shift_keys(shifts: &Value) -> BTreeMap<String, usize> {
     out
 }
 
-fn preview_json(file: &Path) -> (std::process::Output, Value) {
+pub(crate) fn preview_json(file: &Path) -> (std::process::Output, Value) {
     let dir = work_dir();
     let out = bin(dir.path())
         .args(["preview", "--format", "json"])

@@ -329,6 +329,80 @@ fn phrase_cells(line: &Line, cuts: &[f64]) -> Vec<Cell> {
     to_cells(texts)
 }
 
+/// The body lines of one page as table rows. Where horizontal ruling lines cross the table (a
+/// printed grid), the lines between two rules are one row, so a cell printed on two lines (a
+/// name over its role, a split shift) is one cell with a line break; otherwise each line is a
+/// row.
+fn body_rows(lines: &[Line], cuts: &[f64], rules: &[Rule]) -> Vec<(u32, Vec<Cell>)> {
+    let Some(bands) = row_bands(lines, rules) else {
+        return lines
+            .iter()
+            .map(|l| (l.page, table_cells(l, cuts)))
+            .collect();
+    };
+    let mut out: Vec<(u32, Vec<Cell>)> = Vec::new();
+    let mut last_band = None;
+    for (l, band) in lines.iter().zip(bands) {
+        let cells = table_cells(l, cuts);
+        match out.last_mut() {
+            Some((_, row)) if last_band == Some(band) => {
+                if row.len() < cells.len() {
+                    row.resize(cells.len(), Cell::Empty);
+                }
+                for (have, add) in row.iter_mut().zip(cells) {
+                    *have = match (std::mem::take(have), add) {
+                        (Cell::Text(a), Cell::Text(b)) => Cell::Text(format!("{a}\n{b}")),
+                        (Cell::Empty, b) => b,
+                        (a, _) => a,
+                    };
+                }
+            }
+            _ => out.push((l.page, cells)),
+        }
+        last_band = Some(band);
+    }
+    out
+}
+
+/// The row band of each line between the horizontal rules that cross the table, when the
+/// rules divide the lines into rows (at least two bands, and one for every four lines at
+/// most); `None` otherwise.
+fn row_bands(lines: &[Line], rules: &[Rule]) -> Option<Vec<usize>> {
+    if lines.len() < 2 {
+        return None;
+    }
+    let left = lines
+        .iter()
+        .flat_map(|l| l.glyphs.first())
+        .map(|g| g.x0)
+        .fold(f64::INFINITY, f64::min);
+    let right = lines
+        .iter()
+        .flat_map(|l| l.glyphs.last())
+        .map(|g| g.x1)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let width = right - left;
+    if !width.is_finite() || width <= 0.0 {
+        return None;
+    }
+    let (top, bottom) = (lines[0].top, lines[lines.len() - 1].bottom);
+    let mut ys: Vec<f64> = rules
+        .iter()
+        .filter(|r| (r.bottom - r.top).abs() < 1.0 && r.x1 - r.x0 >= 0.5 * width)
+        .filter(|r| r.top > top - 2.0 && r.top < bottom + 2.0)
+        .map(|r| r.top)
+        .collect();
+    ys.sort_by(f64::total_cmp);
+    ys.dedup_by(|a, b| (*a - *b).abs() < 1.0);
+    let bands: Vec<usize> = lines
+        .iter()
+        .map(|l| ys.partition_point(|&y| y < (l.top + l.bottom) / 2.0))
+        .collect();
+    let mut distinct = bands.clone();
+    distinct.dedup();
+    (distinct.len() >= 2 && distinct.len() * 4 >= lines.len()).then_some(bands)
+}
+
 fn to_cells(texts: Vec<String>) -> Vec<Cell> {
     texts
         .into_iter()
@@ -397,9 +471,10 @@ pub fn grid(pages: &[PageContent]) -> Grid {
                         let cells = phrase_cells(l, &table.cuts);
                         table.push(l.page, cells);
                     }
-                    for l in &lines[h..] {
-                        let cells = table_cells(l, &table.cuts);
-                        table.push(l.page, cells);
+                    let cells = table_cells(&lines[h], &table.cuts);
+                    table.push(lines[h].page, cells);
+                    for (page, cells) in body_rows(&lines[h + 1..], &table.cuts, &page.rules) {
+                        table.push(page, cells);
                     }
                 }
                 None => {
@@ -426,13 +501,15 @@ pub fn grid(pages: &[PageContent]) -> Grid {
             }
             None => 0,
         };
-        for l in &lines[body_start..] {
-            let cells = if table.header.is_empty() {
-                phrase_cells(l, &table.cuts)
-            } else {
-                table_cells(l, &table.cuts)
-            };
-            table.push(l.page, cells);
+        if table.header.is_empty() {
+            for l in &lines[body_start..] {
+                let cells = phrase_cells(l, &table.cuts);
+                table.push(l.page, cells);
+            }
+        } else {
+            for (page, cells) in body_rows(&lines[body_start..], &table.cuts, &page.rules) {
+                table.push(page, cells);
+            }
         }
     }
     if let Some(t) = open {
