@@ -75,12 +75,13 @@ pub async fn list_imports(db: &PgPool, f: &ListFilter) -> Result<Vec<ImportRow>,
         select_row!(),
         " WHERE ($1::text IS NULL OR d.status = $1)
             AND ($2::int IS NULL OR $2 = ANY (d.store_numbers))
-            AND (NOT $4 OR (d.status = 'failed' AND NOT EXISTS (
+            AND (NOT $4 OR (d.status = 'failed' AND d.fixed_by IS NULL AND NOT EXISTS (
                 SELECT 1 FROM document_imports later
                 WHERE later.created_at > d.created_at
                   AND later.status IN ('succeeded', 'partial', 'duplicate')
                   AND (later.sha256 = d.sha256 OR later.file_name = d.file_name
-                       OR later.reprocess_of = d.id))))
+                       OR later.reprocess_of = d.id
+                       OR (d.job_id IS NOT NULL AND later.job_id = d.job_id)))))
           ORDER BY d.created_at DESC, d.id
           LIMIT $3"
     ))
@@ -95,8 +96,9 @@ pub async fn list_imports(db: &PgPool, f: &ListFilter) -> Result<Vec<ImportRow>,
 /// One issue as operators and scripts see it, the same from `import` and `imports show`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct IssueView {
-    /// `error` (the row was rejected), `warning` (kept, worth a look) or `note` (a skipped
-    /// identical shift, a duplicate file).
+    /// `error` (the row was rejected), `warning` (kept, worth a look), `notice` (an open shift,
+    /// from a fresh import; history records it as a warning) or `note` (a skipped identical
+    /// shift, a duplicate file).
     pub severity: String,
     /// Stable machine-readable code (`unreadable_time`, `unknown_store`, …).
     pub code: Option<String>,

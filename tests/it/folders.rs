@@ -241,6 +241,9 @@ async fn a_refused_file_leaves_failed_when_its_job_is_retried() {
         receipt.contains("NOT imported"),
         "the old receipt below: {receipt}"
     );
+    let open = db.run_bin(&["imports", "list", "--unresolved", "--format", "json"]);
+    assert!(open.status.success(), "{}", open.stderr);
+    assert_eq!(open.stdout.trim(), "[]", "the retry resolved it");
 }
 
 #[tokio::test]
