@@ -306,16 +306,25 @@ def files_under(d):
     return out
 
 
+# What the worker writes beside a file: its report, error workbook and receipt.
+SIDECARS = (".errors.txt", ".errors.xlsx", ".result.txt")
+
+
+def schedules_under(d):
+    """The dropped files under `d`, without the worker's sidecars."""
+    return [p for p in files_under(d) if not p.endswith(SIDECARS)]
+
+
 def outcome_check(url, root, files, expect_inbox=True):
     """Every file once in processed/ (good) or failed/ (bad), nothing left, one import per
     schedule with its shifts, shift total equal to the truth."""
     problems = []
     processed = [unsuffixed(os.path.basename(p))
-                 for p in files_under(os.path.join(root, "processed"))
-                 if not p.endswith(".errors.txt")]
-    failed = [unsuffixed(os.path.basename(p)) for p in files_under(os.path.join(root, "failed"))
-              if not p.endswith(".errors.txt")]
-    reports = [p for p in files_under(os.path.join(root, "failed")) if p.endswith(".errors.txt")]
+                 for p in schedules_under(os.path.join(root, "processed"))]
+    failed = [unsuffixed(os.path.basename(p))
+              for p in schedules_under(os.path.join(root, "failed"))]
+    reports = [p for d in ("processed", "failed") for p in files_under(os.path.join(root, d))
+               if p.endswith((".errors.txt", ".result.txt"))]
     leftovers = files_under(os.path.join(root, "inbox")) + files_under(
         os.path.join(root, "processing"))
     if leftovers:
@@ -368,10 +377,8 @@ def wait_quiet(url, root, files, timeout):
     want_bad = len(files) - want_good
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        processed = len([p for p in files_under(os.path.join(root, "processed"))
-                         if not p.endswith(".errors.txt")])
-        failed = len([p for p in files_under(os.path.join(root, "failed"))
-                      if not p.endswith(".errors.txt")])
+        processed = len(schedules_under(os.path.join(root, "processed")))
+        failed = len(schedules_under(os.path.join(root, "failed")))
         left = len(files_under(os.path.join(root, "inbox"))) + len(
             files_under(os.path.join(root, "processing")))
         try:
