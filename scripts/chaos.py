@@ -311,8 +311,10 @@ SIDECARS = (".errors.txt", ".errors.xlsx", ".result.txt")
 
 
 def schedules_under(d):
-    """The dropped files under `d`, without the worker's sidecars."""
-    return [p for p in files_under(d) if not p.endswith(SIDECARS)]
+    """The dropped files under `d`, without the worker's sidecars and without hidden
+    temporaries (`.NAME.PID-N.report`, `.moving`) that a SIGKILLed worker can leave behind."""
+    return [p for p in files_under(d)
+            if not p.endswith(SIDECARS) and not os.path.basename(p).startswith(".")]
 
 
 def outcome_check(url, root, files, expect_inbox=True):
