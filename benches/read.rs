@@ -9,7 +9,7 @@
 //! and the ratios to calamine alone. Inputs come from `bench/make_bench_data.py`.
 
 use calamine::Reader;
-use pharmacy_ingest::import::plan::{PlanOptions, plan_path};
+use pharmacy_ingest::pipeline::plan::{PlanOptions, plan_path};
 use pharmacy_ingest::read::{ReadOptions, read_path};
 use pharmacy_ingest::template::TemplateSet;
 use std::hint::black_box;

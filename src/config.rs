@@ -11,7 +11,6 @@
 //! from the file and the environment without touching this module (a new section must be
 //! added to [`SECTIONS`]). Secrets are redacted in `Debug`.
 
-use crate::cli::Cli;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -72,6 +71,14 @@ pub enum ConfigError {
         /// What is wrong, with the key.
         message: String,
     },
+    /// A setting's value does not work (alone or with another setting).
+    #[error("setting {setting} {message}")]
+    Invalid {
+        /// The setting, as `section.key`.
+        setting: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// An environment variable names an unknown setting or has a value of the wrong type.
     #[error("environment variable {var}: {message}")]
     Env {
@@ -82,15 +89,28 @@ pub enum ConfigError {
     },
 }
 
+/// What the command line says about the configuration (the flags that beat the file and the
+/// environment). Filled by `commands::cli::Cli`; this module does not know the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--database-url` (or `DATABASE_URL`); empty counts as not given.
+    pub database_url: Option<String>,
+}
+
 impl Config {
-    /// Load defaults, the file, the process environment, then the flags of `cli`.
-    pub fn load(cli: &Cli) -> Result<Config, ConfigError> {
+    /// Load defaults, the file, the process environment, then the flags in `cli`; check the
+    /// combination.
+    pub fn load(cli: &Overrides) -> Result<Config, ConfigError> {
         Config::load_from(cli, std::env::vars())
     }
 
     /// As [`Config::load`], with the environment given (for tests).
     pub fn load_from(
-        cli: &Cli,
+        cli: &Overrides,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let (mut table, file) = match &cli.config {
@@ -144,7 +164,57 @@ impl Config {
         {
             cfg.database.url = Some(u.clone());
         }
+        cfg.check()?;
         Ok(cfg)
+    }
+
+    /// Settings that each parse but do not work together, refused at load with the setting to
+    /// change (a heartbeat slower than the lease would let every long job be rescued mid-way).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let w = &self.worker;
+        let invalid = |setting: &str, message: String| {
+            Err(ConfigError::Invalid {
+                setting: setting.to_string(),
+                message,
+            })
+        };
+        if w.concurrency == 0 {
+            return invalid("worker.concurrency", "must be at least 1".into());
+        }
+        if w.lease_secs == 0 {
+            return invalid("worker.lease_secs", "must be at least 1".into());
+        }
+        if w.heartbeat().as_millis() * 2 > w.lease().as_millis() {
+            return invalid(
+                "worker.heartbeat_ms",
+                format!(
+                    "is {} ms, but at least two heartbeats must fit in worker.lease_secs ({} s): \
+                     lower the heartbeat or raise the lease",
+                    w.heartbeat_ms, w.lease_secs
+                ),
+            );
+        }
+        if w.max_attempts < 1 {
+            return invalid("worker.max_attempts", "must be at least 1".into());
+        }
+        if !(w.backoff_base_secs.is_finite() && w.backoff_base_secs >= 0.0) {
+            return invalid("worker.backoff_base_secs", "must be 0 or more".into());
+        }
+        if !(w.prune_after_hours.is_finite() && w.prune_after_hours >= 0.0) {
+            return invalid("worker.prune_after_hours", "must be 0 or more".into());
+        }
+        if w.job_timeout_secs == 0 {
+            return invalid("worker.job_timeout_secs", "must be at least 1".into());
+        }
+        if self.database.max_connections == 0 {
+            return invalid("database.max_connections", "must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Open the database these settings name (see [`crate::db::connect`]).
+    pub async fn connect(&self) -> Result<crate::db::Database, crate::db::DbError> {
+        crate::db::connect(&self.database, &self.data_dir).await
     }
 }
 
@@ -210,25 +280,20 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
-    fn cli(args: &[&str]) -> Cli {
-        let mut all = vec!["pharmacy-ingest"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["db", "status"]);
-        let mut cli = Cli::try_parse_from(all).unwrap();
-        // clap also reads the real process environment (DATABASE_URL in CI): only the flags
-        // given here count.
-        if !args.contains(&"--database-url") {
-            cli.database_url = None;
+    /// The overrides of flags given as `--flag value` pairs.
+    fn cli(args: &[&str]) -> Overrides {
+        let mut o = Overrides::default();
+        for pair in args.chunks(2) {
+            let value = pair[1].to_string();
+            match pair[0] {
+                "--config" => o.config = Some(value.into()),
+                "--data-dir" => o.data_dir = Some(value.into()),
+                "--database-url" => o.database_url = Some(value),
+                other => panic!("no such flag in these tests: {other}"),
+            }
         }
-        if !args.contains(&"--data-dir") {
-            cli.data_dir = None;
-        }
-        if !args.contains(&"--config") {
-            cli.config = None;
-        }
-        cli
+        o
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -337,5 +402,29 @@ mod tests {
         let err =
             Config::load_from(&cli(&["--config", "/nonexistent/p.toml"]), env(&[])).unwrap_err();
         assert!(matches!(err, ConfigError::Read { .. }));
+    }
+
+    #[test]
+    fn settings_that_do_not_work_together_are_refused_at_load() {
+        let err = Config::load_from(
+            &cli(&[]),
+            env(&[
+                ("PHARMACY_INGEST_WORKER_LEASE_SECS", "2"),
+                ("PHARMACY_INGEST_WORKER_HEARTBEAT_MS", "1500"),
+            ]),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("worker.heartbeat_ms") && msg.contains("lease"),
+            "{msg}"
+        );
+        let err = Config::load_from(
+            &cli(&[]),
+            env(&[("PHARMACY_INGEST_WORKER_CONCURRENCY", "0")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("worker.concurrency"), "{err}");
+        Config::load_from(&cli(&[]), env(&[])).expect("the defaults work together");
     }
 }

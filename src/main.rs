@@ -5,7 +5,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = pharmacy_ingest::cli::Cli::parse();
+    let cli = pharmacy_ingest::commands::cli::Cli::parse();
     let code = match pharmacy_ingest::commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

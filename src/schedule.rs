@@ -1,7 +1,9 @@
-//! The domain of a parsed schedule: [`Shift`]s, row [`Issue`]s, and the [`Plan`] that the pure
+//! The domain of a parsed schedule: [`Shift`]s, row [`Issue`]s, the [`Plan`] that the pure
 //! pipeline (read → template → extract → validate) hands to the database writer.
 //!
-//! Nothing here does I/O. A `Plan` is what `preview` prints and what `import` writes.
+//! Nothing here does I/O. A `Plan` is what `preview` prints and what `import` writes. How an
+//! import meets stored shifts ([`ImportMode`]) and where it came from ([`ImportSource`]) live
+//! here too: the queue stores them with a job, the writer with an import.
 
 use crate::read::grid::CellRef;
 use chrono::{NaiveDate, NaiveTime};
@@ -153,5 +155,89 @@ impl Plan {
             e.1 = e.1.max(s.date);
         }
         spans.into_iter().map(|(k, (a, b))| (k, a, b)).collect()
+    }
+}
+
+/// How the shifts of a file meet the shifts already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportMode {
+    /// The shifts of each store for the dates the file covers are replaced (default).
+    #[default]
+    Replace,
+    /// The shifts are added beside what is there.
+    Append,
+}
+
+impl ImportMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportMode::Replace => "replace",
+            ImportMode::Append => "append",
+        }
+    }
+}
+
+/// Where an import came from (`document_imports.source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportSource {
+    Inbox,
+    Cli,
+    Sql,
+    Reprocess,
+}
+
+impl ImportSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportSource::Inbox => "inbox",
+            ImportSource::Cli => "cli",
+            ImportSource::Sql => "sql",
+            ImportSource::Reprocess => "reprocess",
+        }
+    }
+}
+
+/// A stored mode or source that this binary does not know (a newer schema's value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?}")]
+pub struct UnknownValue {
+    /// What was read: `import mode`, `import source`.
+    pub what: &'static str,
+    /// The stored text.
+    pub value: String,
+}
+
+impl TryFrom<String> for ImportMode {
+    type Error = UnknownValue;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        [ImportMode::Replace, ImportMode::Append]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or(UnknownValue {
+                what: "import mode",
+                value: s,
+            })
+    }
+}
+
+impl TryFrom<String> for ImportSource {
+    type Error = UnknownValue;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        [
+            ImportSource::Inbox,
+            ImportSource::Cli,
+            ImportSource::Sql,
+            ImportSource::Reprocess,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+        .ok_or(UnknownValue {
+            what: "import source",
+            value: s,
+        })
     }
 }

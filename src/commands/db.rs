@@ -62,7 +62,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 async fn realtime_cmd(action: RealtimeAction, ctx: &Context) -> anyhow::Result<ExitCode> {
     use crate::db::realtime;
-    let db = db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     let mut conn = db.connect_direct().await?;
     let result = match action {
         RealtimeAction::Enable => realtime::set(&mut conn, true).await,
@@ -92,7 +92,7 @@ async fn realtime_cmd(action: RealtimeAction, ctx: &Context) -> anyhow::Result<E
 }
 
 async fn status_cmd(json: bool, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     let mut conn = db.pool().acquire().await?;
     let st = status::schema_status(&mut conn).await;
     drop(conn);

@@ -3,14 +3,14 @@
 //! database in use. Running it again changes nothing.
 
 use super::Context;
-use crate::db::{self, stores};
+use crate::db::stores;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Opts {}
 
 pub async fn run(_opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let result = stores::load_demo_data(db.pool()).await;
     db.close().await?;

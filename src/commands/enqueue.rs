@@ -92,7 +92,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     job.force = opts.force;
     job.priority = opts.priority;
 
-    let db = crate::db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let res = enqueue(db.pool(), &job).await;
     db.close().await?;

@@ -87,14 +87,16 @@ impl IdKind {
         }
     }
 
-    fn query(self) -> &'static str {
+    /// Up to six ids of this kind between `lo` and `hi`, from the table's store layer.
+    async fn ids_between(
+        self,
+        pool: &PgPool,
+        lo: Uuid,
+        hi: Uuid,
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
         match self {
-            IdKind::Job => {
-                "SELECT id FROM import_jobs WHERE id BETWEEN $1 AND $2 ORDER BY id LIMIT 6"
-            }
-            IdKind::Import => {
-                "SELECT id FROM document_imports WHERE id BETWEEN $1 AND $2 ORDER BY id LIMIT 6"
-            }
+            IdKind::Job => crate::queue::admin::ids_between(pool, lo, hi, 6).await,
+            IdKind::Import => crate::import::query::ids_between(pool, lo, hi, 6).await,
         }
     }
 }
@@ -125,10 +127,8 @@ pub enum IdError {
 /// The one id of `kind` that `arg` names.
 pub async fn resolve(pool: &PgPool, kind: IdKind, arg: &IdArg) -> Result<Uuid, IdError> {
     let (lo, hi) = arg.range();
-    let ids: Vec<Uuid> = sqlx::query_scalar(kind.query())
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(pool)
+    let ids: Vec<Uuid> = kind
+        .ids_between(pool, lo, hi)
         .await
         .map_err(|source| IdError::Db {
             noun: kind.noun(),

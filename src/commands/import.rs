@@ -3,9 +3,9 @@
 //! but some rows were rejected, 2 the file was refused or the import failed.
 
 use super::Context;
-use crate::import::plan::PlanOptions;
 use crate::import::run::{Stage, import_now_with_progress};
 use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
+use crate::pipeline::plan::PlanOptions;
 use crate::read::ReadOptions;
 use crate::template::TemplateSet;
 use anyhow::Context as _;
@@ -73,7 +73,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         hold_risky_replace: false,
         inbox_store: None,
     };
-    let db = crate::db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let plan_options = plan_options(ctx, db.pool()).await?;
     let progress = progress_line(bytes.len() as u64);

@@ -100,7 +100,7 @@ pub enum ImportsCommand {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = crate::db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let result = run_on(opts, ctx, db.pool()).await;
     db.close().await?;

@@ -55,7 +55,7 @@ pub enum Action {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = crate::db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let res = act(&opts, db.pool()).await;
     db.close().await?;
@@ -130,7 +130,7 @@ pub fn table(jobs: &[Job]) -> String {
                 j.priority.to_string(),
                 j.stage.clone().unwrap_or_default(),
                 rows_cell(j),
-                j.source.clone(),
+                j.source.as_str().to_string(),
                 j.file_name.clone(),
                 j.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
             ]
@@ -237,10 +237,10 @@ pub fn detail(j: &Job) -> String {
         ("path", current_path(j)),
         ("size", opt(j.file_size.map(|s| format!("{s} bytes")))),
         ("sha256", opt(j.file_sha256.clone())),
-        ("source", j.source.clone()),
+        ("source", j.source.as_str().to_string()),
         ("template", opt(j.template.clone())),
         ("store", opt(j.store_number.map(|s| s.to_string()))),
-        ("mode", j.mode.clone()),
+        ("mode", j.mode.as_str().to_string()),
         ("force", j.force.to_string()),
         ("priority", j.priority.to_string()),
         ("attempt", attempt_text(j)),
@@ -293,9 +293,9 @@ mod tests {
             file_sha256: None,
             template: None,
             store_number: Some(1042),
-            mode: "replace".into(),
+            mode: crate::schedule::ImportMode::Replace,
             force: false,
-            source: "inbox".into(),
+            source: crate::schedule::ImportSource::Inbox,
             stage: Some("writing".into()),
             rows_done: Some(10),
             rows_total: Some(35),

@@ -2,7 +2,7 @@
 //! unless `--target` says otherwise). Runs on the direct connection (advisory locks).
 
 use super::Context;
-use crate::db::{self, migrations};
+use crate::db::migrations;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -16,7 +16,7 @@ pub struct Opts {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     let mut conn = db.connect_direct().await?;
     let result = if opts.revert {
         let target = opts.target.unwrap_or(0);

@@ -1,6 +1,8 @@
-//! One module per subcommand: its clap `Opts` and its `run`. [`dispatch`] loads the
+//! The command line ([`cli`]) and one module per subcommand: its clap `Opts` and its `run`.
+//! [`dispatch`] loads the
 //! configuration, starts logging and a tokio runtime, and calls the command.
 
+pub mod cli;
 pub mod db;
 pub mod demo_data;
 pub mod enqueue;
@@ -16,8 +18,8 @@ pub mod run;
 pub mod stores;
 pub mod templates;
 
-use crate::cli::{Cli, Command};
 use crate::config::Config;
+use cli::{Cli, Command};
 use std::process::ExitCode;
 
 /// What every command gets: the resolved configuration.
@@ -37,7 +39,7 @@ impl Context {
 
 /// Run the parsed command line; the exit code says success, partial success or failure.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(&cli)?;
+    let config = Config::load(&cli.overrides())?;
     crate::ops::logging::init(cli.log_json);
     let ctx = Context {
         config,

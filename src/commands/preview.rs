@@ -6,7 +6,7 @@
 //! template fits (one line on stderr).
 
 use super::Context;
-use crate::import::plan::{PlanOptions, plan_path};
+use crate::pipeline::plan::{PlanOptions, plan_path};
 use crate::read::ReadOptions;
 use crate::schedule::Plan;
 use crate::template::TemplateSet;

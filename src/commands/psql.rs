@@ -7,7 +7,7 @@
 //! password from the embedded cluster's `superuser.password` file instead of printing it.
 
 use super::Context;
-use crate::db::{self, Server};
+use crate::db::Server;
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -45,7 +45,7 @@ impl Target {
 }
 
 pub async fn run(print: bool, args: Vec<String>, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     let target = Target::of(db.url());
     let result = match target {
         Ok(t) if print => {

@@ -7,7 +7,7 @@ use super::Context;
 use crate::intake::Intake;
 use crate::ops::http::{self, OpsState};
 use crate::ops::metrics::Metrics;
-use crate::queue::runner::Runner;
+use crate::worker::ImportWork;
 use anyhow::Context as _;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         config.worker.shutdown_grace_secs,
     ));
 
-    let db = crate::db::connect(&config).await?;
+    let db = config.connect().await?;
     let result = serve(ctx, &config, &db, http_addr, shutdown).await;
     db.close().await?;
     result?;
@@ -123,17 +123,22 @@ async fn serve(
         Some(tokio::spawn(intake.run(shutdown.clone())))
     };
 
-    let runner = Arc::new(Runner {
-        pool: pool.clone(),
-        settings: config.worker.clone(),
-        worker_id,
-        plan_options: std::sync::RwLock::new(plan_options),
+    let work = ImportWork {
         read_roots,
         metrics,
-        kick,
-        listen_url: listen_url(config, db),
         partial_folder: config.intake.partial_folder.clone(),
-    });
+        ..ImportWork::new(
+            pool.clone(),
+            config.worker.clone(),
+            &worker_id,
+            plan_options,
+        )
+    };
+    let mut runner = work.into_runner();
+    runner.kick = kick;
+    runner.listen_url = listen_url(config, db);
+    let runner = Arc::new(runner);
+    let reload = tokio::spawn(runner.work.clone().keep_templates_fresh(shutdown.clone()));
     let res = runner.run(shutdown.clone()).await;
     shutdown.cancel();
     if let Some(t) = intake_task {
@@ -146,6 +151,7 @@ async fn serve(
     if let Some(t) = http_task {
         let _ = t.await;
     }
+    let _ = reload.await;
     res?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `pharmacy-ingest stores add|list`: the stores schedules are imported for.
 
 use super::Context;
-use crate::db::{self, stores};
+use crate::db::stores;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -41,7 +41,7 @@ pub enum StoresCommand {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let result = match opts.command {
         StoresCommand::Add {

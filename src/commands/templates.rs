@@ -14,8 +14,9 @@
 
 use super::Context;
 use super::preview::offline_templates;
+use crate::pipeline::matcher;
 use crate::read::ReadOptions;
-use crate::template::{aliases, matcher};
+use crate::template::aliases;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -170,7 +171,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 /// The database's active templates after syncing the shipped ones (what the worker plans with).
 async fn database_templates(ctx: &Context) -> anyhow::Result<crate::template::TemplateSet> {
-    let db = crate::db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let set = super::import::plan_options(ctx, db.pool())
         .await
@@ -180,7 +181,7 @@ async fn database_templates(ctx: &Context) -> anyhow::Result<crate::template::Te
 }
 
 async fn alias(action: &AliasAction, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let db = crate::db::connect(&ctx.config).await?;
+    let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     // The shipped templates must be rows before an alias can be added to one.
     let synced = super::import::plan_options(ctx, db.pool()).await;
@@ -229,7 +230,7 @@ async fn suggest(
     set: &crate::template::TemplateSet,
     ctx: &Context,
 ) -> anyhow::Result<ExitCode> {
-    use crate::template::suggest;
+    use crate::pipeline::suggest;
     let read = ReadOptions {
         limits: ctx.config.read.clone(),
         password: None,
@@ -275,7 +276,7 @@ async fn suggest(
     ));
     print!("{out}");
     if save {
-        let db = crate::db::connect(&ctx.config).await?;
+        let db = ctx.config.connect().await?;
         crate::db::migrations::prepare(&db).await?;
         let saved = crate::template::sync::save_database_template(db.pool(), &s.template).await;
         db.close().await?;
@@ -292,12 +293,12 @@ async fn suggest(
 
 /// What the suggested template would import: counts, dates and issue codes (no names).
 fn would_import(
-    s: &crate::template::suggest::Suggestion,
+    s: &crate::pipeline::suggest::Suggestion,
     grid: &crate::read::grid::Grid,
     file_name: &str,
     today: chrono::NaiveDate,
 ) -> String {
-    use crate::import::plan::{PlanOptions, plan_grid};
+    use crate::pipeline::plan::{PlanOptions, plan_grid};
     let Ok(templates) = crate::template::TemplateSet::new(vec![s.template.clone()]) else {
         return "nothing (the template does not load)".into();
     };

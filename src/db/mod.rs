@@ -18,7 +18,7 @@ pub mod stores;
 use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -212,12 +212,11 @@ impl Database {
 /// Open the database the configuration names: `database.url` when set, else the embedded
 /// cluster under the data folder (started when not already running). Refuses a schema newer
 /// than this binary knows.
-pub async fn connect(config: &crate::config::Config) -> Result<Database, DbError> {
-    let settings = &config.database;
+pub async fn connect(settings: &DbSettings, data_dir: &Path) -> Result<Database, DbError> {
     let (url, server, cluster) = match &settings.url {
         Some(url) => (url.clone(), Server::External, None),
         None => {
-            let data_dir = config.data_dir.clone();
+            let data_dir = data_dir.to_path_buf();
             let cluster = tokio::task::spawn_blocking(move || {
                 embedded::Cluster::start_or_reuse(&data_dir, &embedded::ClusterOptions::default())
             })
@@ -260,6 +259,14 @@ pub async fn connect(config: &crate::config::Config) -> Result<Database, DbError
     migrations::ensure_not_newer(&mut conn).await?;
     drop(conn);
     Ok(db)
+}
+
+/// One round trip: whether the server answers (`/healthz`).
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .map(|_| ())
 }
 
 /// Create database `name` on the server of `admin_url` unless it exists.

@@ -2,9 +2,9 @@
 //! Spreadsheet time and date-time cells and day-fraction numbers are exact; text goes through
 //! the one grammar in [`super::timespec`].
 
-use super::dates::{self, DateOrder};
-use super::timespec::{self, Clock, TimeError};
 use crate::read::grid::Cell;
+use crate::values::dates::{self, DateOrder};
+use crate::values::timespec::{self, Clock, TimeError};
 use chrono::NaiveDateTime;
 
 /// The text a person would read in the cell, trimmed; `None` when empty.

@@ -6,18 +6,14 @@
 //! nothing here logs or quotes personal data.
 
 pub mod cells;
-pub mod dates;
 pub mod grid;
-pub mod names;
 pub mod rows;
 pub mod store;
-pub mod timespec;
 
 use crate::read::grid::{CellRef, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::set::CompiledTemplate;
 use chrono::NaiveDate;
-use std::borrow::Cow;
 
 /// One extracted shift with what validation needs beyond [`Shift`].
 #[derive(Debug, Clone, PartialEq)]
@@ -102,19 +98,7 @@ impl SheetLayout {
     }
 }
 
-/// A short text in lower case: on the stack for ASCII that fits `buf` (the cells and words the
-/// grammar reads, thousands per file), else allocated.
-pub fn lowercase_in<'a, const N: usize>(s: &'a str, buf: &'a mut [u8; N]) -> Cow<'a, str> {
-    if s.is_ascii() && s.len() <= N {
-        let b = &mut buf[..s.len()];
-        b.copy_from_slice(s.as_bytes());
-        b.make_ascii_lowercase();
-        if let Ok(lower) = std::str::from_utf8(b) {
-            return Cow::Borrowed(lower);
-        }
-    }
-    Cow::Owned(s.to_lowercase())
-}
+pub use crate::values::lowercase_in;
 
 /// A short non-personal value quoted in a message (a time or date as written), or the cell's
 /// kind when it is long.

@@ -6,15 +6,15 @@
 //! title (`Store 1042`) sets the store for the rows below it when the template reads titles.
 
 use super::cells;
-use super::dates::{self, DateOrder};
-use super::names;
 use super::store;
-use super::timespec::{self, TimeError};
 use super::{Context, Extracted, Extraction, quote};
 use crate::read::grid::{Cell, Row, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::model::{Field, StoreSource};
 use crate::template::set::CompiledTemplate;
+use crate::values::dates::{self, DateOrder};
+use crate::values::names;
+use crate::values::timespec::{self, TimeError};
 use chrono::{NaiveDate, NaiveTime};
 use std::sync::Arc;
 

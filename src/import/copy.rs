@@ -22,11 +22,24 @@ pub const COPY_MIN_ROWS: usize = 256;
 /// to keep the buffer bounded.
 pub const COPY_FLUSH_BYTES: usize = 1 << 20;
 
+/// The `store_schedules` columns an import writes, in the order of [`CopyShift`]'s fields: the
+/// one list that both the binary `COPY` and the `UNNEST` insert use (a macro, so statements
+/// stay `&'static str` through `concat!`). A new column is added here, to [`CopyShift`], to
+/// [`CopyBuf::push`] and to the `UNNEST` select in `write.rs`; the test below checks the count.
+macro_rules! shift_columns {
+    () => {
+        "store_id, employee_name, employee_phone, schedule_date, shift_start, shift_end, \
+         position, notes, import_id, contact_id, source_cell"
+    };
+}
+pub(crate) use shift_columns;
+
 /// The `COPY` statement the tuples of [`CopyBuf::push`] are encoded for, column for column.
-pub const COPY_SHIFTS: &str = "COPY store_schedules
-    (store_id, employee_name, employee_phone, schedule_date, shift_start, shift_end,
-     position, notes, import_id, contact_id, source_cell)
-    FROM STDIN (FORMAT binary)";
+pub const COPY_SHIFTS: &str = concat!(
+    "COPY store_schedules (",
+    shift_columns!(),
+    ") FROM STDIN (FORMAT binary)"
+);
 
 /// Number of columns in [`COPY_SHIFTS`].
 const COLUMNS: i16 = 11;
@@ -146,6 +159,12 @@ fn time_micros(t: NaiveTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_column_list_matches_the_encoded_tuple() {
+        let n = shift_columns!().split(',').count();
+        assert_eq!(n, COLUMNS as usize);
+    }
 
     #[test]
     fn dates_and_times_use_postgres_epochs() {

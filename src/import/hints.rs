@@ -4,7 +4,7 @@
 //! a shift with the same grammar the import uses. The hint quotes the cell's own time text,
 //! which is not personal data; it goes only into the manager's reports, never into logs.
 
-use crate::extract::timespec::{parse_clock, parse_ranges};
+use crate::values::timespec::{parse_clock, parse_ranges};
 
 /// A likely correction of a cell's text and why it is likely.
 #[derive(Debug, Clone, PartialEq, Eq)]

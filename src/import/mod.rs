@@ -1,8 +1,9 @@
-//! Importing a file: the pure plan (file → shifts + issues), the transactional write, revert.
+//! Importing a planned file: the transactional write, revert, reprocess, reports.
 //!
-//! The contract between the queue runner and the sink is in this file:
-//! the runner (or the foreground `import` command) builds an [`ImportRequest`], plans the file
-//! (`plan::plan_bytes`, pure, in `spawn_blocking`), opens a transaction, stores the file's bytes
+//! The contract between the callers and the sink is in this file and [`job`] (the import job
+//! service both the worker and the foreground commands use):
+//! the worker (or the foreground `import` command) builds an [`ImportRequest`], plans the file
+//! ([`crate::pipeline::plan::plan_bytes`], pure, in `spawn_blocking`), opens a transaction, stores the file's bytes
 //! with [`files::save_file`] (so the import can be reprocessed later), and calls
 //! [`write::write_import`]`(&mut tx, &request, planned)`, which records the `document_imports`
 //! row, the shifts and the `import_history` rows and returns an [`ImportOutcome`]. The runner
@@ -12,16 +13,18 @@
 //! a store manager finds beside the file: the receipt, [`report::errors_txt`] and the error
 //! workbook ([`workbook`]).
 //!
-//! Modules: [`write`] (the transaction), [`copy`] (binary `COPY` of shifts), [`replace`] (what
+//! Modules: [`job`] (plan on the blocking pool + one transaction, with the caller's hooks),
+//! [`write`] (the transaction's writes), [`copy`] (binary `COPY` of shifts), [`replace`] (what
 //! a replace removes; risky replaces warned about or held), [`revert`], [`run`] (plan + write
 //! for the CLI, reprocess and approve), [`files`] (stored file bytes), [`query`] (list/show),
 //! [`feedback`], [`report`], [`hints`] (typo "did you mean"), [`workbook`].
 
 pub mod copy;
 pub mod feedback;
+pub mod filed;
 pub mod files;
 pub mod hints;
-pub mod plan;
+pub mod job;
 pub mod query;
 pub mod replace;
 pub mod report;
@@ -33,46 +36,7 @@ pub mod write;
 use serde::Serialize;
 use uuid::Uuid;
 
-/// How the shifts of a file meet the shifts already stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImportMode {
-    /// The shifts of each store for the dates the file covers are replaced (default).
-    #[default]
-    Replace,
-    /// The shifts are added beside what is there.
-    Append,
-}
-
-impl ImportMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportMode::Replace => "replace",
-            ImportMode::Append => "append",
-        }
-    }
-}
-
-/// Where an import came from (`document_imports.source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImportSource {
-    Inbox,
-    Cli,
-    Sql,
-    Reprocess,
-}
-
-impl ImportSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportSource::Inbox => "inbox",
-            ImportSource::Cli => "cli",
-            ImportSource::Sql => "sql",
-            ImportSource::Reprocess => "reprocess",
-        }
-    }
-}
+pub use crate::schedule::{ImportMode, ImportSource};
 
 /// Everything the sink needs to know about one file besides its plan.
 #[derive(Debug, Clone)]
@@ -131,6 +95,70 @@ impl ImportStatus {
             ImportStatus::Held => "held",
         }
     }
+
+    /// Whether the import wrote shifts (and so can be reverted).
+    pub fn wrote_shifts(self) -> bool {
+        matches!(self, ImportStatus::Succeeded | ImportStatus::Partial)
+    }
+}
+
+impl TryFrom<String> for ImportStatus {
+    type Error = crate::schedule::UnknownValue;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        use ImportStatus::*;
+        [Succeeded, Partial, Failed, Duplicate, Held]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or(crate::schedule::UnknownValue {
+                what: "import status",
+                value: s,
+            })
+    }
+}
+
+/// `document_imports.status` as stored: the import's outcome, or what became of it since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredStatus {
+    /// The outcome the import ended with.
+    Outcome(ImportStatus),
+    /// The import's row exists but its transaction has not committed (never seen by others).
+    Processing,
+    /// An operator reverted it.
+    Reverted,
+}
+
+impl StoredStatus {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoredStatus::Outcome(s) => s.as_str(),
+            StoredStatus::Processing => "processing",
+            StoredStatus::Reverted => "reverted",
+        }
+    }
+
+    /// Whether the import's shifts are in the schedule (and so can be reverted).
+    pub fn wrote_shifts(self) -> bool {
+        matches!(self, StoredStatus::Outcome(s) if s.wrote_shifts())
+    }
+}
+
+impl TryFrom<String> for StoredStatus {
+    type Error = crate::schedule::UnknownValue;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "processing" => Ok(StoredStatus::Processing),
+            "reverted" => Ok(StoredStatus::Reverted),
+            _ => ImportStatus::try_from(s).map(StoredStatus::Outcome),
+        }
+    }
+}
+
+/// A stored value this binary does not read, as a database decoding error.
+pub fn decode_error(e: crate::schedule::UnknownValue) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(e))
 }
 
 /// What an import did, for the job row, the CLI, metrics and the `failed/` report.

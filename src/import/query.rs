@@ -241,3 +241,105 @@ pub async fn show_import_limited(
         reprocessed_by,
     }))
 }
+
+/// What reprocessing needs of a stored import.
+#[derive(Debug, Clone)]
+pub struct StoredImport {
+    pub file_name: String,
+    pub file_size: i64,
+    pub sha256: String,
+    pub mode: super::ImportMode,
+    pub status: super::StoredStatus,
+    pub requested_template: Option<String>,
+    pub requested_store_number: Option<i32>,
+}
+
+/// The stored import `id`, as reprocessing needs it.
+pub async fn stored_import(db: &PgPool, id: Uuid) -> Result<Option<StoredImport>, sqlx::Error> {
+    type Row = (
+        String,
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<i32>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT file_name, file_size, sha256, mode, status, requested_template,
+                requested_store_number
+         FROM document_imports WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    let Some((file_name, file_size, sha256, mode, status, template, store)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(StoredImport {
+        file_name,
+        file_size,
+        sha256,
+        mode: mode.try_into().map_err(super::decode_error)?,
+        status: status.try_into().map_err(super::decode_error)?,
+        requested_template: template,
+        requested_store_number: store,
+    }))
+}
+
+/// A held import's status and who approved it, if anyone.
+pub async fn approval(
+    db: &PgPool,
+    id: Uuid,
+) -> Result<Option<(super::StoredStatus, Option<String>)>, sqlx::Error> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, approved_by FROM document_imports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    row.map(|(status, by)| Ok((status.try_into().map_err(super::decode_error)?, by)))
+        .transpose()
+}
+
+/// Record who approved a held import.
+pub async fn record_approval(db: &PgPool, id: Uuid, by: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE document_imports SET approved_by = $2 WHERE id = $1")
+        .bind(id)
+        .bind(by)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Up to `limit` import ids between `lo` and `hi` (an id prefix typed by an operator).
+pub async fn ids_between(
+    db: &PgPool,
+    lo: Uuid,
+    hi: Uuid,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM document_imports WHERE id BETWEEN $1 AND $2 ORDER BY id LIMIT $3",
+    )
+    .bind(lo)
+    .bind(hi)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The newest import a job wrote, with its status.
+pub async fn import_of_job(
+    db: &PgPool,
+    job_id: Uuid,
+) -> Result<Option<(Uuid, super::StoredStatus)>, sqlx::Error> {
+    let row: Option<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, status FROM document_imports WHERE job_id = $1
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(job_id)
+    .fetch_optional(db)
+    .await?;
+    row.map(|(id, status)| Ok((id, status.try_into().map_err(super::decode_error)?)))
+        .transpose()
+}

@@ -1,13 +1,16 @@
-//! One import end to end, for the foreground `import` command and for `imports reprocess`:
-//! plan the file on a blocking thread (the readers are synchronous), then one transaction that
-//! stores the file's bytes, writes the import and commits.
+//! One import end to end, for the foreground `import` command and for `imports reprocess` /
+//! `approve`, on the import job service ([`super::job`]): plan the file on a blocking thread
+//! (the readers are synchronous; a crash is a failed import), then one transaction that stores
+//! the file's bytes, writes the import and commits.
 
-use super::plan::{PlanOptions, plan_bytes};
+use super::job::{CommitError, Hooks, commit, plan_blocking};
 use super::revert::{RevertError, RevertOutcome, revert_import};
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
-use super::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
+use super::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
+use crate::pipeline::plan::{PlanOptions, plan_bytes};
 use crate::schedule::Plan;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -21,9 +24,6 @@ pub enum RunError {
     /// The database failed outside the write (begin, store the file, commit).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// Planning the file crashed (a bug in a reader); nothing was written.
-    #[error("reading the file crashed: {0}")]
-    PlanCrashed(String),
     /// `reprocess`: no import has this id.
     #[error("there is no import {0}")]
     NotFound(Uuid),
@@ -48,6 +48,15 @@ pub enum RunError {
 }
 
 impl RunError {
+    /// The error of a foreground commit (its hooks never stop it).
+    fn from_commit(e: CommitError<Infallible>) -> RunError {
+        match e {
+            CommitError::Stopped(never) => match never {},
+            CommitError::Database { source, .. } => RunError::Database(source),
+            CommitError::Write(w) => RunError::Write(w),
+        }
+    }
+
     /// Whether trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -102,31 +111,26 @@ where
     E: fmt::Display + Send + 'static,
 {
     progress(Stage::Planning);
-    let name = req.file_name.clone();
-    let (planned, bytes) = tokio::task::spawn_blocking(move || {
-        let planned = planner(&name, &bytes);
-        (planned, bytes)
-    })
-    .await
-    .map_err(|e| RunError::PlanCrashed(e.to_string()))?;
-
-    let mut tx = db.begin().await?;
-    super::files::save_file(&mut tx, &bytes).await?;
+    let (planned, bytes) = plan_blocking(&req.file_name, bytes, planner).await;
     let Some(redo) = redo.filter(|r| r.revert) else {
         let p = progress.clone();
-        let outcome = write_import_with_progress(
-            &mut tx,
+        let on_write = move |w| p(Stage::Writing(w));
+        let committing = Committing(progress.clone());
+        let outcome = commit(
+            db,
             &req,
+            &bytes,
             planned,
             redo.map(|r| r.previous),
-            &move |w| p(Stage::Writing(w)),
+            &committing,
+            &on_write,
         )
-        .await?;
-        progress(Stage::Committing);
-        tx.commit().await?;
+        .await
+        .map_err(RunError::from_commit)?;
         return Ok((outcome, None));
     };
-
+    let mut tx = db.begin().await?;
+    super::files::save_file(&mut tx, &bytes).await?;
     // Reprocessing an import that wrote shifts: revert it, then write the new one. If the new
     // one writes nothing (refused), keep the previous import in place: roll back, and record
     // only the refused attempt.
@@ -158,6 +162,26 @@ where
     progress(Stage::Committing);
     tx.commit().await?;
     Ok((outcome, Some(reverted)))
+}
+
+/// The foreground's only hook: say "committing" once the write is done.
+struct Committing(Arc<dyn Fn(Stage) + Send + Sync>);
+
+impl Hooks for Committing {
+    type Stop = Infallible;
+
+    async fn before_write(&self, _: &mut PgConnection, _: usize) -> Result<(), Infallible> {
+        Ok(())
+    }
+
+    async fn before_commit(
+        &self,
+        _: &mut PgConnection,
+        _: &ImportOutcome,
+    ) -> Result<(), Infallible> {
+        (self.0)(Stage::Committing);
+        Ok(())
+    }
 }
 
 /// A reprocess: the import it redoes, and whether that one must be reverted first.
@@ -204,51 +228,29 @@ where
     F: FnOnce(&ImportRequest, &str, &[u8]) -> Result<Plan, E> + Send + 'static,
     E: fmt::Display + Send + 'static,
 {
-    type Row = (
-        String,
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<i32>,
-    );
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT file_name, file_size, sha256, mode, status, requested_template,
-                requested_store_number
-         FROM document_imports WHERE id = $1",
-    )
-    .bind(previous)
-    .fetch_optional(db)
-    .await?;
-    let Some((file_name, file_size, sha256, mode, status, requested_template, store_number)) = row
-    else {
+    let Some(stored) = super::query::stored_import(db, previous).await? else {
         return Err(RunError::NotFound(previous));
     };
     let mut conn = db.acquire().await?;
-    let bytes = super::files::load_file(&mut conn, &sha256)
+    let bytes = super::files::load_file(&mut conn, &stored.sha256)
         .await?
         .ok_or(RunError::FileNotKept(previous))?;
     drop(conn);
     let req = ImportRequest {
-        file_name,
-        file_size,
-        sha256,
+        file_name: stored.file_name,
+        file_size: stored.file_size,
+        sha256: stored.sha256,
         source: ImportSource::Reprocess,
-        mode: if mode == "append" {
-            ImportMode::Append
-        } else {
-            ImportMode::Replace
-        },
+        mode: stored.mode,
         force: true,
-        template: opts.template.or(requested_template),
-        store_number,
+        template: opts.template.or(stored.requested_template),
+        store_number: stored.requested_store_number,
         job_id: None,
         created_by: opts.created_by,
         hold_risky_replace: false,
         inbox_store: None,
     };
-    let revert = status == "succeeded" || status == "partial";
+    let revert = stored.status.wrote_shifts();
     let planner_req = req.clone();
     let (outcome, reverted) = run_one(
         db,
@@ -342,16 +344,14 @@ pub async fn approve_now(
     plan_opts: PlanOptions,
     progress: Arc<dyn Fn(Stage) + Send + Sync>,
 ) -> Result<ReprocessOutcome, RunError> {
-    let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT status, approved_by FROM document_imports WHERE id = $1")
-            .bind(held)
-            .fetch_optional(db)
-            .await?;
-    let Some((status, approved_by)) = row else {
+    let Some((status, approved_by)) = super::query::approval(db, held).await? else {
         return Err(RunError::NotFound(held));
     };
-    if status != "held" {
-        return Err(RunError::NotHeld { id: held, status });
+    if status != super::StoredStatus::Outcome(ImportStatus::Held) {
+        return Err(RunError::NotHeld {
+            id: held,
+            status: status.as_str().to_string(),
+        });
     }
     if let Some(by) = approved_by {
         return Err(RunError::AlreadyApproved { id: held, by });
@@ -362,11 +362,7 @@ pub async fn approve_now(
         out.outcome.status,
         ImportStatus::Failed | ImportStatus::Duplicate
     ) {
-        sqlx::query("UPDATE document_imports SET approved_by = $2 WHERE id = $1")
-            .bind(held)
-            .bind(by)
-            .execute(db)
-            .await?;
+        super::query::record_approval(db, held, &by).await?;
     }
     Ok(out)
 }

@@ -704,15 +704,14 @@ async fn unnest_shifts(
     let col = |f: &dyn Fn(usize, &Shift) -> Option<String>| -> Vec<Option<String>> {
         chunk.iter().map(|(i, s)| f(*i, s)).collect()
     };
-    sqlx::query(
-        "INSERT INTO store_schedules
-             (store_id, employee_name, employee_phone, schedule_date, shift_start,
-              shift_end, position, notes, import_id, contact_id, source_cell)
-         SELECT store_id, name, phone, d, s, e, pos, notes, $1, contact_id, cell
+    sqlx::query(concat!(
+        "INSERT INTO store_schedules (",
+        super::copy::shift_columns!(),
+        ") SELECT store_id, name, phone, d, s, e, pos, notes, $1, contact_id, cell
          FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::date[], $6::time[],
                      $7::time[], $8::text[], $9::text[], $10::uuid[], $11::text[])
               AS u(store_id, name, phone, d, s, e, pos, notes, contact_id, cell)",
-    )
+    ))
     .bind(rows.import_id)
     .bind(
         chunk

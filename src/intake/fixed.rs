@@ -1,31 +1,23 @@
 //! Files that a later import fixed leave `failed/` and `needs-attention/`.
 //!
-//! The runner records where it left each file (`document_imports.filed_path`). A file counts
+//! The worker records where it left each file (`document_imports.filed_path`). A file counts
 //! as fixed when a later import that is not reverted imported it — `succeeded`, or `partial`
 //! for a file that was refused or held — and that import is its reprocess (or approval,
 //! `reprocess_of`), a retry of its job (same `job_id`), or a corrected file of the same name
 //! dropped into the same folder tree. The file and its reports then move to
 //! `processed/YYYY-MM-DD/fixed/`, the receipt starting with "FIXED … (import X)", and the
-//! old import records `fixed_by` / `fixed_at`. The runner checks right after each import it
+//! old import records `fixed_by` / `fixed_at` (claimed before the move, given back when the
+//! move fails, so a later rescan tries again). The worker checks right after each import it
 //! files; every watcher checks its folders at each rescan (a reprocess from the command line,
 //! an approval, a retry run on another worker).
 
 use super::IntakeError;
 use super::folders::{self, Layout};
+use crate::import::filed::{self, FiledFolders};
 use crate::queue::QueueError;
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
-
-/// Remember where the worker left an import's file.
-pub async fn record_filed(pool: &PgPool, import_id: Uuid, path: &Path) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE document_imports SET filed_path = $2 WHERE id = $1")
-        .bind(import_id)
-        .bind(path.to_string_lossy().as_ref())
-        .execute(pool)
-        .await?;
-    Ok(())
-}
 
 /// A filed file and the import that fixed it.
 struct Fixed {
@@ -37,49 +29,24 @@ struct Fixed {
 
 /// Move every fixed file of these layouts on. Returns how many moved.
 pub async fn retire_fixed(pool: &PgPool, layouts: &[Layout]) -> Result<usize, IntakeError> {
-    let text = |p: &PathBuf| p.to_string_lossy().into_owned();
-    let roots: Vec<String> = layouts
-        .iter()
-        .map(|l| l.root().to_string_lossy().into_owned())
-        .collect();
-    let failed: Vec<String> = layouts.iter().map(|l| text(&l.failed)).collect();
-    let attention: Vec<String> = layouts.iter().map(|l| text(&l.needs_attention)).collect();
-    type Row = (Uuid, String, Uuid, bool, bool, String);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT o.id, o.filed_path, f.id, f.reprocess_of IS NOT DISTINCT FROM o.id,
-                f.job_id IS NOT DISTINCT FROM o.job_id, o.status
-         FROM document_imports o
-         JOIN UNNEST($1::text[], $2::text[], $3::text[]) AS r(root, failed, attention)
-           ON starts_with(o.filed_path, r.failed || '/')
-           OR starts_with(o.filed_path, r.attention || '/')
-         CROSS JOIN LATERAL (
-             SELECT f.id, f.reprocess_of, f.job_id FROM document_imports f
-             WHERE f.id <> o.id AND f.created_at > o.created_at AND f.reverted_at IS NULL
-               AND (f.status = 'succeeded'
-                    OR (f.status = 'partial' AND o.status IN ('failed', 'held')))
-               AND (f.reprocess_of = o.id
-                    OR (o.job_id IS NOT NULL AND f.job_id = o.job_id)
-                    OR (f.source = 'inbox' AND o.source = 'inbox' AND f.file_name = o.file_name
-                        AND starts_with(f.filed_path, r.root || '/')))
-             ORDER BY f.created_at LIMIT 1
-         ) f
-         WHERE o.filed_path IS NOT NULL AND o.fixed_by IS NULL
-           AND o.status IN ('failed', 'partial', 'held', 'reverted')",
-    )
-    .bind(&roots)
-    .bind(&failed)
-    .bind(&attention)
-    .fetch_all(pool)
-    .await
-    .map_err(QueueError::from)?;
+    let text = |p: &Path| p.to_string_lossy().into_owned();
+    let folders = FiledFolders {
+        roots: layouts.iter().map(|l| text(l.root())).collect(),
+        failed: layouts.iter().map(|l| text(&l.failed)).collect(),
+        attention: layouts.iter().map(|l| text(&l.needs_attention)).collect(),
+    };
+    let rows = filed::fixed_imports(pool, &folders)
+        .await
+        .map_err(QueueError::from)?;
     let mut moved = 0;
-    for (old, path, by, by_reprocess, by_retry, status) in rows {
-        let how = match (by_reprocess, by_retry, status.as_str()) {
-            (true, _, "held") => "an operator approved the held import and it was imported",
-            (true, _, _) => "the file was processed again and imported",
+    for r in rows {
+        let how = match (r.by_reprocess, r.by_retry, r.was_held) {
+            (true, _, true) => "an operator approved the held import and it was imported",
+            (true, _, false) => "the file was processed again and imported",
             (_, true, _) => "the job was retried and the file imported",
             _ => "a corrected file with the same name was imported",
         };
+        let (old, path, by) = (r.old, r.path, r.by);
         let f = Fixed { old, path, by, how };
         if retire_one(pool, layouts, &f).await? {
             moved += 1;
@@ -90,17 +57,9 @@ pub async fn retire_fixed(pool: &PgPool, layouts: &[Layout]) -> Result<usize, In
 
 /// Claim one fixed import (so two workers never both move it), move its file, record where.
 async fn retire_one(pool: &PgPool, layouts: &[Layout], f: &Fixed) -> Result<bool, IntakeError> {
-    let claimed = sqlx::query(
-        "UPDATE document_imports SET fixed_by = $2, fixed_at = now()
-         WHERE id = $1 AND fixed_by IS NULL",
-    )
-    .bind(f.old)
-    .bind(f.by)
-    .execute(pool)
-    .await
-    .map_err(QueueError::from)?
-    .rows_affected()
-        == 1;
+    let claimed = filed::claim_fixed(pool, f.old, f.by)
+        .await
+        .map_err(QueueError::from)?;
     if !claimed {
         return Ok(false);
     }
@@ -110,25 +69,34 @@ async fn retire_one(pool: &PgPool, layouts: &[Layout], f: &Fixed) -> Result<bool
         .find(|l| file.starts_with(&l.failed) || file.starts_with(&l.needs_attention))
         .cloned()
     else {
+        release(pool, f).await;
         return Ok(false);
     };
     let note = crate::import::feedback::fixed_note(f.by, f.how);
     let moving = file.clone();
     let res = tokio::task::spawn_blocking(move || folders::retire(&layout, &moving, &note))
         .await
-        .map_err(|e| IntakeError::Move {
-            dir: file.clone(),
-            source: std::io::Error::other(e),
-        })?;
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
     match res {
         Ok(Some(to)) => {
-            record_filed(pool, f.old, &to)
+            filed::record_filed(pool, f.old, &to)
                 .await
                 .map_err(QueueError::from)?;
             tracing::info!(import_id = %f.old, fixed_by = %f.by, "moved a fixed file out of failed/ or needs-attention/");
             Ok(true)
         }
+        // Not there any more (moved by hand): nothing to retry.
         Ok(None) => Ok(false),
-        Err(source) => Err(IntakeError::Move { dir: file, source }),
+        Err(source) => {
+            release(pool, f).await;
+            Err(IntakeError::Move { dir: file, source })
+        }
+    }
+}
+
+/// The move did not happen: give the claim back, so the next rescan tries again.
+async fn release(pool: &PgPool, f: &Fixed) {
+    if let Err(e) = filed::release_fixed(pool, f.old, f.by).await {
+        tracing::warn!(import_id = %f.old, error = %e, "could not release a fixed file's claim; it stays where it is");
     }
 }

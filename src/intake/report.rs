@@ -20,11 +20,16 @@ pub fn plain_report(file_name: &str, job_id: Uuid, reason: &str) -> String {
 
 /// The receipt of a file whose job ended while no worker could move it on (found by the
 /// sweep of `processing/`): the full report is in the database under the import id.
-pub fn plain_receipt(file_name: &str, job_id: Uuid, import: Option<&(Uuid, String)>) -> String {
+pub fn plain_receipt(
+    file_name: &str,
+    job_id: Uuid,
+    import: Option<&(Uuid, crate::import::StoredStatus)>,
+) -> String {
     match import {
         Some((id, status)) => format!(
-            "{file_name}: import finished with status {status}. Ask your operator for the details \
-             (`pharmacy-ingest imports show {id}`).\nImport id (for operators): {id}\n"
+            "{file_name}: import finished with status {}. Ask your operator for the details \
+             (`pharmacy-ingest imports show {id}`).\nImport id (for operators): {id}\n",
+            status.as_str()
         ),
         None => format!("{file_name}: the job {job_id} finished.\n"),
     }

@@ -2,7 +2,7 @@
 //! `filiale_12/`) gives that store number to the files dropped into it. The number is a
 //! fallback: a store named in the file itself (a column, a title, the sheet or file name)
 //! wins. The intake queues the job with the number and the worker passes it to planning as
-//! [`crate::import::plan::PlanOptions::fallback_store`].
+//! [`crate::pipeline::plan::PlanOptions::fallback_store`].
 
 use crate::extract::store;
 use crate::template::model::DEFAULT_STORE_PATTERN;

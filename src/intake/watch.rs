@@ -9,7 +9,7 @@ use super::safe_read::{FileRead, SafeReadError, read_bounded};
 use super::settle::Settler;
 use super::warn_once::WarnOnce;
 use super::{IntakeError, IntakeSettings};
-use crate::import::ImportSource;
+use crate::import::{ImportSource, ImportStatus, StoredStatus};
 use crate::ops::metrics::Metrics;
 use crate::queue::enqueue::{JobFile, NewJob, enqueue};
 use crate::queue::{JobState, QueueError};
@@ -567,15 +567,7 @@ impl Intake {
         sweep: &mut Sweep,
     ) -> Result<(), IntakeError> {
         let path_str = path.to_string_lossy().into_owned();
-        let last: Option<(Uuid, String, Option<bool>, Option<String>)> = sqlx::query_as(
-            "SELECT id, state::text, finished_at < now() - interval '5 seconds', last_error
-             FROM import_jobs WHERE file_path = $1 AND source = 'inbox'
-             ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(&path_str)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(QueueError::from)?;
+        let last = crate::queue::admin::last_inbox_job(&self.pool, &path_str).await?;
         match last {
             None => {
                 if changed_age(md) < Duration::from_secs(self.settings.recover_grace_secs) {
@@ -605,9 +597,13 @@ impl Intake {
                 self.fail_processing_file(path, &name, &reason).await;
                 sweep.finished += 1;
             }
-            Some((job_id, state, settled, last_error)) => {
-                let state: JobState = state.parse()?;
-                if !state.is_finished() || settled != Some(true) {
+            Some(crate::queue::admin::InboxJob {
+                id: job_id,
+                state,
+                settled,
+                last_error,
+            }) => {
+                if !state.is_finished() || !settled {
                     return Ok(());
                 }
                 let how = match state {
@@ -647,18 +643,15 @@ impl Intake {
     /// How a swept file whose job succeeded ends: a short receipt naming the import (the full
     /// report is in the database), to `needs-attention/` when the import was partial or held.
     async fn receipt_only(&self, name: &str, job_id: Uuid) -> Result<Finish, IntakeError> {
-        let import: Option<(Uuid, String)> = sqlx::query_as(
-            "SELECT id, status FROM document_imports WHERE job_id = $1
-             ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(job_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(QueueError::from)?;
+        let import = crate::import::query::import_of_job(&self.pool, job_id)
+            .await
+            .map_err(QueueError::from)?;
         let receipt = super::report::plain_receipt(name, job_id, import.as_ref());
         Ok(Finish {
-            to: match import.as_ref().map(|i| i.1.as_str()) {
-                Some("partial" | "held") => Destination::NeedsAttention,
+            to: match import.as_ref().map(|i| i.1) {
+                Some(StoredStatus::Outcome(ImportStatus::Partial | ImportStatus::Held)) => {
+                    Destination::NeedsAttention
+                }
                 _ => Destination::Processed,
             },
             sidecars: vec![crate::import::feedback::Sidecar {

@@ -75,12 +75,8 @@ pub fn router(state: OpsState) -> Router {
 }
 
 async fn healthz(State(st): State<OpsState>) -> impl IntoResponse {
-    let db = tokio::time::timeout(
-        Duration::from_secs(2),
-        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&st.pool),
-    )
-    .await;
-    let ok = matches!(db, Ok(Ok(1)));
+    let db = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&st.pool)).await;
+    let ok = matches!(db, Ok(Ok(())));
     let body = serde_json::json!({
         "status": if ok { "ok" } else { "unavailable" },
         "database": if ok { "ok" } else { "unreachable" },

@@ -127,3 +127,49 @@ pub async fn counts_by_state(pool: &PgPool) -> Result<Vec<(JobState, i64)>, Queu
     }
     Ok(out)
 }
+
+/// Up to `limit` job ids between `lo` and `hi` (an id prefix typed by an operator).
+pub async fn ids_between(
+    pool: &PgPool,
+    lo: Uuid,
+    hi: Uuid,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM import_jobs WHERE id BETWEEN $1 AND $2 ORDER BY id LIMIT $3")
+        .bind(lo)
+        .bind(hi)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// The newest inbox job for a file in `processing/`, as the folder sweep needs it.
+#[derive(Debug, Clone)]
+pub struct InboxJob {
+    pub id: Uuid,
+    pub state: JobState,
+    /// Finished more than five seconds ago (its own worker had time to move the file).
+    pub settled: bool,
+    pub last_error: Option<String>,
+}
+
+/// The newest job queued by the watched folders for the file at `path`.
+pub async fn last_inbox_job(pool: &PgPool, path: &str) -> Result<Option<InboxJob>, QueueError> {
+    let row: Option<(Uuid, String, Option<bool>, Option<String>)> = sqlx::query_as(
+        "SELECT id, state::text, finished_at < now() - interval '5 seconds', last_error
+         FROM import_jobs WHERE file_path = $1 AND source = 'inbox'
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(path)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, state, settled, last_error)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(InboxJob {
+        id,
+        state: state.parse()?,
+        settled: settled == Some(true),
+        last_error,
+    }))
+}

@@ -3,7 +3,7 @@
 //! wake-up NOTIFY are the same for everyone. It runs in the caller's transaction when given one.
 
 use super::QueueError;
-use crate::import::{ImportMode, ImportSource};
+use crate::schedule::{ImportMode, ImportSource};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

@@ -13,6 +13,7 @@
 //! becomes finished, which also sends `NOTIFY pharmacy_ingest_job_done` (see
 //! [`super::JOB_DONE_CHANNEL`]).
 
+use crate::schedule::{ImportMode, ImportSource};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
@@ -202,9 +203,11 @@ pub struct Job {
     pub file_sha256: Option<String>,
     pub template: Option<String>,
     pub store_number: Option<i32>,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: ImportMode,
     pub force: bool,
-    pub source: String,
+    #[sqlx(try_from = "String")]
+    pub source: ImportSource,
     /// What the running attempt is doing: `claimed`, `reading`, `planning`, `writing`, `done`.
     pub stage: Option<String>,
     pub rows_done: Option<i64>,

@@ -175,16 +175,26 @@ pub async fn complete_in_tx(
     }
 }
 
-/// Record a failed attempt. A transient failure (`retry`) makes the job `retryable` after a
+/// Whether another attempt may succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Another attempt may not meet it (the database blinked): retried with backoff.
+    Transient,
+    /// Another attempt would meet it again: the job fails at once.
+    Permanent,
+}
+
+/// Record a failed attempt. A [`Failure::Transient`] one makes the job `retryable` after a
 /// steep backoff, unless it used its last attempt; a permanent one fails it at once.
 /// Returns the job's new state.
 pub async fn fail(
     pool: &PgPool,
     claim: &Claim,
     error: &str,
-    retry: bool,
+    how: Failure,
     backoff_base_secs: f64,
 ) -> Result<JobState, QueueError> {
+    let retry = how == Failure::Transient;
     let delay = retry_delay(claim.attempt, backoff_base_secs);
     let state: Option<String> = sqlx::query_scalar(
         "UPDATE import_jobs

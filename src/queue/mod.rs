@@ -1,5 +1,6 @@
 //! The job queue in `import_jobs`: enqueue, claim with a lease, heartbeats, rescue, retries,
-//! and the runner loop that turns a claimed job into an import.
+//! and the generic runner loop that hands a claimed job to its work (imports:
+//! [`crate::worker`]). The queue knows nothing about imports beyond the job row.
 //!
 //! Semantics follow River on sqlx: a job is `available` (or `retryable` after a failure) until a
 //! worker claims it with `FOR UPDATE SKIP LOCKED` in a statement that commits at once; the claim
@@ -14,7 +15,8 @@
 //! - [`admin`] — what operators do: list, show, retry, cancel.
 //! - [`backoff`] — the retry delay.
 //! - [`wake`] — LISTEN/NOTIFY wake-ups with polling as the fallback.
-//! - [`runner`] — the loop: claim → plan → write → complete → move the file.
+//! - [`runner`] — the loop: claim → heartbeat → the work (which completes the job in its own
+//!   transaction) → record the ending → tell the work.
 
 pub mod admin;
 pub mod backoff;
@@ -103,6 +105,21 @@ impl Default for WorkerSettings {
 }
 
 impl WorkerSettings {
+    /// How long a claim is valid without a heartbeat (`lease_secs`).
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lease_secs.max(1))
+    }
+
+    /// How often a running job's lease is extended (`heartbeat_ms`).
+    pub fn heartbeat(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.heartbeat_ms.max(50))
+    }
+
+    /// How long one attempt may take, reading to commit (`job_timeout_secs`).
+    pub fn job_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.job_timeout_secs.max(1))
+    }
+
     /// The worker id to record on claims: configured, or `host:pid`.
     pub fn worker_id(&self) -> String {
         match &self.id {

@@ -107,8 +107,9 @@ pub enum ReadError {
     /// A password-protected (encrypted) workbook.
     #[error("{file}: password-protected workbook; save it without a password and send it again")]
     Encrypted { file: String },
-    /// The container or a part of it is corrupt; `detail` is the parser's reason.
-    #[error("{file}: the {format} file is damaged ({detail})")]
+    /// The container or a part of it is corrupt; `detail` is the parser's reason, shown on one
+    /// short line (a parser may quote the file's bytes, line breaks included).
+    #[error("{file}: the {format} file is damaged ({})", one_line(.detail))]
     Damaged {
         file: String,
         /// Format name as detected (`xlsx`, `xls`, …) or as the extension claimed.
@@ -233,9 +234,45 @@ fn extension(file_name: &str) -> Option<String> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
+/// A parser's message as one short line: control characters (line breaks) become spaces, runs
+/// of spaces one, and anything past 160 characters is cut (a quoted fragment of a damaged file
+/// could otherwise carry its content into a report).
+fn one_line(detail: &str) -> String {
+    const MAX: usize = 160;
+    let mut out = String::with_capacity(detail.len().min(MAX + 3));
+    for c in detail.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        if out.chars().count() == MAX {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+    }
+    out.trim_end().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_files_reason_is_one_short_line() {
+        let e = ReadError::Damaged {
+            file: "f.ods".into(),
+            format: "ods".into(),
+            detail: format!("close tag `</\n<x>` {}", "y".repeat(400)),
+        };
+        let msg = e.to_string();
+        assert!(!msg.contains('\n'), "{msg}");
+        assert!(
+            msg.starts_with("f.ods: the ods file is damaged (close tag `</ <x>` y"),
+            "{msg}"
+        );
+        assert!(msg.chars().count() < 220, "{msg}");
+    }
 
     #[test]
     fn empty_file_names_the_file() {

@@ -4,7 +4,7 @@
 //!
 //! The format is documented for operators in `templates/README.md`.
 
-use crate::extract::dates::DateOrder;
+use crate::values::dates::DateOrder;
 use serde::{Deserialize, Serialize};
 
 /// One processing template.

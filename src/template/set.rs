@@ -89,7 +89,7 @@ pub fn norm_key(s: &str) -> String {
 /// Why a template's `values.shift_codes` table does not load: a code whose times do not read.
 fn bad_shift_code(codes: &std::collections::BTreeMap<String, String>) -> Option<String> {
     codes.iter().find_map(|(code, times)| {
-        crate::extract::timespec::parse_ranges(times).is_err().then(|| {
+        crate::values::timespec::parse_ranges(times).is_err().then(|| {
             format!(
                 "values.shift_codes.{code} = {times:?} is not a shift time (write it like \"06:00-14:00\")"
             )

@@ -46,6 +46,18 @@ pub struct SyncReport {
     pub kept_database: Vec<String>,
 }
 
+/// Changes whenever a template or mapping row is added, changed or removed (the worker reloads
+/// its templates when it does).
+pub async fn fingerprint(pool: &PgPool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (SELECT coalesce(max(updated_at)::text, '') || '#' || count(*) FROM processing_templates)
+             || '/' ||
+             (SELECT coalesce(max(updated_at)::text, '') || '#' || count(*) FROM data_mappings)",
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// Upsert every template of `set` as a file template. A template is rewritten when its
 /// normalised definition (the JSON stored in `definition`, so changed code defaults count too)
 /// differs from the stored one; aliases an operator added in `data_mappings` are kept.

@@ -7,11 +7,11 @@
 use crate::support::TestDb;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use pharmacy_ingest::import::feedback::{ERRORS_TXT, ERRORS_XLSX, RESULT_TXT, sidecars};
-use pharmacy_ingest::import::plan::PlanOptions;
 use pharmacy_ingest::import::run::import_now;
 use pharmacy_ingest::import::{
     ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus,
 };
+use pharmacy_ingest::pipeline::plan::PlanOptions;
 use pharmacy_ingest::template::set::TemplateSet;
 use sha2::{Digest, Sha256};
 use std::io::Cursor;

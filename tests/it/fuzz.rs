@@ -8,8 +8,8 @@
 //! target. A crash found here becomes a file in `fixtures/hostile/` (through
 //! `scripts/make_hostile_fixtures.py`) and so a regression case of the hostile suite.
 
-use pharmacy_ingest::extract::timespec;
 use pharmacy_ingest::read::{self, ReadOptions};
+use pharmacy_ingest::values::timespec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::path::Path;

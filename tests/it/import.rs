@@ -929,7 +929,7 @@ async fn concurrent_imports_of_the_same_content_import_once() {
 /// the row's first cell (issue 12: "point at the cell that is wrong").
 #[test]
 fn a_long_shift_and_a_far_date_point_at_their_cells() {
-    use pharmacy_ingest::import::plan::{PlanOptions, plan_bytes};
+    use pharmacy_ingest::pipeline::plan::{PlanOptions, plan_bytes};
     let csv = "Store #,Employee Name,Phone,Date,Start Time,End Time,Position\n\
                101,Dana Whitfield,(555) 010-0101,11/24/2025,9:00 AM,5:30 PM,Pharmacist\n\
                101,Dana Whitfield,(555) 010-0101,11/25/2025,6:00 AM,2:00 AM,Pharmacist\n\

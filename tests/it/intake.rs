@@ -101,7 +101,13 @@ async fn files_at_startup_and_dropped_later_are_queued_and_temp_files_left_alone
     assert_eq!(found_after.len(), 2, "nothing else was queued");
     let mut by_name: Vec<(String, Option<i64>, String)> = found_after
         .iter()
-        .map(|j| (j.file_name.clone(), j.file_size, j.source.clone()))
+        .map(|j| {
+            (
+                j.file_name.clone(),
+                j.file_size,
+                j.source.as_str().to_string(),
+            )
+        })
         .collect();
     by_name.sort();
     assert_eq!(

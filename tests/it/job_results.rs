@@ -6,14 +6,14 @@
 use crate::import::seed_stores;
 use crate::support::{self, TestDb};
 use pharmacy_ingest::import::ImportSource;
-use pharmacy_ingest::import::plan::PlanOptions;
-use pharmacy_ingest::ops::metrics::Metrics;
+use pharmacy_ingest::pipeline::plan::PlanOptions;
 use pharmacy_ingest::queue::enqueue::{JobFile, NewJob, enqueue};
 use pharmacy_ingest::queue::runner::Runner;
 use pharmacy_ingest::queue::{
     JOB_DONE_CHANNEL, JobState, Outcome, QueueError, WorkerSettings, admin, lease, maintain,
 };
 use pharmacy_ingest::template::set::TemplateSet;
+use pharmacy_ingest::worker::ImportWork;
 use serde_json::Value;
 use sqlx::postgres::PgListener;
 use std::path::Path;
@@ -31,25 +31,22 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// A worker in this process (no folders, no LISTEN) whose `drain()` runs every due job.
-pub fn runner(db: &TestDb) -> Arc<Runner> {
-    Arc::new(Runner {
-        pool: db.pool().clone(),
-        settings: WorkerSettings::default(),
-        worker_id: "test-worker".into(),
-        plan_options: std::sync::RwLock::new(PlanOptions {
-            template: None,
-            templates: TemplateSet::embedded().unwrap(),
-            read: Default::default(),
-            store: None,
-            fallback_store: None,
-            today: Some(chrono::NaiveDate::from_ymd_opt(2025, 11, 20).unwrap()),
-        }),
-        read_roots: Vec::new(),
-        metrics: Arc::new(Metrics::default()),
-        kick: Arc::new(tokio::sync::Notify::new()),
-        listen_url: None,
-        partial_folder: pharmacy_ingest::intake::folders::NEEDS_ATTENTION.into(),
-    })
+pub fn runner(db: &TestDb) -> Arc<Runner<ImportWork>> {
+    let plan = PlanOptions {
+        template: None,
+        templates: TemplateSet::embedded().unwrap(),
+        read: Default::default(),
+        store: None,
+        fallback_store: None,
+        today: Some(chrono::NaiveDate::from_ymd_opt(2025, 11, 20).unwrap()),
+    };
+    let work = ImportWork::new(
+        db.pool().clone(),
+        WorkerSettings::default(),
+        "test-worker",
+        plan,
+    );
+    Arc::new(work.into_runner())
 }
 
 async fn queue_fixture(db: &TestDb, name: &str) -> Uuid {
@@ -165,20 +162,16 @@ async fn a_held_replace_ends_its_job_as_held() {
     let mut listener = PgListener::connect(db.url()).await.unwrap();
     listener.listen(JOB_DONE_CHANNEL).await.unwrap();
     let worker = runner(&db);
-    let holding = Arc::new(Runner {
-        pool: db.pool().clone(),
-        settings: WorkerSettings {
+    let holding = ImportWork::new(
+        db.pool().clone(),
+        WorkerSettings {
             hold_risky_replaces: true,
             ..WorkerSettings::default()
         },
-        worker_id: "holding-worker".into(),
-        plan_options: std::sync::RwLock::new(worker.plan_options.read().unwrap().clone()),
-        read_roots: Vec::new(),
-        metrics: Arc::new(Metrics::default()),
-        kick: Arc::new(tokio::sync::Notify::new()),
-        listen_url: None,
-        partial_folder: pharmacy_ingest::intake::folders::NEEDS_ATTENTION.into(),
-    });
+        "holding-worker",
+        worker.work.plan_options(),
+    );
+    let holding = Arc::new(holding.into_runner());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (file, who) in [
         ("fixtures/worker/week-1042.csv", &worker),
@@ -235,9 +228,15 @@ async fn failures_rescues_and_cancels_of_running_jobs_are_announced() {
         .execute(db.pool())
         .await
         .unwrap();
-    lease::fail(db.pool(), &claim, "connection reset", true, 0.0)
-        .await
-        .unwrap();
+    lease::fail(
+        db.pool(),
+        &claim,
+        "connection reset",
+        lease::Failure::Transient,
+        0.0,
+    )
+    .await
+    .unwrap();
     no_more(&mut listener).await;
     sqlx::query("UPDATE import_jobs SET run_at = now() WHERE id = $1")
         .bind(failed)
@@ -269,9 +268,15 @@ async fn failures_rescues_and_cancels_of_running_jobs_are_announced() {
     let claim = lease::claim(db.pool(), "w", 1, lease_for).await.unwrap()[0]
         .claim()
         .unwrap();
-    lease::fail(db.pool(), &claim, "cannot read the file", false, 0.0)
-        .await
-        .unwrap();
+    lease::fail(
+        db.pool(),
+        &claim,
+        "cannot read the file",
+        lease::Failure::Permanent,
+        0.0,
+    )
+    .await
+    .unwrap();
     let note = next_done(&mut listener).await;
     assert_eq!(
         (note["job_id"].as_str(), note["outcome"].as_str()),

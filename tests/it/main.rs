@@ -19,6 +19,7 @@ mod identity;
 mod import;
 mod intake;
 mod job_results;
+mod layers;
 mod migrations;
 mod operator;
 mod pdf;

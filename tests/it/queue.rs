@@ -261,7 +261,14 @@ async fn a_lost_lease_cannot_complete() {
     ));
     drop(tx);
     assert!(matches!(
-        lease::fail(db.pool(), &first_claim, "late", false, 1.0).await,
+        lease::fail(
+            db.pool(),
+            &first_claim,
+            "late",
+            lease::Failure::Permanent,
+            1.0
+        )
+        .await,
         Err(QueueError::LeaseLost(_))
     ));
     assert!(!lease::release(db.pool(), &first_claim).await.unwrap());
@@ -349,9 +356,15 @@ async fn transient_failures_back_off_then_fail_permanent_ones_fail_at_once() {
     let c1 = lease::claim(db.pool(), "w", 1, LEASE).await.unwrap()[0]
         .claim()
         .unwrap();
-    let st = lease::fail(db.pool(), &c1, "connection reset", true, 30.0)
-        .await
-        .unwrap();
+    let st = lease::fail(
+        db.pool(),
+        &c1,
+        "connection reset",
+        lease::Failure::Transient,
+        30.0,
+    )
+    .await
+    .unwrap();
     assert_eq!(st, JobState::Retryable);
     let job = admin::show(db.pool(), id).await.unwrap();
     let wait = (job.run_at - chrono::Utc::now()).num_seconds();
@@ -376,9 +389,15 @@ async fn transient_failures_back_off_then_fail_permanent_ones_fail_at_once() {
         .claim()
         .unwrap();
     assert_eq!(c2.attempt, 2);
-    let st = lease::fail(db.pool(), &c2, "connection reset", true, 30.0)
-        .await
-        .unwrap();
+    let st = lease::fail(
+        db.pool(),
+        &c2,
+        "connection reset",
+        lease::Failure::Transient,
+        30.0,
+    )
+    .await
+    .unwrap();
     assert_eq!(st, JobState::Failed, "no attempts left");
 
     let other = enqueue(db.pool(), &bytes_job("b.csv")).await.unwrap();
@@ -386,9 +405,15 @@ async fn transient_failures_back_off_then_fail_permanent_ones_fail_at_once() {
         .claim()
         .unwrap();
     assert_eq!(c.job_id, other);
-    let st = lease::fail(db.pool(), &c, "not a schedule", false, 30.0)
-        .await
-        .unwrap();
+    let st = lease::fail(
+        db.pool(),
+        &c,
+        "not a schedule",
+        lease::Failure::Permanent,
+        30.0,
+    )
+    .await
+    .unwrap();
     assert_eq!(st, JobState::Failed);
     let job = admin::show(db.pool(), other).await.unwrap();
     assert_eq!(job.attempt, 1);

@@ -7,14 +7,15 @@
 
 use crate::support::{self, TestDb};
 use pharmacy_ingest::import::ImportSource;
-use pharmacy_ingest::import::plan::PlanOptions;
 use pharmacy_ingest::intake::{Intake, IntakeSettings, Layout};
 use pharmacy_ingest::ops::metrics::Metrics;
+use pharmacy_ingest::pipeline::plan::PlanOptions;
 use pharmacy_ingest::queue::enqueue::{JobFile, NewJob, enqueue};
 use pharmacy_ingest::queue::runner::Runner;
 use pharmacy_ingest::queue::{Job, JobState, QueueError, WorkerSettings, admin, roots};
 use pharmacy_ingest::read::ReadOptions;
 use pharmacy_ingest::template::TemplateSet;
+use pharmacy_ingest::worker::ImportWork;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,30 +57,26 @@ async fn intake(db: &TestDb, inbox: &Path, s: IntakeSettings) -> (Intake, Layout
     (intake, layout)
 }
 
-fn runner(db: &TestDb, read_roots: Vec<PathBuf>, max_file_bytes: u64) -> Arc<Runner> {
+fn runner(db: &TestDb, read_roots: Vec<PathBuf>, max_file_bytes: u64) -> Arc<Runner<ImportWork>> {
     let mut read = ReadOptions::default();
     read.limits.max_file_bytes = max_file_bytes;
-    Arc::new(Runner {
-        pool: db.pool().clone(),
-        settings: WorkerSettings {
-            job_timeout_secs: 20,
-            ..WorkerSettings::default()
-        },
-        worker_id: "reliability-test".into(),
-        plan_options: std::sync::RwLock::new(PlanOptions {
-            template: None,
-            templates: TemplateSet::embedded().unwrap(),
-            read,
-            store: None,
-            fallback_store: None,
-            today: None,
-        }),
+    let plan = PlanOptions {
+        template: None,
+        templates: TemplateSet::embedded().unwrap(),
+        read,
+        store: None,
+        fallback_store: None,
+        today: None,
+    };
+    let settings = WorkerSettings {
+        job_timeout_secs: 20,
+        ..WorkerSettings::default()
+    };
+    let work = ImportWork {
         read_roots,
-        metrics: Arc::new(Metrics::default()),
-        kick: Arc::new(Notify::new()),
-        listen_url: None,
-        partial_folder: pharmacy_ingest::intake::folders::NEEDS_ATTENTION.into(),
-    })
+        ..ImportWork::new(db.pool().clone(), settings, "reliability-test", plan)
+    };
+    Arc::new(work.into_runner())
 }
 
 async fn jobs(db: &TestDb) -> Vec<Job> {

@@ -2,12 +2,13 @@
 //! phone, notes) and the shifts pushed for them, with the missing-name and missing-store
 //! errors said once and in the same words whatever the grid's shape.
 
-use super::super::{Context, Extracted, Extraction, cells, names, store};
+use super::super::{Context, Extracted, Extraction, cells, store};
 use super::cell::Cellshifts;
 use super::{Block, GridLayout};
 use crate::read::grid::{Cell, CellRef, Row, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::model::Field;
+use crate::values::names;
 use chrono::NaiveDate;
 use std::sync::Arc;
 

@@ -1,12 +1,12 @@
 //! One day of one row read as shifts: a cell (a shift code, a no-shift word, one or more
 //! ranges, ranges on several lines, a note beside them) or an In/Out pair of cells.
 
-use super::super::timespec::{self, Ranges};
 use super::super::{cells, quote};
 use super::Legend;
 use crate::read::grid::{Cell, CellRef};
 use crate::schedule::Issue;
 use crate::template::set::CompiledTemplate;
+use crate::values::timespec::{self, Ranges};
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -3,7 +3,6 @@
 //! row's total hours. In an In/Out grid, a row with a blank name right under an employee's
 //! row holds that employee's second shift of the day.
 
-use super::super::timespec::{self, TimeRange};
 use super::super::{cells, rows};
 use super::build::{Builder, Who, get};
 use super::cell::{self, DayRead};
@@ -11,6 +10,7 @@ use super::{Block, Day};
 use crate::read::grid::{Cell, Row};
 use crate::schedule::Issue;
 use crate::template::model::Field;
+use crate::values::timespec::{self, TimeRange};
 use smallvec::SmallVec;
 
 /// A day of a row read: the day, a warning about it, and its shifts (or the issue).

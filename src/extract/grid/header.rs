@@ -4,10 +4,10 @@
 //! (`Mon 11/24`, `Monday`, typed dates). Day names alone get their dates from a `Week of` cell
 //! (or a week-ending one, six days earlier), a date in the title, or a row of dates just below.
 
-use super::super::dates::{self, DayHeader, PartialDate};
 use crate::read::grid::{Cell, Sheet};
 use crate::template::model::{Field, WeekSource};
 use crate::template::set::CompiledTemplate;
+use crate::values::dates::{self, DayHeader, PartialDate};
 use chrono::{Datelike, Duration, NaiveDate};
 
 #[derive(Default)]

@@ -5,9 +5,9 @@
 //! language: where it says `F` is a shift, `F` is not "frei".
 
 use super::super::cells;
-use super::super::timespec::{self, Ranges};
 use crate::read::grid::{Cell, Row, Sheet};
 use crate::template::set::{CompiledTemplate, norm_key};
+use crate::values::timespec::{self, Ranges};
 
 /// The codes of one sheet and the rows the legend stands on (never read as employees).
 #[derive(Debug, Clone, Default)]
@@ -186,7 +186,7 @@ fn strip_suffix_word<'a>(s: &'a str, words: &[&str]) -> &'a str {
 
 /// A legend row without a header: a short upper-case (or numbered) code, an optional `=` and
 /// name, then a range or two times: `F` | `Früh` | `06:00` | `14:00`, `N` | `22:00-06:00`.
-fn row_entry(row: &Row, order: crate::extract::dates::DateOrder) -> Option<(u32, String, Ranges)> {
+fn row_entry(row: &Row, order: crate::values::dates::DateOrder) -> Option<(u32, String, Ranges)> {
     if !(2..=5).contains(&row.cells.iter().filter(|c| !c.is_empty()).count()) {
         return None;
     }
@@ -218,7 +218,7 @@ fn row_entry(row: &Row, order: crate::extract::dates::DateOrder) -> Option<(u32,
     Some((col, code, rs))
 }
 
-fn pair(a: &Cell, b: &Cell, order: crate::extract::dates::DateOrder) -> Option<Ranges> {
+fn pair(a: &Cell, b: &Cell, order: crate::values::dates::DateOrder) -> Option<Ranges> {
     let s = cells::clock(a, order).ok()?;
     let e = cells::clock(b, order).ok()?;
     let mut rs = Ranges::new();
@@ -303,11 +303,7 @@ impl TableCols {
         })
     }
 
-    fn entry(
-        &self,
-        row: &Row,
-        order: crate::extract::dates::DateOrder,
-    ) -> Option<(String, Ranges)> {
+    fn entry(&self, row: &Row, order: crate::values::dates::DateOrder) -> Option<(String, Ranges)> {
         let get = |i: usize| row.cells.get(i).unwrap_or(&Cell::Empty);
         let code = cells::text(get(self.code))?;
         if !is_code(&code, 12) {

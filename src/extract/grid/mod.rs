@@ -24,12 +24,12 @@ mod monthly;
 mod pairs;
 mod slots;
 
-use super::dates;
 use super::{Context, Extraction};
 use crate::read::grid::{Row, Sheet};
 use crate::schedule::Issue;
 use crate::template::model::{Field, WeekSource};
 use crate::template::set::CompiledTemplate;
+use crate::values::dates;
 use build::{Builder, Who};
 use chrono::NaiveDate;
 use header::Header;

@@ -4,11 +4,11 @@
 //! The weekday row must agree with the month: a title that disagrees is an error, never a
 //! guess; a title without a year takes the year in which the weekdays fall right.
 
-use super::super::dates;
 use super::Found;
 use super::header::{Header, parse_header};
 use crate::read::grid::{Cell, Row, Sheet};
 use crate::template::set::CompiledTemplate;
+use crate::values::dates;
 use chrono::{Datelike, NaiveDate, Weekday};
 
 /// A monthly roster's header, when the sheet has a row of day numbers from 1 to at least 28.

@@ -2,7 +2,6 @@
 //! code) and the names of who works each slot in the day cells, several per cell (one per
 //! line, or separated by `,` `;` `/` `&` `+`).
 
-use super::super::timespec::{self, Ranges};
 use super::super::{cells, quote, rows};
 use super::Block;
 use super::Legend;
@@ -11,6 +10,7 @@ use super::cell::is_totals_label;
 use crate::read::grid::{Cell, Row, Sheet};
 use crate::schedule::Issue;
 use crate::template::set::CompiledTemplate;
+use crate::values::timespec::{self, Ranges};
 use std::sync::Arc;
 
 /// The shifts a slot label names: a range with or without a name (`Früh 6-14`,

@@ -1,14 +1,14 @@
 //! The pure pipeline: a file in, a [`Plan`] (shifts + issues) out. No database, no logging of
 //! content; the worker calls it in `spawn_blocking`, `preview` calls it directly.
 //!
-//! read ([`crate::read`]) → Grid → template ([`crate::template::matcher`], or the one named)
+//! read ([`crate::read`]) → Grid → template ([`crate::pipeline::matcher`], or the one named)
 //! → extract ([`crate::extract`]) → validate ([`crate::validate`]).
 
+use super::matcher::{self, Rejection};
 use crate::extract::{Context, Extraction};
 use crate::read::{self, ReadError, ReadOptions, grid::Grid};
 use crate::schedule::Plan;
 use crate::template::TemplateSet;
-use crate::template::matcher::{self, Rejection};
 use chrono::NaiveDate;
 use std::path::Path;
 

@@ -11,11 +11,11 @@
 //! suggestion says so. The result is a TOML template whose aliases are the file's own headers,
 //! checked by compiling it.
 
-use super::model::{Field, Layout};
-use super::set::{CompiledTemplate, TemplateSet, norm_key};
-use crate::extract::dates::{self, DateOrder};
-use crate::extract::timespec;
 use crate::read::grid::{Cell, Grid, Sheet};
+use crate::template::model::{Field, Layout};
+use crate::template::set::{CompiledTemplate, TemplateSet, norm_key};
+use crate::values::dates::{self, DateOrder};
+use crate::values::timespec;
 
 /// Rows searched for the header.
 const HEADER_ROWS: usize = 30;

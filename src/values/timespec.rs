@@ -151,7 +151,7 @@ pub fn parse_clock(text: &str) -> Result<Clock, TimeError> {
 /// AM/PM, then hours and minutes.
 fn parse_clock_general(trimmed: &str) -> Result<Clock, TimeError> {
     let mut buf = [0u8; 24];
-    let lower = super::lowercase_in(trimmed, &mut buf);
+    let lower = crate::values::lowercase_in(trimmed, &mut buf);
     let s: &str = &lower;
     if s.is_empty() {
         return Err(TimeError::Empty);
@@ -437,7 +437,7 @@ pub fn parse_with_note(text: &str) -> Result<(Ranges, Option<String>), TimeError
             .trim()
             .trim_matches(['(', ')', '[', ']', '-', ':', ','])
             .trim();
-        (!s.is_empty()).then(|| super::names::collapse(s))
+        (!s.is_empty()).then(|| crate::values::names::collapse(s))
     };
     // `… (note)` / `… [note]`
     if let Some(open) = t.find(['(', '['])

@@ -5,8 +5,8 @@
 //! Numeric dates follow the template's [`DateOrder`] (US month-first by default); ISO
 //! `YYYY-MM-DD` is always year-first whatever the order says.
 
-use crate::extract::timespec;
 use crate::read::grid::Cell;
+use crate::values::timespec;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -123,7 +123,7 @@ const MONTHS: [&str; 12] = [
 
 fn month_word(w: &str) -> Option<u32> {
     let mut buf = [0u8; 16];
-    let w = super::lowercase_in(w, &mut buf);
+    let w = crate::values::lowercase_in(w, &mut buf);
     if w.len() < 3 {
         return None;
     }
@@ -165,7 +165,7 @@ const GERMAN_WEEKDAYS: [(&str, &str, Weekday); 8] = [
 /// `Sa` `So`, `Montag` … `Sonntag`.
 pub fn weekday_word(w: &str) -> Option<Weekday> {
     let mut buf = [0u8; 16];
-    let w = super::lowercase_in(w.trim().trim_end_matches(['.', ',', ':']), &mut buf);
+    let w = crate::values::lowercase_in(w.trim().trim_end_matches(['.', ',', ':']), &mut buf);
     if w.len() < 2 {
         return None;
     }

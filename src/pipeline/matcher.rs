@@ -18,10 +18,10 @@
 //! rank: its trial is skipped and the plan's full extraction stands in for it
 //! ([`choose_for_plan`]).
 
-use super::model::Layout;
-use super::set::{CompiledTemplate, TemplateSet};
 use crate::extract::{self, Context, Extraction, SheetLayout};
 use crate::read::grid::Grid;
+use crate::template::model::Layout;
+use crate::template::set::{CompiledTemplate, TemplateSet};
 use chrono::NaiveDate;
 use std::fmt;
 

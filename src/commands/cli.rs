@@ -2,6 +2,7 @@
 //! [`crate::commands`].
 
 use crate::commands;
+use crate::config::Overrides;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -32,6 +33,17 @@ pub struct Cli {
     pub operator: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The flags that override the configuration file and the environment.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

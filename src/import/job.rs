@@ -1,0 +1,186 @@
+//! The import job service, shared by the worker and the foreground commands: a file's bytes →
+//! a plan on the blocking pool (a crash in a reader becomes a failed import, not a dead
+//! process) → one transaction that stores the bytes, writes the import and commits.
+//!
+//! The caller joins the transaction through [`Hooks`]: the worker checks its claim before a
+//! long write and completes its job right before the commit (so the job and the import land
+//! together or not at all); the foreground `import` has nothing to add ([`NoHooks`]).
+
+use super::files::save_file;
+use super::write::{WriteError, WriteProgress, write_import_with_progress};
+use super::{ImportOutcome, ImportRequest};
+use crate::schedule::Plan;
+use sqlx::{PgConnection, PgPool};
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Why planning produced no plan: the pipeline refused the file, or a reader crashed.
+#[derive(Debug)]
+pub enum PlanFailure<E> {
+    /// The pipeline's own error (unreadable file, no template fits, …).
+    Refused(E),
+    /// A reader panicked: a bug in pharmacy-ingest, not in the file.
+    Crashed,
+}
+
+impl<E: fmt::Display> fmt::Display for PlanFailure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanFailure::Refused(e) => write!(f, "{e}"),
+            PlanFailure::Crashed => f.write_str(
+                "internal error: reading this file crashed the reader (a bug in pharmacy-ingest); \
+                 the file is kept for a bug report",
+            ),
+        }
+    }
+}
+
+/// Plan `bytes` with `planner` on the blocking pool. A panic inside becomes
+/// [`PlanFailure::Crashed`], which the writer records as a failed import. The bytes come back
+/// (shared with the planning thread, not copied).
+pub async fn plan_blocking<F, E>(
+    file_name: &str,
+    bytes: Vec<u8>,
+    planner: F,
+) -> (Result<Plan, PlanFailure<E>>, Vec<u8>)
+where
+    F: FnOnce(&str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    E: Send + 'static,
+{
+    let name = file_name.to_string();
+    let bytes = Arc::new(bytes);
+    let for_plan = bytes.clone();
+    let res = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| planner(&name, &for_plan)))
+    })
+    .await;
+    // The task (and its handle on the bytes) is gone by now.
+    let keep = Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.to_vec());
+    let planned = match res {
+        Ok(Ok(Ok(plan))) => Ok(plan),
+        Ok(Ok(Err(e))) => Err(PlanFailure::Refused(e)),
+        Ok(Err(_)) | Err(_) => {
+            tracing::error!("the file reader panicked; the import is recorded as failed");
+            Err(PlanFailure::Crashed)
+        }
+    };
+    (planned, keep)
+}
+
+/// What a caller adds inside the import transaction. `Stop` is why it wants the transaction
+/// rolled back (the worker's claim is gone, its file changed).
+pub trait Hooks: Sync {
+    /// Why the caller stopped the import.
+    type Stop: Send;
+
+    /// Before the write of `rows` shifts starts.
+    fn before_write(
+        &self,
+        tx: &mut PgConnection,
+        rows: usize,
+    ) -> impl Future<Output = Result<(), Self::Stop>> + Send;
+
+    /// After the write, right before the commit.
+    fn before_commit(
+        &self,
+        tx: &mut PgConnection,
+        outcome: &ImportOutcome,
+    ) -> impl Future<Output = Result<(), Self::Stop>> + Send;
+}
+
+/// No hooks: the foreground import.
+pub struct NoHooks;
+
+impl Hooks for NoHooks {
+    type Stop = Infallible;
+
+    async fn before_write(&self, _: &mut PgConnection, _: usize) -> Result<(), Infallible> {
+        Ok(())
+    }
+
+    async fn before_commit(
+        &self,
+        _: &mut PgConnection,
+        _: &ImportOutcome,
+    ) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// Why [`commit`] committed nothing (a refused file is an outcome, not an error).
+#[derive(Debug)]
+pub enum CommitError<S> {
+    /// A hook stopped the import; the transaction was rolled back.
+    Stopped(S),
+    /// The database failed at `step` (begin, store the file, commit).
+    Database { step: Step, source: sqlx::Error },
+    /// Writing the import failed.
+    Write(WriteError),
+}
+
+/// A step of [`commit`] outside the write itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Begin,
+    StoreFile,
+    Commit,
+}
+
+impl<S> CommitError<S> {
+    /// Whether trying again later may succeed (the database blinked).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CommitError::Stopped(_) => false,
+            CommitError::Database { source, .. } => crate::db::retry::is_transient(source),
+            CommitError::Write(e) => e.is_retryable(),
+        }
+    }
+
+    /// An operator-readable reason; `None` for [`CommitError::Stopped`] (the hook knows why).
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            CommitError::Stopped(_) => None,
+            CommitError::Database { step, source } => Some(match step {
+                Step::Begin => format!("database unavailable: {source}"),
+                Step::StoreFile => format!("storing the file failed: {source}"),
+                Step::Commit => format!("commit failed: {source}"),
+            }),
+            CommitError::Write(e) => Some(e.to_string()),
+        }
+    }
+}
+
+/// One transaction: `hooks.before_write`, store the file's bytes (for reprocessing), write the
+/// import (progress after each bulk statement), `hooks.before_commit`, commit.
+pub async fn commit<H: Hooks, E: fmt::Display>(
+    pool: &PgPool,
+    req: &ImportRequest,
+    bytes: &[u8],
+    planned: Result<Plan, E>,
+    reprocess_of: Option<Uuid>,
+    hooks: &H,
+    progress: &(dyn Fn(WriteProgress) + Sync),
+) -> Result<ImportOutcome, CommitError<H::Stop>> {
+    let db = |step| move |source| CommitError::Database { step, source };
+    let rows = planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
+    let mut tx = pool.begin().await.map_err(db(Step::Begin))?;
+    hooks
+        .before_write(&mut tx, rows)
+        .await
+        .map_err(CommitError::Stopped)?;
+    save_file(&mut tx, bytes)
+        .await
+        .map_err(db(Step::StoreFile))?;
+    let outcome = write_import_with_progress(&mut tx, req, planned, reprocess_of, progress)
+        .await
+        .map_err(CommitError::Write)?;
+    hooks
+        .before_commit(&mut tx, &outcome)
+        .await
+        .map_err(CommitError::Stopped)?;
+    tx.commit().await.map_err(db(Step::Commit))?;
+    Ok(outcome)
+}

@@ -1,0 +1,287 @@
+//! One attempt of an import job: the file's bytes (with the claim, from the job row, or from a
+//! path under a read root) → the import request → plan ([`crate::import::job::plan_blocking`])
+//! → one transaction ([`crate::import::job::commit`]) whose hooks check the claim before a long
+//! write, complete the job, and, for an inbox file, check that the file did not change since it
+//! was queued.
+
+use super::{Committed, ImportWork};
+use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_blocking};
+use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
+use crate::intake::folders;
+use crate::intake::safe_read::{SafeReadError, read_bounded};
+use crate::pipeline::plan::{PlanError, plan_bytes};
+use crate::queue::job::{Job, JobState};
+use crate::queue::lease::{self, Completion};
+use crate::queue::runner::{Attempt, Failure, JobContext};
+use crate::queue::{QueueError, roots};
+use crate::schedule::Plan;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use std::path::{Path, PathBuf};
+
+/// Files from this size on are worth watching: their stages are published at once (like the
+/// CLI's progress line); smaller jobs leave it to the heartbeat.
+const WATCH_BYTES: i64 = 512 * 1024;
+
+/// Writes of this many shifts or more check the claim before they start.
+const CHECK_BEFORE_WRITE_ROWS: usize = 1_000;
+
+/// A planned file, ready for its transaction.
+struct Prepared {
+    request: ImportRequest,
+    bytes: Vec<u8>,
+    planned: Result<Plan, PlanFailure<PlanError>>,
+    watch: bool,
+}
+
+/// Read, plan and write one job; the transaction completes the job only if the claim holds.
+///
+/// A lost lease (seen by the heartbeat) stops the work before the transaction; once the
+/// transaction runs, the in-transaction claim check alone decides, so a heartbeat that finds
+/// the job already completed by this very transaction cannot misreport it.
+pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committed> {
+    let prepared = tokio::select! {
+        biased;
+        _ = ctx.lost.cancelled() => return Attempt::LeaseLost,
+        r = prepare(work, ctx) => r,
+    };
+    match prepared {
+        Ok(p) => write(work, ctx, p).await,
+        Err(a) => a,
+    }
+}
+
+/// Read the file and plan it.
+async fn prepare(work: &ImportWork, ctx: &JobContext<'_>) -> Result<Prepared, Attempt<Committed>> {
+    let job = ctx.job;
+    let watch = job.file_size.is_some_and(|n| n >= WATCH_BYTES);
+    ctx.stage("reading", None, watch).await;
+    let bytes = match ctx.take_inline() {
+        Some(b) => b,
+        None => read_file(work, job, ctx).await?,
+    };
+    let watch = bytes.len() as i64 >= WATCH_BYTES;
+    let request = request(work, job, &bytes);
+    ctx.stage("planning", None, watch).await;
+    let mut opts = work.plan_options();
+    opts.template = request.template.clone();
+    opts.store = request.store_number;
+    opts.fallback_store = request.inbox_store;
+    let planner = move |name: &str, bytes: &[u8]| plan_bytes(name, bytes, &opts);
+    let (planned, bytes) = plan_blocking(&request.file_name, bytes, planner).await;
+    Ok(Prepared {
+        request,
+        bytes,
+        planned,
+        watch,
+    })
+}
+
+/// The import request of a job.
+fn request(work: &ImportWork, job: &Job, bytes: &[u8]) -> ImportRequest {
+    let from_inbox = job.source == ImportSource::Inbox;
+    // The store of the inbox folder the file was dropped into (queued with the job, or read
+    // from its `processing/<store>/` path): it fills in a file that names no store, and a file
+    // naming another store is refused. It is a fallback and a check, not an override.
+    let inbox_store = from_inbox
+        .then(|| {
+            job.store_number.or_else(|| {
+                job.file_path
+                    .as_deref()
+                    .and_then(|p| folders::inbox_store_of(Path::new(p)))
+            })
+        })
+        .flatten();
+    ImportRequest {
+        file_name: job.file_name.clone(),
+        file_size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        sha256: hex::encode(Sha256::digest(bytes)),
+        source: job.source,
+        mode: job.mode,
+        force: job.force,
+        template: job.template.clone(),
+        store_number: job.store_number.filter(|_| !from_inbox),
+        job_id: Some(job.id),
+        created_by: format!("worker:{}", work.worker_id),
+        hold_risky_replace: work.settings.hold_risky_replaces,
+        inbox_store,
+    }
+}
+
+/// The import transaction, with the job's claim checked and completed inside it.
+async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<Committed> {
+    let total = p.planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
+    let total = i64::try_from(total).unwrap_or(i64::MAX);
+    ctx.stage("writing", Some(total), p.watch).await;
+    let hooks = JobHooks {
+        work,
+        ctx,
+        rows_total: total,
+    };
+    let on_write = |w: crate::import::write::WriteProgress| ctx.rows_done(w.rows_done);
+    let res = commit(
+        &work.pool, &p.request, &p.bytes, p.planned, None, &hooks, &on_write,
+    )
+    .await;
+    match res {
+        Ok(outcome) => {
+            let keep = outcome.issues.iter().any(|i| i.cell.is_some())
+                && matches!(
+                    outcome.status,
+                    ImportStatus::Failed | ImportStatus::Partial | ImportStatus::Held
+                );
+            Attempt::Committed(Committed {
+                outcome: Box::new(outcome),
+                bytes: keep.then_some(p.bytes),
+            })
+        }
+        Err(CommitError::Stopped(stop)) => stop,
+        Err(e) => {
+            let how = if e.is_retryable() {
+                Failure::Transient
+            } else {
+                Failure::Permanent
+            };
+            Attempt::Failed(how, e.reason().unwrap_or_default())
+        }
+    }
+}
+
+/// The job's part of the import transaction.
+struct JobHooks<'a, 'b> {
+    work: &'a ImportWork,
+    ctx: &'a JobContext<'b>,
+    rows_total: i64,
+}
+
+impl Hooks for JobHooks<'_, '_> {
+    type Stop = Attempt<Committed>;
+
+    /// Fail fast before a long write if the claim is gone; the completion is the check that
+    /// decides, so a small job (whose write is one short batch) skips this one.
+    async fn before_write(&self, tx: &mut PgConnection, rows: usize) -> Result<(), Self::Stop> {
+        if rows < CHECK_BEFORE_WRITE_ROWS {
+            return Ok(());
+        }
+        lease::check_in_tx(tx, &self.ctx.claim)
+            .await
+            .map_err(lease_error)
+    }
+
+    /// Complete the job in the import's transaction; then, for an inbox file, make sure it
+    /// still has the content that was queued (else the transaction rolls back).
+    async fn before_commit(
+        &self,
+        tx: &mut PgConnection,
+        outcome: &ImportOutcome,
+    ) -> Result<(), Self::Stop> {
+        let completion = Completion {
+            state: if outcome.status == ImportStatus::Failed {
+                JobState::Failed
+            } else {
+                JobState::Succeeded
+            },
+            import_id: Some(outcome.import_id),
+            rows_done: outcome.rows_imported,
+            rows_total: self.rows_total,
+            error: outcome.error.clone(),
+        };
+        lease::complete_in_tx(tx, &self.ctx.claim, &completion)
+            .await
+            .map_err(lease_error)?;
+        match inbox_file_changed(self.work, self.ctx).await {
+            Some(changed) => Err(Attempt::Withdrawn(changed)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A queue error inside the transaction: the claim is gone, or the database blinked.
+fn lease_error(e: QueueError) -> Attempt<Committed> {
+    match e {
+        QueueError::LeaseLost(_) => Attempt::LeaseLost,
+        e => Attempt::Failed(Failure::Transient, e.to_string()),
+    }
+}
+
+/// The job's bytes: from the row, or from its path (which must be under a read root, be a
+/// regular file and fit `read.max_file_bytes`; the read gives up at the job's deadline and at
+/// shutdown, so a FIFO or a stalled share cannot hold the slot).
+async fn read_file(
+    work: &ImportWork,
+    job: &Job,
+    ctx: &JobContext<'_>,
+) -> Result<Vec<u8>, Attempt<Committed>> {
+    if job.file_size.is_some() {
+        return match lease::file_bytes(&work.pool, job.id).await {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err(permanent("the job carries no file".into())),
+            Err(e) if e.is_transient() => Err(Attempt::Failed(Failure::Transient, e.to_string())),
+            Err(e) => Err(permanent(e.to_string())),
+        };
+    }
+    let Some(path) = job.file_path.clone() else {
+        return Err(permanent("the job names no file".into()));
+    };
+    let Some(real) = under_roots(&path, work.read_roots.clone()).await else {
+        return Err(permanent(format!(
+            "{path} is missing or not under one of this worker's import roots"
+        )));
+    };
+    let limit = work.max_file_bytes();
+    let timeout = work.settings.job_timeout();
+    match read_bounded(&real, limit, timeout, &ctx.stop).await {
+        Ok(r) => Ok(r.bytes),
+        Err(SafeReadError::Stopped { .. }) => Err(Attempt::Stopped),
+        Err(SafeReadError::TimedOut { .. }) => Err(Attempt::TimedOut),
+        Err(e) => Err(permanent(e.to_string())),
+    }
+}
+
+/// The real path of `path` when it is under one of `roots`.
+async fn under_roots(path: &str, roots: Vec<PathBuf>) -> Option<PathBuf> {
+    let p = PathBuf::from(path);
+    tokio::task::spawn_blocking(move || {
+        roots::is_under_roots(&p, &roots)
+            .then(|| p.canonicalize().ok())
+            .flatten()
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+fn permanent(reason: String) -> Attempt<Committed> {
+    Attempt::Failed(Failure::Permanent, reason)
+}
+
+/// For an inbox job: whether its `processing/` file still has the content that was queued
+/// (`Some(reason)` when it does not). Checked right before the commit, so a writer that paused
+/// past the settle time and then went on writing never gets a partial import.
+async fn inbox_file_changed(work: &ImportWork, ctx: &JobContext<'_>) -> Option<String> {
+    let job = ctx.job;
+    if job.source != ImportSource::Inbox {
+        return None;
+    }
+    let (Some(path), Some(queued)) = (&job.file_path, &job.file_sha256) else {
+        return None;
+    };
+    let limit = work.max_file_bytes();
+    let now = read_bounded(
+        Path::new(path),
+        limit,
+        work.settings.job_timeout(),
+        &ctx.stop,
+    )
+    .await;
+    match now {
+        Ok(r) if &r.sha256 == queued => None,
+        Ok(_) | Err(SafeReadError::TooLarge { .. }) => Some(format!(
+            "{}: the file changed after it was taken (was it still being written?); nothing \
+             was imported and the file was put back in the inbox to be taken again",
+            job.file_name
+        )),
+        // Gone (moved on by someone else) or unreadable: the queued bytes are what counts.
+        Err(_) => None,
+    }
+}
