@@ -19,7 +19,7 @@
 //! ([`choose_for_plan`]).
 
 use crate::extract::{self, Context, Extraction, SheetLayout};
-use crate::read::grid::Grid;
+use crate::read::grid::{Grid, SourceFormat};
 use crate::template::model::Layout;
 use crate::template::set::{CompiledTemplate, TemplateSet};
 use chrono::NaiveDate;
@@ -40,7 +40,59 @@ pub struct Fit<'t> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub template: String,
-    pub reason: String,
+    pub reason: Misfit,
+}
+
+/// Why a template does not fit a file, as a value (its text is what operators read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Misfit {
+    /// The template reads other formats (`reads` is its list, joined by `/`).
+    Format { reads: String, got: SourceFormat },
+    /// `match.file_name` does not match.
+    FileName,
+    /// No sheet name matches `match.sheet_name`.
+    SheetName,
+    /// Every sheet is empty.
+    NoData,
+    /// No sheet has a header this template knows: each sheet's name and why.
+    Header(Vec<(String, String)>),
+    /// The header fits, but the trial found no shift row below it.
+    NoShiftRows,
+    /// None of the trial's rows read: how many rows, how many issues, the first issue.
+    NothingReads {
+        rows: usize,
+        issues: usize,
+        example: String,
+    },
+}
+
+impl fmt::Display for Misfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Misfit::Format { reads, got } => write!(f, "reads {reads} files, not {got}"),
+            Misfit::FileName => f.write_str("the file name does not match match.file_name"),
+            Misfit::SheetName => f.write_str("no sheet name matches match.sheet_name"),
+            Misfit::NoData => f.write_str("the file holds no data"),
+            Misfit::Header(sheets) => {
+                for (i, (sheet, why)) in sheets.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "; " };
+                    write!(f, "{sep}sheet {sheet:?}: {why}")?;
+                }
+                Ok(())
+            }
+            Misfit::NoShiftRows => {
+                f.write_str("the header fits, but no row below it holds a shift")
+            }
+            Misfit::NothingReads {
+                rows,
+                issues,
+                example,
+            } => write!(
+                f,
+                "none of the first {rows} rows could be read ({issues} issues, e.g. {example})"
+            ),
+        }
+    }
 }
 
 impl fmt::Display for Rejection {
@@ -55,7 +107,7 @@ pub fn evaluate<'t>(
     grid: &Grid,
     file_name: &str,
     today: NaiveDate,
-) -> Result<Fit<'t>, String> {
+) -> Result<Fit<'t>, Misfit> {
     let (sheets, structure) = structure(t, grid, file_name, today)?;
     let (score, _) = trial(t, grid, file_name, today, &sheets, structure)?;
     Ok(Fit {
@@ -72,7 +124,7 @@ pub fn forced<'t>(
     grid: &Grid,
     file_name: &str,
     today: NaiveDate,
-) -> Result<Fit<'t>, String> {
+) -> Result<Fit<'t>, Misfit> {
     let (sheets, score) = structure(t, grid, file_name, today)?;
     Ok(Fit {
         template: t,
@@ -87,18 +139,17 @@ fn structure(
     grid: &Grid,
     file_name: &str,
     today: NaiveDate,
-) -> Result<(Vec<SheetLayout>, i64), String> {
+) -> Result<(Vec<SheetLayout>, i64), Misfit> {
     if !t.reads_format(grid.format) {
-        return Err(format!(
-            "reads {} files, not {}",
-            t.def.matching.formats.join("/"),
-            grid.format
-        ));
+        return Err(Misfit::Format {
+            reads: t.def.matching.formats.join("/"),
+            got: grid.format,
+        });
     }
     let mut bonus = 0;
     if let Some(re) = &t.file_re {
         if !re.is_match(file_name) {
-            return Err("the file name does not match match.file_name".into());
+            return Err(Misfit::FileName);
         }
         bonus += 15;
     }
@@ -119,14 +170,14 @@ fn structure(
         };
         match found {
             Ok(l) => sheets.push(l),
-            Err(why) => reasons.push(format!("sheet {:?}: {why}", sheet.name)),
+            Err(why) => reasons.push((sheet.name.to_string(), why)),
         }
     }
     if sheets.is_empty() {
         return Err(match reasons.len() {
-            0 if t.sheet_re.is_some() => "no sheet name matches match.sheet_name".into(),
-            0 => "the file holds no data".into(),
-            _ => reasons.join("; "),
+            0 if t.sheet_re.is_some() => Misfit::SheetName,
+            0 => Misfit::NoData,
+            _ => Misfit::Header(reasons),
         });
     }
     let structure: i64 = sheets.iter().map(SheetLayout::score).max().unwrap_or(0) + bonus;
@@ -146,7 +197,7 @@ fn trial(
     today: NaiveDate,
     sheets: &[SheetLayout],
     structure: i64,
-) -> Result<(i64, TrialDates), String> {
+) -> Result<(i64, TrialDates), Misfit> {
     let ctx = Context {
         file_name,
         template: t,
@@ -160,7 +211,7 @@ fn trial(
         l.extract(&grid.sheets[l.sheet()], &ctx, Some(TRIAL_ROWS), &mut trial);
     }
     if trial.rows_read == 0 {
-        return Err("the header fits, but no row below it holds a shift".into());
+        return Err(Misfit::NoShiftRows);
     }
     let good = trial.shifts.len();
     let bad = trial
@@ -169,16 +220,15 @@ fn trial(
         .filter(|i| i.severity == crate::schedule::Severity::Error)
         .count();
     if good == 0 && bad > 0 {
-        return Err(format!(
-            "none of the first {} rows could be read ({} issues, e.g. {})",
-            trial.rows_read,
-            trial.issues.len(),
-            trial
+        return Err(Misfit::NothingReads {
+            rows: trial.rows_read,
+            issues: trial.issues.len(),
+            example: trial
                 .issues
                 .first()
-                .map(|i| i.message.as_str())
-                .unwrap_or("-")
-        ));
+                .map(|i| i.message.clone())
+                .unwrap_or_else(|| "-".into()),
+        });
     }
     let score = match good + bad {
         0 => structure * 100,
@@ -204,13 +254,41 @@ pub struct Choice<'t> {
     /// The templates that did not fit, in the set's order, with why.
     pub rejected: Vec<Rejection>,
     /// The trial was skipped because no other template fits the structure: the caller's
-    /// full extraction stands in for it, and a caller whose extraction reads no shift asks
-    /// [`evaluate`] for the verdict (see [`crate::import::plan`]).
+    /// full extraction stands in for it, and [`Choice::confirm`] gives the trial's verdict
+    /// when that extraction reads no shift.
     pub trial_skipped: bool,
     /// Another template with the other date order fits exactly as well but reads the dates
     /// differently (every numeric date could be either way round): its name. The chosen
     /// order is then a guess the caller must report.
     pub order_undecided: Option<String>,
+}
+
+impl Choice<'_> {
+    /// After the caller's full extraction `ex` of the chosen template: when its trial was
+    /// skipped and the extraction read nothing, run the trial now, so the file is refused
+    /// exactly as when several templates fit (the rejections, in the set's order).
+    pub fn confirm(
+        &self,
+        set: &TemplateSet,
+        grid: &Grid,
+        file_name: &str,
+        today: NaiveDate,
+        ex: &Extraction,
+    ) -> Result<(), Vec<Rejection>> {
+        if !self.trial_skipped || (ex.rows_read > 0 && !ex.shifts.is_empty()) {
+            return Ok(());
+        }
+        let Err(reason) = evaluate(self.fit.template, grid, file_name, today) else {
+            return Ok(());
+        };
+        let mut tried = self.rejected.clone();
+        tried.push(Rejection {
+            template: self.fit.template.name().to_string(),
+            reason,
+        });
+        in_set_order(set, &mut tried);
+        Err(tried)
+    }
 }
 
 /// [`choose`] for planning a file: when exactly one template fits the structure, there is

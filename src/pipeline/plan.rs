@@ -109,10 +109,8 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     let today = opts
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    // Set when the lone fitting template was chosen without its trial extraction.
-    let mut trial_skipped: Option<Vec<Rejection>> = None;
-    // Set when another date order fits as well and reads other dates.
-    let mut order_undecided: Option<String> = None;
+    // The matcher's choice (`None`: the caller named the template).
+    let mut chosen: Option<matcher::Choice> = None;
     let fit = match &opts.template {
         Some(name) => {
             let t = opts
@@ -124,11 +122,11 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
                     available: opts.templates.names().join(", "),
                 })?;
             // The caller chose: the header must fit, but no trial can refuse the file.
-            matcher::forced(t, grid, file_name, today).map_err(|reason| {
+            matcher::forced(t, grid, file_name, today).map_err(|misfit| {
                 PlanError::TemplateDoesNotFit {
                     file: file.clone(),
                     name: name.clone(),
-                    reason,
+                    reason: misfit.to_string(),
                 }
             })?
         }
@@ -138,11 +136,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
                     file: file.clone(),
                     tried,
                 })?;
-            if choice.trial_skipped {
-                trial_skipped = Some(choice.rejected);
-            }
-            order_undecided = choice.order_undecided;
-            choice.fit
+            chosen.insert(choice).fit.clone()
         }
     };
     let ctx = Context {
@@ -156,20 +150,17 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     for l in &fit.sheets {
         l.extract(&grid.sheets[l.sheet()], &ctx, None, &mut ex);
     }
-    // Without its trial, a template whose rows read nothing gets the trial's verdict now, so
-    // the file is refused exactly as when several templates fit.
-    if let Some(mut tried) = trial_skipped
-        && (ex.rows_read == 0 || ex.shifts.is_empty())
-        && let Err(reason) = matcher::evaluate(fit.template, grid, file_name, today)
-    {
-        tried.push(Rejection {
-            template: fit.template.name().to_string(),
-            reason,
-        });
-        matcher::in_set_order(&opts.templates, &mut tried);
-        return Err(PlanError::NoTemplateFits { file, tried });
+    if let Some(choice) = &chosen {
+        choice
+            .confirm(&opts.templates, grid, file_name, today, &ex)
+            .map_err(|tried| PlanError::NoTemplateFits {
+                file: file.clone(),
+                tried,
+            })?;
     }
-    let undecided = order_undecided.and_then(|other| order_issue(&ex, fit.template, &other));
+    let undecided = chosen
+        .and_then(|c| c.order_undecided)
+        .and_then(|other| order_issue(&ex, fit.template, &other));
     let validated = crate::validate::validate_covering(
         ex.shifts,
         ex.week,
@@ -310,11 +301,8 @@ mod tests {
                 let names: Vec<&str> = tried.iter().map(|r| r.template.as_str()).collect();
                 assert_eq!(names, opts().templates.names());
                 let grid = tried.iter().find(|r| r.template == "weekly-grid").unwrap();
-                assert!(
-                    grid.reason.contains("none of the first 2 rows"),
-                    "{}",
-                    grid.reason
-                );
+                let reason = grid.reason.to_string();
+                assert!(reason.contains("none of the first 2 rows"), "{reason}");
             }
             other => panic!("expected NoTemplateFits, got {other:?}"),
         }
