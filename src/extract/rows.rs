@@ -8,7 +8,7 @@
 use super::cells;
 use super::store;
 use super::{Context, Extracted, Extraction, quote};
-use crate::read::grid::{Cell, Row, Sheet};
+use crate::read::grid::{Cell, CellRef, Row, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::model::{Field, StoreSource};
 use crate::template::set::CompiledTemplate;
@@ -171,89 +171,140 @@ pub fn extract(
     limit: Option<usize>,
     out: &mut Extraction,
 ) {
-    let t = ctx.template;
-    let order = t.def.values.date_order;
-    let sheet_store = ctx
-        .store_override
-        .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t))
-        .or(ctx.store_fallback);
-    let reads_titles = t.def.store.from.contains(&StoreSource::Title);
-    let mut section_store: Option<i32> = None;
-    // A daily roster without a date column: a row holding only a date (`Monday, November 24,
-    // 2025`) dates the rows below it; the nearest one above the header dates the first rows.
-    let dated_by_sections = l.col(Field::Date).is_none();
-    let lone_date = |row: &Row| -> Option<NaiveDate> {
-        let mut filled = row.cells.iter().filter(|c| !c.is_empty());
-        let only = filled.next()?;
-        if filled.next().is_some() {
-            return None;
-        }
-        dates::cell_date(only, order)
-    };
-    // A report grouped by employee writes the name on a group's first row only. When rows
-    // without a name are that common (at least as many as named ones), the name carries down
-    // to the next blank row or name; a lone missing name in a flat list stays an error.
-    let carry_names = carries_names(sheet, l, limit);
-    let mut carried_name: Option<Arc<str>> = None;
-    let mut section_date: Option<NaiveDate> = if dated_by_sections {
-        sheet
-            .rows()
-            .iter()
-            .take_while(|r| r.index < l.header_row)
-            .filter_map(&lone_date)
-            .last()
-    } else {
-        None
-    };
-    let mut no_store_reported = false;
+    let mut walk = Walk::new(sheet, l, ctx, limit);
     let mut seen = 0usize;
-    let header_texts: Vec<(u32, String)> = sheet
-        .row(l.header_row)
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| Some((i as u32, crate::template::set::norm_key(c.as_text()?))))
-        .collect();
-    let first_col = l.columns.iter().map(|(_, c)| *c).min().unwrap_or(0);
-
     for row in sheet.rows().iter().filter(|r| r.index > l.header_row) {
         if limit.is_some_and(|n| seen >= n) {
             break;
         }
-        let get = |f: Field| -> &Cell {
-            l.col(f)
-                .and_then(|c| row.cells.get(c as usize))
-                .unwrap_or(&Cell::Empty)
+        match walk.classify(row) {
+            // A blank row ends an employee's group.
+            RowKind::Blank => walk.carried_name = None,
+            RowKind::SectionDate(d) => walk.section_date = Some(d),
+            RowKind::SectionStore(n) => walk.section_store = Some(n),
+            RowKind::Ignored => {}
+            RowKind::Shift => {
+                seen += 1;
+                out.rows_read += 1;
+                walk.read_row(row, out);
+            }
+        }
+    }
+}
+
+/// What a row below the header is.
+enum RowKind {
+    /// Nothing filled in.
+    Blank,
+    /// Only a date, in a roster without a date column: it dates the rows below it.
+    SectionDate(NaiveDate),
+    /// Only a store title: the store of the rows below it.
+    SectionStore(i32),
+    /// A note line, a skipped label, a repeated header or a row with no mapped value.
+    Ignored,
+    /// A row to read a shift from.
+    Shift,
+}
+
+/// The state of one walk down a rows layout: what the rows above say about the rows below.
+struct Walk<'a> {
+    sheet: &'a Sheet,
+    l: &'a RowsLayout,
+    ctx: &'a Context<'a>,
+    t: &'a CompiledTemplate,
+    order: DateOrder,
+    /// The caller's store, else the one the sheet names (title, sheet name, file name), else
+    /// the inbox folder's.
+    sheet_store: Option<i32>,
+    reads_titles: bool,
+    /// A daily roster without a date column: a row holding only a date (`Monday, November 24,
+    /// 2025`) dates the rows below it; the nearest one above the header dates the first rows.
+    dated_by_sections: bool,
+    /// A report grouped by employee writes the name on a group's first row only. When rows
+    /// without a name are that common (at least as many as named ones), the name carries down
+    /// to the next blank row or name; a lone missing name in a flat list stays an error.
+    carry_names: bool,
+    header_texts: Vec<(u32, String)>,
+    first_col: u32,
+    section_store: Option<i32>,
+    section_date: Option<NaiveDate>,
+    carried_name: Option<Arc<str>>,
+    no_store_reported: bool,
+}
+
+impl<'a> Walk<'a> {
+    /// Start a walk below the header: the sheet's store, the first section date, the header.
+    fn new(
+        sheet: &'a Sheet,
+        l: &'a RowsLayout,
+        ctx: &'a Context<'a>,
+        limit: Option<usize>,
+    ) -> Self {
+        let t = ctx.template;
+        let order = t.def.values.date_order;
+        let dated_by_sections = l.col(Field::Date).is_none();
+        let section_date = if dated_by_sections {
+            sheet
+                .rows()
+                .iter()
+                .take_while(|r| r.index < l.header_row)
+                .filter_map(|r| lone_date(r, order))
+                .last()
+        } else {
+            None
         };
+        Walk {
+            sheet,
+            l,
+            ctx,
+            t,
+            order,
+            sheet_store: ctx
+                .store_override
+                .or_else(|| store::sheet_store(sheet, l.header_row, ctx.file_name, t))
+                .or(ctx.store_fallback),
+            reads_titles: t.def.store.from.contains(&StoreSource::Title),
+            dated_by_sections,
+            carry_names: carries_names(sheet, l, limit),
+            header_texts: header_texts(sheet, l.header_row),
+            first_col: l.columns.iter().map(|(_, c)| *c).min().unwrap_or(0),
+            section_store: None,
+            section_date,
+            carried_name: None,
+            no_store_reported: false,
+        }
+    }
+
+    /// What a row is: blank, a section line, a line to ignore, or a shift row.
+    fn classify(&self, row: &Row) -> RowKind {
+        let (l, t) = (self.l, self.t);
+        let fields = self.fields(row);
         let mapped_values = l
             .columns
             .iter()
-            .filter(|(f, _)| !get(*f).is_empty())
+            .filter(|(f, _)| !fields.get(*f).is_empty())
             .count();
         let mut non_empty = row.cells.iter().enumerate().filter(|(_, c)| !c.is_empty());
         let Some((first_col_used, first_value)) = non_empty.next() else {
-            // A blank row ends an employee's group.
-            carried_name = None;
-            continue;
+            return RowKind::Blank;
         };
         let lone = non_empty.next().is_none();
         if lone
-            && dated_by_sections
-            && let Some(d) = dates::cell_date(first_value, order)
+            && self.dated_by_sections
+            && let Some(d) = dates::cell_date(first_value, self.order)
         {
-            section_date = Some(d);
-            continue;
+            return RowKind::SectionDate(d);
         }
         // A row holding only a store title starts that store's rows.
         if lone
             && let Some(s) = first_value.as_text()
-            && reads_titles
+            && self.reads_titles
             && let Some(n) = t
                 .store_re
                 .captures(s)
                 .and_then(|c| c.get(1)?.as_str().parse().ok())
         {
-            section_store = Some(n);
-            continue;
+            return RowKind::SectionStore(n);
         }
         // A lone text outside the name columns is a note line (`Printed 11/22/2025 3:15 PM`,
         // `Approved by`), not a shift: a shift needs at least a name and a time.
@@ -264,153 +315,284 @@ pub fn extract(
                 .iter()
                 .any(|(f, c)| f.is_name() && *c as usize == first_col_used)
         {
-            continue;
+            return RowKind::Ignored;
         }
         let label = label_of(row, l);
         if label.as_deref().is_some_and(|s| t.is_skip_row(s)) {
-            continue;
+            return RowKind::Ignored;
         }
-        if mapped_values == 0 || (label.is_some() && is_repeated_header(row, &header_texts)) {
-            continue;
+        if mapped_values == 0 || (label.is_some() && is_repeated_header(row, &self.header_texts)) {
+            return RowKind::Ignored;
         }
-        seen += 1;
-        out.rows_read += 1;
-        let first_ref = sheet.cell_ref(row.index, first_col);
-        let cref = |f: Field| sheet.cell_ref(row.index, l.col(f).unwrap_or(first_col));
+        RowKind::Shift
+    }
 
-        // Employee.
-        let name: Option<Arc<str>> = match l.col(Field::EmployeeName) {
-            Some(_) => cells::text(get(Field::EmployeeName)).and_then(|s| names::display_name(&s)),
-            None => names::join_name(
-                cells::text(get(Field::FirstName)).as_deref(),
-                cells::text(get(Field::LastName)).as_deref(),
-            ),
+    /// The mapped cells of one row.
+    fn fields<'r>(&self, row: &'r Row) -> RowCells<'r>
+    where
+        'a: 'r,
+    {
+        RowCells {
+            sheet: self.sheet,
+            row,
+            l: self.l,
+            first_col: self.first_col,
         }
-        .map(Arc::from);
-        // `Open Shift` in the name column: nobody is assigned (never carried down).
-        let open_marked = name.as_deref().is_some_and(|n| t.is_open_shift(n));
-        let name = match name {
-            _ if open_marked => None,
-            Some(n) => {
-                carried_name = Some(n.clone());
-                Some(n)
-            }
-            None if carry_names => carried_name.clone(),
-            None => None,
-        };
+    }
+
+    /// Read a shift row: its shifts, or the issue that rejects it (or notes an open shift).
+    fn read_row(&mut self, row: &Row, out: &mut Extraction) {
+        let fields = self.fields(row);
+        let name = self.row_name(&fields);
 
         // Times (and the date when they carry one).
-        let times = read_times(row, l, order, &get, &cref, t);
+        let get = |f: Field| fields.get(f);
+        let cref = |f: Field| fields.cref(f);
+        let times = read_times(row, self.l, self.order, &get, &cref, self.t);
         let (date_from_times, ranges) = match times {
             Ok(Some(x)) => x,
-            Ok(None) => continue, // a no-shift word in the shift column
+            Ok(None) => return, // a no-shift word in the shift column
             Err(issue) => {
                 out.issues.push(*issue);
                 out.rows_rejected += 1;
-                continue;
+                return;
             }
         };
 
         // A shift with times and nobody assigned is an open shift (When I Work, Deputy, Teams
         // export them): not a mistake, and nothing to store.
         let Some(name) = name else {
-            out.issues.push(open_shift(sheet, row.index, l, first_col));
-            continue;
+            out.issues
+                .push(open_shift(self.sheet, row.index, self.l, self.first_col));
+            return;
         };
+        let date = match self.row_date(&fields, date_from_times) {
+            Ok(d) => d,
+            Err(issue) => {
+                out.issues.push(*issue);
+                out.rows_rejected += 1;
+                return;
+            }
+        };
+        let Some(store_number) = self.row_store(&fields) else {
+            self.no_store(&fields, out);
+            return;
+        };
+        RowShift::read(&fields, name, store_number, date).push(ranges, out);
+    }
 
+    /// The row's employee: its name cells, else the name carried down from the group's first
+    /// row; none for an open shift.
+    fn row_name(&mut self, fields: &RowCells<'_>) -> Option<Arc<str>> {
+        let name: Option<Arc<str>> = match self.l.col(Field::EmployeeName) {
+            Some(_) => {
+                cells::text(fields.get(Field::EmployeeName)).and_then(|s| names::display_name(&s))
+            }
+            None => names::join_name(
+                cells::text(fields.get(Field::FirstName)).as_deref(),
+                cells::text(fields.get(Field::LastName)).as_deref(),
+            ),
+        }
+        .map(Arc::from);
+        // `Open Shift` in the name column: nobody is assigned (never carried down).
+        let open_marked = name.as_deref().is_some_and(|n| self.t.is_open_shift(n));
+        match name {
+            _ if open_marked => None,
+            Some(n) => {
+                self.carried_name = Some(n.clone());
+                Some(n)
+            }
+            None if self.carry_names => self.carried_name.clone(),
+            None => None,
+        }
+    }
+
+    /// The row's date: the date column, else the times' date or the section's; an error when
+    /// it does not read, the weekday column disagrees, or there is none.
+    fn row_date(
+        &self,
+        fields: &RowCells<'_>,
+        date_from_times: Option<NaiveDate>,
+    ) -> Result<NaiveDate, Box<Issue>> {
+        let (l, order) = (self.l, self.order);
         let date = match l.col(Field::Date) {
             Some(_) => {
-                let c = get(Field::Date);
+                let c = fields.get(Field::Date);
                 match dates::cell_date(c, order) {
                     Some(d) => Some(d),
                     None if c.is_empty() => date_from_times,
                     None => {
-                        out.issues.push(Issue::error(
+                        return Err(Box::new(Issue::error(
                             "unreadable_date",
-                            Some(cref(Field::Date)),
+                            Some(fields.cref(Field::Date)),
                             format!(
                                 "cannot read the date {} (expected e.g. {})",
                                 cells::text(c).map(|s| quote(&s)).unwrap_or_default(),
                                 example_date(order)
                             ),
-                        ));
-                        out.rows_rejected += 1;
-                        continue;
+                        )));
                     }
                 }
             }
-            None => date_from_times.or(section_date),
+            None => date_from_times.or(self.section_date),
         };
-        if let Some(issue) = weekday_disagrees(row, l, date, sheet, order) {
-            out.issues.push(issue);
-            out.rows_rejected += 1;
-            continue;
+        if let Some(issue) = weekday_disagrees(fields.row, l, date, self.sheet, order) {
+            return Err(Box::new(issue));
         }
-        let Some(date) = date else {
-            out.issues.push(Issue::error(
+        date.ok_or_else(|| {
+            Box::new(Issue::error(
                 "missing_date",
                 Some(if l.col(Field::Date).is_some() {
-                    cref(Field::Date)
+                    fields.cref(Field::Date)
                 } else {
-                    first_ref.clone()
+                    fields.first_ref()
                 }),
                 "no date for this shift: fill in the date",
-            ));
-            out.rows_rejected += 1;
-            continue;
-        };
+            ))
+        })
+    }
 
-        let store_number = match ctx.store_override {
+    /// The row's store: the caller's, the store column, the section's title, or the sheet's.
+    fn row_store(&self, fields: &RowCells<'_>) -> Option<i32> {
+        match self.ctx.store_override {
             Some(s) => Some(s),
-            None => match l.col(Field::StoreNumber) {
-                Some(_) => store::from_cell(get(Field::StoreNumber), &t.store_re)
-                    .or(section_store)
-                    .or(sheet_store),
-                None => section_store.or(sheet_store),
+            None => match self.l.col(Field::StoreNumber) {
+                Some(_) => store::from_cell(fields.get(Field::StoreNumber), &self.t.store_re)
+                    .or(self.section_store)
+                    .or(self.sheet_store),
+                None => self.section_store.or(self.sheet_store),
             },
-        };
-        let Some(store_number) = store_number else {
-            if !get(Field::StoreNumber).is_empty() {
-                out.issues.push(Issue::error(
-                    "unreadable_store",
-                    Some(cref(Field::StoreNumber)),
-                    "cannot read the store number (expected e.g. 1042 or Store 1042)",
-                ));
-            } else if !no_store_reported {
-                no_store_reported = true;
-                out.issues.push(Issue::error(
-                    "missing_store",
-                    Some(first_ref.clone()),
-                    "no store number: add a store column, a title such as \"Store 1042\", or give the store when importing",
-                ));
-            }
-            out.rows_rejected += 1;
-            continue;
-        };
+        }
+    }
 
-        let position: Option<Arc<str>> =
-            cells::text(get(Field::Position)).map(|s| Arc::from(names::collapse(&s)));
-        let notes = cells::text(get(Field::Notes)).map(|s| names::collapse(&s));
-        let phone = cells::text(get(Field::EmployeePhone)).and_then(|s| names::phone_text(&s));
+    /// Reject a row without a store: its store cell does not read, or (said once) nothing
+    /// names the store.
+    fn no_store(&mut self, fields: &RowCells<'_>, out: &mut Extraction) {
+        if !fields.get(Field::StoreNumber).is_empty() {
+            out.issues.push(Issue::error(
+                "unreadable_store",
+                Some(fields.cref(Field::StoreNumber)),
+                "cannot read the store number (expected e.g. 1042 or Store 1042)",
+            ));
+        } else if !self.no_store_reported {
+            self.no_store_reported = true;
+            out.issues.push(Issue::error(
+                "missing_store",
+                Some(fields.first_ref()),
+                "no store number: add a store column, a title such as \"Store 1042\", or give the store when importing",
+            ));
+        }
+        out.rows_rejected += 1;
+    }
+}
+
+/// One row's cells by field, and their references.
+struct RowCells<'r> {
+    sheet: &'r Sheet,
+    row: &'r Row,
+    l: &'r RowsLayout,
+    first_col: u32,
+}
+
+impl<'r> RowCells<'r> {
+    /// The cell of a field, empty when the field is not mapped or the row is short.
+    fn get(&self, f: Field) -> &'r Cell {
+        self.l
+            .col(f)
+            .and_then(|c| self.row.cells.get(c as usize))
+            .unwrap_or(&Cell::Empty)
+    }
+
+    /// The reference of a field's cell (the first mapped column when the field is not mapped).
+    fn cref(&self, f: Field) -> CellRef {
+        self.sheet
+            .cell_ref(self.row.index, self.l.col(f).unwrap_or(self.first_col))
+    }
+
+    /// The reference of the row's first mapped cell: where its shifts come from.
+    fn first_ref(&self) -> CellRef {
+        self.sheet.cell_ref(self.row.index, self.first_col)
+    }
+}
+
+/// What the shifts of one row share: who works them, at which store, on which day, and the
+/// cells they were read from. It knows no layout, so a grid extractor can push through it too.
+#[derive(Debug, Clone)]
+pub(super) struct RowShift {
+    pub(super) store_number: i32,
+    pub(super) name: Arc<str>,
+    pub(super) phone: Option<String>,
+    pub(super) position: Option<Arc<str>>,
+    pub(super) notes: Option<String>,
+    pub(super) date: NaiveDate,
+    /// The cell every shift of the row points at.
+    pub(super) source: CellRef,
+    /// See [`Extracted::time_col`].
+    pub(super) time_col: Option<u32>,
+    /// See [`Extracted::date_col`].
+    pub(super) date_col: Option<u32>,
+}
+
+impl RowShift {
+    /// The shifts of a rows-layout row: its position, notes and phone columns beside the
+    /// name, store and date already read.
+    fn read(fields: &RowCells<'_>, name: Arc<str>, store_number: i32, date: NaiveDate) -> Self {
+        RowShift {
+            store_number,
+            name,
+            phone: cells::text(fields.get(Field::EmployeePhone))
+                .and_then(|s| names::phone_text(&s)),
+            position: cells::text(fields.get(Field::Position))
+                .map(|s| Arc::from(names::collapse(&s))),
+            notes: cells::text(fields.get(Field::Notes)).map(|s| names::collapse(&s)),
+            date,
+            source: fields.first_ref(),
+            time_col: fields.l.time_col(),
+            date_col: fields.l.date_col(),
+        }
+    }
+
+    /// Push one shift per time range (start, end, true length in minutes).
+    pub(super) fn push(&self, ranges: Ranges, out: &mut Extraction) {
         for (start, end, minutes) in ranges {
             out.shifts.push(Extracted {
                 shift: Shift {
-                    store_number,
-                    employee_name: name.clone(),
-                    employee_phone: phone.clone(),
-                    date,
+                    store_number: self.store_number,
+                    employee_name: self.name.clone(),
+                    employee_phone: self.phone.clone(),
+                    date: self.date,
                     start,
                     end,
-                    position: position.clone(),
-                    notes: notes.clone(),
-                    source: first_ref.clone(),
+                    position: self.position.clone(),
+                    notes: self.notes.clone(),
+                    source: self.source.clone(),
                 },
                 minutes,
-                time_col: l.time_col(),
-                date_col: l.date_col(),
+                time_col: self.time_col,
+                date_col: self.date_col,
             });
         }
     }
+}
+
+/// The date a row holding only a date gives (`Monday, November 24, 2025`).
+fn lone_date(row: &Row, order: DateOrder) -> Option<NaiveDate> {
+    let mut filled = row.cells.iter().filter(|c| !c.is_empty());
+    let only = filled.next()?;
+    if filled.next().is_some() {
+        return None;
+    }
+    dates::cell_date(only, order)
+}
+
+/// The header row's texts by column, normalised (to spot the header repeated below).
+fn header_texts(sheet: &Sheet, header_row: u32) -> Vec<(u32, String)> {
+    sheet
+        .row(header_row)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i as u32, crate::template::set::norm_key(c.as_text()?))))
+        .collect()
 }
 
 type Ranges = Vec<(NaiveTime, NaiveTime, i64)>;

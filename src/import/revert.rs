@@ -76,6 +76,43 @@ pub async fn revert_import(
     by: &str,
     force: bool,
 ) -> Result<RevertOutcome, RevertError> {
+    let created_at = lock_revertable(conn, import_id).await?;
+    lock_stores(conn, import_id).await?;
+    let later = later_imports(conn, import_id, created_at).await?;
+    if !later.is_empty() && !force {
+        return Err(RevertError::LaterImports {
+            id: import_id,
+            later,
+        });
+    }
+
+    let attempt = next_attempt(conn, import_id).await?;
+    let rows_deleted = delete_inserted(conn, import_id, attempt).await?;
+    let rows_restored = restore_replaced(conn, import_id, attempt).await?;
+    let rows_not_restored = replaced_count(conn, import_id).await? - rows_restored;
+    mark_reverted(conn, import_id, by).await?;
+    tracing::info!(
+        import_id = %import_id,
+        rows_deleted,
+        rows_restored,
+        rows_not_restored,
+        later_imports = later.len(),
+        "import reverted"
+    );
+    Ok(RevertOutcome {
+        import_id,
+        rows_deleted,
+        rows_restored,
+        rows_not_restored,
+        later_imports: later,
+    })
+}
+
+/// Lock the import's row and check that it can be reverted; returns when it was created.
+async fn lock_revertable(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+) -> Result<DateTime<Utc>, RevertError> {
     type Row = (String, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
     let row: Option<Row> = sqlx::query_as(
         "SELECT status, created_at, reverted_at, reverted_by
@@ -100,8 +137,11 @@ pub async fn revert_import(
             status,
         });
     }
+    Ok(created_at)
+}
 
-    // The same store locks as a write takes, so a revert and an import never interleave.
+/// Take the same store locks as a write takes, so a revert and an import never interleave.
+async fn lock_stores(conn: &mut PgConnection, import_id: Uuid) -> Result<(), RevertError> {
     let stores: Vec<Uuid> = sqlx::query_scalar(
         "SELECT DISTINCT store_id FROM import_store_dates WHERE import_id = $1 ORDER BY store_id",
     )
@@ -111,8 +151,16 @@ pub async fn revert_import(
     for id in &stores {
         crate::db::locks::xact_lock(&mut *conn, &crate::db::locks::store(*id)).await?;
     }
+    Ok(())
+}
 
-    let later: Vec<Uuid> = sqlx::query_scalar(
+/// Later imports, still active, that wrote the same store-dates, oldest first.
+async fn later_imports(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    created_at: DateTime<Utc>,
+) -> Result<Vec<Uuid>, RevertError> {
+    Ok(sqlx::query_scalar(
         "WITH me AS (
              SELECT store_numbers, date_from, date_to FROM document_imports WHERE id = $1
          ), candidates AS (
@@ -132,22 +180,26 @@ pub async fn revert_import(
     .bind(import_id)
     .bind(created_at)
     .fetch_all(&mut *conn)
-    .await?;
-    if !later.is_empty() && !force {
-        return Err(RevertError::LaterImports {
-            id: import_id,
-            later,
-        });
-    }
+    .await?)
+}
 
-    let attempt: i32 = sqlx::query_scalar(
+/// The history attempt number the revert's rows are recorded under.
+async fn next_attempt(conn: &mut PgConnection, import_id: Uuid) -> Result<i32, RevertError> {
+    Ok(sqlx::query_scalar(
         "SELECT coalesce(max(attempt), 0) + 1 FROM import_history WHERE import_id = $1",
     )
     .bind(import_id)
     .fetch_one(&mut *conn)
-    .await?;
+    .await?)
+}
 
-    let rows_deleted = sqlx::query(
+/// Delete the shifts the import inserted, recording each before-image; how many.
+async fn delete_inserted(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    attempt: i32,
+) -> Result<i64, RevertError> {
+    Ok(sqlx::query(
         "WITH del AS (
              DELETE FROM store_schedules s WHERE s.import_id = $1 RETURNING s.*
          )
@@ -160,9 +212,17 @@ pub async fn revert_import(
     .bind(attempt)
     .execute(&mut *conn)
     .await?
-    .rows_affected() as i64;
+    .rows_affected() as i64)
+}
 
-    let rows_restored = sqlx::query(
+/// Put back the shifts the import replaced (links that no longer resolve cleared, rows of
+/// deleted stores left out), recording each after-image; how many.
+async fn restore_replaced(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    attempt: i32,
+) -> Result<i64, RevertError> {
+    Ok(sqlx::query(
         "WITH res AS (
              INSERT INTO store_schedules
              SELECT (jsonb_populate_record(NULL::store_schedules,
@@ -190,15 +250,25 @@ pub async fn revert_import(
     .bind(attempt)
     .execute(&mut *conn)
     .await?
-    .rows_affected() as i64;
-    let replaced: i64 = sqlx::query_scalar(
+    .rows_affected() as i64)
+}
+
+/// How many shifts the import replaced.
+async fn replaced_count(conn: &mut PgConnection, import_id: Uuid) -> Result<i64, RevertError> {
+    Ok(sqlx::query_scalar(
         "SELECT count(*) FROM import_history WHERE import_id = $1 AND action = 'replaced'",
     )
     .bind(import_id)
     .fetch_one(&mut *conn)
-    .await?;
-    let rows_not_restored = replaced - rows_restored;
+    .await?)
+}
 
+/// Mark the import reverted (who and when) and notify `schedule_imports`.
+async fn mark_reverted(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    by: &str,
+) -> Result<(), RevertError> {
     sqlx::query(
         "UPDATE document_imports
          SET status = 'reverted', reverted_at = now(), reverted_by = $2
@@ -213,19 +283,5 @@ pub async fn revert_import(
         .bind(import_id.to_string())
         .execute(&mut *conn)
         .await?;
-    tracing::info!(
-        import_id = %import_id,
-        rows_deleted,
-        rows_restored,
-        rows_not_restored,
-        later_imports = later.len(),
-        "import reverted"
-    );
-    Ok(RevertOutcome {
-        import_id,
-        rows_deleted,
-        rows_restored,
-        rows_not_restored,
-        later_imports: later,
-    })
+    Ok(())
 }

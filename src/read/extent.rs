@@ -13,7 +13,7 @@
 
 use super::{ReadError, ReadLimits};
 use calamine::Dimensions;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesEnd, BytesStart, Event};
 use std::collections::HashMap;
 use std::io::{BufReader, Cursor, Read};
 
@@ -24,6 +24,23 @@ pub fn check_xls(
     bytes: &[u8],
     limits: &ReadLimits,
 ) -> Result<HashMap<String, Vec<u32>>, ReadError> {
+    let stream = workbook_stream(file, bytes)?;
+    let mut scan = XlsScan::new(file, limits);
+    let mut pos = 0usize;
+    while pos + 4 <= stream.len() {
+        let at = pos;
+        let typ = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
+        let len = u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]) as usize;
+        let data = &stream[pos + 4..(pos + 4 + len).min(stream.len())];
+        pos += 4 + len;
+        scan.record(at, typ, data)?;
+    }
+    Ok(scan.hidden_rows())
+}
+
+/// The bytes of an xls file's workbook stream (`Workbook`, or `Book` in BIFF5), read up to
+/// twice the file's size.
+fn workbook_stream(file: &str, bytes: &[u8]) -> Result<Vec<u8>, ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         file: file.to_owned(),
         format: "xls".into(),
@@ -47,91 +64,129 @@ pub fn check_xls(
                 .read_to_end(&mut stream)
         })
         .map_err(|e| damaged(e.to_string()))?;
+    Ok(stream)
+}
 
-    let mut total: u64 = 0;
-    let mut sheet_no = 0usize;
-    let mut depth = 0usize;
-    let mut area = SheetArea::default();
-    let mut pos = 0usize;
-    let mut biff8 = true;
-    // Sheet names by the stream offset of their BOF (from BOUNDSHEET records).
-    let mut names: HashMap<usize, String> = HashMap::new();
-    let mut sheet_name: Option<String> = None;
-    let mut hidden: HashMap<String, Vec<u32>> = HashMap::new();
-    while pos + 4 <= stream.len() {
-        let at = pos;
-        let typ = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
-        let len = u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]) as usize;
-        let data = &stream[pos + 4..(pos + 4 + len).min(stream.len())];
-        pos += 4 + len;
+/// The BIFF version of an xls workbook stream (the first BOF record says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Biff {
+    /// BIFF5 (Excel 95): sheet names in bytes.
+    V5,
+    /// BIFF8 (Excel 97 and later): sheet names compressed or UTF-16LE.
+    V8,
+}
+
+/// A scan of the BIFF records of an xls workbook stream, in order.
+struct XlsScan<'a> {
+    file: &'a str,
+    max_cells: usize,
+    /// Cells of the sheets ended so far.
+    total: u64,
+    sheet_no: usize,
+    /// Substream nesting: 1 inside the globals or a sheet, 2 inside a chart in a sheet.
+    depth: usize,
+    area: SheetArea,
+    biff: Biff,
+    /// Sheet names by the stream offset of their BOF (from BOUNDSHEET records).
+    names: HashMap<usize, String>,
+    sheet_name: Option<String>,
+    hidden: HashMap<String, Vec<u32>>,
+}
+
+impl<'a> XlsScan<'a> {
+    /// A scan at the start of the stream.
+    fn new(file: &'a str, limits: &ReadLimits) -> Self {
+        XlsScan {
+            file,
+            max_cells: limits.max_cells,
+            total: 0,
+            sheet_no: 0,
+            depth: 0,
+            area: SheetArea::default(),
+            biff: Biff::V8,
+            names: HashMap::new(),
+            sheet_name: None,
+            hidden: HashMap::new(),
+        }
+    }
+
+    /// Take one record (`at` is its offset in the stream); an error once the cells pass the
+    /// limit.
+    fn record(&mut self, at: usize, typ: u16, data: &[u8]) -> Result<(), ReadError> {
         match typ {
             // BOF: a new substream (the globals, a sheet, a chart inside a sheet).
-            0x0809 | 0x0409 | 0x0209 | 0x0009 => {
-                depth += 1;
-                if depth == 1 {
-                    area = SheetArea::default();
-                    sheet_name = names.get(&at).cloned();
-                    if data.len() >= 2 && sheet_no == 0 && names.is_empty() {
-                        biff8 = u16::from_le_bytes([data[0], data[1]]) >= 0x0600;
-                    }
-                }
-            }
+            0x0809 | 0x0409 | 0x0209 | 0x0009 => self.bof(at, data),
             // BOUNDSHEET (in the globals): where each sheet starts, and its name.
-            0x0085 if depth == 1 && data.len() >= 8 => {
+            0x0085 if self.depth == 1 && data.len() >= 8 => {
                 let offset = u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as usize;
-                if let Some(name) = boundsheet_name(&data[6..], biff8) {
-                    names.insert(offset, name);
+                if let Some(name) = boundsheet_name(&data[6..], self.biff) {
+                    self.names.insert(offset, name);
                 }
             }
             // ROW: fDyZero (0x20 in grbit) marks a hidden row.
-            0x0208 if depth == 1 && data.len() >= 14 => {
+            0x0208 if self.depth == 1 && data.len() >= 14 => {
                 let row = u16::from_le_bytes([data[0], data[1]]) as u32;
                 let grbit = u16::from_le_bytes([data[12], data[13]]);
                 if grbit & 0x0020 != 0
-                    && let Some(name) = &sheet_name
+                    && let Some(name) = &self.sheet_name
                 {
-                    hidden.entry(name.clone()).or_default().push(row);
+                    self.hidden.entry(name.clone()).or_default().push(row);
                 }
             }
             // EOF
-            0x000A => {
-                if depth == 1 {
-                    total = total.saturating_add(area.cells());
-                    if total > limits.max_cells as u64 {
-                        return Err(ReadError::TooManyCells {
-                            file: file.to_owned(),
-                            sheet: sheet_name
-                                .clone()
-                                .unwrap_or_else(|| format!("sheet {}", sheet_no + 1)),
-                            limit: limits.max_cells,
-                        });
-                    }
-                    sheet_no += 1;
-                }
-                depth = depth.saturating_sub(1);
+            0x000A => return self.eof(),
+            _ if self.depth != 1 => {}
+            _ => self.extent(typ, data),
+        }
+        Ok(())
+    }
+
+    /// A BOF record: a sheet (or the globals) starts at depth 1; the first says the version.
+    fn bof(&mut self, at: usize, data: &[u8]) {
+        self.depth += 1;
+        if self.depth == 1 {
+            self.area = SheetArea::default();
+            self.sheet_name = self.names.get(&at).cloned();
+            if data.len() >= 2 && self.sheet_no == 0 && self.names.is_empty() {
+                self.biff = if u16::from_le_bytes([data[0], data[1]]) >= 0x0600 {
+                    Biff::V8
+                } else {
+                    Biff::V5
+                };
             }
-            _ if depth != 1 => {}
+        }
+    }
+
+    /// An EOF record: a sheet that ends adds its area to the total, which must stay within
+    /// the limit.
+    fn eof(&mut self) -> Result<(), ReadError> {
+        if self.depth == 1 {
+            self.total = self.total.saturating_add(self.area.cells());
+            if self.total > self.max_cells as u64 {
+                return Err(ReadError::TooManyCells {
+                    file: self.file.to_owned(),
+                    sheet: self
+                        .sheet_name
+                        .clone()
+                        .unwrap_or_else(|| format!("sheet {}", self.sheet_no + 1)),
+                    limit: self.max_cells,
+                });
+            }
+            self.sheet_no += 1;
+        }
+        self.depth = self.depth.saturating_sub(1);
+        Ok(())
+    }
+
+    /// A record of a sheet (depth 1) that declares or uses cells.
+    fn extent(&mut self, typ: u16, data: &[u8]) {
+        let area = &mut self.area;
+        match typ {
             // DIMENSIONS: calamine reserves this area up front.
             0x0200 => {
-                let (r0, r1, c0, c1) = if data.len() >= 14 {
-                    (
-                        u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as u64,
-                        u32::from_le_bytes([data[4], data[5], data[6], data[7]]) as u64,
-                        u16::from_le_bytes([data[8], data[9]]) as u64,
-                        u16::from_le_bytes([data[10], data[11]]) as u64,
-                    )
-                } else if data.len() >= 8 {
-                    (
-                        u16::from_le_bytes([data[0], data[1]]) as u64,
-                        u16::from_le_bytes([data[2], data[3]]) as u64,
-                        u16::from_le_bytes([data[4], data[5]]) as u64,
-                        u16::from_le_bytes([data[6], data[7]]) as u64,
-                    )
-                } else {
-                    continue;
-                };
-                let declared = r1.saturating_sub(r0).saturating_mul(c1.saturating_sub(c0));
-                area.declared = area.declared.max(declared);
+                if let Some(declared) = declared_area(data) {
+                    area.declared = area.declared.max(declared);
+                }
             }
             // Cell records: row and column lead the record.
             0x0006 | 0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD if data.len() >= 4 => {
@@ -151,18 +206,45 @@ pub fn check_xls(
             _ => {}
         }
     }
-    for rows in hidden.values_mut() {
-        rows.sort_unstable();
-        rows.dedup();
+
+    /// Each sheet's hidden rows, ascending and without repeats.
+    fn hidden_rows(mut self) -> HashMap<String, Vec<u32>> {
+        for rows in self.hidden.values_mut() {
+            rows.sort_unstable();
+            rows.dedup();
+        }
+        self.hidden
     }
-    Ok(hidden)
+}
+
+/// The area a DIMENSIONS record declares (BIFF8 32-bit rows, BIFF5 16-bit); none when the
+/// record is too short.
+fn declared_area(data: &[u8]) -> Option<u64> {
+    let (r0, r1, c0, c1) = if data.len() >= 14 {
+        (
+            u32::from_le_bytes([data[0], data[1], data[2], data[3]]) as u64,
+            u32::from_le_bytes([data[4], data[5], data[6], data[7]]) as u64,
+            u16::from_le_bytes([data[8], data[9]]) as u64,
+            u16::from_le_bytes([data[10], data[11]]) as u64,
+        )
+    } else if data.len() >= 8 {
+        (
+            u16::from_le_bytes([data[0], data[1]]) as u64,
+            u16::from_le_bytes([data[2], data[3]]) as u64,
+            u16::from_le_bytes([data[4], data[5]]) as u64,
+            u16::from_le_bytes([data[6], data[7]]) as u64,
+        )
+    } else {
+        return None;
+    };
+    Some(r1.saturating_sub(r0).saturating_mul(c1.saturating_sub(c0)))
 }
 
 /// A BOUNDSHEET name: BIFF8 `cch, flags, chars` (compressed Latin-1 or UTF-16LE), BIFF5
 /// `cch, bytes` (read as Latin-1; the workbook code page is not applied).
-fn boundsheet_name(d: &[u8], biff8: bool) -> Option<String> {
+fn boundsheet_name(d: &[u8], biff: Biff) -> Option<String> {
     let cch = *d.first()? as usize;
-    if biff8 {
+    if biff == Biff::V8 {
         let high = d.get(1)? & 1 == 1;
         let chars = &d[2..];
         if high {
@@ -228,123 +310,193 @@ pub fn check_ods(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<OdsLay
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
     xml.config_mut().check_end_names = false;
     let mut buf = Vec::new();
-    let mut merges: HashMap<String, Vec<Dimensions>> = HashMap::new();
-    let mut hidden_rows: HashMap<String, Vec<u32>> = HashMap::new();
-    // Hidden row spans (first, count) of the current table, clipped when the table ends.
-    let mut hidden_spans: Vec<(u64, u64)> = Vec::new();
-    let mut total: u64 = 0;
-    let mut table = String::new();
-    let mut in_table = false;
-    // Position and extent within the current table.
-    let (mut row, mut col) = (0u64, 0u64);
-    let mut row_repeat = 1u64;
-    let (mut max_row, mut max_col) = (0u64, 0u64);
-    let mut has_cells = false;
+    let mut scan = OdsScan::new(file, limits);
     loop {
         buf.clear();
         let event = xml
             .read_event_into(&mut buf)
             .map_err(|e| damaged(format!("content.xml: {e}")))?;
-        let (start, is_empty) = match &event {
-            Event::Start(e) => (Some(e), false),
-            Event::Empty(e) => (Some(e), true),
-            Event::End(e) => {
-                match e.local_name().as_ref() {
-                    "table-row" => row = row.saturating_add(row_repeat),
-                    "table" if in_table => {
-                        in_table = false;
-                        if has_cells {
-                            let rows: Vec<u32> = hidden_spans
-                                .drain(..)
-                                .flat_map(|(first, n)| {
-                                    first..first.saturating_add(n).min(max_row + 1)
-                                })
-                                .filter_map(|r| u32::try_from(r).ok())
-                                .collect();
-                            if !rows.is_empty() {
-                                hidden_rows.insert(table.clone(), rows);
-                            }
-                            total = total.saturating_add(
-                                (max_row.saturating_add(1))
-                                    .saturating_mul(max_col.saturating_add(1)),
-                            );
-                        }
-                        if total > limits.max_cells as u64 {
-                            return Err(ReadError::TooManyCells {
-                                file: file.to_owned(),
-                                sheet: table.clone(),
-                                limit: limits.max_cells,
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-                continue;
-            }
+        match &event {
+            Event::Start(e) => scan.start(e, Tag::Open)?,
+            Event::Empty(e) => scan.start(e, Tag::SelfClosing)?,
+            Event::End(e) => scan.end(e)?,
             Event::Eof => break,
-            _ => continue,
-        };
-        let Some(e) = start else { continue };
-        match e.local_name().as_ref() {
-            "table" => {
-                in_table = true;
-                table = attr(e, "name").unwrap_or_default();
-                (row, col, max_row, max_col, has_cells) = (0, 0, 0, 0, false);
-                hidden_spans.clear();
-            }
-            "table-row" => {
-                row_repeat = attr_u64(e, "number-rows-repeated").unwrap_or(1).max(1);
-                col = 0;
-                if attr(e, "visibility").is_some_and(|v| v == "collapse" || v == "filter") {
-                    hidden_spans.push((row, row_repeat));
-                }
-                if is_empty {
-                    row = row.saturating_add(row_repeat);
-                }
-            }
-            name @ ("table-cell" | "covered-table-cell") => {
-                let repeat = attr_u64(e, "number-columns-repeated").unwrap_or(1).max(1);
-                let valued = !is_empty || attr(e, "value-type").is_some();
-                if valued && in_table {
-                    has_cells = true;
-                    max_row = max_row.max(row.saturating_add(row_repeat - 1));
-                    max_col = max_col.max(col.saturating_add(repeat - 1));
-                    // Checked as we go, so a single enormous repeat stops the scan at once.
-                    let so_far = total.saturating_add(
-                        (max_row.saturating_add(1)).saturating_mul(max_col.saturating_add(1)),
-                    );
-                    if so_far > limits.max_cells as u64 {
-                        return Err(ReadError::TooManyCells {
-                            file: file.to_owned(),
-                            sheet: table.clone(),
-                            limit: limits.max_cells,
-                        });
-                    }
-                }
-                if name == "table-cell" {
-                    let cols = attr_u64(e, "number-columns-spanned").unwrap_or(1);
-                    let rows = attr_u64(e, "number-rows-spanned").unwrap_or(1);
-                    if (cols > 1 || rows > 1) && row <= u32::MAX as u64 && col <= u32::MAX as u64 {
-                        let end_row = row.saturating_add(rows.max(1) - 1).min(u32::MAX as u64);
-                        let end_col = col.saturating_add(cols.max(1) - 1).min(u32::MAX as u64);
-                        merges
-                            .entry(table.clone())
-                            .or_default()
-                            .push(Dimensions::new(
-                                (row as u32, col as u32),
-                                (end_row as u32, end_col as u32),
-                            ));
-                    }
-                }
-                col = col.saturating_add(repeat);
-            }
             _ => {}
         }
     }
     Ok(OdsLayout {
-        merges,
-        hidden_rows,
+        merges: scan.merges,
+        hidden_rows: scan.hidden_rows,
     })
+}
+
+/// Whether an XML start tag has content and an end tag (`<x>…</x>`) or closes itself (`<x/>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Open,
+    SelfClosing,
+}
+
+/// A streaming scan of an ods `content.xml`: the extent of each table, its merges and hidden
+/// rows.
+struct OdsScan<'a> {
+    file: &'a str,
+    max_cells: usize,
+    merges: HashMap<String, Vec<Dimensions>>,
+    hidden_rows: HashMap<String, Vec<u32>>,
+    /// Hidden row spans (first, count) of the current table, clipped when the table ends.
+    hidden_spans: Vec<(u64, u64)>,
+    /// Cells of the tables ended so far.
+    total: u64,
+    table: String,
+    in_table: bool,
+    /// Position and extent within the current table.
+    row: u64,
+    col: u64,
+    row_repeat: u64,
+    max_row: u64,
+    max_col: u64,
+    has_cells: bool,
+}
+
+impl<'a> OdsScan<'a> {
+    /// A scan before the first table.
+    fn new(file: &'a str, limits: &ReadLimits) -> Self {
+        OdsScan {
+            file,
+            max_cells: limits.max_cells,
+            merges: HashMap::new(),
+            hidden_rows: HashMap::new(),
+            hidden_spans: Vec::new(),
+            total: 0,
+            table: String::new(),
+            in_table: false,
+            row: 0,
+            col: 0,
+            row_repeat: 1,
+            max_row: 0,
+            max_col: 0,
+            has_cells: false,
+        }
+    }
+
+    /// A start tag (or a self-closing one); an error once the cells pass the limit.
+    fn start(&mut self, e: &BytesStart<'_>, tag: Tag) -> Result<(), ReadError> {
+        match e.local_name().as_ref() {
+            "table" => {
+                self.in_table = true;
+                self.table = attr(e, "name").unwrap_or_default();
+                (self.row, self.col) = (0, 0);
+                (self.max_row, self.max_col) = (0, 0);
+                self.has_cells = false;
+                self.hidden_spans.clear();
+            }
+            "table-row" => {
+                self.row_repeat = attr_u64(e, "number-rows-repeated").unwrap_or(1).max(1);
+                self.col = 0;
+                if attr(e, "visibility").is_some_and(|v| v == "collapse" || v == "filter") {
+                    self.hidden_spans.push((self.row, self.row_repeat));
+                }
+                if tag == Tag::SelfClosing {
+                    self.row = self.row.saturating_add(self.row_repeat);
+                }
+            }
+            name @ ("table-cell" | "covered-table-cell") => {
+                let repeat = attr_u64(e, "number-columns-repeated").unwrap_or(1).max(1);
+                let valued = tag == Tag::Open || attr(e, "value-type").is_some();
+                if valued && self.in_table {
+                    self.valued_cells(repeat)?;
+                }
+                if name == "table-cell" {
+                    self.merge(e);
+                }
+                self.col = self.col.saturating_add(repeat);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `repeat` cells with a value at the current position: they extend the table, checked
+    /// as we go so a single enormous repeat stops the scan at once.
+    fn valued_cells(&mut self, repeat: u64) -> Result<(), ReadError> {
+        self.has_cells = true;
+        self.max_row = self
+            .max_row
+            .max(self.row.saturating_add(self.row_repeat - 1));
+        self.max_col = self.max_col.max(self.col.saturating_add(repeat - 1));
+        let so_far = self.total.saturating_add(self.table_cells());
+        if so_far > self.max_cells as u64 {
+            return Err(self.too_many_cells());
+        }
+        Ok(())
+    }
+
+    /// Record the merged range a `table-cell` spans at the current position, if any.
+    fn merge(&mut self, e: &BytesStart<'_>) {
+        let (row, col) = (self.row, self.col);
+        let cols = attr_u64(e, "number-columns-spanned").unwrap_or(1);
+        let rows = attr_u64(e, "number-rows-spanned").unwrap_or(1);
+        if (cols > 1 || rows > 1) && row <= u32::MAX as u64 && col <= u32::MAX as u64 {
+            let end_row = row.saturating_add(rows.max(1) - 1).min(u32::MAX as u64);
+            let end_col = col.saturating_add(cols.max(1) - 1).min(u32::MAX as u64);
+            self.merges
+                .entry(self.table.clone())
+                .or_default()
+                .push(Dimensions::new(
+                    (row as u32, col as u32),
+                    (end_row as u32, end_col as u32),
+                ));
+        }
+    }
+
+    /// An end tag: a row moves down; a table adds its hidden rows and its area to the total,
+    /// which must stay within the limit.
+    fn end(&mut self, e: &BytesEnd<'_>) -> Result<(), ReadError> {
+        match e.local_name().as_ref() {
+            "table-row" => self.row = self.row.saturating_add(self.row_repeat),
+            "table" if self.in_table => {
+                self.in_table = false;
+                if self.has_cells {
+                    self.keep_hidden_rows();
+                    self.total = self.total.saturating_add(self.table_cells());
+                }
+                if self.total > self.max_cells as u64 {
+                    return Err(self.too_many_cells());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Keep the current table's hidden rows, clipped to the rows that hold values.
+    fn keep_hidden_rows(&mut self) {
+        let max_row = self.max_row;
+        let rows: Vec<u32> = self
+            .hidden_spans
+            .drain(..)
+            .flat_map(|(first, n)| first..first.saturating_add(n).min(max_row + 1))
+            .filter_map(|r| u32::try_from(r).ok())
+            .collect();
+        if !rows.is_empty() {
+            self.hidden_rows.insert(self.table.clone(), rows);
+        }
+    }
+
+    /// The area of the current table so far.
+    fn table_cells(&self) -> u64 {
+        (self.max_row.saturating_add(1)).saturating_mul(self.max_col.saturating_add(1))
+    }
+
+    /// The error for passing the cell limit in the current table.
+    fn too_many_cells(&self) -> ReadError {
+        ReadError::TooManyCells {
+            file: self.file.to_owned(),
+            sheet: self.table.clone(),
+            limit: self.max_cells,
+        }
+    }
 }
 
 /// An attribute by local name, unescaped.

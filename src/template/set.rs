@@ -115,6 +115,123 @@ pub fn norm_word(s: &str) -> String {
         .to_lowercase()
 }
 
+/// How a template's regular expression matches letter case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// As written (the pattern may still say `(?i)` itself).
+    AsWritten,
+    /// Any case: `(?i)` is put in front unless the pattern starts with it.
+    Ignored,
+}
+
+/// The regular expressions of a template, compiled.
+struct Patterns {
+    file_re: Option<Regex>,
+    sheet_re: Option<Regex>,
+    store_re: Regex,
+    week_label_re: Regex,
+    skip_res: Vec<Regex>,
+}
+
+impl Patterns {
+    /// Compile every regular expression of a template, in the order the settings are checked.
+    fn compile(def: &Template) -> Result<Self, TemplateError> {
+        let re = |setting: &str, pat: &str, case: Case| pattern(&def.name, setting, pat, case);
+        let file_re = def
+            .matching
+            .file_name
+            .as_deref()
+            .map(|p| re("match.file_name", p, Case::Ignored))
+            .transpose()?;
+        let sheet_re = def
+            .matching
+            .sheet_name
+            .as_deref()
+            .map(|p| re("match.sheet_name", p, Case::Ignored))
+            .transpose()?;
+        let store_re = re("store.pattern", &def.store.pattern, Case::AsWritten)?;
+        if store_re.captures_len() < 2 {
+            return Err(invalid(
+                &def.name,
+                "store.pattern needs a capture group around the number",
+            ));
+        }
+        let week_label_re = re("week.label", &def.week.label, Case::Ignored)?;
+        let skip_res = def
+            .values
+            .skip_rows
+            .iter()
+            .map(|p| re("values.skip_rows", p, Case::AsWritten))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Patterns {
+            file_re,
+            sheet_re,
+            store_re,
+            week_label_re,
+            skip_res,
+        })
+    }
+}
+
+/// Compile one regular expression of template `name`'s `setting`.
+fn pattern(name: &str, setting: &str, pat: &str, case: Case) -> Result<Regex, TemplateError> {
+    let pat = if case == Case::Ignored && !pat.starts_with("(?i)") {
+        format!("(?i){pat}")
+    } else {
+        pat.to_string()
+    };
+    Regex::new(&pat).map_err(|e| TemplateError::Regex {
+        name: name.to_string(),
+        setting: setting.to_string(),
+        source: Box::new(e),
+    })
+}
+
+/// The error for a template that cannot work as written.
+fn invalid(name: &str, reason: &str) -> TemplateError {
+    TemplateError::Invalid {
+        name: name.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Check that a template can work: its shift codes read, its formats are known, it has an
+/// employee column (and a time source for a rows layout), and its shift-length limit is sane.
+fn check(def: &Template) -> Result<(), TemplateError> {
+    let invalid = |reason: &str| invalid(&def.name, reason);
+    if let Some(why) = bad_shift_code(&def.values.shift_codes) {
+        return Err(invalid(&why));
+    }
+    for f in &def.matching.formats {
+        if !["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "pdf"].contains(&f.as_str()) {
+            return Err(invalid(&format!(
+                "match.formats has {f:?}; known: xlsx xlsm xlsb xls ods csv pdf"
+            )));
+        }
+    }
+    let has = |f: Field| !def.columns.get(f).is_empty();
+    let employee = has(Field::EmployeeName) || has(Field::FirstName) || has(Field::LastName);
+    if !employee {
+        return Err(invalid(
+            "columns needs employee_name (or first_name/last_name) aliases",
+        ));
+    }
+    if def.layout == Layout::Rows {
+        let times = (has(Field::Start) && has(Field::End))
+            || has(Field::Shift)
+            || (has(Field::StartDatetime) && has(Field::EndDatetime));
+        if !times {
+            return Err(invalid(
+                "a rows template needs start+end, shift, or start_datetime+end_datetime aliases",
+            ));
+        }
+    }
+    if def.limits.max_shift_hours <= 0.0 || def.limits.max_shift_hours > 48.0 {
+        return Err(invalid("limits.max_shift_hours must be between 0 and 48"));
+    }
+    Ok(())
+}
+
 /// A template with its regular expressions compiled and aliases normalised.
 #[derive(Debug, Clone)]
 pub struct CompiledTemplate {
@@ -150,81 +267,11 @@ impl CompiledTemplate {
 
     /// Compile and check a template.
     pub fn compile(def: Template, checksum: String, origin: String) -> Result<Self, TemplateError> {
-        let name = def.name.clone();
-        let re = |setting: &str, pat: &str, ci: bool| -> Result<Regex, TemplateError> {
-            let pat = if ci && !pat.starts_with("(?i)") {
-                format!("(?i){pat}")
-            } else {
-                pat.to_string()
-            };
-            Regex::new(&pat).map_err(|e| TemplateError::Regex {
-                name: name.clone(),
-                setting: setting.to_string(),
-                source: Box::new(e),
-            })
-        };
-        let invalid = |reason: &str| TemplateError::Invalid {
-            name: name.clone(),
-            reason: reason.to_string(),
-        };
         if def.name.trim().is_empty() {
-            return Err(invalid("the name is empty"));
+            return Err(invalid(&def.name, "the name is empty"));
         }
-        let file_re = def
-            .matching
-            .file_name
-            .as_deref()
-            .map(|p| re("match.file_name", p, true))
-            .transpose()?;
-        let sheet_re = def
-            .matching
-            .sheet_name
-            .as_deref()
-            .map(|p| re("match.sheet_name", p, true))
-            .transpose()?;
-        let store_re = re("store.pattern", &def.store.pattern, false)?;
-        if store_re.captures_len() < 2 {
-            return Err(invalid(
-                "store.pattern needs a capture group around the number",
-            ));
-        }
-        let week_label_re = re("week.label", &def.week.label, true)?;
-        let skip_res = def
-            .values
-            .skip_rows
-            .iter()
-            .map(|p| re("values.skip_rows", p, false))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(why) = bad_shift_code(&def.values.shift_codes) {
-            return Err(invalid(&why));
-        }
-        for f in &def.matching.formats {
-            if !["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "pdf"].contains(&f.as_str()) {
-                return Err(invalid(&format!(
-                    "match.formats has {f:?}; known: xlsx xlsm xlsb xls ods csv pdf"
-                )));
-            }
-        }
-        let has = |f: Field| !def.columns.get(f).is_empty();
-        let employee = has(Field::EmployeeName) || has(Field::FirstName) || has(Field::LastName);
-        if !employee {
-            return Err(invalid(
-                "columns needs employee_name (or first_name/last_name) aliases",
-            ));
-        }
-        if def.layout == Layout::Rows {
-            let times = (has(Field::Start) && has(Field::End))
-                || has(Field::Shift)
-                || (has(Field::StartDatetime) && has(Field::EndDatetime));
-            if !times {
-                return Err(invalid(
-                    "a rows template needs start+end, shift, or start_datetime+end_datetime aliases",
-                ));
-            }
-        }
-        if def.limits.max_shift_hours <= 0.0 || def.limits.max_shift_hours > 48.0 {
-            return Err(invalid("limits.max_shift_hours must be between 0 and 48"));
-        }
+        let res = Patterns::compile(&def)?;
+        check(&def)?;
         let aliases = def
             .columns
             .mapped()
@@ -243,11 +290,11 @@ impl CompiledTemplate {
         Ok(CompiledTemplate {
             checksum,
             origin,
-            file_re,
-            sheet_re,
-            store_re,
-            week_label_re,
-            skip_res,
+            file_re: res.file_re,
+            sheet_re: res.sheet_re,
+            store_re: res.store_re,
+            week_label_re: res.week_label_re,
+            skip_res: res.skip_res,
             aliases,
             signature,
             no_shift_digit: no_shift
