@@ -7,6 +7,7 @@ use super::ids::{IdArg, IdKind, resolve};
 use crate::import::query::{self, ImportDetail, ImportRow, IssueSummary, ListFilter};
 use crate::import::revert::revert_import;
 use crate::import::run::{ReprocessOptions, approve_now, reprocess_now};
+use crate::import::{ImportStatus, StoredStatus};
 use anyhow::Context as _;
 use std::process::ExitCode;
 use uuid::Uuid;
@@ -34,9 +35,10 @@ pub enum Format {
 pub enum ImportsCommand {
     /// Imports, newest first.
     List {
-        /// Only imports with this status (succeeded, partial, failed, duplicate, reverted).
-        #[arg(long)]
-        status: Option<String>,
+        /// Only imports with this status (succeeded, partial, failed, duplicate, held,
+        /// reverted).
+        #[arg(long, value_parser = parse_status)]
+        status: Option<StoredStatus>,
         /// Only imports that touched this store number.
         #[arg(long)]
         store: Option<i32>,
@@ -72,9 +74,9 @@ pub enum ImportsCommand {
         /// The import id, or a unique prefix of it.
         #[arg(required_unless_present_any = ["status", "store"], conflicts_with_all = ["status", "store"])]
         id: Option<IdArg>,
-        /// Every import with this status (succeeded, partial, failed, duplicate).
-        #[arg(long)]
-        status: Option<String>,
+        /// Every import with this status (succeeded, partial, failed, duplicate, held).
+        #[arg(long, value_parser = parse_status)]
+        status: Option<StoredStatus>,
         /// Every import that touched this store number.
         #[arg(long)]
         store: Option<i32>,
@@ -105,6 +107,12 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     let result = run_on(opts, ctx, db.pool()).await;
     db.close().await?;
     result
+}
+
+/// A `--status` value: a status `document_imports` can hold.
+fn parse_status(s: &str) -> Result<StoredStatus, String> {
+    StoredStatus::try_from(s.to_ascii_lowercase())
+        .map_err(|e| format!("{e}: use succeeded, partial, failed, duplicate, held or reverted"))
 }
 
 async fn run_on(opts: Opts, ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<ExitCode> {
@@ -170,7 +178,7 @@ async fn run_on(opts: Opts, ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Resul
             force,
         } => {
             let filter = ListFilter {
-                unresolved: status.as_deref() == Some("failed"),
+                unresolved: status == Some(StoredStatus::Outcome(ImportStatus::Failed)),
                 status,
                 store_number: store,
                 limit,

@@ -71,25 +71,7 @@ async fn serve(
     } else {
         Vec::new()
     };
-    let mut read_roots: Vec<std::path::PathBuf> = Vec::new();
-    for r in &config.worker.path_roots {
-        read_roots.push(
-            r.canonicalize()
-                .with_context(|| format!("worker.path_roots: {} does not exist", r.display()))?,
-        );
-    }
-    read_roots.extend(layouts.iter().map(|l| l.processing.clone()));
-    crate::queue::roots::publish(&pool, &crate::queue::host_name(), &read_roots)
-        .await
-        .context("publishing the import roots")?;
-    crate::queue::roots::publish_file_limit(
-        &pool,
-        &crate::queue::host_name(),
-        config.read.max_file_bytes,
-    )
-    .await
-    .context("publishing the read limit")?;
-
+    let read_roots = publish_roots(config, &pool, &layouts).await?;
     let metrics = Arc::new(Metrics::default());
     let kick = Arc::new(Notify::new());
     let http_task = match http_addr {
@@ -154,6 +136,31 @@ async fn serve(
     let _ = reload.await;
     res?;
     Ok(())
+}
+
+/// The folders this worker reads path jobs from (`worker.path_roots` and its `processing/`
+/// folders), published with its file size limit so `enqueue_import` can check paths.
+async fn publish_roots(
+    config: &crate::config::Config,
+    pool: &sqlx::PgPool,
+    layouts: &[crate::intake::Layout],
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut read_roots: Vec<std::path::PathBuf> = Vec::new();
+    for r in &config.worker.path_roots {
+        read_roots.push(
+            r.canonicalize()
+                .with_context(|| format!("worker.path_roots: {} does not exist", r.display()))?,
+        );
+    }
+    read_roots.extend(layouts.iter().map(|l| l.processing.clone()));
+    let host = crate::queue::host_name();
+    crate::queue::roots::publish(pool, &host, &read_roots)
+        .await
+        .context("publishing the import roots")?;
+    crate::queue::roots::publish_file_limit(pool, &host, config.read.max_file_bytes)
+        .await
+        .context("publishing the read limit")?;
+    Ok(read_roots)
 }
 
 /// Where to LISTEN: the direct URL when set; the pool's URL unless it is a transaction pooler

@@ -59,7 +59,7 @@ macro_rules! select_row {
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     /// Only this status (`succeeded`, `partial`, `failed`, `duplicate`, `reverted`, …).
-    pub status: Option<String>,
+    pub status: Option<super::StoredStatus>,
     /// Only imports that touched this store number.
     pub store_number: Option<i32>,
     /// Only failed imports that nothing fixed since: no later import of the same content, of
@@ -85,7 +85,7 @@ pub async fn list_imports(db: &PgPool, f: &ListFilter) -> Result<Vec<ImportRow>,
           ORDER BY d.created_at DESC, d.id
           LIMIT $3"
     ))
-    .bind(&f.status)
+    .bind(f.status.map(super::StoredStatus::as_str))
     .bind(f.store_number)
     .bind(f.limit)
     .bind(f.unresolved)

@@ -131,10 +131,11 @@ async fn lock_revertable(
             by: reverted_by.unwrap_or_else(|| "unknown".into()),
         });
     }
-    if status != "succeeded" && status != "partial" {
+    let stored = super::StoredStatus::try_from(status).map_err(super::decode_error)?;
+    if !stored.wrote_shifts() {
         return Err(RevertError::NothingToRevert {
             id: import_id,
-            status,
+            status: stored.as_str().to_string(),
         });
     }
     Ok(created_at)
