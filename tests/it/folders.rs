@@ -6,11 +6,11 @@
 
 use crate::feedback::fixture;
 use crate::support::TestDb;
-use crate::worker::{Worker, config, files_under, wait_until};
+use crate::support::folders::{
+    WITHIN, beside, day, drop_and_wait, drop_into, files_under, read, wait_until,
+};
+use crate::worker::{Worker, config};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-const WITHIN: Duration = Duration::from_secs(30);
 
 fn setup(db: &TestDb, extra: &str) -> (PathBuf, PathBuf) {
     let out = db.run_bin(&["demo-data"]);
@@ -30,26 +30,10 @@ fn setup(db: &TestDb, extra: &str) -> (PathBuf, PathBuf) {
     (root, cfg)
 }
 
-/// Copy `src` into `dir` as `as_name` the way a manager's copy lands (temp name, rename).
-fn drop_into(dir: &Path, src: &Path, as_name: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    let tmp = dir.join(format!("{as_name}.part"));
-    std::fs::copy(src, &tmp).unwrap();
-    std::fs::rename(&tmp, dir.join(as_name)).unwrap();
-}
-
 fn worker_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/worker")
         .join(name)
-}
-
-fn day() -> String {
-    chrono::Local::now().format("%Y-%m-%d").to_string()
-}
-
-fn read(p: PathBuf) -> String {
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 #[tokio::test]
@@ -58,10 +42,13 @@ async fn a_partial_file_needs_attention_until_a_corrected_copy_of_the_same_name_
     let (root, cfg) = setup(&db, "");
     let _w = Worker::start(&db, &cfg, "w1");
     let attention = root.join("needs-attention");
-    drop_into(&root.join("inbox"), &fixture("typos.xlsx"), "week48.xlsx");
-    wait_until("the partial file in needs-attention/", WITHIN, || {
-        files_under(&attention).len() == 4
-    })
+    let partial = drop_and_wait(
+        &root.join("inbox"),
+        &fixture("typos.xlsx"),
+        "week48.xlsx",
+        &attention,
+        4,
+    )
     .await;
     assert_eq!(
         files_under(&attention),
@@ -72,7 +59,7 @@ async fn a_partial_file_needs_attention_until_a_corrected_copy_of_the_same_name_
             "week48.xlsx.result.txt"
         ]
     );
-    let receipt = read(attention.join("week48.xlsx.result.txt"));
+    let receipt = beside(&partial, ".result.txt");
     assert!(
         receipt.contains("3 rows could not be read and were NOT imported"),
         "{receipt}"
@@ -101,8 +88,8 @@ async fn a_partial_file_needs_attention_until_a_corrected_copy_of_the_same_name_
         ],
         "the new file and the old one (in fixed/), no `(1)` copies"
     );
-    assert!(read(processed.join("week48.xlsx.result.txt")).contains("imported 35 shifts"));
-    let old = read(processed.join("fixed/week48.xlsx.result.txt"));
+    assert!(read(&processed.join("week48.xlsx.result.txt")).contains("imported 35 shifts"));
+    let old = read(&processed.join("fixed/week48.xlsx.result.txt"));
     assert!(
         old.starts_with("FIXED on ")
             && old.contains("a corrected file with the same name was imported"),
@@ -130,17 +117,16 @@ async fn a_refused_file_leaves_failed_when_a_reprocess_imports_it() {
         .await
         .unwrap();
     let _w = Worker::start(&db, &cfg, "w1");
-    drop_into(
+    let failed = root.join("failed");
+    let refused = drop_and_wait(
         &root.join("inbox"),
         &worker_fixture("week-1042.csv"),
         "week.csv",
-    );
-    let failed = root.join("failed");
-    wait_until("the file in failed/", WITHIN, || {
-        files_under(&failed).len() == 4
-    })
+        &failed,
+        4,
+    )
     .await;
-    let report = read(failed.join("week.csv.errors.txt"));
+    let report = beside(&refused, ".errors.txt");
     assert!(
         report.contains("store number 1042 is not in the stores table"),
         "{report}"
@@ -189,7 +175,7 @@ async fn a_refused_file_leaves_failed_when_a_reprocess_imports_it() {
             "week.csv.result.txt"
         ]
     );
-    let receipt = read(fixed.join("week.csv.result.txt"));
+    let receipt = read(&fixed.join("week.csv.result.txt"));
     assert!(
         receipt.contains("the file was processed again and imported"),
         "{receipt}"
@@ -205,15 +191,14 @@ async fn a_refused_file_leaves_failed_when_its_job_is_retried() {
         .await
         .unwrap();
     let _w = Worker::start(&db, &cfg, "w1");
-    drop_into(
+    let failed = root.join("failed");
+    drop_and_wait(
         &root.join("inbox"),
         &worker_fixture("week-1042.csv"),
         "week.csv",
-    );
-    let failed = root.join("failed");
-    wait_until("the file in failed/", WITHIN, || {
-        files_under(&failed).len() == 4
-    })
+        &failed,
+        4,
+    )
     .await;
     let out = db.run_bin(&["stores", "add", "1042"]);
     assert!(out.status.success(), "{}", out.stderr);
@@ -229,7 +214,8 @@ async fn a_refused_file_leaves_failed_when_its_job_is_retried() {
     })
     .await;
     let receipt = read(
-        root.join("processed")
+        &root
+            .join("processed")
             .join(day())
             .join("fixed/week.csv.result.txt"),
     );
@@ -252,42 +238,38 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
     let (root, cfg) = setup(&db, "hold_risky_replaces = true");
     let _w = Worker::start(&db, &cfg, "w1");
     let inbox = root.join("inbox");
-    drop_into(
+    let wrong = drop_and_wait(
         &inbox.join("2207"),
         &worker_fixture("week-1042.csv"),
         "wrong.csv",
-    );
-    let failed = root.join("failed/2207");
-    wait_until("the file in failed/2207/", WITHIN, || {
-        files_under(&failed).len() == 4
-    })
+        &root.join("failed/2207"),
+        4,
+    )
     .await;
-    drop_into(
+    drop_and_wait(
         &inbox.join("1042"),
         &worker_fixture("week-1042.csv"),
         "week.csv",
-    );
-    wait_until("the file in processed/…/1042/", WITHIN, || {
-        files_under(&root.join("processed").join(day()).join("1042")).len() == 2
-    })
+        &root.join("processed").join(day()).join("1042"),
+        2,
+    )
     .await;
-    let refused = read(failed.join("wrong.csv.result.txt"));
+    let refused = beside(&wrong, ".result.txt");
     assert!(
         refused.contains("the file is for store 1042 but was dropped into the inbox of store 2207"),
         "{refused}"
     );
 
-    drop_into(
+    let attention = root.join("needs-attention/1042");
+    let held_file = drop_and_wait(
         &inbox.join("1042"),
         &fixture("thu-wed-1042.csv"),
         "thu-wed.csv",
-    );
-    let attention = root.join("needs-attention/1042");
-    wait_until("the held file in needs-attention/", WITHIN, || {
-        files_under(&attention).len() == 4
-    })
+        &attention,
+        4,
+    )
     .await;
-    let receipt = read(attention.join("thu-wed.csv.result.txt"));
+    let receipt = beside(&held_file, ".result.txt");
     assert!(
         receipt.contains("waits for an operator's approval"),
         "{receipt}"
@@ -297,7 +279,7 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
         "{receipt}"
     );
     assert!(receipt.contains("Tom Okafor at store 1042"), "{receipt}");
-    let report = read(attention.join("thu-wed.csv.errors.txt"));
+    let report = beside(&held_file, ".errors.txt");
     assert!(report.contains("imports approve"), "{report}");
     let held: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM document_imports WHERE status = 'held'")
@@ -311,7 +293,8 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
     })
     .await;
     let fixed = read(
-        root.join("processed")
+        &root
+            .join("processed")
             .join(day())
             .join("fixed/1042/thu-wed.csv.result.txt"),
     );
@@ -320,3 +303,4 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
         "{fixed}"
     );
 }
+
