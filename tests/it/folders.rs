@@ -2,7 +2,8 @@
 //! `needs-attention/` with its receipt, report and error workbook, and a corrected re-drop of
 //! the same name moves them to `processed/…/fixed/` ("FIXED"); a refused file leaves `failed/`
 //! once an operator fixes the cause and reprocesses it, or retries its job; a risky replace is held in
-//! `needs-attention/` until approved; a per-store inbox refuses another store's file.
+//! `needs-attention/` until approved; a per-store inbox refuses another store's file; hidden
+//! temporaries a killed worker left beside the inbox are swept at start, nothing else is.
 
 use crate::feedback::fixture;
 use crate::support::TestDb;
@@ -11,6 +12,7 @@ use crate::support::folders::{
 };
 use crate::worker::{Worker, config};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 fn setup(db: &TestDb, extra: &str) -> (PathBuf, PathBuf) {
     let out = db.run_bin(&["demo-data"]);
@@ -304,3 +306,64 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
     );
 }
 
+/// Write `rel` under `root` with a modification time `age` ago.
+fn leave(root: &Path, rel: &str, age: Duration) -> PathBuf {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, b"half a report").unwrap();
+    let f = std::fs::File::options().write(true).open(&p).unwrap();
+    f.set_modified(SystemTime::now() - age).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn hidden_temporaries_a_killed_worker_left_are_swept_at_start_and_nothing_else() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db, "");
+    let today = day();
+    let two_hours = Duration::from_secs(7200);
+    // What a SIGKILLed worker can leave, an hour and more ago: sidecars staged under their
+    // bare suffix, and cross-device copies, in every folder a worker writes into.
+    let stale: Vec<PathBuf> = [
+        format!("processed/{today}/..result.txt.8531-17.report"),
+        format!("processed/{today}/1042/..errors.txt.8531-18.report"),
+        "processed/2026-11-30/fixed/1042/.week.csv.8531-2.moving".into(),
+        "failed/..errors.xlsx.8531-19.report".into(),
+        "failed/2207/..result.txt.8531-20.report".into(),
+        "needs-attention/..errors.txt.8531-22.report".into(),
+        "needs-attention/1042/..result.txt.8531-21.report".into(),
+        "processing/.week.csv.8531-3.moving".into(),
+        "processing/1042/.week.csv.8531-4.moving".into(),
+    ]
+    .iter()
+    .map(|rel| leave(&root, rel, two_hours))
+    .collect();
+    // Kept: a fresh temporary (a worker may be writing it now), old files not shaped like a
+    // temporary, and anything in the inbox, where people drop files.
+    let mut kept = vec![leave(
+        &root,
+        &format!("processed/{today}/..result.txt.8532-1.report"),
+        Duration::ZERO,
+    )];
+    for rel in [
+        "failed/.notes.report",
+        "failed/week.csv.8531-5.report",
+        "processed/2026-11-30/.week.csv.report",
+        "needs-attention/.week.csv.8531-6.moving.txt",
+        "inbox/.week.csv.8531-7.moving",
+        "inbox/1042/..result.txt.8531-8.report",
+    ] {
+        kept.push(leave(&root, rel, two_hours));
+    }
+
+    let _w = Worker::start(&db, &cfg, "w1");
+    wait_until("the stale temporaries removed", WITHIN, || {
+        stale.iter().all(|p| !p.exists())
+    })
+    .await;
+    // A rescan later, nothing else went.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for p in &kept {
+        assert!(p.exists(), "{} was removed", p.display());
+    }
+}
