@@ -207,28 +207,16 @@ fn remove_source(src: &Path, dst: PathBuf) -> io::Result<Moved> {
 /// A crash leaves at most a hidden `.NAME.*.moving` file (ignored, removed by
 /// [`remove_stale_temporaries`]) and the source untouched.
 fn copy_across(src: &Path, dir: &Path, name: &str) -> io::Result<Moved> {
-    let tmp = temp_name(dir, name, "moving");
-    let copied = (|| {
-        let mut from = match std::fs::File::open(src) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e),
-        };
-        let mut to = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        io::copy(&mut from, &mut to)?;
-        to.sync_all()?;
-        Ok(true)
-    })();
-    match copied {
-        Ok(true) => {}
-        Ok(false) => return Ok(Moved::Gone),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+    let mut from = match std::fs::File::open(src) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Moved::Gone),
+        Err(e) => return Err(e),
+    };
+    let (tmp, mut to) = create_temp(dir, name, "moving")?;
+    let copied = io::copy(&mut from, &mut to).and_then(|_| to.sync_all());
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
     let linked = link_into(&tmp, dir, name);
     let _ = std::fs::remove_file(&tmp);
@@ -275,11 +263,33 @@ fn no_free_name(name: &str, dir: &Path) -> io::Error {
     )
 }
 
-/// A hidden, unique temporary name in `dir` (dotfiles are never taken by the intake).
+/// The sequence number of this process's next temporary name.
+static TEMP_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A hidden temporary name in `dir`, `.NAME.PID-N.WHAT` (dotfiles are never taken by the
+/// intake). Unique within this process; see [`create_temp`] for other processes.
 fn temp_name(dir: &Path, name: &str, what: &str) -> PathBuf {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = TEMP_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     dir.join(format!(".{name}.{}-{n}.{what}", std::process::id()))
+}
+
+/// Create a new temporary file in `dir` under a name from [`temp_name`], taking the next
+/// name while one is taken: a worker restarted under the PID of a killed one (PID 1 in a
+/// container) would otherwise run into the temporaries that one left and fail its writes.
+fn create_temp(dir: &Path, name: &str, what: &str) -> io::Result<(PathBuf, std::fs::File)> {
+    for _ in 0..10_000u32 {
+        let tmp = temp_name(dir, name, what);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(no_free_name(name, dir))
 }
 
 /// Make a directory's entries durable (best effort: not every file system supports it).
@@ -292,7 +302,8 @@ fn sync_dir(dir: Option<&Path>) {
 }
 
 /// Remove hidden temporaries (`.NAME.PID-N.moving` / `.report`) older than `age` from `dir`:
-/// what a crash in the middle of a cross-device move or a report write left behind.
+/// what a crash in the middle of a cross-device move or a report write left behind. Only
+/// regular files with exactly that shape of name go; `dir` itself is not descended into.
 pub fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -300,7 +311,7 @@ pub fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with('.') && (name.ends_with(".moving") || name.ends_with(".report"))) {
+        if !is_temporary_name(&name) || !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
         let old = entry
@@ -314,6 +325,63 @@ pub fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
         }
     }
     removed
+}
+
+/// Whether `name` has the shape of a [`temp_name`]: `.NAME.PID-N.moving` or `.report`. NAME
+/// may be empty or start with a dot: sidecars are staged before the move decides their file's
+/// final name, under the bare suffix (`..result.txt.PID-N.report`).
+pub fn is_temporary_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else {
+        return false;
+    };
+    let Some(rest) = rest
+        .strip_suffix(".moving")
+        .or_else(|| rest.strip_suffix(".report"))
+    else {
+        return false;
+    };
+    let Some((_, pid_n)) = rest.rsplit_once('.') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    pid_n
+        .split_once('-')
+        .is_some_and(|(pid, n)| digits(pid) && digits(n))
+}
+
+/// Every folder under a layout where a worker writes temporaries: `processing/`, `failed/`,
+/// `needs-attention/` and `processed/`, with their per-store, dated and `fixed/` folders
+/// (at most three levels down; symlinked folders are not followed). Never the inbox: that
+/// is where people drop files.
+pub fn temporary_folders(layout: &Layout) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for top in [
+        &layout.processing,
+        &layout.failed,
+        &layout.needs_attention,
+        &layout.processed,
+    ] {
+        if top != &layout.inbox {
+            folders_below(top, 3, &mut out);
+        }
+    }
+    out
+}
+
+/// `dir` and the real folders below it, down to `depth` levels.
+fn folders_below(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) {
+    out.push(dir.to_path_buf());
+    if depth == 0 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            folders_below(&e.path(), depth - 1, out);
+        }
+    }
 }
 
 /// `name` with ` (n)` before its extension (`week.xlsx` → `week (2).xlsx`); `n = 0` is `name`.
@@ -346,16 +414,8 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = temp_name(dir, &name, "report");
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    match written {
+    let (tmp, mut f) = create_temp(dir, &name, "report")?;
+    match f.write_all(bytes).and_then(|()| f.sync_all()) {
         Ok(()) => Ok(tmp),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -456,7 +516,9 @@ pub fn finish(
 /// fsynced first under hidden temporary names: if that fails (a full disk), the file stays
 /// where it is and the next sweep tries again, so a refused file never sits in `failed/`
 /// without its reason, and no report is ever empty. Each is then linked beside the moved file
-/// as `<its final name><suffix>`.
+/// as `<its final name><suffix>`. The final name is known only after the move, so each is
+/// staged under its bare suffix (`dir/..result.txt.PID-N.report`); a worker killed before the
+/// end leaves those behind, for [`remove_stale_temporaries`].
 pub(crate) fn move_with_sidecars(
     src: &Path,
     dir: &Path,
@@ -703,6 +765,99 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["a.errors (1).txt", "a.errors.txt"]);
+    }
+
+    #[test]
+    fn only_names_shaped_like_a_temporary_are_temporaries() {
+        for yes in [
+            "..result.txt.8531-17.report",
+            ".week.csv.1-0.moving",
+            "..1-2.report",
+        ] {
+            assert!(is_temporary_name(yes), "{yes}");
+        }
+        for no in [
+            "week.csv.1-0.report",
+            ".notes.report",
+            ".week.csv.report",
+            ".week.csv.12.report",
+            ".week.csv.a-1.moving",
+            ".week.csv.1-2.moving.txt",
+            ".x.1-.report",
+        ] {
+            assert!(!is_temporary_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_temporary_name_taken_by_a_killed_worker_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let failed = dir.path().join("failed");
+        std::fs::create_dir_all(&failed).unwrap();
+        let next = TEMP_SEQ.load(std::sync::atomic::Ordering::Relaxed);
+        // What a killed worker with this process's PID left: the next names of the sequence.
+        for n in next..next + 20 {
+            let left = format!("..result.txt.{}-{n}.report", std::process::id());
+            std::fs::write(failed.join(left), b"old").unwrap();
+        }
+        let src = dir.path().join("w.csv");
+        std::fs::write(&src, b"x").unwrap();
+        let how = Finish::failed("w.csv", "why".into());
+        let to = move_with_sidecars(&src, &failed, &how.sidecars)
+            .unwrap()
+            .unwrap();
+        assert_eq!(to, failed.join("w.csv"));
+        assert_eq!(
+            std::fs::read_to_string(sidecar_path(&to, ".errors.txt")).unwrap(),
+            "why"
+        );
+        assert!(
+            std::fs::read_to_string(sidecar_path(&to, ".result.txt"))
+                .unwrap()
+                .starts_with("w.csv: NOT imported")
+        );
+        let left = std::fs::read_dir(&failed)
+            .unwrap()
+            .flatten()
+            .filter(|e| is_temporary_name(&e.file_name().to_string_lossy()))
+            .count();
+        assert_eq!(left, 20, "the old temporaries are not overwritten");
+    }
+
+    #[test]
+    fn temporaries_are_looked_for_beside_the_inbox_but_not_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::prepare(&dir.path().join("inbox")).unwrap();
+        for sub in [
+            "processed/2026-12-01/fixed/1042",
+            "failed/2207",
+            "inbox/1042",
+        ] {
+            std::fs::create_dir_all(layout.root().join(sub)).unwrap();
+        }
+        let mut found: Vec<String> = temporary_folders(&layout)
+            .iter()
+            .map(|d| {
+                d.strip_prefix(layout.root())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "failed",
+                "failed/2207",
+                "needs-attention",
+                "processed",
+                "processed/2026-12-01",
+                "processed/2026-12-01/fixed",
+                "processed/2026-12-01/fixed/1042",
+                "processing",
+            ]
+        );
     }
 
     #[test]

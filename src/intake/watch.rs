@@ -48,8 +48,11 @@ pub struct Intake {
 
 /// How long a file is given to be read before the intake gives up on it for this round.
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
-/// Hidden temporaries a crash left in `processed/` or `failed/` are removed after this long.
+/// Hidden temporaries a crash left beside the watched folder are removed after this long.
 const STALE_TEMPORARY: Duration = Duration::from_secs(3600);
+/// How often the folders beside the watched folder are swept for such temporaries (and once
+/// at start): they are found within `STALE_TEMPORARY` plus this.
+const TEMPORARY_SWEEP_EVERY: Duration = Duration::from_secs(600);
 
 /// What became of a settled file offered to [`Intake::take`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +131,8 @@ impl Intake {
         let mut settler = Settler::<Completeness>::default();
         let startup_sweep = self.sweep_processing().await;
         log_sweep(startup_sweep, true);
+        self.sweep_temporaries().await;
+        let mut temporaries_swept = tokio::time::Instant::now();
         self.scan(&mut settler);
 
         let mut rescan =
@@ -153,6 +158,10 @@ impl Intake {
                     self.scan(&mut settler);
                     log_sweep(self.sweep_processing().await, false);
                     self.retire_fixed().await;
+                    if temporaries_swept.elapsed() >= TEMPORARY_SWEEP_EVERY {
+                        self.sweep_temporaries().await;
+                        temporaries_swept = tokio::time::Instant::now();
+                    }
                 }
                 _ = tick.tick(), if !settler.is_empty() => {
                     for path in settler.check(settle) {
@@ -511,11 +520,27 @@ impl Intake {
             for dir in with_store_folders(&layout.processing) {
                 self.sweep_folder(&dir, &mut sweep).await;
             }
-            for dir in [&layout.failed, &layout.processed, &layout.needs_attention] {
-                super::folders::remove_stale_temporaries(dir, STALE_TEMPORARY);
-            }
         }
         Ok(sweep)
+    }
+
+    /// Remove the hidden temporaries older than an hour that a killed worker left in any
+    /// folder beside the watched folders (never in them). Returns how many went.
+    pub async fn sweep_temporaries(&self) -> usize {
+        let layouts = self.layouts.clone();
+        let removed = tokio::task::spawn_blocking(move || {
+            layouts
+                .iter()
+                .flat_map(super::folders::temporary_folders)
+                .map(|dir| super::folders::remove_stale_temporaries(&dir, STALE_TEMPORARY))
+                .sum::<usize>()
+        })
+        .await
+        .unwrap_or(0);
+        if removed > 0 {
+            tracing::info!(removed, "removed hidden temporaries a stopped worker left");
+        }
+        removed
     }
 
     /// Sweep one `processing/` folder (or a per-store folder in it).

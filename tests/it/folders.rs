@@ -2,15 +2,17 @@
 //! `needs-attention/` with its receipt, report and error workbook, and a corrected re-drop of
 //! the same name moves them to `processed/…/fixed/` ("FIXED"); a refused file leaves `failed/`
 //! once an operator fixes the cause and reprocesses it, or retries its job; a risky replace is held in
-//! `needs-attention/` until approved; a per-store inbox refuses another store's file.
+//! `needs-attention/` until approved; a per-store inbox refuses another store's file; hidden
+//! temporaries a killed worker left beside the inbox are swept at start, nothing else is.
 
 use crate::feedback::fixture;
 use crate::support::TestDb;
-use crate::worker::{Worker, config, files_under, wait_until};
+use crate::support::folders::{
+    WITHIN, beside, day, drop_and_wait, drop_into, files_under, read, wait_until,
+};
+use crate::worker::{Worker, config};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-const WITHIN: Duration = Duration::from_secs(30);
+use std::time::{Duration, SystemTime};
 
 fn setup(db: &TestDb, extra: &str) -> (PathBuf, PathBuf) {
     let out = db.run_bin(&["demo-data"]);
@@ -30,26 +32,10 @@ fn setup(db: &TestDb, extra: &str) -> (PathBuf, PathBuf) {
     (root, cfg)
 }
 
-/// Copy `src` into `dir` as `as_name` the way a manager's copy lands (temp name, rename).
-fn drop_into(dir: &Path, src: &Path, as_name: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    let tmp = dir.join(format!("{as_name}.part"));
-    std::fs::copy(src, &tmp).unwrap();
-    std::fs::rename(&tmp, dir.join(as_name)).unwrap();
-}
-
 fn worker_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/worker")
         .join(name)
-}
-
-fn day() -> String {
-    chrono::Local::now().format("%Y-%m-%d").to_string()
-}
-
-fn read(p: PathBuf) -> String {
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 #[tokio::test]
@@ -58,10 +44,13 @@ async fn a_partial_file_needs_attention_until_a_corrected_copy_of_the_same_name_
     let (root, cfg) = setup(&db, "");
     let _w = Worker::start(&db, &cfg, "w1");
     let attention = root.join("needs-attention");
-    drop_into(&root.join("inbox"), &fixture("typos.xlsx"), "week48.xlsx");
-    wait_until("the partial file in needs-attention/", WITHIN, || {
-        files_under(&attention).len() == 4
-    })
+    let partial = drop_and_wait(
+        &root.join("inbox"),
+        &fixture("typos.xlsx"),
+        "week48.xlsx",
+        &attention,
+        4,
+    )
     .await;
     assert_eq!(
         files_under(&attention),
@@ -72,7 +61,7 @@ async fn a_partial_file_needs_attention_until_a_corrected_copy_of_the_same_name_
             "week48.xlsx.result.txt"
         ]
     );
-    let receipt = read(attention.join("week48.xlsx.result.txt"));
+    let receipt = beside(&partial, ".result.txt");
     assert!(
         receipt.contains("3 rows could not be read and were NOT imported"),
         "{receipt}"
@@ -101,8 +90,8 @@ async fn a_partial_file_needs_attention_until_a_corrected_copy_of_the_same_name_
         ],
         "the new file and the old one (in fixed/), no `(1)` copies"
     );
-    assert!(read(processed.join("week48.xlsx.result.txt")).contains("imported 35 shifts"));
-    let old = read(processed.join("fixed/week48.xlsx.result.txt"));
+    assert!(read(&processed.join("week48.xlsx.result.txt")).contains("imported 35 shifts"));
+    let old = read(&processed.join("fixed/week48.xlsx.result.txt"));
     assert!(
         old.starts_with("FIXED on ")
             && old.contains("a corrected file with the same name was imported"),
@@ -130,17 +119,16 @@ async fn a_refused_file_leaves_failed_when_a_reprocess_imports_it() {
         .await
         .unwrap();
     let _w = Worker::start(&db, &cfg, "w1");
-    drop_into(
+    let failed = root.join("failed");
+    let refused = drop_and_wait(
         &root.join("inbox"),
         &worker_fixture("week-1042.csv"),
         "week.csv",
-    );
-    let failed = root.join("failed");
-    wait_until("the file in failed/", WITHIN, || {
-        files_under(&failed).len() == 4
-    })
+        &failed,
+        4,
+    )
     .await;
-    let report = read(failed.join("week.csv.errors.txt"));
+    let report = beside(&refused, ".errors.txt");
     assert!(
         report.contains("store number 1042 is not in the stores table"),
         "{report}"
@@ -189,7 +177,7 @@ async fn a_refused_file_leaves_failed_when_a_reprocess_imports_it() {
             "week.csv.result.txt"
         ]
     );
-    let receipt = read(fixed.join("week.csv.result.txt"));
+    let receipt = read(&fixed.join("week.csv.result.txt"));
     assert!(
         receipt.contains("the file was processed again and imported"),
         "{receipt}"
@@ -205,15 +193,14 @@ async fn a_refused_file_leaves_failed_when_its_job_is_retried() {
         .await
         .unwrap();
     let _w = Worker::start(&db, &cfg, "w1");
-    drop_into(
+    let failed = root.join("failed");
+    drop_and_wait(
         &root.join("inbox"),
         &worker_fixture("week-1042.csv"),
         "week.csv",
-    );
-    let failed = root.join("failed");
-    wait_until("the file in failed/", WITHIN, || {
-        files_under(&failed).len() == 4
-    })
+        &failed,
+        4,
+    )
     .await;
     let out = db.run_bin(&["stores", "add", "1042"]);
     assert!(out.status.success(), "{}", out.stderr);
@@ -229,7 +216,8 @@ async fn a_refused_file_leaves_failed_when_its_job_is_retried() {
     })
     .await;
     let receipt = read(
-        root.join("processed")
+        &root
+            .join("processed")
             .join(day())
             .join("fixed/week.csv.result.txt"),
     );
@@ -252,42 +240,38 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
     let (root, cfg) = setup(&db, "hold_risky_replaces = true");
     let _w = Worker::start(&db, &cfg, "w1");
     let inbox = root.join("inbox");
-    drop_into(
+    let wrong = drop_and_wait(
         &inbox.join("2207"),
         &worker_fixture("week-1042.csv"),
         "wrong.csv",
-    );
-    let failed = root.join("failed/2207");
-    wait_until("the file in failed/2207/", WITHIN, || {
-        files_under(&failed).len() == 4
-    })
+        &root.join("failed/2207"),
+        4,
+    )
     .await;
-    drop_into(
+    drop_and_wait(
         &inbox.join("1042"),
         &worker_fixture("week-1042.csv"),
         "week.csv",
-    );
-    wait_until("the file in processed/…/1042/", WITHIN, || {
-        files_under(&root.join("processed").join(day()).join("1042")).len() == 2
-    })
+        &root.join("processed").join(day()).join("1042"),
+        2,
+    )
     .await;
-    let refused = read(failed.join("wrong.csv.result.txt"));
+    let refused = beside(&wrong, ".result.txt");
     assert!(
         refused.contains("the file is for store 1042 but was dropped into the inbox of store 2207"),
         "{refused}"
     );
 
-    drop_into(
+    let attention = root.join("needs-attention/1042");
+    let held_file = drop_and_wait(
         &inbox.join("1042"),
         &fixture("thu-wed-1042.csv"),
         "thu-wed.csv",
-    );
-    let attention = root.join("needs-attention/1042");
-    wait_until("the held file in needs-attention/", WITHIN, || {
-        files_under(&attention).len() == 4
-    })
+        &attention,
+        4,
+    )
     .await;
-    let receipt = read(attention.join("thu-wed.csv.result.txt"));
+    let receipt = beside(&held_file, ".result.txt");
     assert!(
         receipt.contains("waits for an operator's approval"),
         "{receipt}"
@@ -297,7 +281,7 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
         "{receipt}"
     );
     assert!(receipt.contains("Tom Okafor at store 1042"), "{receipt}");
-    let report = read(attention.join("thu-wed.csv.errors.txt"));
+    let report = beside(&held_file, ".errors.txt");
     assert!(report.contains("imports approve"), "{report}");
     let held: uuid::Uuid =
         sqlx::query_scalar("SELECT id FROM document_imports WHERE status = 'held'")
@@ -311,7 +295,8 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
     })
     .await;
     let fixed = read(
-        root.join("processed")
+        &root
+            .join("processed")
             .join(day())
             .join("fixed/1042/thu-wed.csv.result.txt"),
     );
@@ -319,4 +304,66 @@ async fn a_risky_replace_is_held_until_approved_and_a_store_inbox_refuses_other_
         fixed.contains("an operator approved the held import"),
         "{fixed}"
     );
+}
+
+/// Write `rel` under `root` with a modification time `age` ago.
+fn leave(root: &Path, rel: &str, age: Duration) -> PathBuf {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, b"half a report").unwrap();
+    let f = std::fs::File::options().write(true).open(&p).unwrap();
+    f.set_modified(SystemTime::now() - age).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn hidden_temporaries_a_killed_worker_left_are_swept_at_start_and_nothing_else() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db, "");
+    let today = day();
+    let two_hours = Duration::from_secs(7200);
+    // What a SIGKILLed worker can leave, an hour and more ago: sidecars staged under their
+    // bare suffix, and cross-device copies, in every folder a worker writes into.
+    let stale: Vec<PathBuf> = [
+        format!("processed/{today}/..result.txt.8531-17.report"),
+        format!("processed/{today}/1042/..errors.txt.8531-18.report"),
+        "processed/2026-11-30/fixed/1042/.week.csv.8531-2.moving".into(),
+        "failed/..errors.xlsx.8531-19.report".into(),
+        "failed/2207/..result.txt.8531-20.report".into(),
+        "needs-attention/..errors.txt.8531-22.report".into(),
+        "needs-attention/1042/..result.txt.8531-21.report".into(),
+        "processing/.week.csv.8531-3.moving".into(),
+        "processing/1042/.week.csv.8531-4.moving".into(),
+    ]
+    .iter()
+    .map(|rel| leave(&root, rel, two_hours))
+    .collect();
+    // Kept: a fresh temporary (a worker may be writing it now), old files not shaped like a
+    // temporary, and anything in the inbox, where people drop files.
+    let mut kept = vec![leave(
+        &root,
+        &format!("processed/{today}/..result.txt.8532-1.report"),
+        Duration::ZERO,
+    )];
+    for rel in [
+        "failed/.notes.report",
+        "failed/week.csv.8531-5.report",
+        "processed/2026-11-30/.week.csv.report",
+        "needs-attention/.week.csv.8531-6.moving.txt",
+        "inbox/.week.csv.8531-7.moving",
+        "inbox/1042/..result.txt.8531-8.report",
+    ] {
+        kept.push(leave(&root, rel, two_hours));
+    }
+
+    let _w = Worker::start(&db, &cfg, "w1");
+    wait_until("the stale temporaries removed", WITHIN, || {
+        stale.iter().all(|p| !p.exists())
+    })
+    .await;
+    // A rescan later, nothing else went.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for p in &kept {
+        assert!(p.exists(), "{} was removed", p.display());
+    }
 }

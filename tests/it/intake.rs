@@ -4,14 +4,11 @@
 //! leftovers are recovered.
 
 use crate::support::TestDb;
-use pharmacy_ingest::intake::{Intake, IntakeSettings, Layout};
-use pharmacy_ingest::ops::metrics::Metrics;
-use pharmacy_ingest::queue::{Job, admin, roots};
+use pharmacy_ingest::intake::{IntakeSettings, Layout};
+use pharmacy_ingest::queue::{Job, admin};
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 fn settings(settle_ms: u64) -> IntakeSettings {
@@ -25,21 +22,7 @@ fn settings(settle_ms: u64) -> IntakeSettings {
 }
 
 async fn start(db: &TestDb, inbox: &Path, s: IntakeSettings) -> (Layout, CancellationToken) {
-    let layout = Layout::prepare(inbox).unwrap();
-    roots::publish(
-        db.pool(),
-        &format!("test-{}", uuid::Uuid::new_v4()),
-        std::slice::from_ref(&layout.processing),
-    )
-    .await
-    .unwrap();
-    let intake = Intake::new(
-        db.pool().clone(),
-        vec![layout.clone()],
-        s,
-        Arc::new(Notify::new()),
-        Arc::new(Metrics::default()),
-    );
+    let (intake, layout) = crate::support::folders::intake(db, inbox, s).await;
     let stop = CancellationToken::new();
     tokio::spawn(intake.run(stop.clone()));
     (layout, stop)
@@ -198,14 +181,7 @@ async fn two_watchers_on_one_folder_queue_each_file_once() {
 async fn leftovers_in_processing_are_recovered_at_startup() {
     let db = TestDb::new().await;
     let inbox = db.work_dir().join("var/inbox");
-    let layout = Layout::prepare(&inbox).unwrap();
-    roots::publish(
-        db.pool(),
-        "recover-test",
-        std::slice::from_ref(&layout.processing),
-    )
-    .await
-    .unwrap();
+    let (intake, layout) = crate::support::folders::intake(&db, &inbox, settings(100)).await;
 
     // Moved but never queued (a crash between the move and the enqueue).
     std::fs::write(layout.processing.join("orphan.csv"), b"orphan").unwrap();
@@ -232,13 +208,6 @@ async fn leftovers_in_processing_are_recovered_at_startup() {
         .unwrap();
     }
 
-    let intake = Intake::new(
-        db.pool().clone(),
-        vec![layout.clone()],
-        settings(100),
-        Arc::new(Notify::new()),
-        Arc::new(Metrics::default()),
-    );
     let sweep = intake.sweep_processing().await.unwrap();
     assert_eq!((sweep.queued, sweep.finished), (1, 2));
     assert_eq!(names_in(&layout.processing), ["orphan.csv"]);

@@ -5,10 +5,10 @@
 //! The cross-filesystem move (8) is tested beside `intake::folders`. The long runs (crash,
 //! contention) are `scripts/chaos`.
 
+use crate::support::folders::intake;
 use crate::support::{self, TestDb};
 use pharmacy_ingest::import::ImportSource;
-use pharmacy_ingest::intake::{Intake, IntakeSettings, Layout};
-use pharmacy_ingest::ops::metrics::Metrics;
+use pharmacy_ingest::intake::IntakeSettings;
 use pharmacy_ingest::pipeline::plan::PlanOptions;
 use pharmacy_ingest::queue::enqueue::{JobFile, NewJob, enqueue};
 use pharmacy_ingest::queue::runner::Runner;
@@ -19,7 +19,6 @@ use pharmacy_ingest::worker::ImportWork;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,25 +35,6 @@ fn settings() -> IntakeSettings {
         recover_grace_secs: 0,
         ..IntakeSettings::default()
     }
-}
-
-async fn intake(db: &TestDb, inbox: &Path, s: IntakeSettings) -> (Intake, Layout) {
-    let layout = Layout::prepare(inbox).unwrap();
-    roots::publish(
-        db.pool(),
-        &format!("test-{}", uuid::Uuid::new_v4()),
-        std::slice::from_ref(&layout.processing),
-    )
-    .await
-    .unwrap();
-    let intake = Intake::new(
-        db.pool().clone(),
-        vec![layout.clone()],
-        s,
-        Arc::new(Notify::new()),
-        Arc::new(Metrics::default()),
-    );
-    (intake, layout)
 }
 
 fn runner(db: &TestDb, read_roots: Vec<PathBuf>, max_file_bytes: u64) -> Arc<Runner<ImportWork>> {

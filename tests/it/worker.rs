@@ -5,6 +5,7 @@
 //! two workers on one database and one inbox import each file exactly once; SIGTERM stops it.
 
 use crate::support::TestDb;
+use crate::support::folders::{drop_into, files_under, wait_until};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -114,36 +115,7 @@ fn setup(db: &TestDb) -> (PathBuf, PathBuf) {
 /// Copy a fixture into the inbox the way a store manager's copy lands: written under a temp
 /// name, then renamed.
 fn drop_file(inbox: &Path, fixture_name: &str, as_name: &str) {
-    let tmp = inbox.join(format!("{as_name}.part"));
-    std::fs::copy(fixture(fixture_name), &tmp).unwrap();
-    std::fs::rename(&tmp, inbox.join(as_name)).unwrap();
-}
-
-pub(crate) fn files_under(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(files_under(&p));
-            } else {
-                out.push(p.file_name().unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-pub(crate) async fn wait_until<F: Fn() -> bool>(what: &str, within: Duration, f: F) {
-    let deadline = tokio::time::Instant::now() + within;
-    while !f() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    drop_into(inbox, &fixture(fixture_name), as_name);
 }
 
 async fn scalar(db: &TestDb, sql: &'static str) -> i64 {

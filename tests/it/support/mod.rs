@@ -33,11 +33,15 @@
 //! - [`bin`] runs the binary without a database; [`server_url`] names a database on the
 //!   test server (for admin work such as creating another database); [`work_dir`] makes a
 //!   temporary folder an embedded cluster can live under.
+//! - [`folders`]: watched folders (drop a file, wait until it is filed, read its receipt) and
+//!   an intake of the test process on a folder.
 //!
 //! Tests use `#[tokio::test]` (each has its own runtime; nothing here is shared across
 //! runtimes but plain URLs).
 
 #![allow(dead_code)]
+
+pub mod folders;
 
 use pharmacy_ingest::db::{embedded, migrations};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
