@@ -176,6 +176,33 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Outcome {
     }
 }
 
+/// What a running attempt is doing (`import_jobs.stage`), as its worker publishes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stage {
+    /// Claimed; the work has not started.
+    #[default]
+    Claimed,
+    /// Reading the file.
+    Reading,
+    /// Reading the schedule out of the file.
+    Planning,
+    /// Writing the import (rows done / total published).
+    Writing,
+}
+
+impl Stage {
+    /// The value stored in `import_jobs.stage` (`done` and `released` are written by the
+    /// completion and the release statements themselves).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Claimed => "claimed",
+            Stage::Reading => "reading",
+            Stage::Planning => "planning",
+            Stage::Writing => "writing",
+        }
+    }
+}
+
 /// A job as stored, without the file's bytes.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Job {

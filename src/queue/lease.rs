@@ -81,7 +81,7 @@ pub async fn claim_with_files(
 /// What the running attempt reports in the job row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Progress {
-    pub stage: &'static str,
+    pub stage: super::job::Stage,
     pub rows_done: Option<i64>,
     pub rows_total: Option<i64>,
 }
@@ -103,7 +103,7 @@ pub async fn heartbeat(
     .bind(claim.job_id)
     .bind(claim.lease_token)
     .bind(lease.as_secs_f64())
-    .bind(progress.map(|p| p.stage))
+    .bind(progress.map(|p| p.stage.as_str()))
     .bind(progress.and_then(|p| p.rows_done))
     .bind(progress.and_then(|p| p.rows_total))
     .execute(pool)

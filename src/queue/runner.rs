@@ -9,7 +9,7 @@
 //! deadline, then abandon them (their transactions roll back) and release their jobs.
 //! The import work is [`crate::worker::ImportWork`].
 
-use super::job::{Claim, Job, JobState};
+use super::job::{Claim, Job, JobState, Stage};
 pub use super::lease::Failure;
 use super::lease::{self, Progress};
 use super::wake::Waker;
@@ -96,7 +96,7 @@ impl JobContext<'_> {
 
     /// Record a stage change. The heartbeat publishes it within `heartbeat_ms`; `watch` (a job
     /// worth watching) publishes it at once (one round trip, which also extends the lease).
-    pub async fn stage(&self, stage: &'static str, rows_total: Option<i64>, watch: bool) {
+    pub async fn stage(&self, stage: Stage, rows_total: Option<i64>, watch: bool) {
         let snapshot = {
             let mut p = self
                 .progress
@@ -345,10 +345,7 @@ impl<W: Work> Runner<W> {
                 stop: hard_stop.clone(),
                 pool: &self.pool,
                 lease: self.settings.lease(),
-                progress: Arc::new(Mutex::new(Progress {
-                    stage: "claimed",
-                    ..Progress::default()
-                })),
+                progress: Arc::new(Mutex::new(Progress::default())),
             };
             let done = CancellationToken::new();
             let beat = tokio::spawn(heartbeat_loop(

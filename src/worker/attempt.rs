@@ -10,7 +10,7 @@ use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::folders;
 use crate::intake::safe_read::{SafeReadError, read_bounded};
 use crate::pipeline::plan::{PlanError, plan_bytes};
-use crate::queue::job::{Job, JobState};
+use crate::queue::job::{Job, JobState, Stage};
 use crate::queue::lease::{self, Completion};
 use crate::queue::runner::{Attempt, Failure, JobContext};
 use crate::queue::{QueueError, roots};
@@ -55,14 +55,14 @@ pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committ
 async fn prepare(work: &ImportWork, ctx: &JobContext<'_>) -> Result<Prepared, Attempt<Committed>> {
     let job = ctx.job;
     let watch = job.file_size.is_some_and(|n| n >= WATCH_BYTES);
-    ctx.stage("reading", None, watch).await;
+    ctx.stage(Stage::Reading, None, watch).await;
     let bytes = match ctx.take_inline() {
         Some(b) => b,
         None => read_file(work, job, ctx).await?,
     };
     let watch = bytes.len() as i64 >= WATCH_BYTES;
     let request = request(work, job, &bytes);
-    ctx.stage("planning", None, watch).await;
+    ctx.stage(Stage::Planning, None, watch).await;
     let mut opts = work.plan_options();
     opts.template = request.template.clone();
     opts.store = request.store_number;
@@ -112,7 +112,7 @@ fn request(work: &ImportWork, job: &Job, bytes: &[u8]) -> ImportRequest {
 async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<Committed> {
     let total = p.planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
     let total = i64::try_from(total).unwrap_or(i64::MAX);
-    ctx.stage("writing", Some(total), p.watch).await;
+    ctx.stage(Stage::Writing, Some(total), p.watch).await;
     let hooks = JobHooks {
         work,
         ctx,

@@ -304,7 +304,7 @@ async fn a_rescue_during_the_import_transaction_voids_it() {
     lease::check_in_tx(&mut tx, &claim).await.unwrap();
     // Heartbeats still work while the transaction is open (progress stays visible).
     let progress = lease::Progress {
-        stage: "writing",
+        stage: pharmacy_ingest::queue::job::Stage::Writing,
         rows_done: Some(10),
         rows_total: Some(20),
     };

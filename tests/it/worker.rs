@@ -265,32 +265,51 @@ async fn a_bad_file_ends_in_failed_with_its_report_and_the_worker_goes_on() {
     );
 }
 
+/// Whether a session of this database waits for an advisory lock with the import's job at
+/// the `writing` stage.
+async fn waiting_on_advisory_lock(pool: &sqlx::PgPool) -> bool {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock'
+                          AND wait_event = 'advisory')
+            AND EXISTS (SELECT 1 FROM import_jobs WHERE state = 'running' AND stage = 'writing')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn kill_9_in_the_middle_leaves_no_partial_shifts_and_the_restart_imports_the_file() {
     let db = TestDb::new().await;
     let (root, cfg) = setup(&db);
+    // Hold store 3315's lock (the one every write and revert takes): the import then waits
+    // inside its transaction, after it started writing, however fast this machine is.
+    let store_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM stores WHERE store_number = 3315")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    let mut holder = db.pool().acquire().await.unwrap();
+    let key = pharmacy_ingest::db::locks::store(store_id);
+    pharmacy_ingest::db::locks::session_lock(&mut holder, &key)
+        .await
+        .unwrap();
     let mut w = Worker::start(&db, &cfg, "w1");
     drop_file(&root.join("inbox"), "big-3315.csv", "big-3315.csv");
-
-    // Wait until the import is being written, then kill the worker outright.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let stage: Option<String> =
-            sqlx::query_scalar("SELECT stage FROM import_jobs WHERE state = 'running' LIMIT 1")
-                .fetch_optional(db.pool())
-                .await
-                .unwrap()
-                .flatten();
-        if stage.as_deref() == Some("writing") {
-            break;
-        }
+    while !waiting_on_advisory_lock(db.pool()).await {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the import never started writing"
+            "the import never waited for the store's lock"
         );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     w.kill9();
+    pharmacy_ingest::db::locks::session_unlock(&mut holder, &key)
+        .await
+        .unwrap();
+    drop(holder);
     assert_eq!(
         scalar(
             &db,
