@@ -32,6 +32,7 @@ mod revert;
 mod rls;
 mod schema;
 mod security;
+mod statements;
 mod supabase;
 mod templates;
 mod worker;
