@@ -25,6 +25,32 @@ pub async fn save_file(conn: &mut PgConnection, bytes: &[u8]) -> Result<String, 
     Ok(sha)
 }
 
+/// [`save_file`] and the content lock ([`super::write::lock_content`]) in one round trip: the
+/// bytes are stored (unless they are) and the transaction holds the lock on their content when
+/// this returns. The statement's own snapshot is not used for anything, so the next statement
+/// (which looks for an earlier import of the same content) sees every import committed while
+/// this one waited for the lock.
+pub async fn save_and_lock(
+    conn: &mut PgConnection,
+    bytes: &[u8],
+    sha256: &str,
+) -> Result<super::write::ContentLocked, sqlx::Error> {
+    sqlx::query(
+        "WITH saved AS (
+             INSERT INTO import_files (sha256, bytes, size) VALUES ($1, $2, $3)
+             ON CONFLICT (sha256) DO NOTHING
+         )
+         SELECT pg_advisory_xact_lock(hashtextextended($4, 0))",
+    )
+    .bind(sha256)
+    .bind(bytes)
+    .bind(bytes.len() as i64)
+    .bind(crate::db::locks::content(sha256))
+    .execute(&mut *conn)
+    .await?;
+    Ok(super::write::ContentLocked::new(sha256))
+}
+
 /// The stored bytes of a file, if they were kept.
 pub async fn load_file(
     conn: &mut PgConnection,

@@ -6,7 +6,7 @@
 //! long write and completes its job right before the commit (so the job and the import land
 //! together or not at all); the foreground `import` has nothing to add ([`NoHooks`]).
 
-use super::files::save_file;
+use super::files::save_and_lock;
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportOutcome, ImportRequest};
 use crate::schedule::Plan;
@@ -130,10 +130,16 @@ pub enum Step {
 }
 
 impl<S> CommitError<S> {
-    /// Whether trying again later may succeed (the database blinked).
+    /// Whether trying again later may succeed (the database blinked). A failed begin or commit
+    /// always may: nothing of the import was kept, and a commit that did land leaves nothing
+    /// for the retry to do (the worker's job is then finished and the retry finds it so).
     pub fn is_retryable(&self) -> bool {
         match self {
             CommitError::Stopped(_) => false,
+            CommitError::Database {
+                step: Step::Begin | Step::Commit,
+                ..
+            } => true,
             CommitError::Database { source, .. } => crate::db::retry::is_transient(source),
             CommitError::Write(e) => e.is_retryable(),
         }
@@ -153,8 +159,9 @@ impl<S> CommitError<S> {
     }
 }
 
-/// One transaction: `hooks.before_write`, store the file's bytes (for reprocessing), write the
-/// import (progress after each bulk statement), `hooks.before_commit`, commit.
+/// One transaction: `hooks.before_write`, store the file's bytes (for reprocessing) and lock
+/// their content in one statement, write the import (progress after each bulk statement),
+/// `hooks.before_commit`, commit.
 pub async fn commit<H: Hooks, E: fmt::Display>(
     pool: &PgPool,
     req: &ImportRequest,
@@ -171,12 +178,13 @@ pub async fn commit<H: Hooks, E: fmt::Display>(
         .before_write(&mut tx, rows)
         .await
         .map_err(CommitError::Stopped)?;
-    save_file(&mut tx, bytes)
+    let locked = save_and_lock(&mut tx, bytes, &req.sha256)
         .await
         .map_err(db(Step::StoreFile))?;
-    let outcome = write_import_with_progress(&mut tx, req, planned, reprocess_of, progress)
-        .await
-        .map_err(CommitError::Write)?;
+    let outcome =
+        write_import_with_progress(&mut tx, &locked, req, planned, reprocess_of, progress)
+            .await
+            .map_err(CommitError::Write)?;
     hooks
         .before_commit(&mut tx, &outcome)
         .await

@@ -130,16 +130,16 @@ where
         return Ok((outcome, None));
     };
     let mut tx = db.begin().await?;
-    super::files::save_file(&mut tx, &bytes).await?;
+    let locked = super::files::save_and_lock(&mut tx, &bytes, &req.sha256).await?;
     // Reprocessing an import that wrote shifts: revert it, then write the new one. If the new
     // one writes nothing (refused), keep the previous import in place: roll back, and record
     // only the refused attempt.
     let planned = planned.map_err(|e| e.to_string());
-    super::write::lock_content(&mut tx, &req.sha256).await?;
     let reverted = revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?;
     let p = progress.clone();
     let outcome = write_import_with_progress(
         &mut tx,
+        &locked,
         &req,
         planned.clone(),
         Some(redo.previous),
@@ -152,9 +152,16 @@ where
     ) {
         tx.rollback().await?;
         let mut tx = db.begin().await?;
-        let outcome =
-            write_import_with_progress(&mut tx, &req, planned, Some(redo.previous), &|_| {})
-                .await?;
+        let locked = super::write::lock_content(&mut tx, &req.sha256).await?;
+        let outcome = write_import_with_progress(
+            &mut tx,
+            &locked,
+            &req,
+            planned,
+            Some(redo.previous),
+            &|_| {},
+        )
+        .await?;
         progress(Stage::Committing);
         tx.commit().await?;
         return Ok((outcome, None));

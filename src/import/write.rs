@@ -84,19 +84,41 @@ pub async fn write_import<E: fmt::Display>(
     req: &ImportRequest,
     planned: Result<Plan, E>,
 ) -> Result<ImportOutcome, WriteError> {
-    write_import_with_progress(conn, req, planned, None, &|_| {}).await
+    let locked = lock_content(conn, &req.sha256).await?;
+    write_import_with_progress(conn, &locked, req, planned, None, &|_| {}).await
+}
+
+/// Proof that the transaction holds the lock on a file content ([`lock_content`],
+/// [`super::files::save_and_lock`]): a write takes it as an argument, so no write can start
+/// without the lock that keeps two imports of one content from both succeeding.
+#[derive(Debug)]
+pub struct ContentLocked {
+    sha256: String,
+}
+
+impl ContentLocked {
+    /// Only the functions that take the lock make one.
+    pub(super) fn new(sha256: &str) -> Self {
+        ContentLocked {
+            sha256: sha256.to_string(),
+        }
+    }
 }
 
 /// [`write_import`] with a progress callback (the CLI's progress line, the job row's counter)
 /// and, for reprocessing, the import this one redoes.
 pub async fn write_import_with_progress<E: fmt::Display>(
     conn: &mut PgConnection,
+    locked: &ContentLocked,
     req: &ImportRequest,
     planned: Result<Plan, E>,
     reprocess_of: Option<Uuid>,
     progress: &(dyn Fn(WriteProgress) + Sync),
 ) -> Result<ImportOutcome, WriteError> {
-    lock_content(conn, &req.sha256).await?;
+    assert_eq!(
+        locked.sha256, req.sha256,
+        "the lock is on this file's content"
+    );
     let format = match &planned {
         Ok(plan) => plan.format.as_str().to_string(),
         Err(_) => extension_of(&req.file_name),
@@ -633,8 +655,12 @@ async fn skip_identical(
 /// Take the transaction-scoped lock on a file content (sha256) that every write of that
 /// content takes first; re-entrant within one transaction. Reprocessing takes it before it
 /// reverts (which locks stores), so the lock order is always content, then stores.
-pub async fn lock_content(conn: &mut PgConnection, sha256: &str) -> Result<(), sqlx::Error> {
-    crate::db::locks::xact_lock(conn, &crate::db::locks::content(sha256)).await
+pub async fn lock_content(
+    conn: &mut PgConnection,
+    sha256: &str,
+) -> Result<ContentLocked, sqlx::Error> {
+    crate::db::locks::xact_lock(conn, &crate::db::locks::content(sha256)).await?;
+    Ok(ContentLocked::new(sha256))
 }
 
 /// The shifts to insert: the plan's shifts that are kept, with their links and store ids.
