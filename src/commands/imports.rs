@@ -200,7 +200,8 @@ async fn revert(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut tx = pool.begin().await?;
-    let out = revert_import(&mut tx, id, &ctx.operator(), force).await?;
+    let past = crate::import::revert::LaterImports::forced(force);
+    let out = revert_import(&mut tx, id, &ctx.operator(), past).await?;
     tx.commit().await.context("committing the revert")?;
     if json {
         println!("{}", serde_json::to_string_pretty(&out)?);

@@ -69,17 +69,37 @@ pub struct RevertOutcome {
     pub later_imports: Vec<Uuid>,
 }
 
+/// What a revert does when later imports touched the same store-dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaterImports {
+    /// Refuse ([`RevertError::LaterImports`]): restoring would overwrite newer shifts.
+    Refuse,
+    /// Revert anyway (`--force`, reprocessing): the newer shifts of those dates are replaced.
+    GoPast,
+}
+
+impl LaterImports {
+    /// `--force` given or not.
+    pub fn forced(force: bool) -> Self {
+        if force {
+            LaterImports::GoPast
+        } else {
+            LaterImports::Refuse
+        }
+    }
+}
+
 /// Revert one import inside the caller's transaction (the caller commits).
 pub async fn revert_import(
     conn: &mut PgConnection,
     import_id: Uuid,
     by: &str,
-    force: bool,
+    on_later: LaterImports,
 ) -> Result<RevertOutcome, RevertError> {
     let created_at = lock_revertable(conn, import_id).await?;
     lock_stores(conn, import_id).await?;
     let later = later_imports(conn, import_id, created_at).await?;
-    if !later.is_empty() && !force {
+    if !later.is_empty() && on_later == LaterImports::Refuse {
         return Err(RevertError::LaterImports {
             id: import_id,
             later,

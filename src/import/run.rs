@@ -135,7 +135,8 @@ where
     // one writes nothing (refused), keep the previous import in place: roll back, and record
     // only the refused attempt.
     let planned = planned.map_err(|e| e.to_string());
-    let reverted = revert_import(&mut tx, redo.previous, &req.created_by, redo.force).await?;
+    let past = super::revert::LaterImports::forced(redo.force);
+    let reverted = revert_import(&mut tx, redo.previous, &req.created_by, past).await?;
     let p = progress.clone();
     let outcome = write_import_with_progress(
         &mut tx,

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 async fn revert(pool: &PgPool, id: Uuid, force: bool) -> Result<(i64, i64), RevertError> {
     let mut tx = pool.begin().await.unwrap();
-    let out = revert_import(&mut tx, id, "operator", force).await?;
+    let past = pharmacy_ingest::import::revert::LaterImports::forced(force);
+    let out = revert_import(&mut tx, id, "operator", past).await?;
     tx.commit().await.unwrap();
     Ok((out.rows_deleted, out.rows_restored))
 }
@@ -398,9 +399,14 @@ async fn revert_clears_links_the_database_would_have_cleared() {
         .await
         .unwrap();
     let mut tx = pool.begin().await.unwrap();
-    let rev = revert_import(&mut tx, out.import_id, "operator", false)
-        .await
-        .unwrap();
+    let rev = revert_import(
+        &mut tx,
+        out.import_id,
+        "operator",
+        pharmacy_ingest::import::revert::LaterImports::Refuse,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         (rev.rows_deleted, rev.rows_restored, rev.rows_not_restored),
