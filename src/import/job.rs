@@ -4,14 +4,13 @@
 //!
 //! The caller joins the transaction through [`Hooks`]: the worker checks its claim before a
 //! long write and completes its job right before the commit (so the job and the import land
-//! together or not at all); the foreground `import` has nothing to add ([`NoHooks`]).
+//! together or not at all); the foreground `import` only reports that it is committing.
 
 use super::files::save_and_lock;
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportOutcome, ImportRequest};
 use crate::schedule::Plan;
 use sqlx::{PgConnection, PgPool};
-use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -89,25 +88,6 @@ pub trait Hooks: Sync {
         tx: &mut PgConnection,
         outcome: &ImportOutcome,
     ) -> impl Future<Output = Result<(), Self::Stop>> + Send;
-}
-
-/// No hooks: the foreground import.
-pub struct NoHooks;
-
-impl Hooks for NoHooks {
-    type Stop = Infallible;
-
-    async fn before_write(&self, _: &mut PgConnection, _: usize) -> Result<(), Infallible> {
-        Ok(())
-    }
-
-    async fn before_commit(
-        &self,
-        _: &mut PgConnection,
-        _: &ImportOutcome,
-    ) -> Result<(), Infallible> {
-        Ok(())
-    }
 }
 
 /// Why [`commit`] committed nothing (a refused file is an outcome, not an error).

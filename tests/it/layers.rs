@@ -2,20 +2,9 @@
 //! of `src/`. Read from the sources: every `crate::X` path (outside comments and the test
 //! modules at the end of a file) is an edge from the file's top-level module to `X`.
 
+use crate::support::sources::{rust_files, src_dir};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-
-/// Every `.rs` file under `dir`.
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
+use std::path::Path;
 
 /// The top-level module a file under `src/` belongs to (`None`: the crate root, `main.rs`).
 fn top_module(src: &Path, file: &Path) -> Option<String> {
@@ -65,9 +54,8 @@ fn named_modules(code: &str, tops: &BTreeSet<String>) -> BTreeSet<String> {
 
 /// The edges between top-level modules.
 fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let src = src_dir();
+    let files = rust_files(&src);
     let tops: BTreeSet<String> = files.iter().filter_map(|f| top_module(&src, f)).collect();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in &files {

@@ -9,21 +9,9 @@
 //! already use.
 
 use crate::support::TestDb;
+use crate::support::sources::{rust_files, src_dir};
 use sqlx::{Executor, SqlSafeStr};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// Every `.rs` file under `dir`.
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
 
 /// A Rust string literal starting at `s` (`"…"` or `r#"…"#`): its value and the rest of `s`.
 fn literal(s: &str) -> Option<(String, &str)> {
@@ -115,9 +103,8 @@ fn call_argument(after: &str) -> Option<&str> {
 /// Every statement given to `sqlx::query*` in `src/`, with where it is; and the calls whose
 /// statement is not a literal.
 fn statements() -> (Vec<(String, String)>, Vec<String>) {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let src = src_dir();
+    let files = rust_files(&src);
     let texts: Vec<String> = files
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap())

@@ -42,6 +42,7 @@
 #![allow(dead_code)]
 
 pub mod folders;
+pub mod sources;
 
 use pharmacy_ingest::db::{embedded, migrations};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
