@@ -9,25 +9,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Store a file's bytes under their sha256 (nothing happens when they are already stored).
-/// Call it in the import's transaction, so the file is kept exactly when the import is.
-pub async fn save_file(conn: &mut PgConnection, bytes: &[u8]) -> Result<String, sqlx::Error> {
-    let sha = sha256_hex(bytes);
-    sqlx::query(
-        "INSERT INTO import_files (sha256, bytes, size) VALUES ($1, $2, $3)
-         ON CONFLICT (sha256) DO NOTHING",
-    )
-    .bind(&sha)
-    .bind(bytes)
-    .bind(bytes.len() as i64)
-    .execute(&mut *conn)
-    .await?;
-    Ok(sha)
-}
-
-/// [`save_file`] and the content lock ([`super::write::lock_content`]) in one round trip: the
-/// bytes are stored (unless they are) and the transaction holds the lock on their content when
-/// this returns. The statement's own snapshot is not used for anything, so the next statement
+/// Store a file's bytes under their sha256 (`sha256` must be theirs; nothing happens when they
+/// are stored already) and take the content lock ([`super::write::lock_content`]), in one round
+/// trip, inside the import's transaction so the file is kept exactly when the import is. The
+/// transaction holds the lock when this returns. The statement's own snapshot is not used for anything, so the next statement
 /// (which looks for an earlier import of the same content) sees every import committed while
 /// this one waited for the lock.
 pub async fn save_and_lock(

@@ -418,34 +418,49 @@ async fn lock_stores(
 
 /// The error and issues of a file naming stores that do not exist.
 fn unknown_stores(plan: &Plan, unknown: &[i32]) -> (String, Vec<Issue>) {
-    let list = unknown
-        .iter()
-        .map(|n| n.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
     let (noun, verb) = if unknown.len() == 1 {
         ("store number", "is")
     } else {
         ("store numbers", "are")
     };
     let error = format!(
-        "{noun} {list} {verb} not in the stores table; nothing was imported (add the store, \
-         or correct the store number in the file or with --store)"
+        "{noun} {} {verb} not in the stores table; nothing was imported (add the store, \
+         or correct the store number in the file or with --store)",
+        number_list(unknown)
     );
+    let issues = issue_per_store(plan, unknown, "unknown_store", |n| {
+        format!("store number {n} is not a known store")
+    });
+    (error, issues)
+}
+
+/// `1042, 2207`.
+fn number_list(numbers: &[i32]) -> String {
+    numbers
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The plan's issues and one error `code` per store of `numbers`, at the first cell of that
+/// store's shifts.
+fn issue_per_store(
+    plan: &Plan,
+    numbers: &[i32],
+    code: &'static str,
+    message: impl Fn(i32) -> String,
+) -> Vec<Issue> {
     let mut issues = plan.issues.clone();
-    for n in unknown {
+    for &n in numbers {
         let cell = plan
             .shifts
             .iter()
-            .find(|s| s.store_number == *n)
+            .find(|s| s.store_number == n)
             .map(|s| s.source.clone());
-        issues.push(Issue::error(
-            "unknown_store",
-            cell,
-            format!("store number {n} is not a known store"),
-        ));
+        issues.push(Issue::error(code, cell, message(n)));
     }
-    (error, issues)
+    issues
 }
 
 /// What the replace step did.
@@ -473,29 +488,15 @@ fn wrong_inbox(
     if others.is_empty() {
         return None;
     }
-    let list = others
-        .iter()
-        .map(|n| n.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = number_list(&others);
     let error = format!(
         "the file is for store {list} but was dropped into the inbox of store {inbox} \
          (inbox/{inbox}/); nothing was imported (drop it into that store's inbox, or correct \
          the store number in the file)"
     );
-    let mut issues = plan.issues.clone();
-    for n in &others {
-        let cell = plan
-            .shifts
-            .iter()
-            .find(|s| s.store_number == *n)
-            .map(|s| s.source.clone());
-        issues.push(Issue::error(
-            "wrong_store_inbox",
-            cell,
-            format!("store number {n} is not the store of this inbox ({inbox})"),
-        ));
-    }
+    let issues = issue_per_store(plan, &others, "wrong_store_inbox", |n| {
+        format!("store number {n} is not the store of this inbox ({inbox})")
+    });
     Some((error, issues))
 }
 

@@ -74,8 +74,8 @@ pub trait Work: Send + Sync + 'static {
 pub struct JobContext<'a> {
     pub job: &'a Job,
     pub claim: Claim,
-    /// The file's bytes when they came with the claim (small jobs).
-    pub inline: Mutex<Option<Vec<u8>>>,
+    /// The file's bytes when they came with the claim (small jobs); see [`Self::take_inline`].
+    inline: Mutex<Option<Vec<u8>>>,
     /// Cancelled when the heartbeat finds the lease gone.
     pub lost: CancellationToken,
     /// Cancelled when shutdown grace runs out.

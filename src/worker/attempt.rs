@@ -15,7 +15,6 @@ use crate::queue::lease::{self, Completion};
 use crate::queue::runner::{Attempt, Failure, JobContext};
 use crate::queue::{QueueError, roots};
 use crate::schedule::Plan;
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use std::path::{Path, PathBuf};
 
@@ -95,7 +94,7 @@ fn request(work: &ImportWork, job: &Job, bytes: &[u8]) -> ImportRequest {
     ImportRequest {
         file_name: job.file_name.clone(),
         file_size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-        sha256: hex::encode(Sha256::digest(bytes)),
+        sha256: crate::import::files::sha256_hex(bytes),
         source: job.source,
         mode: job.mode,
         force: job.force,
