@@ -116,6 +116,7 @@ pub async fn plan_options(ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<
         read: ReadOptions {
             limits: ctx.config.read.clone(),
             password: None,
+            head_rows: None,
         },
         store: None,
         fallback_store: None,

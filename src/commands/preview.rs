@@ -62,6 +62,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         read: ReadOptions {
             limits: ctx.config.read.clone(),
             password: opts.password.clone(),
+            head_rows: None,
         },
         store: opts.store,
         fallback_store: None,

@@ -131,6 +131,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             let read = ReadOptions {
                 limits: ctx.config.read.clone(),
                 password: None,
+                head_rows: None,
             };
             let grid = match crate::read::read_path(&file, &read) {
                 Ok(g) => g,
@@ -234,6 +235,7 @@ async fn suggest(
     let read = ReadOptions {
         limits: ctx.config.read.clone(),
         password: None,
+        head_rows: None,
     };
     let grid = match crate::read::read_path(file, &read) {
         Ok(g) => g,

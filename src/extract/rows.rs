@@ -177,19 +177,30 @@ pub fn extract(
         if limit.is_some_and(|n| seen >= n) {
             break;
         }
-        match walk.classify(row) {
-            // A blank row ends an employee's group.
-            RowKind::Blank => walk.carried_name = None,
-            RowKind::SectionDate(d) => walk.section_date = Some(d),
-            RowKind::SectionStore(n) => walk.section_store = Some(n),
-            RowKind::Ignored => {}
-            RowKind::Shift => {
-                seen += 1;
-                out.rows_read += 1;
-                walk.read_row(row, out);
-            }
-        }
+        seen += usize::from(walk.step(row, out));
     }
+}
+
+/// [`extract`] for a sheet read only in part: the rows of `head` (the sheet as far as it was
+/// read, where the layout was found), then the rows `rest` hands over one at a time, none of
+/// them held. What the walk learns from the rows above the header (title store, section
+/// date) and whether names carry down come from the head.
+pub fn extract_streamed<E>(
+    head: &Sheet,
+    l: &RowsLayout,
+    ctx: &Context<'_>,
+    out: &mut Extraction,
+    rest: impl FnOnce(&mut dyn FnMut(Row)) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut walk = Walk::new(head, l, ctx, None);
+    for row in head.rows().iter().filter(|r| r.index > l.header_row) {
+        walk.step(row, out);
+    }
+    rest(&mut |row: Row| {
+        if row.index > l.header_row {
+            walk.step(&row, out);
+        }
+    })
 }
 
 /// What a row below the header is.
@@ -273,6 +284,23 @@ impl<'a> Walk<'a> {
             carried_name: None,
             no_store_reported: false,
         }
+    }
+
+    /// Take one row below the header; whether it was a shift row.
+    fn step(&mut self, row: &Row, out: &mut Extraction) -> bool {
+        match self.classify(row) {
+            // A blank row ends an employee's group.
+            RowKind::Blank => self.carried_name = None,
+            RowKind::SectionDate(d) => self.section_date = Some(d),
+            RowKind::SectionStore(n) => self.section_store = Some(n),
+            RowKind::Ignored => {}
+            RowKind::Shift => {
+                out.rows_read += 1;
+                self.read_row(row, out);
+                return true;
+            }
+        }
+        false
     }
 
     /// What a row is: blank, a section line, a line to ignore, or a shift row.

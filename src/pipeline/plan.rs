@@ -5,8 +5,11 @@
 //! → extract ([`crate::extract`]) → validate ([`crate::validate`]).
 
 use super::matcher::{self, Rejection};
-use crate::extract::{Context, Extraction};
-use crate::read::{self, ReadError, ReadOptions, grid::Grid};
+use crate::extract::{Context, Extraction, SheetLayout, rows};
+use crate::read::{
+    self, ReadError, ReadOptions,
+    grid::{Grid, Row},
+};
 use crate::schedule::Plan;
 use crate::template::TemplateSet;
 use chrono::NaiveDate;
@@ -73,32 +76,107 @@ fn list(tried: &[Rejection]) -> String {
         .join(" ")
 }
 
+/// Rows of each sheet read before a template is chosen, for the formats that stream (xlsx,
+/// xlsm, CSV). The rows below them are read one at a time and never held (see [`plan_bytes`]).
+pub const HEAD_ROWS: u32 = 4096;
+
 /// Plan a file on disk.
 pub fn plan_path(path: &Path, opts: &PlanOptions) -> Result<Plan, PlanError> {
-    let file = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    let grid = read::read_path(path, &opts.read).map_err(|source| PlanError::Read {
+    let file = read::file::display_name(path);
+    let bytes = read::read_file(path, &opts.read.limits).map_err(|source| PlanError::Read {
         file: file.clone(),
         source,
     })?;
-    plan_grid(&file, &grid, opts)
+    plan_bytes(&file, &bytes, opts)
 }
 
 /// Plan a file's bytes; `file_name` is the name the file arrived with (templates may match on
 /// it, and it names the file in errors).
+///
+/// Only the head of each sheet is held ([`HEAD_ROWS`], or `opts.read.head_rows`): the
+/// template is chosen from it, and the rows of a rows layout below it are read from the
+/// bytes one at a time straight into extraction. The file is read whole instead (bounded by
+/// `read.max_cells`, as every file used to be) when the head cannot decide: no template fits
+/// it, the layout is a grid, or its dates read both ways round (the matcher's trial reads
+/// [`matcher::TRIAL_ROWS`] data rows, which a head cut above a deep header does not hold;
+/// when the whole file is too large, the head's guess stands, with its `date_order_assumed`
+/// warning).
 pub fn plan_bytes(file_name: &str, bytes: &[u8], opts: &PlanOptions) -> Result<Plan, PlanError> {
-    let grid =
-        read::read_bytes(file_name, bytes, &opts.read).map_err(|source| PlanError::Read {
-            file: file_name.to_string(),
-            source,
-        })?;
-    plan_grid(file_name, &grid, opts)
+    let read_error = |source| PlanError::Read {
+        file: file_name.to_string(),
+        source,
+    };
+    let mut head_opts = opts.read.clone();
+    let head_rows = *head_opts.head_rows.get_or_insert(HEAD_ROWS);
+    let head = read::read_bytes(file_name, bytes, &head_opts).map_err(read_error)?;
+    if !head.sheets.iter().any(|s| s.rows_beyond) {
+        return plan_grid(file_name, &head, opts);
+    }
+    let rest = |sheet: &str, each: &mut dyn FnMut(Row)| {
+        read::stream_rows(file_name, bytes, &opts.read, sheet, head_rows, each)
+    };
+    let streamed = |guess| plan_from(file_name, &head, opts, Some((&rest, guess)));
+    let undecided = match streamed(Guess::ReadWhole) {
+        Ok(FromHead::Plan(plan)) => return Ok(plan),
+        Err(e @ PlanError::Read { .. }) => return Err(e),
+        Ok(FromHead::OrderUndecided) => true,
+        Ok(FromHead::WholeFile) | Err(_) => false,
+    };
+    let whole = ReadOptions {
+        head_rows: None,
+        ..opts.read.clone()
+    };
+    match read::read_bytes(file_name, bytes, &whole) {
+        Ok(grid) => plan_grid(file_name, &grid, opts),
+        Err(ReadError::TooManyCells { .. }) if undecided => match streamed(Guess::Keep)? {
+            FromHead::Plan(plan) => Ok(plan),
+            FromHead::WholeFile | FromHead::OrderUndecided => {
+                unreachable!("a rows layout whose guess is kept is planned")
+            }
+        },
+        Err(source) => Err(read_error(source)),
+    }
 }
 
 /// Plan a grid that is already read.
 pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    match plan_from(file_name, grid, opts, None)? {
+        FromHead::Plan(plan) => Ok(plan),
+        FromHead::WholeFile | FromHead::OrderUndecided => {
+            unreachable!("without a rest, plan_from extracts what the grid holds")
+        }
+    }
+}
+
+/// Reads the rest of a sheet cut at its head into a callback, a row at a time.
+type Rest<'a> = dyn Fn(&str, &mut dyn FnMut(Row)) -> Result<(), ReadError> + 'a;
+
+/// What to do when the head's dates read both ways round.
+#[derive(Clone, Copy, PartialEq)]
+enum Guess {
+    /// Ask for the whole file (its other rows may settle the order).
+    ReadWhole,
+    /// Plan with the head's guess (and its warning).
+    Keep,
+}
+
+/// What planning from a sheet's head came to.
+enum FromHead {
+    Plan(Plan),
+    /// The layout of a cut sheet is not a rows layout: read the file whole.
+    WholeFile,
+    /// The head's dates read both ways round ([`Guess::ReadWhole`]).
+    OrderUndecided,
+}
+
+/// Plan a grid; the rows of a sheet it holds only the head of come from `rest`, else only
+/// what it holds is extracted (then the answer is always a plan).
+fn plan_from(
+    file_name: &str,
+    grid: &Grid,
+    opts: &PlanOptions,
+    rest: Option<(&Rest<'_>, Guess)>,
+) -> Result<FromHead, PlanError> {
     let file = file_name.to_string();
     if grid.sheets.iter().all(|s| s.is_empty()) {
         return Err(PlanError::Empty { file });
@@ -109,36 +187,21 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     let today = opts
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    // The matcher's choice (`None`: the caller named the template).
-    let mut chosen: Option<matcher::Choice> = None;
-    let fit = match &opts.template {
-        Some(name) => {
-            let t = opts
-                .templates
-                .get(name)
-                .ok_or_else(|| PlanError::UnknownTemplate {
-                    file: file.clone(),
-                    name: name.clone(),
-                    available: opts.templates.names().join(", "),
-                })?;
-            // The caller chose: the header must fit, but no trial can refuse the file.
-            matcher::forced(t, grid, file_name, today).map_err(|misfit| {
-                PlanError::TemplateDoesNotFit {
-                    file: file.clone(),
-                    name: name.clone(),
-                    reason: misfit.to_string(),
-                }
-            })?
+    let (fit, chosen) = fit_for(file_name, grid, opts, today)?;
+    let cut = |l: &SheetLayout| grid.sheets[l.sheet()].rows_beyond;
+    if let Some((_, guess)) = rest {
+        if fit
+            .sheets
+            .iter()
+            .any(|l| cut(l) && !matches!(l, SheetLayout::Rows(_)))
+        {
+            return Ok(FromHead::WholeFile);
         }
-        None => {
-            let choice = matcher::choose_for_plan(&opts.templates, grid, file_name, today)
-                .map_err(|tried| PlanError::NoTemplateFits {
-                    file: file.clone(),
-                    tried,
-                })?;
-            chosen.insert(choice).fit.clone()
+        let undecided = chosen.as_ref().is_some_and(|c| c.order_undecided.is_some());
+        if undecided && guess == Guess::ReadWhole && fit.sheets.iter().any(cut) {
+            return Ok(FromHead::OrderUndecided);
         }
-    };
+    }
     let ctx = Context {
         file_name,
         template: fit.template,
@@ -148,7 +211,18 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     };
     let mut ex = Extraction::default();
     for l in &fit.sheets {
-        l.extract(&grid.sheets[l.sheet()], &ctx, None, &mut ex);
+        let sheet = &grid.sheets[l.sheet()];
+        match (l, rest) {
+            (SheetLayout::Rows(rows), Some((rest, _))) if sheet.rows_beyond => {
+                rows::extract_streamed(sheet, rows, &ctx, &mut ex, |each| rest(&sheet.name, each))
+                    .map_err(|source| PlanError::Read {
+                    file: file.clone(),
+                    source,
+                })?
+            }
+            // A sheet held whole, or no way to read the rest: what is held.
+            _ => l.extract(sheet, &ctx, None, &mut ex),
+        }
     }
     if let Some(choice) = &chosen {
         choice
@@ -171,12 +245,44 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
     issues.extend(undecided);
     issues.extend(validated.issues);
     issues.sort_by(|a, b| a.cell.cmp(&b.cell));
-    Ok(Plan {
+    Ok(FromHead::Plan(Plan {
         template: fit.template.name().to_string(),
         format: grid.format,
         shifts: validated.shifts,
         issues,
-    })
+    }))
+}
+
+/// The template and layouts to extract with: the one the caller named (its header must fit,
+/// no trial can refuse the file), else the matcher's choice (returned too, to confirm it).
+fn fit_for<'t>(
+    file_name: &str,
+    grid: &Grid,
+    opts: &'t PlanOptions,
+    today: NaiveDate,
+) -> Result<(matcher::Fit<'t>, Option<matcher::Choice<'t>>), PlanError> {
+    let file = file_name.to_string();
+    let Some(name) = &opts.template else {
+        let choice = matcher::choose_for_plan(&opts.templates, grid, file_name, today)
+            .map_err(|tried| PlanError::NoTemplateFits { file, tried })?;
+        return Ok((choice.fit.clone(), Some(choice)));
+    };
+    let t = opts
+        .templates
+        .get(name)
+        .ok_or_else(|| PlanError::UnknownTemplate {
+            file: file.clone(),
+            name: name.clone(),
+            available: opts.templates.names().join(", "),
+        })?;
+    let fit = matcher::forced(t, grid, file_name, today).map_err(|misfit| {
+        PlanError::TemplateDoesNotFit {
+            file,
+            name: name.clone(),
+            reason: misfit.to_string(),
+        }
+    })?;
+    Ok((fit, None))
 }
 
 /// The warning for a file whose dates read both ways (`06/03/2025` and no weekday, no day

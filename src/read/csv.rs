@@ -12,10 +12,11 @@
 //! Each field is refused as soon as it passes [`ReadLimits::max_cell_bytes`], and the file as
 //! soon as its fields pass [`ReadLimits::max_cells`]; nothing waits for a whole record.
 
-use super::grid::{Cell, Grid, Sheet, SourceFormat};
+use super::grid::{Cell, Grid, Row, Sheet, SourceFormat};
 use super::{ReadError, ReadLimits};
 use encoding_rs::Encoding;
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 /// Delimiters we try, in order of preference when they score the same.
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -28,17 +29,65 @@ pub const MAX_FIELDS: usize = 16_384;
 /// Decoded bytes handed to the field splitter at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// Read delimited text into a one-sheet grid named `sheet_name`.
+/// Read delimited text into a one-sheet grid named `sheet_name`; with `head`, only records
+/// `0..head` are kept and the sheet is marked [`Sheet::rows_beyond`] when more follow.
 pub fn read_csv(
     file: &str,
     sheet_name: &str,
     bytes: &[u8],
     limits: &ReadLimits,
+    head: Option<u32>,
 ) -> Result<Grid, ReadError> {
+    let mut sheet = Sheet::new(sheet_name);
+    scan(file, sheet_name, bytes, limits, |index, cells| {
+        if head.is_some_and(|h| index >= h) {
+            sheet.rows_beyond = true;
+            return ControlFlow::Break(());
+        }
+        sheet.push_row(index, cells);
+        ControlFlow::Continue(())
+    })?;
+    let mut grid = Grid::new(SourceFormat::Csv);
+    grid.sheets.push(sheet);
+    Ok(grid)
+}
+
+/// Read the records from index `from` on into `each`, one at a time, holding none: the rest
+/// of a file [`read_csv`] read the head of. They do not count against `max_cells` (nothing is
+/// kept); every other limit applies.
+pub fn stream_csv(
+    file: &str,
+    bytes: &[u8],
+    limits: &ReadLimits,
+    from: u32,
+    each: &mut dyn FnMut(Row),
+) -> Result<(), ReadError> {
+    let unheld = ReadLimits {
+        max_cells: usize::MAX,
+        ..limits.clone()
+    };
+    scan(file, "", bytes, &unheld, |index, cells| {
+        if index >= from
+            && let Some(row) = Row::trimmed(index, cells)
+        {
+            each(row);
+        }
+        ControlFlow::Continue(())
+    })
+}
+
+/// Split the text into records and hand each one (its index and cells) to `record`, which
+/// may stop the scan.
+fn scan(
+    file: &str,
+    sheet_name: &str,
+    bytes: &[u8],
+    limits: &ReadLimits,
+    mut record: impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
+) -> Result<(), ReadError> {
     let source = Source::of(bytes);
     let delimiter = sniff_delimiter(&source.sample(SNIFF_BYTES));
     let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
-    let mut sheet = Sheet::new(sheet_name);
     let mut fields = Fields::new(file, sheet_name, limits);
     let mut chunks = source.chunks();
     let mut input: &[u8] = &[];
@@ -68,15 +117,15 @@ pub fn read_csv(
                 fields.push(&field[..len])?;
                 len = 0;
                 if record_end {
-                    fields.end_record(&mut sheet);
+                    let (index, cells) = fields.end_record();
+                    if record(index, cells).is_break() {
+                        return Ok(());
+                    }
                 }
             }
-            csv_core::ReadFieldResult::End => break,
+            csv_core::ReadFieldResult::End => return Ok(()),
         }
     }
-    let mut grid = Grid::new(SourceFormat::Csv);
-    grid.sheets.push(sheet);
-    Ok(grid)
 }
 
 /// The fields of the record being read, with the file's cell budget.
@@ -128,9 +177,11 @@ impl<'a> Fields<'a> {
         Ok(())
     }
 
-    fn end_record(&mut self, sheet: &mut Sheet) {
-        sheet.push_row(self.index, std::mem::take(&mut self.cells));
+    /// The record just ended: its index and cells.
+    fn end_record(&mut self) -> (u32, Vec<Cell>) {
+        let index = self.index;
         self.index = self.index.saturating_add(1);
+        (index, std::mem::take(&mut self.cells))
     }
 
     fn too_long(&self) -> ReadError {
@@ -308,7 +359,7 @@ mod tests {
     use super::*;
 
     fn read(bytes: &[u8]) -> Grid {
-        read_csv("t.csv", "t", bytes, &ReadLimits::default()).unwrap()
+        read_csv("t.csv", "t", bytes, &ReadLimits::default(), None).unwrap()
     }
 
     #[test]
@@ -371,7 +422,7 @@ mod tests {
             max_cells: 5,
             ..ReadLimits::default()
         };
-        let err = read_csv("big.csv", "big", b"a,b,c\nd,e,f\n", &limits).unwrap_err();
+        let err = read_csv("big.csv", "big", b"a,b,c\nd,e,f\n", &limits, None).unwrap_err();
         assert!(matches!(err, ReadError::TooManyCells { limit: 5, .. }));
     }
 }

@@ -204,6 +204,17 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
+impl Row {
+    /// A row with its trailing empty cells trimmed; `None` when nothing is left (an all-empty
+    /// row is not a row of the grid).
+    pub fn trimmed(index: u32, mut cells: Vec<Cell>) -> Option<Row> {
+        while cells.last().is_some_and(|c| matches!(c, Cell::Empty)) {
+            cells.pop();
+        }
+        (!cells.is_empty()).then_some(Row { index, cells })
+    }
+}
+
 /// One sheet (a worksheet, a CSV file, or a table read from a PDF).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Sheet {
@@ -219,6 +230,10 @@ pub struct Sheet {
     /// For PDF tables: the one-based page of each row, parallel to `rows`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pages: Option<Vec<u32>>,
+    /// Rows past the head a read was asked for were left in the file (see
+    /// [`crate::read::ReadOptions::head_rows`]); [`crate::read::stream_rows`] reads them.
+    #[serde(skip)]
+    pub rows_beyond: bool,
 }
 
 static EMPTY: Cell = Cell::Empty;
@@ -233,15 +248,12 @@ impl Sheet {
 
     /// Append a row. Rows must be pushed in increasing index order; trailing empty cells are
     /// trimmed and an all-empty row is not stored.
-    pub fn push_row(&mut self, index: u32, mut cells: Vec<Cell>) {
-        while cells.last().is_some_and(|c| matches!(c, Cell::Empty)) {
-            cells.pop();
-        }
-        if cells.is_empty() {
+    pub fn push_row(&mut self, index: u32, cells: Vec<Cell>) {
+        let Some(row) = Row::trimmed(index, cells) else {
             return;
-        }
+        };
         debug_assert!(self.rows.last().is_none_or(|r| r.index < index));
-        self.rows.push(Row { index, cells });
+        self.rows.push(row);
     }
 
     /// Append a row read from a PDF page.

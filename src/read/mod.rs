@@ -66,6 +66,11 @@ pub struct ReadOptions {
     pub limits: ReadLimits,
     /// Password for an encrypted PDF (`--password`).
     pub password: Option<String>,
+    /// Keep only the first rows of each sheet of a format that streams (xlsx, xlsm, CSV): a
+    /// sheet with more is marked [`grid::Sheet::rows_beyond`] and [`stream_rows`] reads the
+    /// rest without holding it. Cells left in the file do not count against `max_cells`.
+    /// `None`: read everything (xls, xlsb, ods and PDF always are).
+    pub head_rows: Option<u32>,
 }
 
 /// Why a file could not be read at all. Every message starts with the file name and says what
@@ -216,7 +221,7 @@ pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<G
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "Sheet1".into());
-            return csv::read_csv(&file, &stem, bytes, &opts.limits);
+            return csv::read_csv(&file, &stem, bytes, &opts.limits, opts.head_rows);
         }
         Sniffed::Xls => SourceFormat::Xls,
         Sniffed::Xlsx => SourceFormat::Xlsx,
@@ -224,7 +229,46 @@ pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<G
         Sniffed::Xlsb => SourceFormat::Xlsb,
         Sniffed::Ods => SourceFormat::Ods,
     };
-    spreadsheet::read_workbook(&file, format, bytes, &opts.limits)
+    spreadsheet::read_workbook(&file, format, bytes, &opts.limits, opts.head_rows)
+}
+
+/// Read the rows of sheet `sheet` from row index `from` on into `each`, one at a time and
+/// holding none: the rest of a sheet a read with [`ReadOptions::head_rows`] left in the file.
+/// For xlsx, xlsm and CSV (the formats a head read cuts short).
+pub fn stream_rows(
+    file_name: &str,
+    bytes: &[u8],
+    opts: &ReadOptions,
+    sheet: &str,
+    from: u32,
+    each: &mut dyn FnMut(grid::Row),
+) -> Result<(), ReadError> {
+    let limits = &opts.limits;
+    match sniff::sniff(bytes) {
+        Ok(Sniffed::Text) => csv::stream_csv(file_name, bytes, limits, from, each),
+        Ok(Sniffed::Xlsx) => spreadsheet::stream_xlsx_rows(
+            file_name,
+            SourceFormat::Xlsx,
+            bytes,
+            limits,
+            sheet,
+            from,
+            each,
+        ),
+        Ok(Sniffed::Xlsm) => spreadsheet::stream_xlsx_rows(
+            file_name,
+            SourceFormat::Xlsm,
+            bytes,
+            limits,
+            sheet,
+            from,
+            each,
+        ),
+        _ => Err(ReadError::Unsupported {
+            file: file_name.to_owned(),
+            what: "a file that is read whole, not row by row".to_owned(),
+        }),
+    }
 }
 
 /// The lower-case extension of a file name, if any.

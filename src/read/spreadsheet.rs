@@ -23,7 +23,7 @@
 //! A panic inside a parser is caught and reported as a damaged file.
 
 use super::extent;
-use super::grid::{Cell, CellRange, Grid, Sheet, SourceFormat, Visibility};
+use super::grid::{Cell, CellRange, Grid, Row, Sheet, SourceFormat, Visibility};
 use super::package;
 use super::sheet_xml;
 use super::{ReadError, ReadLimits};
@@ -32,16 +32,22 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use std::io::Cursor;
 
 /// Read a workbook whose format was sniffed from its content.
+///
+/// `head`: for xlsx and xlsm, keep only rows `0..head` of each sheet and mark a sheet with
+/// more [`Sheet::rows_beyond`] ([`stream_xlsx_rows`] reads the rest); the other formats are
+/// read whole.
 pub fn read_workbook(
     file: &str,
     format: SourceFormat,
     bytes: &[u8],
     limits: &ReadLimits,
+    head: Option<u32>,
 ) -> Result<Grid, ReadError> {
     let ctx = Ctx {
         file,
         format,
         limits,
+        head,
     };
     match super::guard::quietly(|| read_inner(&ctx, bytes)) {
         Ok(result) => result,
@@ -54,6 +60,8 @@ struct Ctx<'a> {
     file: &'a str,
     format: SourceFormat,
     limits: &'a ReadLimits,
+    /// Rows kept per sheet (xlsx, xlsm); `None`: all.
+    head: Option<u32>,
 }
 
 impl Ctx<'_> {
@@ -177,7 +185,14 @@ fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
         for sheet in &mut sheets {
             if let Some(x) = extras.get(&*sheet.name) {
                 sheet.hidden_rows = x.hidden_rows.clone();
-                fill_merges(sheet, &x.merged, &mut budget)?;
+                // A cut sheet is filled within its head only.
+                let merged: Vec<Dimensions> = match ctx.head {
+                    Some(h) if sheet.rows_beyond => {
+                        x.merged.iter().filter(|d| d.end.0 < h).cloned().collect()
+                    }
+                    _ => x.merged.clone(),
+                };
+                fill_merges(sheet, &merged, &mut budget)?;
             }
         }
         grid.sheets = sheets;
@@ -200,6 +215,10 @@ fn stream_xlsx_cells(
                 .map_err(|e| ctx.damaged(e))?;
             while let Some(cell) = cells.next_cell().map_err(|e| ctx.damaged(e))? {
                 let (row, col) = cell.get_position();
+                if ctx.head.is_some_and(|h| row >= h) {
+                    builder.sheet.rows_beyond = true;
+                    break;
+                }
                 let value = from_ref(cell.get_value());
                 builder.put(row, col, value, &mut budget)?;
             }
@@ -209,6 +228,84 @@ fn stream_xlsx_cells(
         out.push(sheet);
     }
     Ok(out)
+}
+
+/// Read the rows of one xlsx/xlsm sheet from row index `from` on into `each`, one at a time,
+/// holding none: the rest of a sheet [`read_workbook`] read the head of. Cells are not
+/// counted against `max_cells` (nothing is kept); a row is bounded by the sheet's columns.
+/// Merged ranges are not filled past the head (row exports have none).
+pub fn stream_xlsx_rows(
+    file: &str,
+    format: SourceFormat,
+    bytes: &[u8],
+    limits: &ReadLimits,
+    sheet: &str,
+    from: u32,
+    each: &mut dyn FnMut(Row),
+) -> Result<(), ReadError> {
+    let ctx = Ctx {
+        file,
+        format,
+        limits,
+        head: None,
+    };
+    let streamed = super::guard::quietly(|| {
+        let mut wb: calamine::Xlsx<_> =
+            calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| ctx.damaged(e))?;
+        let mut cells = wb
+            .worksheet_cells_reader(sheet)
+            .map_err(|e| ctx.damaged(e))?;
+        let mut row: Option<(u32, Vec<Cell>)> = None;
+        while let Some(cell) = cells.next_cell().map_err(|e| ctx.damaged(e))? {
+            let (r, c) = cell.get_position();
+            if r < from {
+                continue;
+            }
+            if r >= MAX_ROWS || c >= MAX_COLS {
+                return Err(ctx.damaged(format_args!(
+                    "sheet '{sheet}' has a cell at row {}, column {}, beyond a sheet's \
+                     {MAX_ROWS} rows and {MAX_COLS} columns",
+                    u64::from(r) + 1,
+                    u64::from(c) + 1
+                )));
+            }
+            let value = from_ref(cell.get_value());
+            if matches!(value, Cell::Empty) {
+                continue;
+            }
+            // Cells of a row arrive together, rows in order; a cell of a row already handed
+            // on (legal XML, never written by spreadsheet programs) is dropped.
+            if row.as_ref().is_some_and(|(i, _)| r < *i) {
+                continue;
+            }
+            if row.as_ref().is_none_or(|(i, _)| *i != r) {
+                if let Some((index, cells)) = row.take()
+                    && let Some(done) = Row::trimmed(index, cells)
+                {
+                    each(done);
+                }
+                row = Some((r, Vec::new()));
+            }
+            let Some((_, cells)) = &mut row else {
+                continue;
+            };
+            let c = c as usize;
+            if c >= cells.len() {
+                cells.resize(c + 1, Cell::Empty);
+            }
+            cells[c] = value;
+        }
+        if let Some((index, cells)) = row
+            && let Some(done) = Row::trimmed(index, cells)
+        {
+            each(done);
+        }
+        Ok(())
+    });
+    match streamed {
+        Ok(result) => result,
+        Err(_) => Err(ctx.damaged("the reader stopped on malformed data")),
+    }
 }
 
 fn read_xlsb(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
@@ -645,6 +742,7 @@ mod tests {
                 max_cells: 20_000,
                 ..ReadLimits::default()
             },
+            head: None,
         };
         let mut budget = Budget::new(&ctx);
         let mut b = SheetBuilder::new("S");

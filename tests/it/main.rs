@@ -33,6 +33,7 @@ mod rls;
 mod schema;
 mod security;
 mod statements;
+mod streaming;
 mod supabase;
 mod templates;
 mod worker;
