@@ -338,13 +338,14 @@ pub fn validate_covering(
         earlier[idx] = head;
         keep[idx] = true;
     }
+    // The per-shift keys go before the shifts are moved: they are as large as the shifts.
+    drop((last_of_day, accepted, earlier));
     let mut kept = keep.into_iter();
     shifts.retain(|_| kept.next().unwrap_or(false));
-    Validated {
-        // In place: the buffer of `shifts` is reused.
-        shifts: shifts.into_iter().map(|e| e.shift).collect(),
-        issues,
-    }
+    // In place: the buffer of `shifts` is reused, then cut to the smaller shifts it holds.
+    let mut shifts: Vec<Shift> = shifts.into_iter().map(|e| e.shift).collect();
+    shifts.shrink_to_fit();
+    Validated { shifts, issues }
 }
 
 /// What is wrong with one shift on its own (its length, its date among the file's dates), and

@@ -41,6 +41,17 @@ pub const COPY_SHIFTS: &str = concat!(
     ") FROM STDIN (FORMAT binary)"
 );
 
+/// [`COPY_SHIFTS`] for a role row security applies to (PostgreSQL refuses `COPY FROM` into a
+/// table with row security for such a role: the least-privilege worker role of the README):
+/// the same tuples go into the temporary table `pharmacy_ingest_staged_shifts` (dropped at
+/// commit, emptied by each move), then one `INSERT … SELECT` that the policies check moves
+/// them (`write.rs`).
+pub const COPY_STAGED: &str = concat!(
+    "COPY pharmacy_ingest_staged_shifts (",
+    shift_columns!(),
+    ") FROM STDIN (FORMAT binary)"
+);
+
 /// Number of columns in [`COPY_SHIFTS`].
 const COLUMNS: i16 = 11;
 

@@ -140,8 +140,9 @@ pub async fn effects(
         nd.push(d);
         nn.push(n);
     }
-    type Row = (Uuid, NaiveDate, String, String, i64, bool, bool);
-    let rows: Vec<Row> = sqlx::query_as(
+    // Summed up in the database: one row per store-day and one per dropped employee, not one
+    // per stored employee-day (a million-row replace would ship them all).
+    let rows: Vec<Summed> = sqlx::query_as(
         "WITH cov AS (
              SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::date[]) AS c(store_id, d0, d1)
          ), old AS (
@@ -153,11 +154,21 @@ pub async fn effects(
          ), new AS (
              SELECT DISTINCT u.store_id, u.d, pharmacy_name_key(u.n) AS k
              FROM UNNEST($4::uuid[], $5::date[], $6::text[]) AS u(store_id, d, n)
+         ), judged AS (
+             SELECT o.*,
+                    EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.d = o.d)
+                        AS day_kept,
+                    EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.k = o.k)
+                        AS person_kept
+             FROM old o
          )
-         SELECT o.store_id, o.d, o.k, o.n, o.c,
-                EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.d = o.d),
-                EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.k = o.k)
-         FROM old o ORDER BY o.store_id, o.d, o.k",
+         SELECT true AS day, store_id, d AS first, d AS last, NULL::text AS k, NULL::text AS n,
+                sum(c)::int8 AS shifts, count(*)::int8 AS employees, bool_or(day_kept) AS kept
+         FROM judged GROUP BY store_id, d
+         UNION ALL
+         SELECT false, store_id, min(d), max(d), k, (array_agg(n ORDER BY d))[1],
+                sum(c)::int8, 0::int8, false
+         FROM judged WHERE NOT person_kept GROUP BY store_id, k",
     )
     .bind(&sids)
     .bind(&froms)
@@ -170,33 +181,40 @@ pub async fn effects(
     Ok(summarise(rows, numbers))
 }
 
-/// Fold the per employee-day rows into days and dropped employees.
-fn summarise(
-    rows: Vec<(Uuid, NaiveDate, String, String, i64, bool, bool)>,
-    numbers: &HashMap<Uuid, i32>,
-) -> ReplaceEffects {
+/// A store-day (`day`: its shifts, employees and whether the file schedules anybody that
+/// day) or a dropped employee (key, stored name of their first day, shifts, first and last
+/// day), summed up by [`effects`].
+type Summed = (
+    bool,
+    Uuid,
+    NaiveDate,
+    NaiveDate,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    bool,
+);
+
+/// Put the summed rows in order: days by store number and date, dropped employees by store
+/// number and name key.
+fn summarise(rows: Vec<Summed>, numbers: &HashMap<Uuid, i32>) -> ReplaceEffects {
     let mut days: BTreeMap<(i32, NaiveDate), (i64, i64, bool)> = BTreeMap::new();
     let mut dropped: BTreeMap<(i32, String), DroppedEmployee> = BTreeMap::new();
-    for (store_id, date, key, name, shifts, day_kept, person_kept) in rows {
+    for (day, store_id, first, last, key, name, shifts, employees, kept) in rows {
         let store_number = numbers.get(&store_id).copied().unwrap_or_default();
-        let d = days.entry((store_number, date)).or_insert((0, 0, day_kept));
-        d.0 += shifts;
-        d.1 += 1;
-        if person_kept {
+        if day {
+            days.insert((store_number, first), (shifts, employees, kept));
             continue;
         }
-        let e = dropped
-            .entry((store_number, key))
-            .or_insert_with(|| DroppedEmployee {
-                store_number,
-                name: name.clone(),
-                shifts: 0,
-                first: date,
-                last: date,
-            });
-        e.shifts += shifts;
-        e.first = e.first.min(date);
-        e.last = e.last.max(date);
+        let employee = DroppedEmployee {
+            store_number,
+            name: name.unwrap_or_default(),
+            shifts,
+            first,
+            last,
+        };
+        dropped.insert((store_number, key.unwrap_or_default()), employee);
     }
     let removed: Vec<DayRemoved> = days
         .iter()
@@ -248,48 +266,30 @@ mod tests {
         NaiveDate::from_ymd_opt(2025, 11, day).unwrap()
     }
 
+    /// A summed store-day row.
+    fn day(store: Uuid, date: u32, shifts: i64, employees: i64, kept: bool) -> Summed {
+        let (d, n) = (d(date), None);
+        (true, store, d, d, None, n, shifts, employees, kept)
+    }
+
     #[test]
     fn a_day_with_nobody_and_a_missing_employee_are_risky() {
         let store = Uuid::new_v4();
         let numbers = HashMap::from([(store, 1042)]);
-        let rows = vec![
-            (
-                store,
-                d(27),
-                "ann lee".into(),
-                "Ann Lee".into(),
-                1,
-                false,
-                true,
-            ),
-            (
-                store,
-                d(27),
-                "bob roe".into(),
-                "Bob Roe".into(),
-                2,
-                false,
-                false,
-            ),
-            (
-                store,
-                d(28),
-                "bob roe".into(),
-                "Bob Roe".into(),
-                1,
-                true,
-                false,
-            ),
-            (
-                store,
-                d(28),
-                "ann lee".into(),
-                "Ann Lee".into(),
-                1,
-                true,
-                true,
-            ),
-        ];
+        // As `effects` sums them: Ann and Bob on the 27th (nobody in the file that day), both
+        // on the 28th; Bob has no shift in the file at all.
+        let bob = (
+            false,
+            store,
+            d(27),
+            d(28),
+            Some("bob roe".to_string()),
+            Some("Bob Roe".to_string()),
+            3,
+            0,
+            false,
+        );
+        let rows = vec![day(store, 28, 2, 2, true), bob, day(store, 27, 3, 2, false)];
         let e = summarise(rows, &numbers);
         assert_eq!(e.shifts_removed(), 5);
         assert_eq!(e.removed.len(), 2);
@@ -316,7 +316,7 @@ mod tests {
     fn a_like_for_like_replace_is_not_risky() {
         let store = Uuid::new_v4();
         let numbers = HashMap::from([(store, 1042)]);
-        let rows = vec![(store, d(27), "a".into(), "A".into(), 1, true, true)];
+        let rows = vec![day(store, 27, 1, 1, true)];
         let e = summarise(rows, &numbers);
         assert!(!e.is_risky());
         assert!(e.warnings().is_empty());

@@ -29,7 +29,7 @@
 //!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
-use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, CopyBuf, CopyShift};
+use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, COPY_STAGED, CopyBuf, CopyShift};
 use super::replace::ReplaceEffects;
 use super::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
 use crate::schedule::{Issue, Plan, Severity, Shift};
@@ -774,7 +774,13 @@ async fn copy_shifts(
 ) -> Result<(), sqlx::Error> {
     use std::fmt::Write as _;
     let total = rows.len();
-    let mut copy = conn.copy_in_raw(COPY_SHIFTS).await?;
+    let staged = row_security_applies(conn).await?;
+    if staged {
+        stage_shifts(conn).await?;
+    }
+    let mut copy = conn
+        .copy_in_raw(if staged { COPY_STAGED } else { COPY_SHIFTS })
+        .await?;
     let mut buf = CopyBuf::new();
     let mut cell = String::new();
     for (n, (i, s)) in rows.iter().enumerate() {
@@ -806,10 +812,49 @@ async fn copy_shifts(
     buf.finish();
     copy.send(buf.take()).await?;
     copy.finish().await?;
+    if staged {
+        move_staged_shifts(conn).await?;
+    }
     progress(WriteProgress {
         rows_done: total,
         rows_total: total,
     });
+    Ok(())
+}
+
+/// Whether row security applies to this connection's role on `store_schedules` (a worker
+/// role that does not own it), so `COPY` must go through [`stage_shifts`].
+async fn row_security_applies(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT row_security_active('public.store_schedules')")
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// The temporary table [`COPY_STAGED`] fills, dropped at commit.
+async fn stage_shifts(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(concat!(
+        "CREATE TEMP TABLE IF NOT EXISTS pharmacy_ingest_staged_shifts ON COMMIT DROP AS SELECT ",
+        super::copy::shift_columns!(),
+        " FROM store_schedules WITH NO DATA"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Move the staged shifts into `store_schedules` (the row policies check each one) and empty
+/// the staging table.
+async fn move_staged_shifts(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(concat!(
+        "WITH moved AS (DELETE FROM pharmacy_ingest_staged_shifts RETURNING *)
+         INSERT INTO store_schedules (",
+        super::copy::shift_columns!(),
+        ") SELECT ",
+        super::copy::shift_columns!(),
+        " FROM moved"
+    ))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

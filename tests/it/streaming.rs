@@ -115,9 +115,13 @@ fn rows_below_the_head_are_not_held_so_they_do_not_count_against_max_cells() {
     // 60,000 cells: a whole read is refused under a 20,000-cell budget.
     let whole = plan_bytes("long.csv", &bytes, &options(&templates, u32::MAX)).unwrap();
     assert_eq!(whole.shifts.len(), 12_000);
-    let err = read_bytes("long.csv", &bytes, &with_limits(&templates, None, 20_000).read)
-        .unwrap_err()
-        .to_string();
+    let err = read_bytes(
+        "long.csv",
+        &bytes,
+        &with_limits(&templates, None, 20_000).read,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("read.max_cells"), "{err}");
     // The default head (4,096 rows, 20,480 cells) is planned and the rest streamed.
     let mut small = with_limits(&templates, None, 25_000);
@@ -125,7 +129,9 @@ fn rows_below_the_head_are_not_held_so_they_do_not_count_against_max_cells() {
     assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
     // A head that itself passes the budget is refused, naming the setting.
     small.read.limits.max_cells = 10_000;
-    let err = plan_bytes("long.csv", &bytes, &small).unwrap_err().to_string();
+    let err = plan_bytes("long.csv", &bytes, &small)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("read.max_cells"), "{err}");
 }
 
@@ -139,11 +145,19 @@ fn dates_the_head_cannot_order_are_settled_by_the_whole_file_when_it_fits() {
     assert!(whole.issues.iter().all(|i| i.code != "date_order_assumed"));
     assert_eq!(whole.shifts.len(), 2_000);
     // Cut at 40 rows, the head alone is undecided: the whole file is read and decides.
-    let cut = plan_bytes("long.csv", &bytes, &with_limits(&templates, Some(40), 1_000_000));
+    let cut = plan_bytes(
+        "long.csv",
+        &bytes,
+        &with_limits(&templates, Some(40), 1_000_000),
+    );
     assert_eq!(format!("{:?}", cut.unwrap()), format!("{whole:?}"));
     // When the whole file passes max_cells, the head's guess stands, with its warning.
-    let guessed =
-        plan_bytes("long.csv", &bytes, &with_limits(&templates, Some(40), 5_000)).unwrap();
+    let guessed = plan_bytes(
+        "long.csv",
+        &bytes,
+        &with_limits(&templates, Some(40), 5_000),
+    )
+    .unwrap();
     assert_eq!(guessed.shifts.len(), 2_000);
     assert!(
         guessed
