@@ -75,6 +75,13 @@ pub struct CopyBuf {
     buf: Vec<u8>,
 }
 
+/// The binary copy header: signature, flags (no OIDs), no header extension.
+fn header(buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.extend_from_slice(&0i32.to_be_bytes());
+    buf.extend_from_slice(&0i32.to_be_bytes());
+}
+
 /// Days from the Unix epoch to PostgreSQL's epoch (2000-01-01), which dates count from.
 const PG_EPOCH_DAYS_FROM_CE: i32 = 730_120;
 
@@ -82,9 +89,7 @@ impl CopyBuf {
     /// A buffer starting with the binary copy header.
     pub fn new() -> CopyBuf {
         let mut buf = Vec::with_capacity(COPY_FLUSH_BYTES + 4096);
-        buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
-        buf.extend_from_slice(&0i32.to_be_bytes()); // flags: no OIDs
-        buf.extend_from_slice(&0i32.to_be_bytes()); // no header extension
+        header(&mut buf);
         CopyBuf { buf }
     }
 
@@ -125,6 +130,22 @@ impl CopyBuf {
     pub fn finish(&mut self) {
         self.buf.extend_from_slice(&(-1i16).to_be_bytes());
     }
+}
+
+/// The binary copy stream of one `import_files` row (`sha256, bytes, size`) around its bytes:
+/// what goes before them (header, field count, the sha256, the bytes' length) and after them
+/// (the size, the trailer). The bytes themselves are sent as they are, in chunks.
+pub fn file_row_frame(sha256: &str, len: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut head = Vec::new();
+    header(&mut head);
+    head.extend_from_slice(&3i16.to_be_bytes());
+    text(&mut head, Some(sha256));
+    // Past 2 GiB the server refuses the value (a bytea holds at most 1 GB).
+    head.extend_from_slice(&i32::try_from(len).unwrap_or(i32::MAX).to_be_bytes());
+    let mut tail = Vec::new();
+    field(&mut tail, &(len as i64).to_be_bytes());
+    tail.extend_from_slice(&(-1i16).to_be_bytes());
+    (head, tail)
 }
 
 impl Default for CopyBuf {

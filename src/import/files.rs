@@ -20,6 +20,9 @@ pub async fn save_and_lock(
     bytes: &[u8],
     sha256: &str,
 ) -> Result<super::write::ContentLocked, sqlx::Error> {
+    if bytes.len() > ONE_STATEMENT_MAX {
+        return save_large_and_lock(conn, bytes, sha256).await;
+    }
     sqlx::query(
         "WITH saved AS (
              INSERT INTO import_files (sha256, bytes, size) VALUES ($1, $2, $3)
@@ -34,6 +37,48 @@ pub async fn save_and_lock(
     .execute(&mut *conn)
     .await?;
     Ok(super::write::ContentLocked::new(sha256))
+}
+
+/// Files up to this size are stored with one bound parameter; a larger one is streamed in
+/// chunks ([`save_large_and_lock`]), since a parameter is assembled whole in the connection's
+/// send buffer, which keeps its largest size for the connection's life (twice a 32 MB file).
+const ONE_STATEMENT_MAX: usize = 1 << 20;
+
+/// [`save_and_lock`] for a large file: the content lock, then the bytes through a binary `COPY`
+/// in 1 MiB chunks into a temporary table dropped at commit (a role under row security may not
+/// `COPY` into `import_files` itself), moved with one `INSERT … ON CONFLICT DO NOTHING`.
+async fn save_large_and_lock(
+    conn: &mut PgConnection,
+    bytes: &[u8],
+    sha256: &str,
+) -> Result<super::write::ContentLocked, sqlx::Error> {
+    let locked = super::write::lock_content(conn, sha256).await?;
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS pharmacy_ingest_staged_file ON COMMIT DROP AS
+         SELECT sha256, bytes, size FROM import_files WITH NO DATA",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let (head, tail) = super::copy::file_row_frame(sha256, bytes.len());
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY pharmacy_ingest_staged_file (sha256, bytes, size) FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    copy.send(head).await?;
+    for chunk in bytes.chunks(super::copy::COPY_FLUSH_BYTES) {
+        copy.send(chunk).await?;
+    }
+    copy.send(tail).await?;
+    copy.finish().await?;
+    sqlx::query(
+        "WITH moved AS (DELETE FROM pharmacy_ingest_staged_file RETURNING *)
+         INSERT INTO import_files (sha256, bytes, size) SELECT sha256, bytes, size FROM moved
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(locked)
 }
 
 /// The stored bytes of a file, if they were kept.

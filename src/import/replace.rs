@@ -14,7 +14,7 @@ use crate::schedule::Issue;
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::PgConnection;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// Shifts a replace removes on one day of one store.
@@ -107,11 +107,37 @@ pub(crate) fn count(n: i64, one: &str, many: &str) -> String {
     }
 }
 
-/// The file's side of the comparison: each shift's store id, date and employee name.
+/// The file's side of the comparison, compactly: its distinct stores and employee names, and
+/// per shift the index (one-based) of its store, its date and the index of its name. Twelve
+/// bytes a shift go to the database, not the names again and again.
+#[derive(Default)]
 pub struct NewShifts<'a> {
-    pub store_id: &'a [Uuid],
-    pub date: &'a [NaiveDate],
-    pub name: &'a [String],
+    pub stores: Vec<Uuid>,
+    pub names: Vec<&'a str>,
+    pub store: Vec<i32>,
+    pub date: Vec<NaiveDate>,
+    pub name: Vec<i32>,
+    store_index: HashMap<Uuid, i32>,
+    name_index: HashMap<&'a str, i32>,
+}
+
+impl<'a> NewShifts<'a> {
+    /// Add one shift of the file.
+    pub fn push(&mut self, store_id: Uuid, date: NaiveDate, name: &'a str) {
+        let stores = &mut self.stores;
+        let s = *self.store_index.entry(store_id).or_insert_with(|| {
+            stores.push(store_id);
+            stores.len() as i32
+        });
+        let names = &mut self.names;
+        let n = *self.name_index.entry(name).or_insert_with(|| {
+            names.push(name);
+            names.len() as i32
+        });
+        self.store.push(s);
+        self.date.push(date);
+        self.name.push(n);
+    }
 }
 
 /// What replacing the stored shifts of `span` (store id → first and last date) with `new`
@@ -126,20 +152,6 @@ pub async fn effects(
     let sids: Vec<Uuid> = span.keys().copied().collect();
     let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
     let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
-    // One row per employee-day of the file (a day's several shifts count once).
-    let distinct: BTreeSet<(Uuid, NaiveDate, &str)> = new
-        .store_id
-        .iter()
-        .zip(new.date)
-        .zip(new.name)
-        .map(|((s, d), n)| (*s, *d, n.as_str()))
-        .collect();
-    let (mut ns, mut nd, mut nn) = (Vec::new(), Vec::new(), Vec::new());
-    for (s, d, n) in distinct {
-        ns.push(s);
-        nd.push(d);
-        nn.push(n);
-    }
     // Summed up in the database: one row per store-day and one per dropped employee, not one
     // per stored employee-day (a million-row replace would ship them all).
     let rows: Vec<Summed> = sqlx::query_as(
@@ -152,8 +164,11 @@ pub async fn effects(
              JOIN cov ON s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
              GROUP BY 1, 2, 3
          ), new AS (
-             SELECT DISTINCT u.store_id, u.d, pharmacy_name_key(u.n) AS k
-             FROM UNNEST($4::uuid[], $5::date[], $6::text[]) AS u(store_id, d, n)
+             SELECT DISTINCT st.id AS store_id, u.d, nm.k
+             FROM UNNEST($4::int4[], $5::date[], $6::int4[]) AS u(s, d, n)
+             JOIN UNNEST($7::uuid[]) WITH ORDINALITY AS st(id, i) ON st.i = u.s
+             JOIN (SELECT pharmacy_name_key(n) AS k, i
+                   FROM UNNEST($8::text[]) WITH ORDINALITY AS x(n, i)) nm ON nm.i = u.n
          ), judged AS (
              SELECT o.*,
                     EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.d = o.d)
@@ -173,9 +188,11 @@ pub async fn effects(
     .bind(&sids)
     .bind(&froms)
     .bind(&tos)
-    .bind(&ns)
-    .bind(&nd)
-    .bind(&nn)
+    .bind(&new.store)
+    .bind(&new.date)
+    .bind(&new.name)
+    .bind(&new.stores)
+    .bind(&new.names)
     .fetch_all(&mut *conn)
     .await?;
     Ok(summarise(rows, numbers))

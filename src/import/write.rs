@@ -552,18 +552,10 @@ async fn replace_checked(
         e.1 = e.1.max(s.date);
     }
     let numbers: HashMap<Uuid, i32> = store_ids.iter().map(|(n, id)| (*id, *n)).collect();
-    let store_id: Vec<Uuid> = plan.shifts.iter().map(sid).collect();
-    let date: Vec<NaiveDate> = plan.shifts.iter().map(|s| s.date).collect();
-    let name: Vec<String> = plan
-        .shifts
-        .iter()
-        .map(|s| s.employee_name.to_string())
-        .collect();
-    let new = super::replace::NewShifts {
-        store_id: &store_id,
-        date: &date,
-        name: &name,
-    };
+    let mut new = super::replace::NewShifts::default();
+    for s in &plan.shifts {
+        new.push(sid(s), s.date, &s.employee_name);
+    }
     let effects = super::replace::effects(conn, &span, new, &numbers).await?;
     super::replace::record(conn, import_id, &effects).await?;
     let held = req.hold_risky_replace && effects.is_risky();

@@ -453,6 +453,18 @@ async fn worker_role(sb: &Supabase) {
     .await
     .unwrap();
     assert_eq!(stored, 20_000);
+    // The file (1.3 MB) was streamed to `import_files` in chunks: its bytes are whole.
+    let whole: bool = sqlx::query_scalar(
+        "SELECT bool_and(encode(sha256(bytes), 'hex') = sha256 AND length(bytes) = size)
+         FROM import_files",
+    )
+    .fetch_one(&mut pg)
+    .await
+    .unwrap();
+    assert!(
+        whole,
+        "a stored file's bytes differ from its sha256 or size"
+    );
     ok(bin(sb, "ingest", &["jobs", "list"]), "jobs list as ingest");
     ok(
         bin(sb, "ingest", &["imports", "list"]),
