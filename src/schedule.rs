@@ -19,14 +19,15 @@ pub struct Shift {
     /// `First Last` (a `Last, First` name is turned around by extraction). Shared by the
     /// shifts of one row (no copy per shift).
     pub employee_name: Arc<str>,
-    pub employee_phone: Option<String>,
+    /// Shared by the shifts of a row, and by the rows of one employee (one copy per file).
+    pub employee_phone: Option<Arc<str>>,
     /// The date the shift starts on (an overnight shift belongs to the date it starts).
     pub date: NaiveDate,
     pub start: NaiveTime,
     /// `end < start` means the shift ends the next day.
     pub end: NaiveTime,
     pub position: Option<Arc<str>>,
-    pub notes: Option<String>,
+    pub notes: Option<Arc<str>>,
     /// The cell the shift was read from (the row's first mapped cell for rows layouts, the
     /// day cell for grid layouts).
     pub source: CellRef,

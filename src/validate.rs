@@ -26,8 +26,12 @@ use crate::template::model::Limits;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
-/// An accepted shift of one employee's day: start minute and length.
-type Accepted = (i64, i64);
+/// An accepted shift of one employee's day: start minute and length (a shift longer than the
+/// template allows is rejected before, so the length fits).
+type Accepted = (i32, i32);
+
+/// No earlier accepted shift on the same day (the end of a chain in `earlier`).
+const NONE: u32 = u32::MAX;
 
 /// The result of validation: accepted shifts and the issues found.
 #[derive(Debug, Clone, Default)]
@@ -260,11 +264,12 @@ pub fn validate_covering(
     // Shifts are judged where they lie (index `i`) and moved once at the end, so a big file
     // is not copied shift by shift. (employee, date) → the last accepted shift of that day;
     // `earlier[i]` links accepted shift `i` to the one before it on the same day (a chain per
-    // day, no allocation per key); `accepted[i]` is its start minute and length.
-    let mut last_of_day: KeyMap<usize> = KeyMap::default();
+    // day, no allocation per key); `accepted[i]` is its start minute and length. Indexes are
+    // `u32` (twelve bytes a shift, not thirty-two: a million-row file keeps them all).
+    let mut last_of_day: KeyMap<u32> = KeyMap::default();
     last_of_day.reserve(shifts.len());
     let mut accepted: Vec<Accepted> = vec![(0, 0); shifts.len()];
-    let mut earlier: Vec<Option<usize>> = vec![None; shifts.len()];
+    let mut earlier: Vec<u32> = vec![NONE; shifts.len()];
     let mut keep = vec![false; shifts.len()];
     let mut last_name: Option<(std::sync::Arc<str>, u64)> = None;
     for (idx, e) in shifts.iter().enumerate() {
@@ -294,12 +299,17 @@ pub fn validate_covering(
             hash ^ (s.store_number as u32 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
             s.date,
         );
-        let head = last_of_day.get(&key).copied();
-        let same_day = std::iter::successors(head, |&i| earlier[i]).map(|i| (accepted[i], i));
+        let head = last_of_day.get(&key).map(|&i| i as usize);
+        let same_day = std::iter::successors(head, |&i| {
+            let e = earlier[i];
+            (e != NONE).then_some(e as usize)
+        })
+        .map(|i| (accepted[i], i));
         let same_person = |i: usize| same_person(&shifts[i].shift, s);
         let mut duplicate = None;
         let mut overlap = None;
         for ((st, len), i) in same_day {
+            let (st, len) = (i64::from(st), i64::from(len));
             if !same_person(i) {
                 continue;
             }
@@ -333,9 +343,11 @@ pub fn validate_covering(
                 ),
             ));
         }
-        last_of_day.insert(key, idx);
-        accepted[idx] = (start, e.minutes);
-        earlier[idx] = head;
+        last_of_day.insert(key, idx as u32);
+        // Within a day, and at most the template's longest shift (or saturated).
+        let narrow = |m: i64| i32::try_from(m).unwrap_or(i32::MAX);
+        accepted[idx] = (narrow(start), narrow(e.minutes));
+        earlier[idx] = head.map_or(NONE, |h| h as u32);
         keep[idx] = true;
     }
     // The per-shift keys go before the shifts are moved: they are as large as the shifts.
@@ -517,7 +529,7 @@ mod tests {
         let at = |store: i32, phone: Option<&str>, row: u32| {
             let mut e = ex("John Smith", 24, (9, 0), (17, 0), row);
             e.shift.store_number = store;
-            e.shift.employee_phone = phone.map(str::to_string);
+            e.shift.employee_phone = phone.map(std::sync::Arc::from);
             e
         };
         let v = validate(

@@ -176,12 +176,12 @@ fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
         w.write_record([
             s.store_number.to_string(),
             s.employee_name.to_string(),
-            s.employee_phone.clone().unwrap_or_default(),
+            s.employee_phone.as_deref().unwrap_or_default().to_string(),
             s.date.format("%Y-%m-%d").to_string(),
             s.start.format("%H:%M").to_string(),
             s.end.format("%H:%M").to_string(),
             s.position.as_deref().unwrap_or_default().to_string(),
-            s.notes.clone().unwrap_or_default(),
+            s.notes.as_deref().unwrap_or_default().to_string(),
             s.source.to_string(),
         ])?;
     }

@@ -14,6 +14,7 @@ use crate::read::grid::{CellRef, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::set::CompiledTemplate;
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 /// One extracted shift with what validation needs beyond [`Shift`].
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +45,24 @@ pub struct Extraction {
     pub rows_read: usize,
     /// Rows that produced an error instead of shifts.
     pub rows_rejected: usize,
+}
+
+/// One shared copy of each distinct text an extraction reads: names, phones, positions and
+/// notes repeat row after row (a store's few dozen employees over a year of shifts), and each
+/// shift holds an `Arc` of its text, not a copy.
+#[derive(Debug, Default)]
+pub struct Texts(std::collections::HashSet<Arc<str>>);
+
+impl Texts {
+    /// The shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(t) = self.0.get(s) {
+            return t.clone();
+        }
+        let t: Arc<str> = Arc::from(s);
+        self.0.insert(t.clone());
+        t
+    }
 }
 
 /// What every layout needs to know besides the sheet.

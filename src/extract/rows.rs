@@ -7,7 +7,7 @@
 
 use super::cells;
 use super::store;
-use super::{Context, Extracted, Extraction, quote};
+use super::{Context, Extracted, Extraction, Texts, quote};
 use crate::read::grid::{Cell, CellRef, Row, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::model::{Field, StoreSource};
@@ -241,6 +241,8 @@ struct Walk<'a> {
     section_date: Option<NaiveDate>,
     carried_name: Option<Arc<str>>,
     no_store_reported: bool,
+    /// One copy of each name, phone, position and note the walk reads.
+    texts: Texts,
 }
 
 impl<'a> Walk<'a> {
@@ -283,6 +285,7 @@ impl<'a> Walk<'a> {
             section_date,
             carried_name: None,
             no_store_reported: false,
+            texts: Texts::default(),
         }
     }
 
@@ -406,7 +409,7 @@ impl<'a> Walk<'a> {
             self.no_store(&fields, out);
             return;
         };
-        RowShift::read(&fields, name, store_number, date).push(ranges, out);
+        RowShift::read(&fields, &mut self.texts, name, store_number, date).push(ranges, out);
     }
 
     /// The row's employee: its name cells, else the name carried down from the group's first
@@ -421,7 +424,7 @@ impl<'a> Walk<'a> {
                 cells::text(fields.get(Field::LastName)).as_deref(),
             ),
         }
-        .map(Arc::from);
+        .map(|n| self.texts.get(&n));
         // `Open Shift` in the name column: nobody is assigned (never carried down).
         let open_marked = name.as_deref().is_some_and(|n| self.t.is_open_shift(n));
         match name {
@@ -549,9 +552,9 @@ impl<'r> RowCells<'r> {
 pub(super) struct RowShift {
     pub(super) store_number: i32,
     pub(super) name: Arc<str>,
-    pub(super) phone: Option<String>,
+    pub(super) phone: Option<Arc<str>>,
     pub(super) position: Option<Arc<str>>,
-    pub(super) notes: Option<String>,
+    pub(super) notes: Option<Arc<str>>,
     pub(super) date: NaiveDate,
     /// The cell every shift of the row points at.
     pub(super) source: CellRef,
@@ -564,15 +567,24 @@ pub(super) struct RowShift {
 impl RowShift {
     /// The shifts of a rows-layout row: its position, notes and phone columns beside the
     /// name, store and date already read.
-    fn read(fields: &RowCells<'_>, name: Arc<str>, store_number: i32, date: NaiveDate) -> Self {
+    fn read(
+        fields: &RowCells<'_>,
+        texts: &mut Texts,
+        name: Arc<str>,
+        store_number: i32,
+        date: NaiveDate,
+    ) -> Self {
+        let mut text = |f: Field, tidy: fn(&str) -> Option<String>| {
+            cells::text(fields.get(f))
+                .and_then(|s| tidy(&s))
+                .map(|s| texts.get(&s))
+        };
         RowShift {
             store_number,
             name,
-            phone: cells::text(fields.get(Field::EmployeePhone))
-                .and_then(|s| names::phone_text(&s)),
-            position: cells::text(fields.get(Field::Position))
-                .map(|s| Arc::from(names::collapse(&s))),
-            notes: cells::text(fields.get(Field::Notes)).map(|s| names::collapse(&s)),
+            phone: text(Field::EmployeePhone, names::phone_text),
+            position: text(Field::Position, |s| Some(names::collapse(s))),
+            notes: text(Field::Notes, |s| Some(names::collapse(s))),
             date,
             source: fields.first_ref(),
             time_col: fields.l.time_col(),

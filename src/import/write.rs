@@ -744,7 +744,7 @@ async fn unnest_shifts(
     .bind(chunk.iter().map(|(_, s)| s.start).collect::<Vec<_>>())
     .bind(chunk.iter().map(|(_, s)| s.end).collect::<Vec<_>>())
     .bind(col(&|_, s| s.position.as_deref().map(str::to_string)))
-    .bind(col(&|_, s| s.notes.clone()))
+    .bind(col(&|_, s| s.notes.as_deref().map(str::to_string)))
     .bind(
         chunk
             .iter()

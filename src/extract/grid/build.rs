@@ -18,8 +18,8 @@ pub(super) struct Who {
     pub(super) name: Option<Arc<str>>,
     pub(super) store: Option<i32>,
     pub(super) position: Option<Arc<str>>,
-    pub(super) phone: Option<String>,
-    pub(super) notes: Option<String>,
+    pub(super) phone: Option<Arc<str>>,
+    pub(super) notes: Option<Arc<str>>,
 }
 
 /// Builds shifts for one sheet's extraction.
@@ -92,11 +92,12 @@ impl<'a> Builder<'a> {
             phone: self
                 .col(Field::EmployeePhone)
                 .and_then(text)
-                .and_then(|s| names::phone_text(&s)),
+                .and_then(|s| names::phone_text(&s))
+                .map(Arc::from),
             notes: self
                 .col(Field::Notes)
                 .and_then(text)
-                .map(|s| names::collapse(&s)),
+                .map(|s| Arc::from(names::collapse(&s))),
         }
     }
 
@@ -139,6 +140,7 @@ impl<'a> Builder<'a> {
             }
             return false;
         };
+        let note: Option<Arc<str>> = note.map(Arc::from);
         for r in ranges {
             out.shifts.push(Extracted {
                 shift: Shift {
