@@ -29,8 +29,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench", "data")
-BIN = os.path.join(ROOT, "target", "release", "pharmacy-ingest")
-EXAMPLES = os.path.join(ROOT, "target", "release", "examples")
+# Cargo's target folder (CARGO_TARGET_DIR when set, as cargo itself reads it).
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BIN = os.path.join(TARGET, "release", "pharmacy-ingest")
+EXAMPLES = os.path.join(TARGET, "release", "examples")
 PEERS = os.path.join(ROOT, "bench", "peers.py")
 PG_BIN = "/usr/lib/postgresql/15/bin"
 PORT = int(os.environ.get("BENCH_PG_PORT", "55439"))
