@@ -7,7 +7,8 @@
     peers.py pycsv FILE URL        csv module + psycopg COPY (rows CSV)
     peers.py pdfplumber FILE -     words of every page; prints the seconds (in-process)
     peers.py enqueue N URL         queue N one-shift CSV jobs in one transaction
-    peers.py enqueue1 I URL        queue one one-shift job (latency probe)
+    peers.py enqueue_each N URL    queue N one-shift jobs one at a time, 0.15 s apart, on one
+                                   connection (latency probe)
 
 Each import stores what pharmacy-ingest stores for the bench inputs (store, employee name,
 date, start, end, position, notes, phone), so the checksums agree.
@@ -167,16 +168,23 @@ def one_shift_csv(i):
 
 
 def enqueue(n, url, prefix="job"):
+    """Queue n jobs in one transaction; print the clock when it has committed (when the
+    worker can first see them: the jobs' created_at is the transaction's start)."""
     with psycopg.connect(url) as conn:
         for i in range(n):
             conn.execute("SELECT enqueue_import(file_name => %s, file_bytes => %s)",
                          (f"{prefix}-{i}.csv", one_shift_csv(i)))
+    print(time.time())
 
 
-def enqueue1(i, url):
+def enqueue_each(n, url, pause):
+    """Queue n jobs one at a time on one long-lived connection (as an upstream service
+    does), `pause` seconds apart, each committed on its own (the latency probe)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SELECT enqueue_import(file_name => %s, file_bytes => %s)",
-                     (f"latency-{i}.csv", one_shift_csv(100_000 + i)))
+        for i in range(n):
+            conn.execute("SELECT enqueue_import(file_name => %s, file_bytes => %s)",
+                         (f"latency-{i}.csv", one_shift_csv(100_000 + i)))
+            time.sleep(pause)
 
 
 def main():
@@ -188,7 +196,7 @@ def main():
         "pycsv": lambda: pycsv(arg, url),
         "pdfplumber": lambda: pdfplumber_words(arg),
         "enqueue": lambda: enqueue(int(arg), url),
-        "enqueue1": lambda: enqueue1(int(arg), url),
+        "enqueue_each": lambda: enqueue_each(int(arg), url, 0.15),
     }[kind]()
 
 

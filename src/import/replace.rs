@@ -57,6 +57,14 @@ impl ReplaceEffects {
         !self.emptied_days.is_empty() || !self.dropped.is_empty()
     }
 
+    /// What `document_imports.replace_summary` keeps: `None` when nothing was removed.
+    pub fn summary(&self) -> Option<serde_json::Value> {
+        if self.removed.is_empty() {
+            return None;
+        }
+        serde_json::to_value(self).ok()
+    }
+
     /// Shifts removed in all.
     pub fn shifts_removed(&self) -> i64 {
         self.removed.iter().map(|d| d.shifts).sum()
@@ -141,20 +149,24 @@ impl<'a> NewShifts<'a> {
 }
 
 /// What replacing the stored shifts of `span` (store id → first and last date) with `new`
-/// would remove. `numbers` maps store ids to store numbers. Read-only; run it under the
-/// store locks, right before the delete.
+/// removes. `numbers` maps store ids to store numbers. Run it under the store locks. With
+/// `delete` (the import's id), the same statement deletes those shifts, writing their full
+/// before-images as `replaced` history rows and the store-days cleared in
+/// `import_store_dates`, and says how many went; without, it only reads (a replace that may
+/// be held).
 pub async fn effects(
     conn: &mut PgConnection,
     span: &BTreeMap<Uuid, (NaiveDate, NaiveDate)>,
-    new: NewShifts<'_>,
+    new: &NewShifts<'_>,
     numbers: &HashMap<Uuid, i32>,
-) -> Result<ReplaceEffects, sqlx::Error> {
+    delete: Option<Uuid>,
+) -> Result<(ReplaceEffects, i64), sqlx::Error> {
     let sids: Vec<Uuid> = span.keys().copied().collect();
     let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
     let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
     // Summed up in the database: one row per store-day and one per dropped employee, not one
     // per stored employee-day (a million-row replace would ship them all).
-    let rows: Vec<Summed> = sqlx::query_as(
+    let rows: Vec<SummedDeleted> = sqlx::query_as(
         "WITH cov AS (
              SELECT * FROM UNNEST($1::uuid[], $2::date[], $3::date[]) AS c(store_id, d0, d1)
          ), old AS (
@@ -176,13 +188,30 @@ pub async fn effects(
                     EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.k = o.k)
                         AS person_kept
              FROM old o
+         ), del AS (
+             DELETE FROM store_schedules s USING cov
+             WHERE $9::uuid IS NOT NULL
+               AND s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
+             RETURNING s.*
+         ), hist AS (
+             INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
+             SELECT $9, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del
+             RETURNING 1
+         ), days AS (
+             INSERT INTO import_store_dates (import_id, store_id, schedule_date, replaced)
+             SELECT $9, store_id, schedule_date, count(*) FROM del
+             GROUP BY store_id, schedule_date
+             RETURNING 1
+         ), gone AS (
+             SELECT count(*)::int8 AS n FROM hist
          )
          SELECT true AS day, store_id, d AS first, d AS last, NULL::text AS k, NULL::text AS n,
-                sum(c)::int8 AS shifts, count(*)::int8 AS employees, bool_or(day_kept) AS kept
+                sum(c)::int8 AS shifts, count(*)::int8 AS employees, bool_or(day_kept) AS kept,
+                (SELECT n FROM gone) AS deleted
          FROM judged GROUP BY store_id, d
          UNION ALL
          SELECT false, store_id, min(d), max(d), k, (array_agg(n ORDER BY d))[1],
-                sum(c)::int8, 0::int8, false
+                sum(c)::int8, 0::int8, false, (SELECT n FROM gone)
          FROM judged WHERE NOT person_kept GROUP BY store_id, k",
     )
     .bind(&sids)
@@ -193,25 +222,39 @@ pub async fn effects(
     .bind(&new.name)
     .bind(&new.stores)
     .bind(&new.names)
+    .bind(delete)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(summarise(rows, numbers))
+    // Every stored shift deleted was summed up: no row back, none deleted.
+    let deleted = rows.first().map_or(0, |r| r.9);
+    let rows = rows
+        .into_iter()
+        .map(|(a, b, c, d, e, f, g, h, i, _)| (a, b, c, d, e, f, g, h, i))
+        .collect();
+    Ok((summarise(rows, numbers), deleted))
 }
 
 /// A store-day (`day`: its shifts, employees and whether the file schedules anybody that
 /// day) or a dropped employee (key, stored name of their first day, shifts, first and last
 /// day), summed up by [`effects`].
-type Summed = (
+type Summed = (bool, Uuid, NaiveDate, NaiveDate, Text, Text, i64, i64, bool);
+
+/// A [`Summed`] row with how many shifts the statement deleted (the same on every row).
+type SummedDeleted = (
     bool,
     Uuid,
     NaiveDate,
     NaiveDate,
-    Option<String>,
-    Option<String>,
+    Text,
+    Text,
     i64,
     i64,
     bool,
+    i64,
 );
+
+/// A text column that may be NULL.
+type Text = Option<String>;
 
 /// Put the summed rows in order: days by store number and date, dropped employees by store
 /// number and name key.
@@ -255,24 +298,6 @@ fn summarise(rows: Vec<Summed>, numbers: &HashMap<Uuid, i32>) -> ReplaceEffects 
         emptied_days,
         dropped: dropped.into_values().collect(),
     }
-}
-
-/// Keep the summary with the import (`document_imports.replace_summary`).
-pub async fn record(
-    conn: &mut PgConnection,
-    import_id: Uuid,
-    effects: &ReplaceEffects,
-) -> Result<(), sqlx::Error> {
-    if effects.removed.is_empty() {
-        return Ok(());
-    }
-    let json = serde_json::to_value(effects).unwrap_or_default();
-    sqlx::query("UPDATE document_imports SET replace_summary = $2 WHERE id = $1")
-        .bind(import_id)
-        .bind(json)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -15,17 +15,17 @@
 //! 5. contacts linked per store, by phone when the file has one, else by name (a name shared
 //!    by several contacts goes to the one with shifts at the store); unknown employees become
 //!    warnings;
-//! 6. `replace`: what the replace removes is summed up per store, day and employee first
-//!    ([`super::replace`]; a day left with nobody or an employee dropped is a warning, and with
-//!    `hold_risky_replace` the import ends here as `held`); then the stored shifts of each
-//!    store for the date span the file covers are deleted, each one's full before-image
-//!    written to `import_history` (`replaced`) in the same statement; `append`: shifts
-//!    identical to stored ones are `skipped`;
+//! 6. `replace`: the stored shifts of each store for the date span the file covers are summed
+//!    up per store, day and employee ([`super::replace`]; a day left with nobody or an
+//!    employee dropped is a warning) and deleted in the same statement, each one's full
+//!    before-image written to `import_history` (`replaced`); with `hold_risky_replace` the sum
+//!    comes first and a risky import ends here as `held`; `append`: shifts identical to stored
+//!    ones are `skipped`;
 //! 7. the shifts inserted, each with its import id and source cell (the lean audit: no history
 //!    row per inserted shift; `audit_log` holds its row image), then one `import_store_dates`
 //!    row per store-day changed (what revert locks and compares with later imports);
-//! 8. the row issues (`rejected`, `warning`), the final counts and status, and
-//!    `pg_notify('schedule_imports', import_id)`, which fires when the caller commits.
+//! 8. the row issues (`rejected`, `warning`), the final counts, status and replace summary,
+//!    and `pg_notify('schedule_imports', import_id)`, which fires when the caller commits.
 //!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
@@ -534,9 +534,9 @@ fn drop_unknown_stores(plan: &mut Plan, known: &HashMap<i32, Uuid>) -> i64 {
     total
 }
 
-/// `replace`: sum up what replacing each store's shifts for the file's date span would remove
-/// (see [`super::replace`]) and keep that summary with the import; unless the replace is
-/// risky and to be held, delete those shifts ([`replace_spans`]).
+/// `replace`: sum up what replacing each store's shifts for the file's date span removes (see
+/// [`super::replace::effects`]) and, unless the replace is risky and to be held, delete those
+/// shifts with their before-images.
 async fn replace_checked(
     conn: &mut PgConnection,
     req: &ImportRequest,
@@ -556,57 +556,23 @@ async fn replace_checked(
     for s in &plan.shifts {
         new.push(sid(s), s.date, &s.employee_name);
     }
-    let effects = super::replace::effects(conn, &span, new, &numbers).await?;
-    super::replace::record(conn, import_id, &effects).await?;
-    let held = req.hold_risky_replace && effects.is_risky();
-    let rows_replaced = if held {
-        0
-    } else {
-        replace_spans(conn, import_id, &span).await?
-    };
+    // What the replace removes is summed up and deleted in one statement; when risky replaces
+    // are held, the first statement only reads and a second one deletes once the replace is
+    // found safe. The summary is kept by `finish`.
+    let hold = req.hold_risky_replace;
+    let delete = (!hold).then_some(import_id);
+    let (effects, mut rows_replaced) =
+        super::replace::effects(conn, &span, &new, &numbers, delete).await?;
+    let held = hold && effects.is_risky();
+    if hold && !held {
+        let again = super::replace::effects(conn, &span, &new, &numbers, Some(import_id));
+        rows_replaced = again.await?.1;
+    }
     Ok(Replaced {
         rows_replaced,
         effects,
         held,
     })
-}
-
-/// Delete each store's stored shifts in its span (store id → first and last date of that
-/// store's shifts in the file), with their full before-images as `replaced` history rows and
-/// the store-days cleared in `import_store_dates`, in one statement. Returns how many.
-async fn replace_spans(
-    conn: &mut PgConnection,
-    import_id: Uuid,
-    span: &BTreeMap<Uuid, (NaiveDate, NaiveDate)>,
-) -> Result<i64, sqlx::Error> {
-    let sids: Vec<Uuid> = span.keys().copied().collect();
-    let froms: Vec<NaiveDate> = span.values().map(|v| v.0).collect();
-    let tos: Vec<NaiveDate> = span.values().map(|v| v.1).collect();
-    sqlx::query_scalar(
-        "WITH cov AS (
-             SELECT * FROM UNNEST($2::uuid[], $3::date[], $4::date[]) AS c(store_id, d0, d1)
-         ), del AS (
-             DELETE FROM store_schedules s USING cov
-             WHERE s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
-             RETURNING s.*
-         ), hist AS (
-             INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
-             SELECT $1, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del
-             RETURNING 1
-         ), days AS (
-             INSERT INTO import_store_dates (import_id, store_id, schedule_date, replaced)
-             SELECT $1, store_id, schedule_date, count(*) FROM del
-             GROUP BY store_id, schedule_date
-             RETURNING 1
-         )
-         SELECT count(*) FROM hist",
-    )
-    .bind(import_id)
-    .bind(&sids)
-    .bind(&froms)
-    .bind(&tos)
-    .fetch_one(&mut *conn)
-    .await
 }
 
 /// `append`: mark the shifts identical to stored ones (store, date, employee name key, start,
@@ -1194,7 +1160,7 @@ impl<'c> Writer<'c> {
                  UPDATE document_imports SET
                      status = $2, template = $3, error = $4, rows_total = $5, rows_imported = $6,
                      rows_rejected = $7, rows_replaced = $8, warnings = $9, store_numbers = $10,
-                     date_from = $11, date_to = $12, finished_at = now()
+                     date_from = $11, date_to = $12, replace_summary = $21, finished_at = now()
                  WHERE id = $1
                  RETURNING id
              )
@@ -1220,6 +1186,7 @@ impl<'c> Writer<'c> {
         .bind(self.days.iter().map(|d| d.1).collect::<Vec<_>>())
         .bind(self.days.iter().map(|d| d.2).collect::<Vec<_>>())
         .bind(NOTIFY_CHANNEL)
+        .bind(f.replaced.summary())
         .execute(&mut *self.conn)
         .await?;
         // Debug: the callers log the committed outcome (the worker at info, the CLI prints it).
