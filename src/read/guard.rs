@@ -39,6 +39,16 @@ pub fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     result
 }
 
+/// Run our own code called back from inside [`quietly`] (a row handed on by a streaming
+/// reader): its panic is not the file's fault, so it is printed as usual and returned for the
+/// caller to resume once out of the parser, instead of becoming "a damaged file".
+pub fn loudly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    let was = QUIET.with(|q| q.replace(false));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

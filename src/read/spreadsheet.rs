@@ -249,6 +249,15 @@ pub fn stream_xlsx_rows(
         limits,
         head: None,
     };
+    // A panic of `each` is ours, not the file's: kept aside and resumed outside the guard.
+    let mut crashed = None;
+    let mut hand_on = |row: Row| match super::guard::loudly(|| each(row)) {
+        Ok(()) => true,
+        Err(panic) => {
+            crashed = Some(panic);
+            false
+        }
+    };
     let streamed = super::guard::quietly(|| {
         let mut wb: calamine::Xlsx<_> =
             calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| ctx.damaged(e))?;
@@ -281,8 +290,9 @@ pub fn stream_xlsx_rows(
             if row.as_ref().is_none_or(|(i, _)| *i != r) {
                 if let Some((index, cells)) = row.take()
                     && let Some(done) = Row::trimmed(index, cells)
+                    && !hand_on(done)
                 {
-                    each(done);
+                    return Ok(());
                 }
                 row = Some((r, Vec::new()));
             }
@@ -298,10 +308,13 @@ pub fn stream_xlsx_rows(
         if let Some((index, cells)) = row
             && let Some(done) = Row::trimmed(index, cells)
         {
-            each(done);
+            hand_on(done);
         }
         Ok(())
     });
+    if let Some(panic) = crashed {
+        std::panic::resume_unwind(panic);
+    }
     match streamed {
         Ok(result) => result,
         Err(_) => Err(ctx.damaged("the reader stopped on malformed data")),
@@ -686,6 +699,28 @@ fn parse_iso_duration(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
     use calamine::ExcelDateTimeType;
+
+    #[test]
+    fn a_panic_of_the_row_callback_is_ours_not_a_damaged_file() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/schedules/grid_weekly.xlsx"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let limits = ReadLimits::default();
+        let f = SourceFormat::Xlsx;
+        let grid = read_workbook("w.xlsx", f, &bytes, &limits, None).unwrap();
+        let sheet = grid.sheets[0].name.clone();
+        let mut rows = 0;
+        stream_xlsx_rows("w.xlsx", f, &bytes, &limits, &sheet, 0, &mut |_| rows += 1).unwrap();
+        assert_eq!(rows, grid.sheets[0].rows().len());
+        let caught = std::panic::catch_unwind(|| {
+            let mut each = |_: Row| panic!("a defect of ours");
+            stream_xlsx_rows("w.xlsx", f, &bytes, &limits, &sheet, 0, &mut each)
+        });
+        let payload = caught.expect_err("the callback's panic goes on, not a read error");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"a defect of ours"));
+    }
 
     fn dt(v: f64, is_1904: bool) -> Cell {
         excel_datetime(&ExcelDateTime::new(v, ExcelDateTimeType::DateTime, is_1904))
