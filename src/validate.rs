@@ -261,103 +261,153 @@ pub fn validate_covering(
     let mut issues = Vec::new();
     let dates = DateCheck::new(week, last_day, &shifts, limits);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
-    // Shifts are judged where they lie (index `i`) and moved once at the end, so a big file
-    // is not copied shift by shift. (employee, date) → the last accepted shift of that day;
-    // `earlier[i]` links accepted shift `i` to the one before it on the same day (a chain per
-    // day, no allocation per key); `accepted[i]` is its start minute and length. Indexes are
-    // `u32` (twelve bytes a shift, not thirty-two: a million-row file keeps them all).
-    let mut last_of_day: KeyMap<u32> = KeyMap::default();
-    last_of_day.reserve(shifts.len());
-    let mut accepted: Vec<Accepted> = vec![(0, 0); shifts.len()];
-    let mut earlier: Vec<u32> = vec![NONE; shifts.len()];
+    // Shifts are judged where they lie (index `idx`) and moved once at the end, so a big file
+    // is not copied shift by shift.
+    let mut days = DayChains::new(shifts.len());
     let mut keep = vec![false; shifts.len()];
-    let mut last_name: Option<(std::sync::Arc<str>, u64)> = None;
+    let mut names = NameHashes::default();
     for (idx, e) in shifts.iter().enumerate() {
-        let s = &e.shift;
-        let cell = || Some(s.source.clone());
         if let Some((issue, rejects)) = own_issue(e, dates.as_ref(), limits, max_minutes) {
             issues.push(issue);
             if rejects {
                 continue;
             }
         }
+        let s = &e.shift;
         let start = s
             .start
             .signed_duration_since(chrono::NaiveTime::MIN)
             .num_minutes();
-        // The shifts of one row share their name (one `Arc`): hash it once per row.
-        let hash = match &last_name {
-            Some((name, h)) if std::sync::Arc::ptr_eq(name, &s.employee_name) => *h,
-            _ => {
-                let h = name_hash(&s.employee_name);
-                last_name = Some((s.employee_name.clone(), h));
-                h
-            }
-        };
         // One employee is a name at a store: the store is part of the key.
         let key = (
-            hash ^ (s.store_number as u32 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            names.of(&s.employee_name)
+                ^ (s.store_number as u32 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
             s.date,
         );
-        let head = last_of_day.get(&key).map(|&i| i as usize);
-        let same_day = std::iter::successors(head, |&i| {
-            let e = earlier[i];
-            (e != NONE).then_some(e as usize)
-        })
-        .map(|i| (accepted[i], i));
-        let same_person = |i: usize| same_person(&shifts[i].shift, s);
-        let mut duplicate = None;
-        let mut overlap = None;
-        for ((st, len), i) in same_day {
-            let (st, len) = (i64::from(st), i64::from(len));
-            if !same_person(i) {
+        let clash = days.clash(key, start, e.minutes, |i| same_person(&shifts[i].shift, s));
+        let at = |i: usize| &shifts[i].shift.source;
+        match clash {
+            Some(Clash::Duplicate(first)) => {
+                issues.push(Issue::error(
+                    "duplicate_shift",
+                    Some(s.source.clone()),
+                    format!(
+                        "the same shift for the same employee is already at {}: remove one",
+                        at(first)
+                    ),
+                ));
                 continue;
             }
-            if st == start && len == e.minutes {
-                duplicate = Some(i);
-                break;
-            }
-            if start < st + len && st < start + e.minutes {
-                // The earliest overlapping shift is the one to point at.
-                overlap = Some(i);
-            }
-        }
-        if let Some(first) = duplicate {
-            issues.push(Issue::error(
-                "duplicate_shift",
-                cell(),
-                format!(
-                    "the same shift for the same employee is already at {}: remove one",
-                    shifts[first].shift.source
-                ),
-            ));
-            continue;
-        }
-        if let Some(other) = overlap {
-            issues.push(Issue::warning(
+            Some(Clash::Overlap(other)) => issues.push(Issue::warning(
                 "overlapping_shift",
-                cell(),
+                Some(s.source.clone()),
                 format!(
                     "this shift overlaps the same employee's shift at {}: check both",
-                    shifts[other].shift.source
+                    at(other)
                 ),
-            ));
+            )),
+            None => {}
         }
-        last_of_day.insert(key, idx as u32);
-        // Within a day, and at most the template's longest shift (or saturated).
-        let narrow = |m: i64| i32::try_from(m).unwrap_or(i32::MAX);
-        accepted[idx] = (narrow(start), narrow(e.minutes));
-        earlier[idx] = head.map_or(NONE, |h| h as u32);
+        days.accept(key, idx, start, e.minutes);
         keep[idx] = true;
     }
     // The per-shift keys go before the shifts are moved: they are as large as the shifts.
-    drop((last_of_day, accepted, earlier));
+    drop(days);
     let mut kept = keep.into_iter();
     shifts.retain(|_| kept.next().unwrap_or(false));
     // In place: the buffer of `shifts` is reused, then cut to the smaller shifts it holds.
     let mut shifts: Vec<Shift> = shifts.into_iter().map(|e| e.shift).collect();
     shifts.shrink_to_fit();
     Validated { shifts, issues }
+}
+
+/// The name hash of the shift before, reused while the shifts of one row share their name
+/// (one `Arc`): a row's name is hashed once.
+#[derive(Default)]
+struct NameHashes(Option<(std::sync::Arc<str>, u64)>);
+
+impl NameHashes {
+    fn of(&mut self, name: &std::sync::Arc<str>) -> u64 {
+        match &self.0 {
+            Some((last, h)) if std::sync::Arc::ptr_eq(last, name) => *h,
+            _ => {
+                let h = name_hash(name);
+                self.0 = Some((name.clone(), h));
+                h
+            }
+        }
+    }
+}
+
+/// How a shift meets an accepted shift of the same employee and day (its index).
+enum Clash {
+    /// The same start and length.
+    Duplicate(usize),
+    /// They overlap (the earliest such shift).
+    Overlap(usize),
+}
+
+/// The accepted shifts of each employee-day: (employee, date) → the last accepted shift of
+/// that day; `earlier[i]` links accepted shift `i` to the one before it on the same day (a
+/// chain per day, no allocation per key); `accepted[i]` is its start minute and length.
+/// Indexes are `u32` (twelve bytes a shift, not thirty-two: a million-row file keeps them all).
+struct DayChains {
+    last_of_day: KeyMap<u32>,
+    accepted: Vec<Accepted>,
+    earlier: Vec<u32>,
+}
+
+impl DayChains {
+    fn new(shifts: usize) -> Self {
+        let mut last_of_day = KeyMap::default();
+        last_of_day.reserve(shifts);
+        DayChains {
+            last_of_day,
+            accepted: vec![(0, 0); shifts],
+            earlier: vec![NONE; shifts],
+        }
+    }
+
+    /// How a shift of `key` starting at minute `start` and lasting `minutes` meets the
+    /// accepted shifts of its day that `same_person` says are the same employee's.
+    fn clash(
+        &self,
+        key: (u64, NaiveDate),
+        start: i64,
+        minutes: i64,
+        same_person: impl Fn(usize) -> bool,
+    ) -> Option<Clash> {
+        let head = self.last_of_day.get(&key).map(|&i| i as usize);
+        let same_day = std::iter::successors(head, |&i| {
+            let e = self.earlier[i];
+            (e != NONE).then_some(e as usize)
+        });
+        let mut overlap = None;
+        for i in same_day {
+            let (st, len) = self.accepted[i];
+            let (st, len) = (i64::from(st), i64::from(len));
+            if !same_person(i) {
+                continue;
+            }
+            if st == start && len == minutes {
+                return Some(Clash::Duplicate(i));
+            }
+            if start < st + len && st < start + minutes {
+                // The chain runs newest first: the last one found is the earliest.
+                overlap = Some(Clash::Overlap(i));
+            }
+        }
+        overlap
+    }
+
+    /// Add shift `idx` to its day's chain.
+    fn accept(&mut self, key: (u64, NaiveDate), idx: usize, start: i64, minutes: i64) {
+        let head = self.last_of_day.insert(key, idx as u32);
+        // Within a day, and at most the template's longest shift (or saturated).
+        let narrow = |m: i64| i32::try_from(m).unwrap_or(i32::MAX);
+        self.accepted[idx] = (narrow(start), narrow(minutes));
+        self.earlier[idx] = head.unwrap_or(NONE);
+    }
 }
 
 /// What is wrong with one shift on its own (its length, its date among the file's dates), and

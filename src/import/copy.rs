@@ -142,10 +142,10 @@ pub fn file_row_frame(sha256: &str, len: usize) -> (Vec<u8>, Vec<u8>) {
     text(&mut head, Some(sha256));
     // Past 2 GiB the server refuses the value (a bytea holds at most 1 GB).
     head.extend_from_slice(&i32::try_from(len).unwrap_or(i32::MAX).to_be_bytes());
-    let mut tail = Vec::new();
-    field(&mut tail, &(len as i64).to_be_bytes());
-    tail.extend_from_slice(&(-1i16).to_be_bytes());
-    (head, tail)
+    let mut tail = CopyBuf { buf: Vec::new() };
+    field(&mut tail.buf, &(len as i64).to_be_bytes());
+    tail.finish();
+    (head, tail.buf)
 }
 
 impl Default for CopyBuf {

@@ -11,10 +11,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Store a file's bytes under their sha256 (`sha256` must be theirs; nothing happens when they
 /// are stored already) and take the content lock ([`super::write::lock_content`]), in one round
-/// trip, inside the import's transaction so the file is kept exactly when the import is. The
-/// transaction holds the lock when this returns. The statement's own snapshot is not used for anything, so the next statement
-/// (which looks for an earlier import of the same content) sees every import committed while
-/// this one waited for the lock.
+/// trip (a file over 1 MiB: [`save_large_and_lock`]), inside the import's transaction so the
+/// file is kept exactly when the import is. The transaction holds the lock when this returns.
+/// The statement's own snapshot is not used for anything, so the next statement (which looks
+/// for an earlier import of the same content) sees every import committed while this one
+/// waited for the lock.
 pub async fn save_and_lock(
     conn: &mut PgConnection,
     bytes: &[u8],
