@@ -76,7 +76,8 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
     };
     let file = opts.file.display().to_string();
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered: a 100,000-shift preview would be a write call per line.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match opts.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &PlanJson::new(&file, &plan))?;
@@ -94,13 +95,24 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 /// The JSON shape of a preview (the corpus truth's shift fields plus phone, notes and cell).
+/// The shifts are serialized as they are read from the plan (no copy of a large file's).
 #[derive(Debug, Serialize)]
 pub struct PlanJson<'a> {
     pub file: &'a str,
     pub format: &'static str,
     pub template: &'a str,
-    pub shifts: Vec<ShiftJson<'a>>,
+    pub shifts: ShiftsJson<'a>,
     pub issues: Vec<IssueJson<'a>>,
+}
+
+/// The plan's shifts, serialized one [`ShiftJson`] at a time.
+#[derive(Debug)]
+pub struct ShiftsJson<'a>(&'a [crate::schedule::Shift]);
+
+impl Serialize for ShiftsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(self.0.iter().map(ShiftJson::new))
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -114,6 +126,28 @@ pub struct ShiftJson<'a> {
     pub position: Option<&'a str>,
     pub notes: Option<&'a str>,
     pub cell: String,
+}
+
+impl<'a> ShiftJson<'a> {
+    fn new(s: &'a crate::schedule::Shift) -> Self {
+        ShiftJson {
+            store_number: s.store_number,
+            employee_name: &s.employee_name,
+            employee_phone: s.employee_phone.as_deref(),
+            date: s.date.to_string(),
+            start: hh_mm(s.start),
+            end: hh_mm(s.end),
+            position: s.position.as_deref(),
+            notes: s.notes.as_deref(),
+            cell: s.source.to_string(),
+        }
+    }
+}
+
+/// `HH:MM` (chrono's `format("%H:%M")` parses its pattern at every call).
+fn hh_mm(t: chrono::NaiveTime) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 #[derive(Debug, Serialize)]
@@ -130,21 +164,7 @@ impl<'a> PlanJson<'a> {
             file,
             format: plan.format.as_str(),
             template: &plan.template,
-            shifts: plan
-                .shifts
-                .iter()
-                .map(|s| ShiftJson {
-                    store_number: s.store_number,
-                    employee_name: &s.employee_name,
-                    employee_phone: s.employee_phone.as_deref(),
-                    date: s.date.format("%Y-%m-%d").to_string(),
-                    start: s.start.format("%H:%M").to_string(),
-                    end: s.end.format("%H:%M").to_string(),
-                    position: s.position.as_deref(),
-                    notes: s.notes.as_deref(),
-                    cell: s.source.to_string(),
-                })
-                .collect(),
+            shifts: ShiftsJson(&plan.shifts),
             issues: plan
                 .issues
                 .iter()
@@ -177,9 +197,9 @@ fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
             s.store_number.to_string(),
             s.employee_name.to_string(),
             s.employee_phone.as_deref().unwrap_or_default().to_string(),
-            s.date.format("%Y-%m-%d").to_string(),
-            s.start.format("%H:%M").to_string(),
-            s.end.format("%H:%M").to_string(),
+            s.date.to_string(),
+            hh_mm(s.start),
+            hh_mm(s.end),
             s.position.as_deref().unwrap_or_default().to_string(),
             s.notes.as_deref().unwrap_or_default().to_string(),
             s.source.to_string(),
