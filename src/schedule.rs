@@ -6,10 +6,11 @@
 //! here too: the queue stores them with a job, the writer with an import.
 
 use crate::read::grid::CellRef;
+use arcstr::ArcStr;
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
 /// One shift of one employee, as read from the file (before store and contact resolution).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,16 +19,16 @@ pub struct Shift {
     pub store_number: i32,
     /// `First Last` (a `Last, First` name is turned around by extraction). Shared by the
     /// shifts of one row (no copy per shift).
-    pub employee_name: Arc<str>,
+    pub employee_name: ArcStr,
     /// Shared by the shifts of a row, and by the rows of one employee (one copy per file).
-    pub employee_phone: Option<Arc<str>>,
+    pub employee_phone: Option<ArcStr>,
     /// The date the shift starts on (an overnight shift belongs to the date it starts).
     pub date: NaiveDate,
     pub start: NaiveTime,
     /// `end < start` means the shift ends the next day.
     pub end: NaiveTime,
-    pub position: Option<Arc<str>>,
-    pub notes: Option<Arc<str>>,
+    pub position: Option<ArcStr>,
+    pub notes: Option<ArcStr>,
     /// The cell the shift was read from (the row's first mapped cell for rows layouts, the
     /// day cell for grid layouts).
     pub source: CellRef,
@@ -79,11 +80,16 @@ pub struct Issue {
     /// Stable machine-readable code, e.g. `unreadable_time`, `missing_employee`.
     pub code: &'static str,
     pub cell: Option<CellRef>,
-    pub message: String,
+    /// A fixed text is not copied into every issue that says it.
+    pub message: Cow<'static, str>,
 }
 
 impl Issue {
-    pub fn error(code: &'static str, cell: Option<CellRef>, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        cell: Option<CellRef>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Issue {
             severity: Severity::Error,
             code,
@@ -92,7 +98,11 @@ impl Issue {
         }
     }
 
-    pub fn notice(code: &'static str, cell: Option<CellRef>, message: impl Into<String>) -> Self {
+    pub fn notice(
+        code: &'static str,
+        cell: Option<CellRef>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Issue {
             severity: Severity::Notice,
             code,
@@ -101,7 +111,11 @@ impl Issue {
         }
     }
 
-    pub fn warning(code: &'static str, cell: Option<CellRef>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: &'static str,
+        cell: Option<CellRef>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Issue {
             severity: Severity::Warning,
             code,
@@ -240,5 +254,25 @@ impl TryFrom<String> for ImportSource {
             what: "import source",
             value: s,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shift;
+    use crate::extract::Extracted;
+    use std::mem::size_of;
+
+    /// A million-shift file holds a million of each (extracted, then validated) until the
+    /// write: a field that grows them grows every large import's memory.
+    #[test]
+    fn shifts_stay_small() {
+        assert!(
+            size_of::<Shift>() <= 80,
+            "Shift is {} bytes",
+            size_of::<Shift>()
+        );
+        let extracted = size_of::<Extracted>();
+        assert!(extracted <= 104, "Extracted is {extracted} bytes");
     }
 }

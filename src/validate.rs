@@ -23,15 +23,9 @@ use crate::extract::Extracted;
 use crate::read::grid::CellRef;
 use crate::schedule::{Issue, Shift};
 use crate::template::model::Limits;
+use arcstr::ArcStr;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
-
-/// An accepted shift of one employee's day: start minute and length (a shift longer than the
-/// template allows is rejected before, so the length fits).
-type Accepted = (i32, i32);
-
-/// No earlier accepted shift on the same day (the end of a chain in `earlier`).
-const NONE: u32 = u32::MAX;
+use std::collections::BTreeMap;
 
 /// The result of validation: accepted shifts and the issues found.
 #[derive(Debug, Clone, Default)]
@@ -221,30 +215,6 @@ fn same_person(a: &Shift, b: &Shift) -> bool {
     }
 }
 
-/// A hasher for keys that already are hashes (the name hash with a date): no second pass of
-/// SipHash over them.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn write_i32(&mut self, n: i32) {
-        self.write_u64(n as u32 as u64);
-    }
-}
-
-type KeyMap<V> = HashMap<(u64, NaiveDate), V, std::hash::BuildHasherDefault<KeyHasher>>;
-
 /// Validate extracted shifts against the template's limits.
 pub fn validate(shifts: Vec<Extracted>, week: Option<NaiveDate>, limits: &Limits) -> Validated {
     validate_covering(shifts, week, None, limits)
@@ -258,61 +228,32 @@ pub fn validate_covering(
     last_day: Option<NaiveDate>,
     limits: &Limits,
 ) -> Validated {
-    let mut issues = Vec::new();
+    // Issues carry the index of their shift, to be put back in file order at the end (a
+    // shift's own issue before its clash).
+    let mut issues: Vec<(u32, Issue)> = Vec::new();
     let dates = DateCheck::new(week, last_day, &shifts, limits);
     let max_minutes = (limits.max_shift_hours * 60.0).round() as i64;
-    // Shifts are judged where they lie (index `idx`) and moved once at the end, so a big file
-    // is not copied shift by shift.
-    let mut days = DayChains::new(shifts.len());
+    // Shifts are judged where they lie and moved once at the end, so a big file is not
+    // copied shift by shift.
     let mut keep = vec![false; shifts.len()];
+    let mut days = EmployeeDays::with_capacity(shifts.len());
     let mut names = NameHashes::default();
     for (idx, e) in shifts.iter().enumerate() {
         if let Some((issue, rejects)) = own_issue(e, dates.as_ref(), limits, max_minutes) {
-            issues.push(issue);
+            issues.push((idx as u32, issue));
             if rejects {
                 continue;
             }
         }
         let s = &e.shift;
-        let start = s
-            .start
-            .signed_duration_since(chrono::NaiveTime::MIN)
-            .num_minutes();
         // One employee is a name at a store: the store is part of the key.
-        let key = (
-            names.of(&s.employee_name)
-                ^ (s.store_number as u32 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-            s.date,
-        );
-        let clash = days.clash(key, start, e.minutes, |i| same_person(&shifts[i].shift, s));
-        let at = |i: usize| &shifts[i].shift.source;
-        match clash {
-            Some(Clash::Duplicate(first)) => {
-                issues.push(Issue::error(
-                    "duplicate_shift",
-                    Some(s.source.clone()),
-                    format!(
-                        "the same shift for the same employee is already at {}: remove one",
-                        at(first)
-                    ),
-                ));
-                continue;
-            }
-            Some(Clash::Overlap(other)) => issues.push(Issue::warning(
-                "overlapping_shift",
-                Some(s.source.clone()),
-                format!(
-                    "this shift overlaps the same employee's shift at {}: check both",
-                    at(other)
-                ),
-            )),
-            None => {}
-        }
-        days.accept(key, idx, start, e.minutes);
-        keep[idx] = true;
+        let key = names.of(&s.employee_name)
+            ^ (s.store_number as u32 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        days.push(key, s.date, idx);
     }
-    // The per-shift keys go before the shifts are moved: they are as large as the shifts.
-    drop(days);
+    days.judge(&shifts, &mut keep, &mut issues);
+    issues.sort_by_key(|(idx, _)| *idx);
+    let issues = issues.into_iter().map(|(_, i)| i).collect();
     let mut kept = keep.into_iter();
     shifts.retain(|_| kept.next().unwrap_or(false));
     // In place: the buffer of `shifts` is reused, then cut to the smaller shifts it holds.
@@ -322,14 +263,14 @@ pub fn validate_covering(
 }
 
 /// The name hash of the shift before, reused while the shifts of one row share their name
-/// (one `Arc`): a row's name is hashed once.
+/// (one `ArcStr`): a row's name is hashed once.
 #[derive(Default)]
-struct NameHashes(Option<(std::sync::Arc<str>, u64)>);
+struct NameHashes(Option<(ArcStr, u64)>);
 
 impl NameHashes {
-    fn of(&mut self, name: &std::sync::Arc<str>) -> u64 {
+    fn of(&mut self, name: &ArcStr) -> u64 {
         match &self.0 {
-            Some((last, h)) if std::sync::Arc::ptr_eq(last, name) => *h,
+            Some((last, h)) if ArcStr::ptr_eq(last, name) => *h,
             _ => {
                 let h = name_hash(name);
                 self.0 = Some((name.clone(), h));
@@ -347,66 +288,88 @@ enum Clash {
     Overlap(usize),
 }
 
-/// The accepted shifts of each employee-day: (employee, date) → the last accepted shift of
-/// that day; `earlier[i]` links accepted shift `i` to the one before it on the same day (a
-/// chain per day, no allocation per key); `accepted[i]` is its start minute and length.
-/// Indexes are `u32` (twelve bytes a shift, not thirty-two: a million-row file keeps them all).
-struct DayChains {
-    last_of_day: KeyMap<u32>,
-    accepted: Vec<Accepted>,
-    earlier: Vec<u32>,
+/// The shifts not rejected on their own, as (employee key, date, index): sixteen bytes a
+/// shift, sorted so that each employee-day's shifts lie together in file order. A
+/// million-row file keeps one per shift; a hash map of days would take four times as much.
+struct EmployeeDays(Vec<(u64, NaiveDate, u32)>);
+
+impl EmployeeDays {
+    fn with_capacity(shifts: usize) -> Self {
+        EmployeeDays(Vec::with_capacity(shifts))
+    }
+
+    fn push(&mut self, key: u64, date: NaiveDate, idx: usize) {
+        self.0.push((key, date, idx as u32));
+    }
+
+    /// Accept each shift (`keep`) unless it duplicates an accepted shift of the same
+    /// employee and day; an overlap is a warning. Within a day, shifts are taken in file
+    /// order, so the second of two duplicates is the one rejected.
+    fn judge(mut self, shifts: &[Extracted], keep: &mut [bool], issues: &mut Vec<(u32, Issue)>) {
+        self.0.sort_unstable();
+        let mut accepted: Vec<usize> = Vec::new();
+        for day in self.0.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            accepted.clear();
+            for &(_, _, idx) in day {
+                let idx = idx as usize;
+                let clash = clash(shifts, &accepted, idx);
+                if let Some(issue) = clash.as_ref().map(|c| clash_issue(shifts, idx, c)) {
+                    issues.push((idx as u32, issue));
+                }
+                if !matches!(clash, Some(Clash::Duplicate(_))) {
+                    accepted.push(idx);
+                    keep[idx] = true;
+                }
+            }
+        }
+    }
 }
 
-impl DayChains {
-    fn new(shifts: usize) -> Self {
-        let mut last_of_day = KeyMap::default();
-        last_of_day.reserve(shifts);
-        DayChains {
-            last_of_day,
-            accepted: vec![(0, 0); shifts],
-            earlier: vec![NONE; shifts],
+/// How shift `idx` meets the `accepted` shifts of its employee-day (in file order) that
+/// [`same_person`] says are the same employee's: the latest duplicate, else the earliest
+/// overlap.
+fn clash(shifts: &[Extracted], accepted: &[usize], idx: usize) -> Option<Clash> {
+    let e = &shifts[idx];
+    let minutes_of = |t: chrono::NaiveTime| t.signed_duration_since(chrono::NaiveTime::MIN);
+    let start = minutes_of(e.shift.start).num_minutes();
+    let mut overlap = None;
+    for &i in accepted.iter().rev() {
+        let other = &shifts[i];
+        if !same_person(&other.shift, &e.shift) {
+            continue;
+        }
+        let st = minutes_of(other.shift.start).num_minutes();
+        if st == start && other.minutes == e.minutes {
+            return Some(Clash::Duplicate(i));
+        }
+        if start < st + other.minutes && st < start + e.minutes {
+            // Newest first: the last one found is the earliest.
+            overlap = Some(Clash::Overlap(i));
         }
     }
+    overlap
+}
 
-    /// How a shift of `key` starting at minute `start` and lasting `minutes` meets the
-    /// accepted shifts of its day that `same_person` says are the same employee's.
-    fn clash(
-        &self,
-        key: (u64, NaiveDate),
-        start: i64,
-        minutes: i64,
-        same_person: impl Fn(usize) -> bool,
-    ) -> Option<Clash> {
-        let head = self.last_of_day.get(&key).map(|&i| i as usize);
-        let same_day = std::iter::successors(head, |&i| {
-            let e = self.earlier[i];
-            (e != NONE).then_some(e as usize)
-        });
-        let mut overlap = None;
-        for i in same_day {
-            let (st, len) = self.accepted[i];
-            let (st, len) = (i64::from(st), i64::from(len));
-            if !same_person(i) {
-                continue;
-            }
-            if st == start && len == minutes {
-                return Some(Clash::Duplicate(i));
-            }
-            if start < st + len && st < start + minutes {
-                // The chain runs newest first: the last one found is the earliest.
-                overlap = Some(Clash::Overlap(i));
-            }
-        }
-        overlap
-    }
-
-    /// Add shift `idx` to its day's chain.
-    fn accept(&mut self, key: (u64, NaiveDate), idx: usize, start: i64, minutes: i64) {
-        let head = self.last_of_day.insert(key, idx as u32);
-        // Within a day, and at most the template's longest shift (or saturated).
-        let narrow = |m: i64| i32::try_from(m).unwrap_or(i32::MAX);
-        self.accepted[idx] = (narrow(start), narrow(minutes));
-        self.earlier[idx] = head.unwrap_or(NONE);
+/// The issue of a clash of shift `idx`.
+fn clash_issue(shifts: &[Extracted], idx: usize, clash: &Clash) -> Issue {
+    let cell = Some(shifts[idx].shift.source.clone());
+    match *clash {
+        Clash::Duplicate(first) => Issue::error(
+            "duplicate_shift",
+            cell,
+            format!(
+                "the same shift for the same employee is already at {}: remove one",
+                shifts[first].shift.source
+            ),
+        ),
+        Clash::Overlap(other) => Issue::warning(
+            "overlapping_shift",
+            cell,
+            format!(
+                "this shift overlaps the same employee's shift at {}: check both",
+                shifts[other].shift.source
+            ),
+        ),
     }
 }
 
@@ -579,7 +542,7 @@ mod tests {
         let at = |store: i32, phone: Option<&str>, row: u32| {
             let mut e = ex("John Smith", 24, (9, 0), (17, 0), row);
             e.shift.store_number = store;
-            e.shift.employee_phone = phone.map(std::sync::Arc::from);
+            e.shift.employee_phone = phone.map(ArcStr::from);
             e
         };
         let v = validate(

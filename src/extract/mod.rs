@@ -13,8 +13,8 @@ pub mod store;
 use crate::read::grid::{CellRef, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::set::CompiledTemplate;
+use arcstr::ArcStr;
 use chrono::NaiveDate;
-use std::sync::Arc;
 
 /// One extracted shift with what validation needs beyond [`Shift`].
 #[derive(Debug, Clone, PartialEq)]
@@ -49,17 +49,17 @@ pub struct Extraction {
 
 /// One shared copy of each distinct text an extraction reads: names, phones, positions and
 /// notes repeat row after row (a store's few dozen employees over a year of shifts), and each
-/// shift holds an `Arc` of its text, not a copy.
+/// shift holds an `ArcStr` (a shared, one-word pointer) to its text, not a copy.
 #[derive(Debug, Default)]
-pub struct Texts(std::collections::HashSet<Arc<str>>);
+pub struct Texts(std::collections::HashSet<ArcStr>);
 
 impl Texts {
     /// The shared copy of `s`.
-    pub fn get(&mut self, s: &str) -> Arc<str> {
+    pub fn get(&mut self, s: &str) -> ArcStr {
         if let Some(t) = self.0.get(s) {
             return t.clone();
         }
-        let t: Arc<str> = Arc::from(s);
+        let t: ArcStr = ArcStr::from(s);
         self.0.insert(t.clone());
         t
     }

@@ -15,8 +15,8 @@ use crate::template::set::CompiledTemplate;
 use crate::values::dates::{self, DateOrder};
 use crate::values::names;
 use crate::values::timespec::{self, TimeError};
+use arcstr::ArcStr;
 use chrono::{NaiveDate, NaiveTime};
-use std::sync::Arc;
 
 /// Where a rows layout was found on one sheet.
 #[derive(Debug, Clone)]
@@ -239,7 +239,7 @@ struct Walk<'a> {
     first_col: u32,
     section_store: Option<i32>,
     section_date: Option<NaiveDate>,
-    carried_name: Option<Arc<str>>,
+    carried_name: Option<ArcStr>,
     no_store_reported: bool,
     /// One copy of each name, phone, position and note the walk reads.
     texts: Texts,
@@ -414,8 +414,8 @@ impl<'a> Walk<'a> {
 
     /// The row's employee: its name cells, else the name carried down from the group's first
     /// row; none for an open shift.
-    fn row_name(&mut self, fields: &RowCells<'_>) -> Option<Arc<str>> {
-        let name: Option<Arc<str>> = match self.l.col(Field::EmployeeName) {
+    fn row_name(&mut self, fields: &RowCells<'_>) -> Option<ArcStr> {
+        let name: Option<ArcStr> = match self.l.col(Field::EmployeeName) {
             Some(_) => {
                 cells::text(fields.get(Field::EmployeeName)).and_then(|s| names::display_name(&s))
             }
@@ -551,10 +551,10 @@ impl<'r> RowCells<'r> {
 #[derive(Debug, Clone)]
 pub(super) struct RowShift {
     pub(super) store_number: i32,
-    pub(super) name: Arc<str>,
-    pub(super) phone: Option<Arc<str>>,
-    pub(super) position: Option<Arc<str>>,
-    pub(super) notes: Option<Arc<str>>,
+    pub(super) name: ArcStr,
+    pub(super) phone: Option<ArcStr>,
+    pub(super) position: Option<ArcStr>,
+    pub(super) notes: Option<ArcStr>,
     pub(super) date: NaiveDate,
     /// The cell every shift of the row points at.
     pub(super) source: CellRef,
@@ -570,7 +570,7 @@ impl RowShift {
     fn read(
         fields: &RowCells<'_>,
         texts: &mut Texts,
-        name: Arc<str>,
+        name: ArcStr,
         store_number: i32,
         date: NaiveDate,
     ) -> Self {

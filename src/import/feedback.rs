@@ -74,7 +74,7 @@ pub fn problems(outcome: &ImportOutcome, grid: Option<&Grid>) -> Vec<Problem> {
                 severity: i.severity,
                 code: i.code,
                 cell,
-                message: i.message.clone(),
+                message: i.message.to_string(),
                 advice: advice(i.code),
                 hint,
             }

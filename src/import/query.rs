@@ -113,7 +113,7 @@ impl From<&crate::schedule::Issue> for IssueView {
             severity: i.severity.to_string(),
             code: Some(i.code.to_string()),
             cell: i.cell.as_ref().map(|c| c.to_string()),
-            message: Some(i.message.clone()),
+            message: Some(i.message.to_string()),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::schedule::Issue;
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::PgConnection;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 /// Shifts a replace removes on one day of one store.
@@ -115,18 +115,23 @@ pub(crate) fn count(n: i64, one: &str, many: &str) -> String {
     }
 }
 
-/// The file's side of the comparison, compactly: its distinct stores and employee names, and
-/// per shift the index (one-based) of its store, its date and the index of its name. Twelve
-/// bytes a shift go to the database, not the names again and again.
+/// The file's side of the comparison, compactly: its distinct stores and employee names, the
+/// distinct store-days it schedules anybody on and the distinct employees of each store (as
+/// one-based indexes into the stores and names). The replace only asks whether a stored day
+/// or employee is among them, so a million-shift file sends its few thousand days and
+/// employees, not a row per shift.
 #[derive(Default)]
 pub struct NewShifts<'a> {
     pub stores: Vec<Uuid>,
     pub names: Vec<&'a str>,
-    pub store: Vec<i32>,
-    pub date: Vec<NaiveDate>,
-    pub name: Vec<i32>,
+    /// Distinct (store index, date) pairs.
+    pub days: Vec<(i32, NaiveDate)>,
+    /// Distinct (store index, name index) pairs.
+    pub people: Vec<(i32, i32)>,
     store_index: HashMap<Uuid, i32>,
     name_index: HashMap<&'a str, i32>,
+    day_seen: HashSet<(i32, NaiveDate)>,
+    person_seen: HashSet<(i32, i32)>,
 }
 
 impl<'a> NewShifts<'a> {
@@ -142,9 +147,12 @@ impl<'a> NewShifts<'a> {
             names.push(name);
             names.len() as i32
         });
-        self.store.push(s);
-        self.date.push(date);
-        self.name.push(n);
+        if self.day_seen.insert((s, date)) {
+            self.days.push((s, date));
+        }
+        if self.person_seen.insert((s, n)) {
+            self.people.push((s, n));
+        }
     }
 }
 
@@ -175,31 +183,36 @@ pub async fn effects(
              FROM store_schedules s
              JOIN cov ON s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
              GROUP BY 1, 2, 3
-         ), new AS (
-             SELECT DISTINCT st.id AS store_id, u.d, nm.k
-             FROM UNNEST($4::int4[], $5::date[], $6::int4[]) AS u(s, d, n)
-             JOIN UNNEST($7::uuid[]) WITH ORDINALITY AS st(id, i) ON st.i = u.s
+         ), st AS (
+             SELECT * FROM UNNEST($8::uuid[]) WITH ORDINALITY AS st(id, i)
+         ), new_days AS (
+             SELECT st.id AS store_id, u.d
+             FROM UNNEST($4::int4[], $5::date[]) AS u(s, d) JOIN st ON st.i = u.s
+         ), new_people AS (
+             SELECT DISTINCT st.id AS store_id, nm.k
+             FROM UNNEST($6::int4[], $7::int4[]) AS u(s, n)
+             JOIN st ON st.i = u.s
              JOIN (SELECT pharmacy_name_key(n) AS k, i
-                   FROM UNNEST($8::text[]) WITH ORDINALITY AS x(n, i)) nm ON nm.i = u.n
+                   FROM UNNEST($9::text[]) WITH ORDINALITY AS x(n, i)) nm ON nm.i = u.n
          ), judged AS (
              SELECT o.*,
-                    EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.d = o.d)
+                    EXISTS (SELECT 1 FROM new_days n WHERE n.store_id = o.store_id AND n.d = o.d)
                         AS day_kept,
-                    EXISTS (SELECT 1 FROM new WHERE new.store_id = o.store_id AND new.k = o.k)
-                        AS person_kept
+                    EXISTS (SELECT 1 FROM new_people n
+                            WHERE n.store_id = o.store_id AND n.k = o.k) AS person_kept
              FROM old o
          ), del AS (
              DELETE FROM store_schedules s USING cov
-             WHERE $9::uuid IS NOT NULL
+             WHERE $10::uuid IS NOT NULL
                AND s.store_id = cov.store_id AND s.schedule_date BETWEEN cov.d0 AND cov.d1
              RETURNING s.*
          ), hist AS (
              INSERT INTO import_history (import_id, attempt, action, message, schedule_id, before)
-             SELECT $9, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del
+             SELECT $10, 1, 'replaced', 'replaced by this import', del.id, to_jsonb(del) FROM del
              RETURNING 1
          ), days AS (
              INSERT INTO import_store_dates (import_id, store_id, schedule_date, replaced)
-             SELECT $9, store_id, schedule_date, count(*) FROM del
+             SELECT $10, store_id, schedule_date, count(*) FROM del
              GROUP BY store_id, schedule_date
              RETURNING 1
          ), gone AS (
@@ -217,9 +230,10 @@ pub async fn effects(
     .bind(&sids)
     .bind(&froms)
     .bind(&tos)
-    .bind(&new.store)
-    .bind(&new.date)
-    .bind(&new.name)
+    .bind(new.days.iter().map(|d| d.0).collect::<Vec<_>>())
+    .bind(new.days.iter().map(|d| d.1).collect::<Vec<_>>())
+    .bind(new.people.iter().map(|p| p.0).collect::<Vec<_>>())
+    .bind(new.people.iter().map(|p| p.1).collect::<Vec<_>>())
     .bind(&new.stores)
     .bind(&new.names)
     .bind(delete)

@@ -35,6 +35,7 @@ use super::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
 use crate::schedule::{Issue, Plan, Severity, Shift};
 use chrono::NaiveDate;
 use sqlx::PgConnection;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use uuid::Uuid;
@@ -908,7 +909,7 @@ enum UnlinkedWhy {
 }
 
 impl UnlinkedWhy {
-    fn message(&self) -> String {
+    fn message(&self) -> Cow<'static, str> {
         match self {
             UnlinkedWhy::PhoneUnknown { namesake: true } => "no contact has the employee's phone \
                  number (a contact of the same name with another number is another person); the \
@@ -926,7 +927,8 @@ impl UnlinkedWhy {
                 "the employee's name matches {n} contacts and neither a phone number nor \
                  earlier shifts at this store decide between them; the shifts are imported \
                  without a contact link"
-            ),
+            )
+            .into(),
         }
     }
 }
@@ -1101,6 +1103,33 @@ impl Default for Finish {
 /// A history row waiting for the final statement: action, code, cell, message.
 type HistoryRow = (&'static str, Option<&'static str>, Option<String>, String);
 
+/// A [`HistoryRow`] or a row issue, borrowed for the statement that writes it.
+type HistoryRef<'a> = (&'static str, Option<&'static str>, Option<String>, &'a str);
+
+/// History rows per statement.
+const HISTORY_CHUNK: usize = 5_000;
+
+/// Insert history rows (action, code, cell, message) of an import.
+async fn insert_history(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    rows: &[HistoryRef<'_>],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
+         SELECT $1, 1, a, c, r, m
+         FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[]) AS u(a, c, r, m)",
+    )
+    .bind(import_id)
+    .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.2.as_deref()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.3).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 /// Collects the audit rows of one import and writes them with the final counts in one
 /// statement ([`Writer::finish`]).
 struct Writer<'c> {
@@ -1143,9 +1172,19 @@ impl<'c> Writer<'c> {
                 Severity::Warning | Severity::Notice => "warning",
             };
             let cell = i.cell.as_ref().map(|c| c.to_string());
-            (action, Some(i.code), cell, i.message.clone())
+            (action, Some(i.code), cell, &*i.message)
         });
-        let rows: Vec<HistoryRow> = self.history.into_iter().chain(issue_rows).collect();
+        let own = self
+            .history
+            .iter()
+            .map(|(a, c, r, m)| (*a, *c, r.clone(), m.as_str()));
+        let rows: Vec<HistoryRef<'_>> = own.chain(issue_rows).collect();
+        // Thousands of issues go in statements of their own first: one statement would hold
+        // them all in its parameters, and the connection would keep that buffer's size.
+        let (early, rows) = rows.split_at(rows.len().saturating_sub(HISTORY_CHUNK));
+        for chunk in early.chunks(HISTORY_CHUNK) {
+            insert_history(self.conn, self.import_id, chunk).await?;
+        }
         sqlx::query(
             "WITH hist AS (
                  INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
@@ -1181,7 +1220,7 @@ impl<'c> Writer<'c> {
         .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.2.as_deref()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.3.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.3).collect::<Vec<_>>())
         .bind(self.days.iter().map(|d| d.0).collect::<Vec<_>>())
         .bind(self.days.iter().map(|d| d.1).collect::<Vec<_>>())
         .bind(self.days.iter().map(|d| d.2).collect::<Vec<_>>())

@@ -226,7 +226,7 @@ fn trial(
             example: trial
                 .issues
                 .first()
-                .map(|i| i.message.clone())
+                .map(|i| i.message.to_string())
                 .unwrap_or_else(|| "-".into()),
         });
     }

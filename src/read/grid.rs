@@ -8,10 +8,10 @@
 //! Every cell can name its provenance as a [`CellRef`] (`Sheet1!C7`, or `page 2, C7` for a PDF),
 //! which is what row issues quote to the operator.
 
+use arcstr::ArcStr;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 use std::fmt;
-use std::sync::Arc;
 
 /// The format a grid was read from (detected from the content, not the extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -122,7 +122,7 @@ impl fmt::Display for Cell {
 /// Where a cell is: sheet, zero-based row and column, and for PDFs the page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct CellRef {
-    pub sheet: Arc<str>,
+    pub sheet: ArcStr,
     pub row: u32,
     pub col: u32,
     /// One-based page number for cells read from a PDF.
@@ -218,7 +218,7 @@ impl Row {
 /// One sheet (a worksheet, a CSV file, or a table read from a PDF).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Sheet {
-    pub name: Arc<str>,
+    pub name: ArcStr,
     pub visibility: Visibility,
     /// Rows that hold values, in increasing `index` order.
     rows: Vec<Row>,
@@ -239,7 +239,7 @@ pub struct Sheet {
 static EMPTY: Cell = Cell::Empty;
 
 impl Sheet {
-    pub fn new(name: impl Into<Arc<str>>) -> Self {
+    pub fn new(name: impl Into<ArcStr>) -> Self {
         Sheet {
             name: name.into(),
             ..Default::default()

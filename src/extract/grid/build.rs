@@ -9,17 +9,17 @@ use crate::read::grid::{Cell, CellRef, Row, Sheet};
 use crate::schedule::{Issue, Shift};
 use crate::template::model::Field;
 use crate::values::names;
+use arcstr::ArcStr;
 use chrono::NaiveDate;
-use std::sync::Arc;
 
 /// Who a row's (or a cell's) shifts belong to.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Who {
-    pub(super) name: Option<Arc<str>>,
+    pub(super) name: Option<ArcStr>,
     pub(super) store: Option<i32>,
-    pub(super) position: Option<Arc<str>>,
-    pub(super) phone: Option<Arc<str>>,
-    pub(super) notes: Option<Arc<str>>,
+    pub(super) position: Option<ArcStr>,
+    pub(super) phone: Option<ArcStr>,
+    pub(super) notes: Option<ArcStr>,
 }
 
 /// Builds shifts for one sheet's extraction.
@@ -84,27 +84,27 @@ impl<'a> Builder<'a> {
             .and_then(text)
             .map(|s| names::collapse(&s))
             .or(role)
-            .map(Arc::from);
+            .map(ArcStr::from);
         Who {
-            name: name.map(Arc::from),
+            name: name.map(ArcStr::from),
             store: self.row_store(row),
             position,
             phone: self
                 .col(Field::EmployeePhone)
                 .and_then(text)
                 .and_then(|s| names::phone_text(&s))
-                .map(Arc::from),
+                .map(ArcStr::from),
             notes: self
                 .col(Field::Notes)
                 .and_then(text)
-                .map(|s| Arc::from(names::collapse(&s))),
+                .map(|s| ArcStr::from(names::collapse(&s))),
         }
     }
 
     /// Who a name written in a slot cell is: the name and the sheet's (or row's) store.
     pub(super) fn named(&self, row: &Row, name: &str) -> Who {
         Who {
-            name: names::display_name(name).map(Arc::from),
+            name: names::display_name(name).map(ArcStr::from),
             store: self.row_store(row),
             ..Who::default()
         }
@@ -140,7 +140,7 @@ impl<'a> Builder<'a> {
             }
             return false;
         };
-        let note: Option<Arc<str>> = note.map(Arc::from);
+        let note: Option<ArcStr> = note.map(ArcStr::from);
         for r in ranges {
             out.shifts.push(Extracted {
                 shift: Shift {

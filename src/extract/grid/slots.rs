@@ -11,7 +11,7 @@ use crate::read::grid::{Cell, Row, Sheet};
 use crate::schedule::Issue;
 use crate::template::set::CompiledTemplate;
 use crate::values::timespec::{self, Ranges};
-use std::sync::Arc;
+use arcstr::ArcStr;
 
 /// The shifts a slot label names: a range with or without a name (`Früh 6-14`,
 /// `7:00-15:00 Early`), or a legend code (`F`, `Früh`).
@@ -181,7 +181,7 @@ impl Builder<'_> {
                 }
                 let (name, role) = name_and_role(&raw);
                 let mut who = self.named(row, name);
-                who.position = role.map(Arc::from);
+                who.position = role.map(ArcStr::from);
                 ok &= self.push(&who, d.date, (ranges.clone(), None), source, label_ref, out);
             }
         }
