@@ -712,6 +712,47 @@ async fn bulk_path_writes_twelve_thousand_shifts() {
     );
 }
 
+/// A file with thousands of issues keeps every one, in file order, though they are written
+/// in several statements (each bounded, so a huge file does not hold them all in one).
+#[tokio::test]
+async fn thousands_of_issues_are_all_recorded_in_order() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[101]).await;
+    let shift = Shift {
+        store_number: 101,
+        employee_name: "Kim Lee".into(),
+        employee_phone: None,
+        date: date("2025-01-06"),
+        start: time("08:00"),
+        end: time("16:00"),
+        position: None,
+        notes: None,
+        source: cell(1, 0),
+    };
+    let issues: Vec<Issue> = (0..12_345u32)
+        .map(|i| Issue::warning("open_shift", Some(cell(i + 2, 0)), "an open shift"))
+        .collect();
+    let out = import(
+        pool,
+        &request("many issues", ImportMode::Replace),
+        plan(vec![shift], issues),
+    )
+    .await;
+    // The open shifts and the one unknown employee.
+    assert_eq!(out.warnings, 12_346);
+    let cells: Vec<String> = sqlx::query_scalar(
+        "SELECT cell_ref FROM import_history WHERE import_id = $1 AND code = 'open_shift'
+         ORDER BY id",
+    )
+    .bind(out.import_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let expected: Vec<String> = (0..12_345u32).map(|i| cell(i + 2, 0).to_string()).collect();
+    assert_eq!(cells, expected);
+}
+
 /// The error a statement raising `SQLSTATE code` produces, wrapped as a write error.
 async fn raised(pool: &PgPool, code: &'static str) -> WriteError {
     let sql = match code {
