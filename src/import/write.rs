@@ -36,7 +36,7 @@ use crate::schedule::{Issue, Plan, Severity, Shift};
 use chrono::NaiveDate;
 use sqlx::PgConnection;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use uuid::Uuid;
 
@@ -883,6 +883,9 @@ async fn link_contacts(
         });
         of_shift.push(n);
     }
+    // A million-row file may name a hundred thousand employees: hold each key once from here.
+    drop(key_of);
+    keys.shrink_to_fit();
     let found = find_contacts(conn, &keys, store_ids).await?;
     let links = keys
         .iter()
@@ -934,18 +937,19 @@ impl UnlinkedWhy {
 }
 
 /// The contacts an import's employees may be: by file phone, by name, and which of the
-/// name's contacts already have shifts at which of the file's stores.
+/// name's contacts already have shifts at which of the file's stores. Keyed by the file's
+/// own texts (borrowed from the plan).
 #[derive(Default)]
-struct FoundContacts {
+struct FoundContacts<'p> {
     /// File phones that normalise to a number (the others count as no phone).
-    usable: BTreeSet<String>,
-    by_phone: HashMap<String, Vec<(Uuid, String)>>,
-    by_name: HashMap<String, Vec<(Uuid, String)>>,
+    usable: HashSet<&'p str>,
+    by_phone: HashMap<&'p str, Vec<(Uuid, String)>>,
+    by_name: HashMap<&'p str, Vec<(Uuid, String)>>,
     /// (contact, store) pairs with stored shifts, for names shared by several contacts.
     at_store: BTreeSet<(Uuid, Uuid)>,
 }
 
-impl FoundContacts {
+impl FoundContacts<'_> {
     /// The link of one employee of a store (`store`: its id), and why there is none.
     fn decide(
         &self,
@@ -1002,32 +1006,47 @@ impl FoundContacts {
 
 /// Look the employees' phones and names up in one statement, then, for names several contacts
 /// share, which of them already have shifts at the file's stores.
-async fn find_contacts(
+async fn find_contacts<'p>(
     conn: &mut PgConnection,
-    keys: &[(i32, &str, Option<&str>, usize)],
+    keys: &[(i32, &'p str, Option<&'p str>, usize)],
     store_ids: &HashMap<i32, Uuid>,
-) -> Result<FoundContacts, sqlx::Error> {
-    let phones: BTreeSet<&str> = keys.iter().filter_map(|k| k.2).collect();
-    let names: BTreeSet<&str> = keys.iter().map(|k| k.1).collect();
-    // A usable file phone without a contact comes back once with a NULL id.
-    let rows: Vec<(bool, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "SELECT true, f.p, c.id, c.phone
-         FROM UNNEST($1::text[]) AS f(p)
+) -> Result<FoundContacts<'p>, sqlx::Error> {
+    let phones: Vec<&str> = keys
+        .iter()
+        .filter_map(|k| k.2)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let names: Vec<&str> = keys
+        .iter()
+        .map(|k| k.1)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Rows name the phone or name by its place (one-based) in the array sent; a usable file
+    // phone without a contact comes back once with a NULL id.
+    let rows: Vec<(bool, i64, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "SELECT true, f.i, c.id, c.phone
+         FROM UNNEST($1::text[]) WITH ORDINALITY AS f(p, i)
          LEFT JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)
          WHERE pharmacy_phone_e164(f.p) IS NOT NULL
          UNION ALL
-         SELECT false, f.n, c.id, c.phone
-         FROM UNNEST($2::text[]) AS f(n)
+         SELECT false, f.i, c.id, c.phone
+         FROM UNNEST($2::text[]) WITH ORDINALITY AS f(n, i)
          JOIN contacts c ON pharmacy_name_key(c.name) = pharmacy_name_key(f.n)",
     )
-    .bind(phones.into_iter().collect::<Vec<_>>())
-    .bind(names.into_iter().collect::<Vec<_>>())
+    .bind(&phones)
+    .bind(&names)
     .fetch_all(&mut *conn)
     .await?;
     let mut found = FoundContacts::default();
-    for (is_phone, key, id, phone) in rows {
+    for (is_phone, i, id, phone) in rows {
+        let of = if is_phone { &phones } else { &names };
+        let Some(&key) = usize::try_from(i - 1).ok().and_then(|i| of.get(i)) else {
+            continue;
+        };
         if is_phone {
-            found.usable.insert(key.clone());
+            found.usable.insert(key);
         }
         let (Some(id), Some(phone)) = (id, phone) else {
             continue;
