@@ -1024,12 +1024,16 @@ async fn find_contacts<'p>(
         .into_iter()
         .collect();
     // Rows name the phone or name by its place (one-based) in the array sent; a usable file
-    // phone without a contact comes back once with a NULL id.
+    // phone without a contact comes back once with a NULL id. Each file phone's key is
+    // computed once (`MATERIALIZED`; the filter and the join would each call it).
     let rows: Vec<(bool, i64, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "SELECT true, f.i, c.id, c.phone
-         FROM UNNEST($1::text[]) WITH ORDINALITY AS f(p, i)
-         LEFT JOIN contacts c ON pharmacy_phone_e164(c.phone) = pharmacy_phone_e164(f.p)
-         WHERE pharmacy_phone_e164(f.p) IS NOT NULL
+        "WITH f AS MATERIALIZED (
+             SELECT i, pharmacy_phone_e164(p) AS e
+             FROM UNNEST($1::text[]) WITH ORDINALITY AS u(p, i)
+         )
+         SELECT true, f.i, c.id, c.phone
+         FROM f LEFT JOIN contacts c ON pharmacy_phone_e164(c.phone) = f.e
+         WHERE f.e IS NOT NULL
          UNION ALL
          SELECT false, f.i, c.id, c.phone
          FROM UNNEST($2::text[]) WITH ORDINALITY AS f(n, i)

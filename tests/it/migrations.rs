@@ -185,3 +185,52 @@ async fn refuses_a_schema_newer_than_the_binary() {
         out.stderr
     );
 }
+
+/// 0500 rewrote the phone key in PL/pgSQL for speed; an expression index uses it, so it must
+/// give 0150's SQL version's value for every input: formatted, international, with
+/// extensions, too short, not a number, other scripts' digits, and a few thousand generated
+/// strings of digits, signs, spaces and letters.
+#[tokio::test]
+async fn the_phone_key_keeps_its_values_across_0500() {
+    let db = TestDb::new().await;
+    let differing: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "WITH input(p) AS (
+             SELECT unnest(ARRAY['(217) 555-0101', '+1 217.555.0101', '217-555-0101 x12',
+                 '217-555-0101 ext. 12', '217 555 0101 Extension 9', '0044 20 7946 0958',
+                 '+44 20 7946 0958', '12175550101', '555-0101', '', '   ', '+', 'abc',
+                 '+٣٣٣٣٣٣٣٣٣٣', '2175550101x', 'x2175550101', '+1 (217) 555-0101 EXT 7',
+                 '00 1 217 555 0101', '+123456789012345', '+1234567'])
+             UNION ALL
+             SELECT translate(substr(md5(i::text) || md5((i * 7)::text), 1, 6 + i % 20),
+                              'abcdef', CASE i % 3 WHEN 0 THEN '+ x-.(' WHEN 1 THEN '  0011'
+                                                   ELSE 'e xt.)' END)
+             FROM generate_series(1, 5000) AS i
+         ), old AS (
+             SELECT p, (SELECT CASE
+                     WHEN length(d) = 10 THEN '+1' || d
+                     WHEN length(d) = 11 AND left(d, 1) = '1' THEN '+' || d
+                     WHEN left(d, 2) = '00' AND length(d) BETWEEN 10 AND 17 THEN '+' || substr(d, 3)
+                     WHEN left(btrim(p), 1) = '+' AND length(d) BETWEEN 8 AND 15 THEN '+' || d
+                     ELSE NULL
+                 END
+                 FROM (SELECT regexp_replace(
+                         regexp_replace(lower(p), '\\s*(x|ext\\.?|extension)\\s*\\d+\\s*$', ''),
+                         '\\D', '', 'g') AS d) AS s) AS k
+             FROM input
+         )
+         SELECT p, k, pharmacy_phone_e164(p) FROM old
+         WHERE k IS DISTINCT FROM pharmacy_phone_e164(p)",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(differing, vec![]);
+    let usable: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM unnest(ARRAY['(217) 555-0101', '217-555-0101 x12', '+44 20 7946 0958'])
+         AS p WHERE pharmacy_phone_e164(p) IS NOT NULL",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(usable, 3);
+}

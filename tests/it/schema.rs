@@ -263,3 +263,71 @@ async fn row_level_security_is_enabled_on_every_table() {
     .unwrap();
     assert!(n >= 11, "the eleven foundation tables, found {n}");
 }
+
+/// A shift's `import_id` names an import or nothing (statement triggers since 0500, in place of
+/// a foreign key checked row by row): a shift naming no import is refused like a foreign key
+/// violation, on insert and on update, and deleting an import leaves its shifts with none.
+#[tokio::test]
+async fn a_shift_names_an_existing_import_or_none() {
+    let db = TestDb::new().await;
+    let p = db.pool();
+    let store: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO stores (store_number, address, city, state, zip_code)
+         VALUES (7, '1 Main St', 'Springfield', 'IL', '62701') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let import: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO document_imports (file_name, sha256, source, status)
+         VALUES ('week.csv', repeat('a', 64), 'cli', 'succeeded') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let insert = |import_id: Option<uuid::Uuid>| {
+        sqlx::query(
+            "INSERT INTO store_schedules (store_id, employee_name, schedule_date, import_id)
+             SELECT $1, 'E' || i, '2025-11-24', $2 FROM generate_series(1, 3) AS i",
+        )
+        .bind(store)
+        .bind(import_id)
+        .execute(p)
+    };
+    insert(Some(import)).await.unwrap();
+    insert(None).await.unwrap();
+    let code = |e: sqlx::Error| {
+        e.as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.to_string())
+    };
+    let stray = insert(Some(uuid::Uuid::new_v4())).await.unwrap_err();
+    assert_eq!(code(stray).as_deref(), Some("23503"));
+    let moved = sqlx::query("UPDATE store_schedules SET import_id = $1 WHERE import_id IS NULL")
+        .bind(uuid::Uuid::new_v4())
+        .execute(p)
+        .await
+        .unwrap_err();
+    assert_eq!(code(moved).as_deref(), Some("23503"));
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(p)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count("SELECT count(*) FROM store_schedules").await, 6);
+    assert_eq!(
+        count("SELECT count(*) FROM store_schedules WHERE import_id IS NOT NULL").await,
+        3
+    );
+    sqlx::query("DELETE FROM document_imports WHERE id = $1")
+        .bind(import)
+        .execute(p)
+        .await
+        .unwrap();
+    assert_eq!(
+        count("SELECT count(*) FROM store_schedules WHERE import_id IS NOT NULL").await,
+        0
+    );
+    assert_eq!(count("SELECT count(*) FROM store_schedules").await, 6);
+}

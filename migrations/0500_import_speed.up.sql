@@ -1,0 +1,86 @@
+-- Two costs of an import that grew with its rows (issue 13).
+--
+-- 1. The phone key, computed once per call. 0150's SQL function could not be inlined
+-- (its body has a FROM), so every call ran a small query: about 8 us, and linking a file of
+-- 14,000 employees spent 230 ms in it. The same expression in PL/pgSQL takes about 2 us and
+-- returns the same value for every input (an IMMUTABLE function may change body, not
+-- results: contacts_phone_e164_idx stays valid).
+CREATE OR REPLACE FUNCTION public.pharmacy_phone_e164(p text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    d text := regexp_replace(
+                  regexp_replace(lower(p), '\s*(x|ext\.?|extension)\s*\d+\s*$', ''),
+                  '\D', '', 'g');
+BEGIN
+    RETURN CASE
+        WHEN length(d) = 10 THEN '+1' || d
+        WHEN length(d) = 11 AND left(d, 1) = '1' THEN '+' || d
+        WHEN left(d, 2) = '00' AND length(d) BETWEEN 10 AND 17 THEN '+' || substr(d, 3)
+        WHEN left(btrim(p), 1) = '+' AND length(d) BETWEEN 8 AND 15 THEN '+' || d
+        ELSE NULL
+    END;
+END
+$$;
+
+-- 2. The shift's import, checked once per statement. `store_schedules.import_id` referenced
+-- `document_imports` with a foreign key, which PostgreSQL checks row by row (a query and a
+-- row lock per shift): 250 ms of a 100,000-shift import, 7 % of it. The same rule is kept by
+-- statement triggers: new or changed shifts must name an existing import (checked and locked
+-- against deletion like a foreign key's check, once per distinct import), and deleting or
+-- truncating imports clears their shifts' `import_id` (the key's ON DELETE SET NULL).
+ALTER TABLE public.store_schedules DROP CONSTRAINT IF EXISTS store_schedules_import_id_fkey;
+
+CREATE FUNCTION public.store_schedules_check_import() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM (SELECT DISTINCT import_id FROM new_rows WHERE import_id IS NOT NULL) n
+        WHERE NOT EXISTS (SELECT 1 FROM public.document_imports d WHERE d.id = n.import_id)
+    ) THEN
+        RAISE EXCEPTION 'insert or update on table "store_schedules" violates its reference to "document_imports"'
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = 'A shift names an import_id that is not an import.';
+    END IF;
+    -- As a foreign key's check does: the imports cannot be deleted under the new shifts.
+    PERFORM 1 FROM public.document_imports d
+    WHERE d.id IN (SELECT import_id FROM new_rows WHERE import_id IS NOT NULL)
+    FOR KEY SHARE OF d;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER store_schedules_import_on_insert
+    AFTER INSERT ON public.store_schedules REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION public.store_schedules_check_import();
+CREATE TRIGGER store_schedules_import_on_update
+    AFTER UPDATE ON public.store_schedules REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION public.store_schedules_check_import();
+
+CREATE FUNCTION public.document_imports_release_shifts() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE public.store_schedules SET import_id = NULL WHERE import_id IS NOT NULL;
+    ELSE
+        UPDATE public.store_schedules s SET import_id = NULL
+        FROM old_rows o WHERE s.import_id = o.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER document_imports_release_shifts_on_delete
+    AFTER DELETE ON public.document_imports REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION public.document_imports_release_shifts();
+CREATE TRIGGER document_imports_release_shifts_on_truncate
+    AFTER TRUNCATE ON public.document_imports
+    FOR EACH STATEMENT EXECUTE FUNCTION public.document_imports_release_shifts();
+
+REVOKE ALL ON FUNCTION public.store_schedules_check_import() FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.document_imports_release_shifts() FROM PUBLIC;
