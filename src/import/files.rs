@@ -45,33 +45,38 @@ pub async fn save_and_lock(
 /// send buffer, which keeps its largest size for the connection's life (twice a 32 MB file).
 const ONE_STATEMENT_MAX: usize = 1 << 20;
 
-/// [`save_and_lock`] for a large file: the content lock, then the bytes through a binary `COPY`
-/// in 1 MiB chunks into a temporary table dropped at commit (a role under row security may not
-/// `COPY` into `import_files` itself), moved with one `INSERT … ON CONFLICT DO NOTHING`.
+/// [`save_and_lock`] for a large file: the content lock, then, unless the bytes are stored
+/// already, a binary `COPY` of them in 1 MiB chunks. A role under row security may not `COPY`
+/// into `import_files` itself: for it the bytes go into a temporary table dropped at commit
+/// and move with one `INSERT … ON CONFLICT DO NOTHING`. Every writer of these bytes takes the
+/// same lock first, so once it is held, a row that is not there will not appear.
 async fn save_large_and_lock(
     conn: &mut PgConnection,
     bytes: &[u8],
     sha256: &str,
 ) -> Result<super::write::ContentLocked, sqlx::Error> {
     let locked = super::write::lock_content(conn, sha256).await?;
+    let (stored, row_security): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM import_files WHERE sha256 = $1),
+                row_security_active('public.import_files')",
+    )
+    .bind(sha256)
+    .fetch_one(&mut *conn)
+    .await?;
+    if stored {
+        return Ok(locked);
+    }
+    if !row_security {
+        copy_file_row(conn, FileTarget::Store, bytes, sha256).await?;
+        return Ok(locked);
+    }
     sqlx::query(
         "CREATE TEMP TABLE IF NOT EXISTS pharmacy_ingest_staged_file ON COMMIT DROP AS
          SELECT sha256, bytes, size FROM import_files WITH NO DATA",
     )
     .execute(&mut *conn)
     .await?;
-    let (head, tail) = super::copy::file_row_frame(sha256, bytes.len());
-    let mut copy = conn
-        .copy_in_raw(
-            "COPY pharmacy_ingest_staged_file (sha256, bytes, size) FROM STDIN (FORMAT binary)",
-        )
-        .await?;
-    copy.send(head).await?;
-    for chunk in bytes.chunks(super::copy::COPY_FLUSH_BYTES) {
-        copy.send(chunk).await?;
-    }
-    copy.send(tail).await?;
-    copy.finish().await?;
+    copy_file_row(conn, FileTarget::Staging, bytes, sha256).await?;
     sqlx::query(
         "WITH moved AS (DELETE FROM pharmacy_ingest_staged_file RETURNING *)
          INSERT INTO import_files (sha256, bytes, size) SELECT sha256, bytes, size FROM moved
@@ -80,6 +85,39 @@ async fn save_large_and_lock(
     .execute(&mut *conn)
     .await?;
     Ok(locked)
+}
+
+/// Where [`copy_file_row`] writes.
+#[derive(Clone, Copy)]
+enum FileTarget {
+    /// `import_files` itself.
+    Store,
+    /// The temporary `pharmacy_ingest_staged_file` (for a role under row security).
+    Staging,
+}
+
+/// The file's row (sha256, bytes, size) by a binary `COPY`, the bytes sent in chunks.
+async fn copy_file_row(
+    conn: &mut PgConnection,
+    target: FileTarget,
+    bytes: &[u8],
+    sha256: &str,
+) -> Result<(), sqlx::Error> {
+    let statement = match target {
+        FileTarget::Store => "COPY import_files (sha256, bytes, size) FROM STDIN (FORMAT binary)",
+        FileTarget::Staging => {
+            "COPY pharmacy_ingest_staged_file (sha256, bytes, size) FROM STDIN (FORMAT binary)"
+        }
+    };
+    let (head, tail) = super::copy::file_row_frame(sha256, bytes.len());
+    let mut copy = conn.copy_in_raw(statement).await?;
+    copy.send(head).await?;
+    for chunk in bytes.chunks(super::copy::COPY_FLUSH_BYTES) {
+        copy.send(chunk).await?;
+    }
+    copy.send(tail).await?;
+    copy.finish().await?;
+    Ok(())
 }
 
 /// The stored bytes of a file, if they were kept.

@@ -994,3 +994,32 @@ fn a_long_shift_and_a_far_date_point_at_their_cells() {
     assert_eq!(at("shift_too_long"), "E3", "the start time of row 3");
     assert_eq!(at("date_far_from_week"), "D4", "the date of row 4");
 }
+
+/// A large file (over 1 MiB: streamed by `COPY`) is stored once, byte for byte, and storing
+/// the same content again (a forced re-import) leaves the one row as it was.
+#[tokio::test]
+async fn a_large_file_is_stored_once_byte_for_byte() {
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    let bytes: Vec<u8> = (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let sha = sha256_hex(&bytes);
+    for _ in 0..2 {
+        let mut tx = pool.begin().await.unwrap();
+        pharmacy_ingest::import::files::save_and_lock(&mut tx, &bytes, &sha)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let (rows, same): (i64, bool) = sqlx::query_as(
+        "SELECT count(*), bool_and(bytes = $1 AND size = $2) FROM import_files WHERE sha256 = $3",
+    )
+    .bind(&bytes)
+    .bind(bytes.len() as i64)
+    .bind(&sha)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((rows, same), (1, true));
+}
