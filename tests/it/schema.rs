@@ -264,11 +264,12 @@ async fn row_level_security_is_enabled_on_every_table() {
     assert!(n >= 11, "the eleven foundation tables, found {n}");
 }
 
-/// A shift's `import_id` names an import or nothing (statement triggers since 0500, in place of
-/// a foreign key checked row by row): a shift naming no import is refused like a foreign key
-/// violation, on insert and on update, and deleting an import leaves its shifts with none.
+/// A shift's `import_id` and `contact_id` name an import and a contact or nothing (statement
+/// triggers since 0500, in place of foreign keys checked row by row): a shift naming no import
+/// or no contact is refused like a foreign key violation, on insert and on update, and
+/// deleting an import or a contact leaves its shifts without it.
 #[tokio::test]
-async fn a_shift_names_an_existing_import_or_none() {
+async fn a_shift_names_an_existing_import_and_contact_or_none() {
     let db = TestDb::new().await;
     let p = db.pool();
     let store: uuid::Uuid = sqlx::query_scalar(
@@ -329,5 +330,29 @@ async fn a_shift_names_an_existing_import_or_none() {
         count("SELECT count(*) FROM store_schedules WHERE import_id IS NOT NULL").await,
         0
     );
+    assert_eq!(count("SELECT count(*) FROM store_schedules").await, 6);
+
+    let contact: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO contacts (name, phone) VALUES ('E1', '+12175550101') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let link = |id: uuid::Uuid| {
+        sqlx::query("UPDATE store_schedules SET contact_id = $1 WHERE employee_name = 'E1'")
+            .bind(id)
+            .execute(p)
+    };
+    let stray = link(uuid::Uuid::new_v4()).await.unwrap_err();
+    assert_eq!(code(stray).as_deref(), Some("23503"));
+    link(contact).await.unwrap();
+    let linked = "SELECT count(*) FROM store_schedules WHERE contact_id IS NOT NULL";
+    assert_eq!(count(linked).await, 2);
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
+        .bind(contact)
+        .execute(p)
+        .await
+        .unwrap();
+    assert_eq!(count(linked).await, 0);
     assert_eq!(count("SELECT count(*) FROM store_schedules").await, 6);
 }
