@@ -356,3 +356,52 @@ async fn a_shift_names_an_existing_import_and_contact_or_none() {
     assert_eq!(count(linked).await, 0);
     assert_eq!(count("SELECT count(*) FROM store_schedules").await, 6);
 }
+
+/// As with a foreign key, an import that uncommitted shifts name cannot be deleted under them:
+/// the delete waits for their transaction (here it gives up at its lock timeout).
+#[tokio::test]
+async fn an_import_is_locked_while_new_shifts_name_it() {
+    let db = TestDb::new().await;
+    let p = db.pool();
+    let store: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO stores (store_number, address, city, state, zip_code)
+         VALUES (8, '1 Main St', 'Springfield', 'IL', '62701') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let import: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO document_imports (file_name, sha256, source, status)
+         VALUES ('week.csv', repeat('b', 64), 'cli', 'succeeded') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let mut writer = p.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO store_schedules (store_id, employee_name, schedule_date, import_id)
+         VALUES ($1, 'E', '2025-11-24', $2)",
+    )
+    .bind(store)
+    .bind(import)
+    .execute(&mut *writer)
+    .await
+    .unwrap();
+    let mut deleter = p.begin().await.unwrap();
+    sqlx::query("SET LOCAL lock_timeout = '300ms'")
+        .execute(&mut *deleter)
+        .await
+        .unwrap();
+    let err = sqlx::query("DELETE FROM document_imports WHERE id = $1")
+        .bind(import)
+        .execute(&mut *deleter)
+        .await
+        .unwrap_err();
+    let code = err
+        .as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.to_string());
+    assert_eq!(code.as_deref(), Some("55P03"), "{err}");
+    deleter.rollback().await.unwrap();
+    writer.commit().await.unwrap();
+}
