@@ -264,6 +264,25 @@ async fn row_level_security_is_enabled_on_every_table() {
     assert!(n >= 11, "the eleven foundation tables, found {n}");
 }
 
+/// A store and a finished import, for shifts to name.
+async fn store_and_import(p: &sqlx::PgPool) -> (uuid::Uuid, uuid::Uuid) {
+    let store = sqlx::query_scalar(
+        "INSERT INTO stores (store_number, address, city, state, zip_code)
+         VALUES (7, '1 Main St', 'Springfield', 'IL', '62701') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    let import = sqlx::query_scalar(
+        "INSERT INTO document_imports (file_name, sha256, source, status)
+         VALUES ('week.csv', repeat('a', 64), 'cli', 'succeeded') RETURNING id",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    (store, import)
+}
+
 /// A shift's `import_id` and `contact_id` name an import and a contact or nothing (statement
 /// triggers since 0500, in place of foreign keys checked row by row): a shift naming no import
 /// or no contact is refused like a foreign key violation, on insert and on update, and
@@ -272,20 +291,7 @@ async fn row_level_security_is_enabled_on_every_table() {
 async fn a_shift_names_an_existing_import_and_contact_or_none() {
     let db = TestDb::new().await;
     let p = db.pool();
-    let store: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO stores (store_number, address, city, state, zip_code)
-         VALUES (7, '1 Main St', 'Springfield', 'IL', '62701') RETURNING id",
-    )
-    .fetch_one(p)
-    .await
-    .unwrap();
-    let import: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO document_imports (file_name, sha256, source, status)
-         VALUES ('week.csv', repeat('a', 64), 'cli', 'succeeded') RETURNING id",
-    )
-    .fetch_one(p)
-    .await
-    .unwrap();
+    let (store, import) = store_and_import(p).await;
     let insert = |import_id: Option<uuid::Uuid>| {
         sqlx::query(
             "INSERT INTO store_schedules (store_id, employee_name, schedule_date, import_id)
@@ -363,20 +369,7 @@ async fn a_shift_names_an_existing_import_and_contact_or_none() {
 async fn an_import_is_locked_while_new_shifts_name_it() {
     let db = TestDb::new().await;
     let p = db.pool();
-    let store: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO stores (store_number, address, city, state, zip_code)
-         VALUES (8, '1 Main St', 'Springfield', 'IL', '62701') RETURNING id",
-    )
-    .fetch_one(p)
-    .await
-    .unwrap();
-    let import: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO document_imports (file_name, sha256, source, status)
-         VALUES ('week.csv', repeat('b', 64), 'cli', 'succeeded') RETURNING id",
-    )
-    .fetch_one(p)
-    .await
-    .unwrap();
+    let (store, import) = store_and_import(p).await;
     let mut writer = p.begin().await.unwrap();
     sqlx::query(
         "INSERT INTO store_schedules (store_id, employee_name, schedule_date, import_id)
