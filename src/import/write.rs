@@ -33,6 +33,7 @@ use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, COPY_STAGED, CopyBuf, CopyShift};
 use super::replace::ReplaceEffects;
 use super::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
 use crate::schedule::{Issue, Plan, Severity, Shift};
+use arcstr::ArcStr;
 use chrono::NaiveDate;
 use sqlx::PgConnection;
 use std::borrow::Cow;
@@ -228,13 +229,15 @@ async fn write_shifts(
     insert_shifts(w.conn, &rows, progress).await?;
     w.days = rows.store_days();
     let total = plan.shifts.len() - skipped;
+    // The shifts are written: a million of them need not wait beside the history rows.
+    drop((links, keep, plan.shifts));
     w.finish(Finish {
         status: if summary.rows_rejected > 0 {
             ImportStatus::Partial
         } else {
             ImportStatus::Succeeded
         },
-        template: Some(plan.template.clone()),
+        template: Some(plan.template),
         error: None,
         rows_total: summary.rows_total,
         rows_imported: total as i64,
@@ -706,7 +709,9 @@ async fn unnest_shifts(
             .collect::<Vec<_>>(),
     )
     .bind(col(&|_, s| Some(s.employee_name.to_string())))
-    .bind(col(&|i, _| rows.links.of(i).phone.clone()))
+    .bind(col(&|i, _| {
+        rows.links.of(i).phone.as_deref().map(str::to_string)
+    }))
     .bind(chunk.iter().map(|(_, s)| s.date).collect::<Vec<_>>())
     .bind(chunk.iter().map(|(_, s)| s.start).collect::<Vec<_>>())
     .bind(chunk.iter().map(|(_, s)| s.end).collect::<Vec<_>>())
@@ -832,7 +837,7 @@ struct Link {
     contact_id: Option<Uuid>,
     /// The contact's phone when linked (as stored in `contacts`, so row security that
     /// compares phones agrees), else the file's phone as given.
-    phone: Option<String>,
+    phone: Option<ArcStr>,
 }
 
 /// One link per distinct (employee name, file phone), and which one each shift has.
@@ -898,6 +903,8 @@ async fn link_contacts(
             link
         })
         .collect();
+    // A warning per unknown employee: hold them at their size, not the doubled capacity.
+    issues.shrink_to_fit();
     Ok(Links { links, of_shift })
 }
 
@@ -941,10 +948,11 @@ impl UnlinkedWhy {
 /// own texts (borrowed from the plan).
 #[derive(Default)]
 struct FoundContacts<'p> {
-    /// File phones that normalise to a number (the others count as no phone).
-    usable: HashSet<&'p str>,
-    by_phone: HashMap<&'p str, Vec<(Uuid, String)>>,
-    by_name: HashMap<&'p str, Vec<(Uuid, String)>>,
+    /// File phones that normalise to no number: they count as no phone. (Few; a file of
+    /// 100,000 employees with usable phones holds none.)
+    unusable: HashSet<&'p str>,
+    by_phone: HashMap<&'p str, Vec<(Uuid, ArcStr)>>,
+    by_name: HashMap<&'p str, Vec<(Uuid, ArcStr)>>,
     /// (contact, store) pairs with stored shifts, for names shared by several contacts.
     at_store: BTreeSet<(Uuid, Uuid)>,
 }
@@ -960,11 +968,11 @@ impl FoundContacts<'_> {
         let unlinked = |why| {
             let link = Link {
                 contact_id: None,
-                phone: phone.map(str::to_string),
+                phone: phone.map(ArcStr::from),
             };
             (link, Some(why))
         };
-        if let Some(p) = phone.filter(|p| self.usable.contains(*p)) {
+        if let Some(p) = phone.filter(|p| !self.unusable.contains(*p)) {
             return match self.by_phone.get(p).map(Vec::as_slice) {
                 Some([(id, contact_phone)]) => (
                     Link {
@@ -983,7 +991,7 @@ impl FoundContacts<'_> {
             .get(name)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let here: Vec<&(Uuid, String)> = match named {
+        let here: Vec<&(Uuid, ArcStr)> = match named {
             [] => return unlinked(UnlinkedWhy::Unknown),
             [one] => vec![one],
             many => many
@@ -995,7 +1003,7 @@ impl FoundContacts<'_> {
             [(id, contact_phone)] => (
                 Link {
                     contact_id: Some(*id),
-                    phone: Some(phone.unwrap_or(contact_phone).to_string()),
+                    phone: Some(phone.map_or_else(|| contact_phone.clone(), ArcStr::from)),
                 },
                 None,
             ),
@@ -1011,56 +1019,29 @@ async fn find_contacts<'p>(
     keys: &[(i32, &'p str, Option<&'p str>, usize)],
     store_ids: &HashMap<i32, Uuid>,
 ) -> Result<FoundContacts<'p>, sqlx::Error> {
-    let phones: Vec<&str> = keys
-        .iter()
-        .filter_map(|k| k.2)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let names: Vec<&str> = keys
-        .iter()
-        .map(|k| k.1)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    // Rows name the phone or name by its place (one-based) in the array sent; a usable file
-    // phone without a contact comes back once with a NULL id. Each file phone's key is
-    // computed once (`MATERIALIZED`; the filter and the join would each call it).
-    let rows: Vec<(bool, i64, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "WITH f AS MATERIALIZED (
-             SELECT i, pharmacy_phone_e164(p) AS e
-             FROM UNNEST($1::text[]) WITH ORDINALITY AS u(p, i)
-         )
-         SELECT true, f.i, c.id, c.phone
-         FROM f LEFT JOIN contacts c ON pharmacy_phone_e164(c.phone) = f.e
-         WHERE f.e IS NOT NULL
-         UNION ALL
-         SELECT false, f.i, c.id, c.phone
-         FROM UNNEST($2::text[]) WITH ORDINALITY AS f(n, i)
-         JOIN contacts c ON pharmacy_name_key(c.name) = pharmacy_name_key(f.n)",
-    )
-    .bind(&phones)
-    .bind(&names)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut phones: Vec<&str> = keys.iter().filter_map(|k| k.2).collect();
+    let mut names: Vec<&str> = keys.iter().map(|k| k.1).collect();
+    for distinct in [&mut phones, &mut names] {
+        distinct.sort_unstable();
+        distinct.dedup();
+    }
     let mut found = FoundContacts::default();
-    for (is_phone, i, id, phone) in rows {
-        let of = if is_phone { &phones } else { &names };
-        let Some(&key) = usize::try_from(i - 1).ok().and_then(|i| of.get(i)) else {
-            continue;
-        };
-        if is_phone {
-            found.usable.insert(key);
-        }
-        let (Some(id), Some(phone)) = (id, phone) else {
-            continue;
-        };
-        let map = if is_phone {
-            &mut found.by_phone
-        } else {
-            &mut found.by_name
-        };
-        map.entry(key).or_default().push((id, phone));
+    // In statements of a few thousand: a statement's parameters are assembled whole in the
+    // connection's send buffer, which keeps its largest size for the connection's life.
+    let part = |all: &[&'p str], n: usize| -> Vec<&'p str> {
+        all.iter()
+            .skip(n * CONTACT_CHUNK)
+            .take(CONTACT_CHUNK)
+            .copied()
+            .collect()
+    };
+    for n in 0..phones.len().max(names.len()).div_ceil(CONTACT_CHUNK) {
+        let (phones, names) = (part(&phones, n), part(&names, n));
+        found.add(
+            &lookup_contacts(conn, &phones, &names).await?,
+            &phones,
+            &names,
+        );
     }
     let shared: Vec<Uuid> = found
         .by_name
@@ -1082,6 +1063,69 @@ async fn find_contacts<'p>(
         found.at_store = rows.into_iter().collect();
     }
     Ok(found)
+}
+
+/// Employees looked up per statement ([`find_contacts`]).
+const CONTACT_CHUNK: usize = 5_000;
+
+/// A row of [`lookup_contacts`]: kind, one-based place in the array sent, contact id and phone.
+type ContactRow = (i16, i64, Option<Uuid>, Option<String>);
+
+/// One statement of [`find_contacts`]. Rows name the phone or name by its place (one-based)
+/// in the array sent: a contact found by phone (kind 0) or by name (kind 2), or a file phone
+/// that normalises to no number (kind 1, no contact). Each file phone's key is computed once
+/// (`MATERIALIZED`; the filter and the join would each call it).
+async fn lookup_contacts(
+    conn: &mut PgConnection,
+    phones: &[&str],
+    names: &[&str],
+) -> Result<Vec<ContactRow>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH f AS MATERIALIZED (
+             SELECT i, pharmacy_phone_e164(p) AS e
+             FROM UNNEST($1::text[]) WITH ORDINALITY AS u(p, i)
+         )
+         SELECT 0::int2, f.i, c.id, c.phone
+         FROM f JOIN contacts c ON pharmacy_phone_e164(c.phone) = f.e
+         UNION ALL
+         SELECT 1::int2, f.i, NULL, NULL FROM f WHERE f.e IS NULL
+         UNION ALL
+         SELECT 2::int2, f.i, c.id, c.phone
+         FROM UNNEST($2::text[]) WITH ORDINALITY AS f(n, i)
+         JOIN contacts c ON pharmacy_name_key(c.name) = pharmacy_name_key(f.n)",
+    )
+    .bind(phones)
+    .bind(names)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+impl<'p> FoundContacts<'p> {
+    /// What one [`lookup_contacts`] statement found for `phones` and `names`.
+    fn add(&mut self, rows: &[ContactRow], phones: &[&'p str], names: &[&'p str]) {
+        for (kind, i, id, phone) in rows {
+            let of = if *kind == 2 { names } else { phones };
+            let Some(&key) = usize::try_from(i - 1).ok().and_then(|i| of.get(i)) else {
+                continue;
+            };
+            match (kind, id, phone) {
+                (1, _, _) => {
+                    self.unusable.insert(key);
+                }
+                (kind, Some(id), Some(phone)) => {
+                    let map = if *kind == 0 {
+                        &mut self.by_phone
+                    } else {
+                        &mut self.by_name
+                    };
+                    map.entry(key)
+                        .or_default()
+                        .push((*id, ArcStr::from(phone.as_str())));
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The final state written to `document_imports`.
