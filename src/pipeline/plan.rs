@@ -6,6 +6,7 @@
 
 use super::matcher::{self, Rejection};
 use crate::extract::{Context, Extraction, SheetLayout, rows};
+use crate::read::content::Content;
 use crate::read::{
     self, ReadError, ReadOptions,
     grid::{Grid, Row},
@@ -102,18 +103,37 @@ pub fn plan_path(path: &Path, opts: &PlanOptions) -> Result<Plan, PlanError> {
 /// when the whole file is too large, the head's guess stands, with its `date_order_assumed`
 /// warning).
 pub fn plan_bytes(file_name: &str, bytes: &[u8], opts: &PlanOptions) -> Result<Plan, PlanError> {
+    plan_content(file_name, Content::Bytes(bytes), opts)
+}
+
+/// [`plan_bytes`] for content that may be an open file: an xlsx or xlsm file is read where it
+/// lies (its bytes are never held whole, [`read::content`]); any other file is loaded first.
+pub fn plan_content(
+    file_name: &str,
+    content: Content<'_>,
+    opts: &PlanOptions,
+) -> Result<Plan, PlanError> {
     let read_error = |source| PlanError::Read {
         file: file_name.to_string(),
         source,
     };
+    let io = |error| {
+        read_error(ReadError::Io {
+            file: file_name.to_string(),
+            error,
+        })
+    };
+    if read::needs_loading(content).map_err(io)? {
+        return plan_bytes(file_name, &content.bytes().map_err(io)?, opts);
+    }
     let mut head_opts = opts.read.clone();
     let head_rows = *head_opts.head_rows.get_or_insert(HEAD_ROWS);
-    let head = read::read_bytes(file_name, bytes, &head_opts).map_err(read_error)?;
+    let head = read::read_content(file_name, content, &head_opts).map_err(read_error)?;
     if !head.sheets.iter().any(|s| s.rows_beyond) {
         return plan_grid(file_name, &head, opts);
     }
     let rest = |sheet: &str, each: &mut dyn FnMut(Row)| {
-        read::stream_rows(file_name, bytes, &opts.read, sheet, head_rows, each)
+        read::stream_rows(file_name, content, &opts.read, sheet, head_rows, each)
     };
     let streamed = |guess| plan_from(file_name, &head, opts, Some((&rest, guess)));
     let undecided = match streamed(Guess::ReadWhole) {
@@ -126,7 +146,7 @@ pub fn plan_bytes(file_name: &str, bytes: &[u8], opts: &PlanOptions) -> Result<P
         head_rows: None,
         ..opts.read.clone()
     };
-    match read::read_bytes(file_name, bytes, &whole) {
+    match read::read_content(file_name, content, &whole) {
         Ok(grid) => plan_grid(file_name, &grid, opts),
         Err(ReadError::TooManyCells { .. }) if undecided => match streamed(Guess::Keep)? {
             FromHead::Plan(plan) => Ok(plan),

@@ -6,9 +6,11 @@
 //! allocating: spreadsheets are streamed into the sparse grid (xlsx, xlsb) or have their extent
 //! checked before calamine builds a dense range (xls, ods).
 //!
-//! Entry points: [`read_path`] and [`read_bytes`]. Every error names the file and says what is
+//! Entry points: [`read_path`], [`read_bytes`] and [`read_content`] (an xlsx/xlsm file read
+//! where it lies, [`content`]). Every error names the file and says what is
 //! wrong in one line (`schedule.xlsx: the file is empty`); none quotes cell contents.
 
+pub mod content;
 pub mod csv;
 mod extent;
 pub mod file;
@@ -20,6 +22,7 @@ mod sheet_xml;
 pub mod sniff;
 pub mod spreadsheet;
 
+use content::Content;
 pub use file::read_file;
 use grid::{Grid, SourceFormat};
 use sniff::{NotReadable, Sniffed};
@@ -173,8 +176,18 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<Grid, ReadError> {
 /// Read a file's bytes into a grid; `file_name` names the file in messages, gives a CSV its
 /// sheet name (the stem) and is otherwise ignored: the format comes from the content.
 pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Grid, ReadError> {
+    read_content(file_name, Content::Bytes(bytes), opts)
+}
+
+/// [`read_bytes`] for content that may be an open file: an xlsx or xlsm package is read where
+/// it lies; anything else is read into memory first (the other formats are parsed whole).
+pub fn read_content(
+    file_name: &str,
+    content: Content<'_>,
+    opts: &ReadOptions,
+) -> Result<Grid, ReadError> {
     let file = file_name.to_owned();
-    let size = bytes.len() as u64;
+    let size = content.len();
     if size > opts.limits.max_file_bytes {
         return Err(ReadError::TooLarge {
             file,
@@ -182,8 +195,15 @@ pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<G
             limit: opts.limits.max_file_bytes,
         });
     }
+    let io = |error| ReadError::Io {
+        file: file.clone(),
+        error,
+    };
+    if needs_loading(content).map_err(io)? {
+        return read_bytes(file_name, &content.bytes().map_err(io)?, opts);
+    }
     let claimed = extension(file_name);
-    let kind = match sniff::sniff(bytes) {
+    let kind = match sniff::sniff_content(content).map_err(io)? {
         Ok(kind) => kind,
         Err(NotReadable::Empty) => return Err(ReadError::Empty { file }),
         Err(NotReadable::Encrypted) => return Err(ReadError::Encrypted { file }),
@@ -214,14 +234,16 @@ pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<G
     };
     let format = match kind {
         Sniffed::Pdf => {
-            return pdf::read_pdf(bytes, opts).map_err(|error| ReadError::PdfFile { file, error });
+            let bytes = content.bytes().map_err(io)?;
+            return pdf::read_pdf(&bytes, opts).map_err(|error| ReadError::PdfFile { file, error });
         }
         Sniffed::Text => {
             let stem = Path::new(file_name)
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "Sheet1".into());
-            return csv::read_csv(&file, &stem, bytes, &opts.limits, opts.head_rows);
+            let bytes = content.bytes().map_err(io)?;
+            return csv::read_csv(&file, &stem, &bytes, &opts.limits, opts.head_rows);
         }
         Sniffed::Xls => SourceFormat::Xls,
         Sniffed::Xlsx => SourceFormat::Xlsx,
@@ -229,7 +251,7 @@ pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<G
         Sniffed::Xlsb => SourceFormat::Xlsb,
         Sniffed::Ods => SourceFormat::Ods,
     };
-    spreadsheet::read_workbook(&file, format, bytes, &opts.limits, opts.head_rows)
+    spreadsheet::read_workbook(&file, format, content, &opts.limits, opts.head_rows)
 }
 
 /// Read the rows of sheet `sheet` from row index `from` on into `each`, one at a time and
@@ -237,38 +259,45 @@ pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<G
 /// For xlsx, xlsm and CSV (the formats a head read cuts short).
 pub fn stream_rows(
     file_name: &str,
-    bytes: &[u8],
+    content: Content<'_>,
     opts: &ReadOptions,
     sheet: &str,
     from: u32,
     each: &mut dyn FnMut(grid::Row),
 ) -> Result<(), ReadError> {
     let limits = &opts.limits;
-    match sniff::sniff(bytes) {
-        Ok(Sniffed::Text) => csv::stream_csv(file_name, bytes, limits, from, each),
-        Ok(Sniffed::Xlsx) => spreadsheet::stream_xlsx_rows(
-            file_name,
-            SourceFormat::Xlsx,
-            bytes,
-            limits,
-            sheet,
-            from,
-            each,
+    let io = |error| ReadError::Io {
+        file: file_name.to_owned(),
+        error,
+    };
+    let format = match sniff::sniff_content(content).map_err(io)? {
+        Ok(Sniffed::Text) => {
+            let bytes = content.bytes().map_err(io)?;
+            return csv::stream_csv(file_name, &bytes, limits, from, each);
+        }
+        Ok(Sniffed::Xlsx) => SourceFormat::Xlsx,
+        Ok(Sniffed::Xlsm) => SourceFormat::Xlsm,
+        _ => {
+            return Err(ReadError::Unsupported {
+                file: file_name.to_owned(),
+                what: "a file that is read whole, not row by row".to_owned(),
+            });
+        }
+    };
+    spreadsheet::stream_xlsx_rows(file_name, format, content, limits, sheet, from, each)
+}
+
+/// Whether `content` is a file the readers take only in memory: anything but an xlsx or xlsm
+/// package (those are inflated from the file where it lies; the other formats are parsed
+/// whole, so their bytes are the least of what they hold).
+pub fn needs_loading(content: Content<'_>) -> std::io::Result<bool> {
+    Ok(match content {
+        Content::Bytes(_) => false,
+        Content::File { .. } => !matches!(
+            sniff::sniff_content(content)?,
+            Ok(Sniffed::Xlsx | Sniffed::Xlsm)
         ),
-        Ok(Sniffed::Xlsm) => spreadsheet::stream_xlsx_rows(
-            file_name,
-            SourceFormat::Xlsm,
-            bytes,
-            limits,
-            sheet,
-            from,
-            each,
-        ),
-        _ => Err(ReadError::Unsupported {
-            file: file_name.to_owned(),
-            what: "a file that is read whole, not row by row".to_owned(),
-        }),
-    }
+    })
 }
 
 /// The lower-case extension of a file name, if any.

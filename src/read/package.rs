@@ -21,24 +21,30 @@
 //!    more sheets than sheet parts means two sheets share a part, which calamine would read
 //!    once per sheet (a few KB of file read thousands of times).
 
+use super::content::{Content, ContentReader};
 use super::{ReadError, ReadLimits};
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 /// Bytes inflated per read.
 const CHUNK: usize = 64 * 1024;
 /// The smallest shared string calamine keeps: `<si></si>`.
 const MIN_SHARED_STRING: u64 = 9;
 
-type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+type Zip<'a> = zip::ZipArchive<ContentReader<'a>>;
 
 /// Check a package's parts against the limits (see the module doc).
-pub fn check(file: &str, format: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), ReadError> {
+pub fn check(
+    file: &str,
+    format: &str,
+    content: Content<'_>,
+    limits: &ReadLimits,
+) -> Result<(), ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         file: file.to_owned(),
         format: format.to_owned(),
         detail,
     };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| damaged(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(content.reader()).map_err(|e| damaged(e.to_string()))?;
     let parts = declared_parts(file, &mut zip, limits).map_err(|e| e.into_error(&damaged))?;
     let mut inflated = 0u64;
     let sheet_parts = parts.iter().filter(|p| p.is_sheet()).count();

@@ -4,10 +4,11 @@
 //! with sheets found through `xl/workbook.xml` and its relationships. Nothing here is needed
 //! to read cells, so any failure only means "no extras" and the cells still read.
 
+use super::content::{Content, ContentReader};
 use calamine::Dimensions;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
-use std::io::{BufReader, Cursor};
+use std::io::BufReader;
 
 /// Hidden rows and merged ranges of one worksheet.
 #[derive(Debug, Clone, Default)]
@@ -17,11 +18,11 @@ pub struct SheetExtras {
     pub merged: Vec<Dimensions>,
 }
 
-type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+type Zip<'a> = zip::ZipArchive<ContentReader<'a>>;
 
 /// Extras of every worksheet, by sheet name; `None` when the package cannot be walked.
-pub fn read_extras(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+pub fn read_extras(content: Content<'_>) -> Option<HashMap<String, SheetExtras>> {
+    let mut zip = zip::ZipArchive::new(content.reader()).ok()?;
     let sheets = sheet_parts(&mut zip)?;
     let mut out = HashMap::new();
     for (name, part) in sheets {
@@ -34,8 +35,8 @@ pub fn read_extras(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
 
 /// A part the workbook lists for more than one sheet, if any: calamine reads a part once per
 /// sheet, so a few KB listed thousands of times would be read thousands of times.
-pub fn shared_sheet_part(bytes: &[u8]) -> Option<String> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+pub fn shared_sheet_part(content: Content<'_>) -> Option<String> {
+    let mut zip = zip::ZipArchive::new(content.reader()).ok()?;
     // Part names are matched case-insensitively (as calamine and `member_name` do).
     let mut parts: Vec<String> = sheet_parts(&mut zip)?
         .into_iter()

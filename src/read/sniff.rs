@@ -4,7 +4,8 @@
 //! `.xlsx` is a PDF, an xls saved as `.csv` is an xls. Sniffing never reads a whole zip member
 //! except `mimetype` and `[Content_Types].xml`, both capped.
 
-use std::io::{Cursor, Read};
+use super::content::Content;
+use std::io::{Cursor, Read, Seek};
 
 /// The container a file's bytes turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +58,8 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, NotReadable> {
     if bytes.starts_with(&OLE2_MAGIC) {
         return sniff_ole2(bytes);
     }
-    if bytes.starts_with(b"PK\x03\x04")
-        || bytes.starts_with(b"PK\x05\x06")
-        || bytes.starts_with(b"PK\x07\x08")
-    {
-        return sniff_zip(bytes);
+    if is_zip(bytes) {
+        return sniff_zip(Cursor::new(bytes));
     }
     if let Some(what) = binary_magic(bytes) {
         return Err(NotReadable::Other(what));
@@ -113,10 +111,28 @@ fn sniff_ole2(bytes: &[u8]) -> Result<Sniffed, NotReadable> {
     }
 }
 
-fn sniff_zip(bytes: &[u8]) -> Result<Sniffed, NotReadable> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| NotReadable::DamagedZip(e.to_string()))?;
-    let has = |zip: &zip::ZipArchive<Cursor<&[u8]>>, name: &str| member_name(zip, name).is_some();
+/// [`sniff`] for content that may be an open file: a zip package is looked into where it
+/// lies; any other file is read to be sniffed (only its head and, for text, its bytes are
+/// looked at). `Err` when the file cannot be read.
+pub fn sniff_content(content: Content<'_>) -> std::io::Result<Result<Sniffed, NotReadable>> {
+    match content {
+        Content::Bytes(bytes) => Ok(sniff(bytes)),
+        Content::File { .. } if is_zip(&content.head(4)?) => Ok(sniff_zip(content.reader())),
+        Content::File { .. } => Ok(sniff(&content.bytes()?)),
+    }
+}
+
+/// A zip package's first bytes (a local file header, an empty archive, a spanned one).
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(b"PK\x05\x06")
+        || bytes.starts_with(b"PK\x07\x08")
+}
+
+fn sniff_zip<R: Read + Seek>(reader: R) -> Result<Sniffed, NotReadable> {
+    let mut zip =
+        zip::ZipArchive::new(reader).map_err(|e| NotReadable::DamagedZip(e.to_string()))?;
+    let has = |zip: &zip::ZipArchive<R>, name: &str| member_name(zip, name).is_some();
     if has(&zip, "xl/workbook.bin") {
         return Ok(Sniffed::Xlsb);
     }
@@ -173,7 +189,7 @@ fn sniff_zip(bytes: &[u8]) -> Result<Sniffed, NotReadable> {
 }
 
 /// Read a small member by name (case-insensitive), capped; `None` when absent or unreadable.
-fn read_member(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
+fn read_member<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<Vec<u8>> {
     let real = member_name(zip, name)?;
     let member = zip.by_name(&real).ok()?;
     let mut out = Vec::new();

@@ -22,6 +22,7 @@
 //! reports neither (calamine has no merge API for it and we do not parse its records).
 //! A panic inside a parser is caught and reported as a damaged file.
 
+use super::content::{Content, ContentReader};
 use super::extent;
 use super::grid::{Cell, CellRange, Grid, Row, Sheet, SourceFormat, Visibility};
 use super::package;
@@ -39,7 +40,7 @@ use std::io::Cursor;
 pub fn read_workbook(
     file: &str,
     format: SourceFormat,
-    bytes: &[u8],
+    content: Content<'_>,
     limits: &ReadLimits,
     head: Option<u32>,
 ) -> Result<Grid, ReadError> {
@@ -49,7 +50,7 @@ pub fn read_workbook(
         limits,
         head,
     };
-    match super::guard::quietly(|| read_inner(&ctx, bytes)) {
+    match super::guard::quietly(|| read_inner(&ctx, content)) {
         Ok(result) => result,
         Err(_) => Err(ctx.damaged("the reader stopped on malformed data")),
     }
@@ -97,14 +98,20 @@ impl Ctx<'_> {
     }
 }
 
-fn read_inner(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
+fn read_inner(ctx: &Ctx<'_>, content: Content<'_>) -> Result<Grid, ReadError> {
+    if let SourceFormat::Xlsx | SourceFormat::Xlsm = ctx.format {
+        check_zip_parts(ctx, content)?;
+        return read_xlsx(ctx, content);
+    }
+    // The other formats are parsed whole: their bytes are in memory.
+    let bytes = content.bytes().map_err(|error| ReadError::Io {
+        file: ctx.file.to_owned(),
+        error,
+    })?;
+    let bytes = &*bytes;
     match ctx.format {
-        SourceFormat::Xlsx | SourceFormat::Xlsm => {
-            check_zip_parts(ctx, bytes)?;
-            read_xlsx(ctx, bytes)
-        }
         SourceFormat::Xlsb => {
-            check_zip_parts(ctx, bytes)?;
+            check_zip_parts(ctx, Content::Bytes(bytes))?;
             read_xlsb(ctx, bytes)
         }
         SourceFormat::Xls => {
@@ -120,7 +127,7 @@ fn read_inner(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
             })
         }
         SourceFormat::Ods => {
-            check_zip_parts(ctx, bytes)?;
+            check_zip_parts(ctx, Content::Bytes(bytes))?;
             let layout = extent::check_ods(ctx.file, bytes, ctx.limits)?;
             let wb = calamine::Ods::new(Cursor::new(bytes)).map_err(|e| match e {
                 calamine::OdsError::Password => ctx.encrypted(),
@@ -133,13 +140,15 @@ fn read_inner(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
                 )
             })
         }
-        SourceFormat::Csv | SourceFormat::Pdf => Err(ctx.damaged("not a workbook")),
+        SourceFormat::Xlsx | SourceFormat::Xlsm | SourceFormat::Csv | SourceFormat::Pdf => {
+            Err(ctx.damaged("not a workbook"))
+        }
     }
 }
 
 /// The package budgets ([`package::check`]) for xlsx, xlsm, xlsb and ods.
-fn check_zip_parts(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<(), ReadError> {
-    package::check(ctx.file, ctx.format.as_str(), bytes, ctx.limits)
+fn check_zip_parts(ctx: &Ctx<'_>, content: Content<'_>) -> Result<(), ReadError> {
+    package::check(ctx.file, ctx.format.as_str(), content, ctx.limits)
 }
 
 /// The worksheets to read, with their visibility (chart, dialog and macro sheets hold no
@@ -158,22 +167,21 @@ fn worksheets(meta: &[calamine::Sheet]) -> Vec<(String, Visibility)> {
         .collect()
 }
 
-fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
-    if let Some(part) = sheet_xml::shared_sheet_part(bytes) {
+fn read_xlsx(ctx: &Ctx<'_>, content: Content<'_>) -> Result<Grid, ReadError> {
+    if let Some(part) = sheet_xml::shared_sheet_part(content) {
         return Err(ctx.damaged(format_args!("two sheets share the part '{part}'")));
     }
-    let mut wb: calamine::Xlsx<_> =
-        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
-            calamine::XlsxError::Password => ctx.encrypted(),
-            e => ctx.damaged(e),
-        })?;
+    let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(content.reader()).map_err(|e| match e {
+        calamine::XlsxError::Password => ctx.encrypted(),
+        e => ctx.damaged(e),
+    })?;
     let mut grid = Grid::new(ctx.format);
     grid.date_1904 = wb.has_1904_epoch();
     // Hidden rows and merges come from a second, independent pass over the sheet parts; it
     // runs beside the cell stream (a panic there only loses the extras).
     std::thread::scope(|scope| {
         let extras = scope.spawn(|| {
-            super::guard::quietly(|| sheet_xml::read_extras(bytes))
+            super::guard::quietly(|| sheet_xml::read_extras(content))
                 .ok()
                 .flatten()
                 .unwrap_or_default()
@@ -203,7 +211,7 @@ fn read_xlsx(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Grid, ReadError> {
 /// Stream every worksheet's cells into sparse sheets (with their visibility).
 fn stream_xlsx_cells(
     ctx: &Ctx<'_>,
-    wb: &mut calamine::Xlsx<Cursor<&[u8]>>,
+    wb: &mut calamine::Xlsx<ContentReader<'_>>,
 ) -> Result<Vec<Sheet>, ReadError> {
     let mut out = Vec::new();
     let mut budget = Budget::new(ctx);
@@ -237,7 +245,7 @@ fn stream_xlsx_cells(
 pub fn stream_xlsx_rows(
     file: &str,
     format: SourceFormat,
-    bytes: &[u8],
+    content: Content<'_>,
     limits: &ReadLimits,
     sheet: &str,
     from: u32,
@@ -260,7 +268,7 @@ pub fn stream_xlsx_rows(
     };
     let streamed = super::guard::quietly(|| {
         let mut wb: calamine::Xlsx<_> =
-            calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| ctx.damaged(e))?;
+            calamine::Xlsx::new(content.reader()).map_err(|e| ctx.damaged(e))?;
         let mut cells = wb
             .worksheet_cells_reader(sheet)
             .map_err(|e| ctx.damaged(e))?;
@@ -709,14 +717,31 @@ mod tests {
         let bytes = std::fs::read(path).unwrap();
         let limits = ReadLimits::default();
         let f = SourceFormat::Xlsx;
-        let grid = read_workbook("w.xlsx", f, &bytes, &limits, None).unwrap();
+        let grid = read_workbook("w.xlsx", f, Content::Bytes(&bytes), &limits, None).unwrap();
         let sheet = grid.sheets[0].name.clone();
         let mut rows = 0;
-        stream_xlsx_rows("w.xlsx", f, &bytes, &limits, &sheet, 0, &mut |_| rows += 1).unwrap();
+        stream_xlsx_rows(
+            "w.xlsx",
+            f,
+            Content::Bytes(&bytes),
+            &limits,
+            &sheet,
+            0,
+            &mut |_| rows += 1,
+        )
+        .unwrap();
         assert_eq!(rows, grid.sheets[0].rows().len());
         let caught = std::panic::catch_unwind(|| {
             let mut each = |_: Row| panic!("a defect of ours");
-            stream_xlsx_rows("w.xlsx", f, &bytes, &limits, &sheet, 0, &mut each)
+            stream_xlsx_rows(
+                "w.xlsx",
+                f,
+                Content::Bytes(&bytes),
+                &limits,
+                &sheet,
+                0,
+                &mut each,
+            )
         });
         let payload = caught.expect_err("the callback's panic goes on, not a read error");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"a defect of ours"));
