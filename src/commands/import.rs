@@ -7,6 +7,7 @@ use crate::import::run::{Stage, import_now_with_progress};
 use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::pipeline::plan::PlanOptions;
 use crate::read::ReadOptions;
+use crate::read::content::Owned;
 use crate::template::TemplateSet;
 use anyhow::Context as _;
 use std::io::{IsTerminal, Write};
@@ -50,7 +51,9 @@ pub enum ModeArg {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let bytes = read_input(&opts.file, ctx.config.read.max_file_bytes)?;
+    let content = open_input(&opts.file, ctx.config.read.max_file_bytes)?;
+    let sha256 = crate::import::files::sha256_of(content.content())
+        .with_context(|| format!("reading {}", opts.file.display()))?;
     let file_name = opts
         .file
         .file_name()
@@ -58,8 +61,8 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| opts.file.display().to_string());
     let req = ImportRequest {
         file_name: file_name.clone(),
-        file_size: bytes.len() as i64,
-        sha256: crate::import::files::sha256_hex(&bytes),
+        file_size: i64::try_from(content.len()).unwrap_or(i64::MAX),
+        sha256,
         source: ImportSource::Cli,
         mode: match opts.mode {
             ModeArg::Replace => ImportMode::Replace,
@@ -76,8 +79,8 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
     let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let plan_options = plan_options(ctx, db.pool()).await?;
-    let progress = progress_line(bytes.len() as u64);
-    let result = import_now_with_progress(db.pool(), req, bytes, plan_options, progress).await;
+    let progress = progress_line(content.len());
+    let result = import_now_with_progress(db.pool(), req, content, plan_options, progress).await;
     clear_progress_line();
     db.close().await?;
     let outcome = result.with_context(|| format!("importing {file_name}"))?;
@@ -96,6 +99,24 @@ pub fn read_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>>
         .canonicalize()
         .with_context(|| format!("cannot find {}", path.display()))?;
     Ok(crate::intake::safe_read::read_limited(&real, limit)?.bytes)
+}
+
+/// Files from this size on are imported from where they lie, not read into memory first (an
+/// xlsx is inflated from the open file; other formats are loaded by their readers anyway).
+pub const IN_PLACE_BYTES: u64 = 8 << 20;
+
+/// [`read_input`] for `import`: a file of [`IN_PLACE_BYTES`] or more stays an open file
+/// (the same checks, made on the opened descriptor), a smaller one is read.
+pub fn open_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Owned> {
+    let real = path
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", path.display()))?;
+    let (file, len) = crate::intake::safe_read::open_limited(&real, limit)?;
+    if len < IN_PLACE_BYTES {
+        drop(file);
+        return Ok(Owned::Bytes(read_input(path, limit)?));
+    }
+    Ok(Owned::File { file, len })
 }
 
 /// The pipeline's options for a command with a database: the shipped templates synced into

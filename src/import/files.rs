@@ -1,12 +1,31 @@
 //! The content-addressed store of imported files (`import_files`, keyed by sha256), so an
 //! import can be reprocessed later from exactly the bytes it was given.
 
+use crate::read::content::Content;
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
 /// Hex sha256 of a file's bytes, as stored in `document_imports.sha256` and `import_files`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// [`sha256_hex`] of content that may be an open file (read in chunks, never held whole).
+pub fn sha256_of(content: Content<'_>) -> std::io::Result<String> {
+    match content {
+        Content::Bytes(bytes) => Ok(sha256_hex(bytes)),
+        Content::File { .. } => {
+            let mut hasher = Sha256::new();
+            let mut reader = content.reader();
+            let mut buf = vec![0; 1 << 16];
+            loop {
+                match std::io::Read::read(&mut reader, &mut buf)? {
+                    0 => return Ok(hex::encode(hasher.finalize())),
+                    n => hasher.update(&buf[..n]),
+                }
+            }
+        }
+    }
 }
 
 /// Store a file's bytes under their sha256 (`sha256` must be theirs; nothing happens when they
@@ -18,12 +37,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// waited for the lock.
 pub async fn save_and_lock(
     conn: &mut PgConnection,
-    bytes: &[u8],
+    content: Content<'_>,
     sha256: &str,
 ) -> Result<super::write::ContentLocked, sqlx::Error> {
-    if bytes.len() > ONE_STATEMENT_MAX {
-        return save_large_and_lock(conn, bytes, sha256).await;
-    }
+    let bytes = match content {
+        Content::Bytes(bytes) if bytes.len() <= ONE_STATEMENT_MAX => bytes,
+        _ => return save_large_and_lock(conn, content, sha256).await,
+    };
     sqlx::query(
         "WITH saved AS (
              INSERT INTO import_files (sha256, bytes, size) VALUES ($1, $2, $3)
@@ -52,7 +72,7 @@ const ONE_STATEMENT_MAX: usize = 1 << 20;
 /// same lock first, so once it is held, a row that is not there will not appear.
 async fn save_large_and_lock(
     conn: &mut PgConnection,
-    bytes: &[u8],
+    content: Content<'_>,
     sha256: &str,
 ) -> Result<super::write::ContentLocked, sqlx::Error> {
     let locked = super::write::lock_content(conn, sha256).await?;
@@ -67,7 +87,7 @@ async fn save_large_and_lock(
         return Ok(locked);
     }
     if !row_security {
-        copy_file_row(conn, FileTarget::Store, bytes, sha256).await?;
+        copy_file_row(conn, FileTarget::Store, content, sha256).await?;
         return Ok(locked);
     }
     sqlx::query(
@@ -76,7 +96,7 @@ async fn save_large_and_lock(
     )
     .execute(&mut *conn)
     .await?;
-    copy_file_row(conn, FileTarget::Staging, bytes, sha256).await?;
+    copy_file_row(conn, FileTarget::Staging, content, sha256).await?;
     sqlx::query(
         "WITH moved AS (DELETE FROM pharmacy_ingest_staged_file RETURNING *)
          INSERT INTO import_files (sha256, bytes, size) SELECT sha256, bytes, size FROM moved
@@ -96,11 +116,13 @@ enum FileTarget {
     Staging,
 }
 
-/// The file's row (sha256, bytes, size) by a binary `COPY`, the bytes sent in chunks.
+/// The file's row (sha256, bytes, size) by a binary `COPY`, the bytes sent in chunks. Content
+/// read from a file is hashed as it is sent: a file that changed since its sha256 was taken
+/// (and the plan made) aborts the `COPY`, so stored bytes always match their key.
 async fn copy_file_row(
     conn: &mut PgConnection,
     target: FileTarget,
-    bytes: &[u8],
+    content: Content<'_>,
     sha256: &str,
 ) -> Result<(), sqlx::Error> {
     let statement = match target {
@@ -109,11 +131,38 @@ async fn copy_file_row(
             "COPY pharmacy_ingest_staged_file (sha256, bytes, size) FROM STDIN (FORMAT binary)"
         }
     };
-    let (head, tail) = super::copy::file_row_frame(sha256, bytes.len());
+    let len =
+        usize::try_from(content.len()).map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?;
+    let (head, tail) = super::copy::file_row_frame(sha256, len);
     let mut copy = conn.copy_in_raw(statement).await?;
     copy.send(head).await?;
-    for chunk in bytes.chunks(super::copy::COPY_FLUSH_BYTES) {
-        copy.send(chunk).await?;
+    if let Content::Bytes(bytes) = content {
+        for chunk in bytes.chunks(super::copy::COPY_FLUSH_BYTES) {
+            copy.send(chunk).await?;
+        }
+    } else {
+        let mut reader = content.reader();
+        let mut hasher = Sha256::new();
+        let mut chunk = vec![0; super::copy::COPY_FLUSH_BYTES];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            if let Err(e) = std::io::Read::read_exact(&mut reader, &mut chunk[..n]) {
+                copy.abort("the file could not be read").await?;
+                return Err(sqlx::Error::Io(e));
+            }
+            hasher.update(&chunk[..n]);
+            copy.send(&chunk[..n]).await?;
+            left -= n;
+        }
+        if hex::encode(hasher.finalize()) != sha256 {
+            copy.abort("the file changed while it was imported").await?;
+            return Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file changed while it was being imported (is something still writing \
+                 it?); nothing was imported, import it again once it is complete",
+            )));
+        }
     }
     copy.send(tail).await?;
     copy.finish().await?;

@@ -1,6 +1,7 @@
-//! The import job service, shared by the worker and the foreground commands: a file's bytes →
-//! a plan on the blocking pool (a crash in a reader becomes a failed import, not a dead
-//! process) → one transaction that stores the bytes, writes the import and commits.
+//! The import job service, shared by the worker and the foreground commands: a file's content
+//! (its bytes, or a large xlsx's open file, [`crate::read::content`]) → a plan on the blocking
+//! pool (a crash in a reader becomes a failed import, not a dead process) → one transaction
+//! that stores the content, writes the import and commits.
 //!
 //! The caller joins the transaction through [`Hooks`]: the worker checks its claim before a
 //! long write and completes its job right before the commit (so the job and the import land
@@ -9,6 +10,7 @@
 use super::files::save_and_lock;
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportOutcome, ImportRequest};
+use crate::read::content::{Content, Owned};
 use crate::schedule::Plan;
 use sqlx::{PgConnection, PgPool};
 use std::fmt;
@@ -37,36 +39,34 @@ impl<E: fmt::Display> fmt::Display for PlanFailure<E> {
     }
 }
 
-/// Plan `bytes` with `planner` on the blocking pool. A panic inside becomes
-/// [`PlanFailure::Crashed`], which the writer records as a failed import. The bytes come back
-/// (shared with the planning thread, not copied).
+/// Plan `content` with `planner` on the blocking pool. A panic inside becomes
+/// [`PlanFailure::Crashed`], which the writer records as a failed import. The content is shared
+/// with the planning thread (the caller keeps it, to store it in the import's transaction).
 pub async fn plan_blocking<F, E>(
     file_name: &str,
-    bytes: Vec<u8>,
+    content: &Arc<Owned>,
     planner: F,
-) -> (Result<Plan, PlanFailure<E>>, Vec<u8>)
+) -> Result<Plan, PlanFailure<E>>
 where
-    F: FnOnce(&str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    F: FnOnce(&str, Content<'_>) -> Result<Plan, E> + Send + 'static,
     E: Send + 'static,
 {
     let name = file_name.to_string();
-    let bytes = Arc::new(bytes);
-    let for_plan = bytes.clone();
+    let content = content.clone();
     let res = tokio::task::spawn_blocking(move || {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| planner(&name, &for_plan)))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            planner(&name, content.content())
+        }))
     })
     .await;
-    // The task (and its handle on the bytes) is gone by now.
-    let keep = Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.to_vec());
-    let planned = match res {
+    match res {
         Ok(Ok(Ok(plan))) => Ok(plan),
         Ok(Ok(Err(e))) => Err(PlanFailure::Refused(e)),
         Ok(Err(_)) | Err(_) => {
             tracing::error!("the file reader panicked; the import is recorded as failed");
             Err(PlanFailure::Crashed)
         }
-    };
-    (planned, keep)
+    }
 }
 
 /// What a caller adds inside the import transaction. `Stop` is why it wants the transaction
@@ -145,7 +145,7 @@ impl<S> CommitError<S> {
 pub async fn commit<H: Hooks, E: fmt::Display>(
     pool: &PgPool,
     req: &ImportRequest,
-    bytes: &[u8],
+    content: Content<'_>,
     planned: Result<Plan, E>,
     reprocess_of: Option<Uuid>,
     hooks: &H,
@@ -158,7 +158,7 @@ pub async fn commit<H: Hooks, E: fmt::Display>(
         .before_write(&mut tx, rows)
         .await
         .map_err(CommitError::Stopped)?;
-    let locked = save_and_lock(&mut tx, bytes, &req.sha256)
+    let locked = save_and_lock(&mut tx, content, &req.sha256)
         .await
         .map_err(db(Step::StoreFile))?;
     let outcome =

@@ -7,7 +7,8 @@ use super::job::{CommitError, Hooks, commit, plan_blocking};
 use super::revert::{RevertError, RevertOutcome, revert_import};
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
-use crate::pipeline::plan::{PlanOptions, plan_bytes};
+use crate::pipeline::plan::{PlanOptions, plan_content};
+use crate::read::content::{Content, Owned};
 use crate::schedule::Plan;
 use sqlx::{PgConnection, PgPool};
 use std::convert::Infallible;
@@ -84,15 +85,15 @@ pub enum Stage {
 pub async fn import_with<F, E>(
     db: &PgPool,
     req: ImportRequest,
-    bytes: Vec<u8>,
+    content: Owned,
     planner: F,
     progress: Arc<dyn Fn(Stage) + Send + Sync>,
 ) -> Result<ImportOutcome, RunError>
 where
-    F: FnOnce(&str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    F: FnOnce(&str, Content<'_>) -> Result<Plan, E> + Send + 'static,
     E: fmt::Display + Send + 'static,
 {
-    let (outcome, _) = run_one(db, req, bytes, planner, progress, None).await?;
+    let (outcome, _) = run_one(db, req, content, planner, progress, None).await?;
     Ok(outcome)
 }
 
@@ -101,17 +102,18 @@ where
 async fn run_one<F, E>(
     db: &PgPool,
     req: ImportRequest,
-    bytes: Vec<u8>,
+    content: Owned,
     planner: F,
     progress: Arc<dyn Fn(Stage) + Send + Sync>,
     redo: Option<Redo>,
 ) -> Result<(ImportOutcome, Option<RevertOutcome>), RunError>
 where
-    F: FnOnce(&str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    F: FnOnce(&str, Content<'_>) -> Result<Plan, E> + Send + 'static,
     E: fmt::Display + Send + 'static,
 {
     progress(Stage::Planning);
-    let (planned, bytes) = plan_blocking(&req.file_name, bytes, planner).await;
+    let content = Arc::new(content);
+    let planned = plan_blocking(&req.file_name, &content, planner).await;
     let Some(redo) = redo.filter(|r| r.revert) else {
         let p = progress.clone();
         let on_write = move |w| p(Stage::Writing(w));
@@ -119,7 +121,7 @@ where
         let outcome = commit(
             db,
             &req,
-            &bytes,
+            content.content(),
             planned,
             redo.map(|r| r.previous),
             &committing,
@@ -130,7 +132,7 @@ where
         return Ok((outcome, None));
     };
     let mut tx = db.begin().await?;
-    let locked = super::files::save_and_lock(&mut tx, &bytes, &req.sha256).await?;
+    let locked = super::files::save_and_lock(&mut tx, content.content(), &req.sha256).await?;
     // Reprocessing an import that wrote shifts: revert it, then write the new one. If the new
     // one writes nothing (refused), keep the previous import in place: roll back, and record
     // only the refused attempt.
@@ -233,7 +235,7 @@ pub async fn reprocess_with<F, E>(
     progress: Arc<dyn Fn(Stage) + Send + Sync>,
 ) -> Result<ReprocessOutcome, RunError>
 where
-    F: FnOnce(&ImportRequest, &str, &[u8]) -> Result<Plan, E> + Send + 'static,
+    F: FnOnce(&ImportRequest, &str, Content<'_>) -> Result<Plan, E> + Send + 'static,
     E: fmt::Display + Send + 'static,
 {
     let Some(stored) = super::query::stored_import(db, previous).await? else {
@@ -263,8 +265,8 @@ where
     let (outcome, reverted) = run_one(
         db,
         req,
-        bytes,
-        move |name, bytes| planner(&planner_req, name, bytes),
+        Owned::Bytes(bytes),
+        move |name, content| planner(&planner_req, name, content),
         progress,
         Some(Redo {
             previous,
@@ -299,14 +301,14 @@ pub async fn import_now(
     bytes: Vec<u8>,
     opts: PlanOptions,
 ) -> Result<ImportOutcome, RunError> {
-    import_now_with_progress(db, req, bytes, opts, Arc::new(|_| {})).await
+    import_now_with_progress(db, req, Owned::Bytes(bytes), opts, Arc::new(|_| {})).await
 }
 
 /// [`import_now`] telling `progress` each stage (the CLI's progress line).
 pub async fn import_now_with_progress(
     db: &PgPool,
     req: ImportRequest,
-    bytes: Vec<u8>,
+    content: Owned,
     opts: PlanOptions,
     progress: Arc<dyn Fn(Stage) + Send + Sync>,
 ) -> Result<ImportOutcome, RunError> {
@@ -314,8 +316,8 @@ pub async fn import_now_with_progress(
     import_with(
         db,
         req,
-        bytes,
-        move |name: &str, bytes: &[u8]| plan_bytes(name, bytes, &opts),
+        content,
+        move |name: &str, content: Content<'_>| plan_content(name, content, &opts),
         progress,
     )
     .await
@@ -333,8 +335,8 @@ pub async fn reprocess_now(
         db,
         previous,
         opts,
-        move |req: &ImportRequest, name: &str, bytes: &[u8]| {
-            plan_bytes(name, bytes, &options_for(req, plan_opts))
+        move |req: &ImportRequest, name: &str, content: Content<'_>| {
+            plan_content(name, content, &options_for(req, plan_opts))
         },
         progress,
     )

@@ -120,8 +120,28 @@ fn io_error(path: &Path, source: std::io::Error) -> SafeReadError {
 /// Read the regular file at `path` (synchronous; never blocks on the open; a final symlink is
 /// refused), at most `limit` bytes, with its sha256: [`crate::read::file::read_regular`].
 pub fn read_limited(path: &Path, limit: u64) -> Result<FileRead, SafeReadError> {
-    use crate::read::file::{OpenError, Symlinks, read_regular};
-    let opened = read_regular(path, limit, Symlinks::Refuse).map_err(|e| match e {
+    use crate::read::file::{Symlinks, read_regular};
+    let opened = read_regular(path, limit, Symlinks::Refuse).map_err(|e| open_error(path, e))?;
+    let sha256 = hex::encode(Sha256::digest(&opened.bytes));
+    Ok(FileRead {
+        modified: opened.meta.modified().ok(),
+        bytes: opened.bytes,
+        sha256,
+    })
+}
+
+/// [`read_limited`] without the read: the open regular file and its length, for content read
+/// where it lies ([`crate::read::content`]).
+pub fn open_limited(path: &Path, limit: u64) -> Result<(std::fs::File, u64), SafeReadError> {
+    use crate::read::file::{Symlinks, open_regular};
+    let (file, meta) =
+        open_regular(path, limit, Symlinks::Refuse).map_err(|e| open_error(path, e))?;
+    Ok((file, meta.len()))
+}
+
+fn open_error(path: &Path, e: crate::read::file::OpenError) -> SafeReadError {
+    use crate::read::file::OpenError;
+    match e {
         OpenError::NotRegular(kind) => SafeReadError::NotRegular {
             path: path.to_path_buf(),
             kind,
@@ -132,13 +152,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<FileRead, SafeReadError> 
             limit,
         },
         OpenError::Io(e) => io_error(path, e),
-    })?;
-    let sha256 = hex::encode(Sha256::digest(&opened.bytes));
-    Ok(FileRead {
-        modified: opened.meta.modified().ok(),
-        bytes: opened.bytes,
-        sha256,
-    })
+    }
 }
 
 /// [`read_limited`] on a blocking thread, abandoned after `timeout` or when `stop` is

@@ -50,6 +50,26 @@ pub struct Opened {
 /// the queue's path jobs): type and size from the metadata before opening, a non-blocking
 /// open, the same checks again on the opened descriptor, and at most `limit + 1` bytes read.
 pub fn read_regular(path: &Path, limit: u64, symlinks: Symlinks) -> Result<Opened, OpenError> {
+    let (file, meta) = open_regular(path, limit, symlinks)?;
+    let capacity = usize::try_from(meta.len().min(limit)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(OpenError::Io)?;
+    let size = bytes.len() as u64;
+    if size > limit {
+        return Err(OpenError::TooLarge { size, limit });
+    }
+    Ok(Opened { bytes, meta })
+}
+
+/// [`read_regular`] without the read: the open regular file (within the limit when opened)
+/// and its descriptor's metadata, for content read where it lies ([`super::content`]).
+pub fn open_regular(
+    path: &Path,
+    limit: u64,
+    symlinks: Symlinks,
+) -> Result<(File, Metadata), OpenError> {
     let before = match symlinks {
         Symlinks::Follow => std::fs::metadata(path),
         Symlinks::Refuse => std::fs::symlink_metadata(path),
@@ -64,16 +84,7 @@ pub fn read_regular(path: &Path, limit: u64, symlinks: Symlinks) -> Result<Opene
     })?;
     let meta = file.metadata().map_err(OpenError::Io)?;
     check_metadata(&meta, limit)?;
-    let capacity = usize::try_from(meta.len().min(limit)).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(OpenError::Io)?;
-    let size = bytes.len() as u64;
-    if size > limit {
-        return Err(OpenError::TooLarge { size, limit });
-    }
-    Ok(Opened { bytes, meta })
+    Ok((file, meta))
 }
 
 /// Read a whole regular file, refusing other file types and files over the size limit before

@@ -9,14 +9,16 @@ use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_blocking}
 use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::folders;
 use crate::intake::safe_read::{SafeReadError, read_bounded};
-use crate::pipeline::plan::{PlanError, plan_bytes};
+use crate::pipeline::plan::{PlanError, plan_content};
 use crate::queue::job::{Job, JobState, Stage};
 use crate::queue::lease::{self, Completion};
 use crate::queue::runner::{Attempt, Failure, JobContext};
 use crate::queue::{QueueError, roots};
+use crate::read::content::{Content, Owned};
 use crate::schedule::Plan;
 use sqlx::PgConnection;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Files from this size on are worth watching: their stages are published at once (like the
 /// CLI's progress line); smaller jobs leave it to the heartbeat.
@@ -28,7 +30,7 @@ const CHECK_BEFORE_WRITE_ROWS: usize = 1_000;
 /// A planned file, ready for its transaction.
 struct Prepared {
     request: ImportRequest,
-    bytes: Vec<u8>,
+    content: Arc<Owned>,
     planned: Result<Plan, PlanFailure<PlanError>>,
     watch: bool,
 }
@@ -66,11 +68,12 @@ async fn prepare(work: &ImportWork, ctx: &JobContext<'_>) -> Result<Prepared, At
     opts.template = request.template.clone();
     opts.store = request.store_number;
     opts.fallback_store = request.inbox_store;
-    let planner = move |name: &str, bytes: &[u8]| plan_bytes(name, bytes, &opts);
-    let (planned, bytes) = plan_blocking(&request.file_name, bytes, planner).await;
+    let planner = move |name: &str, content: Content<'_>| plan_content(name, content, &opts);
+    let content = Arc::new(Owned::Bytes(bytes));
+    let planned = plan_blocking(&request.file_name, &content, planner).await;
     Ok(Prepared {
         request,
-        bytes,
+        content,
         planned,
         watch,
     })
@@ -119,7 +122,13 @@ async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<
     };
     let on_write = |w: crate::import::write::WriteProgress| ctx.rows_done(w.rows_done);
     let res = commit(
-        &work.pool, &p.request, &p.bytes, p.planned, None, &hooks, &on_write,
+        &work.pool,
+        &p.request,
+        p.content.content(),
+        p.planned,
+        None,
+        &hooks,
+        &on_write,
     )
     .await;
     match res {
@@ -131,7 +140,7 @@ async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<
                 );
             Attempt::Committed(Committed {
                 outcome: Box::new(outcome),
-                bytes: keep.then_some(p.bytes),
+                bytes: keep.then(|| into_bytes(p.content)).flatten(),
             })
         }
         Err(CommitError::Stopped(stop)) => stop,
@@ -143,6 +152,16 @@ async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<
             };
             Attempt::Failed(how, e.reason().unwrap_or_default())
         }
+    }
+}
+
+/// The file's bytes for the store manager's error workbook (`None` when a file read where it
+/// lies cannot be read again).
+fn into_bytes(content: Arc<Owned>) -> Option<Vec<u8>> {
+    match Arc::try_unwrap(content) {
+        Ok(Owned::Bytes(bytes)) => Some(bytes),
+        Ok(owned) => owned.content().bytes().ok().map(|b| b.into_owned()),
+        Err(shared) => shared.content().bytes().ok().map(|b| b.into_owned()),
     }
 }
 

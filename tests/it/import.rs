@@ -8,6 +8,7 @@ use pharmacy_ingest::import::write::{WriteError, write_import};
 use pharmacy_ingest::import::{
     ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus,
 };
+use pharmacy_ingest::read::content::Content;
 use pharmacy_ingest::read::grid::{CellRef, SourceFormat};
 use pharmacy_ingest::schedule::{Issue, Plan, Shift};
 use serde_json::Value;
@@ -1007,7 +1008,7 @@ async fn a_large_file_is_stored_once_byte_for_byte() {
     let sha = sha256_hex(&bytes);
     for _ in 0..2 {
         let mut tx = pool.begin().await.unwrap();
-        pharmacy_ingest::import::files::save_and_lock(&mut tx, &bytes, &sha)
+        pharmacy_ingest::import::files::save_and_lock(&mut tx, Content::Bytes(&bytes), &sha)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -1022,4 +1023,96 @@ async fn a_large_file_is_stored_once_byte_for_byte() {
     .await
     .unwrap();
     assert_eq!((rows, same), (1, true));
+}
+
+/// A large file read where it lies (`Content::File`) is stored byte for byte, hashed as it is
+/// sent; a file whose bytes no longer match the sha256 taken when it was opened (something
+/// wrote it since) is refused and nothing is stored.
+#[tokio::test]
+async fn a_file_read_where_it_lies_is_stored_exactly_and_a_changed_one_is_refused() {
+    use std::io::Write;
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    let bytes: Vec<u8> = (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(2_246_822_519) >> 24) as u8)
+        .collect();
+    let mut file = tempfile::tempfile().unwrap();
+    file.write_all(&bytes).unwrap();
+    let content = Content::File {
+        file: &file,
+        len: bytes.len() as u64,
+    };
+    let sha = pharmacy_ingest::import::files::sha256_of(content).unwrap();
+    assert_eq!(sha, sha256_hex(&bytes));
+    let mut tx = pool.begin().await.unwrap();
+    pharmacy_ingest::import::files::save_and_lock(&mut tx, content, &sha)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let same: bool = sqlx::query_scalar("SELECT bytes = $1 FROM import_files WHERE sha256 = $2")
+        .bind(&bytes)
+        .bind(&sha)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(same);
+
+    let stale = sha256_hex(b"what the file held when it was opened");
+    let mut tx = pool.begin().await.unwrap();
+    let err = pharmacy_ingest::import::files::save_and_lock(&mut tx, content, &stale)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("changed while it was being imported"),
+        "{err}"
+    );
+    drop(tx);
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM import_files WHERE sha256 = $1")
+        .bind(&stale)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+}
+
+/// An xlsx imported from its open file (as `import` does from 8 MiB on) writes what the same
+/// bytes in memory write, and keeps the file byte for byte.
+#[tokio::test]
+async fn an_xlsx_imported_from_its_open_file_imports_like_its_bytes() {
+    use pharmacy_ingest::import::run::import_now_with_progress;
+    use pharmacy_ingest::pipeline::plan::PlanOptions;
+    use pharmacy_ingest::read::content::Owned;
+    let db = TestDb::new().await;
+    let pool = db.pool();
+    seed_stores(pool, &[2207]).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/schedules/grid_weekly.xlsx");
+    let bytes = std::fs::read(&path).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let content = Owned::File {
+        file,
+        len: bytes.len() as u64,
+    };
+    let mut req = request("unused", ImportMode::Replace);
+    req.file_name = "grid_weekly.xlsx".into();
+    req.sha256 = sha256_hex(&bytes);
+    req.file_size = bytes.len() as i64;
+    let opts = PlanOptions {
+        templates: pharmacy_ingest::template::set::TemplateSet::embedded().unwrap(),
+        today: NaiveDate::from_ymd_opt(2025, 11, 20),
+        ..PlanOptions::default()
+    };
+    let out = import_now_with_progress(pool, req, content, opts, std::sync::Arc::new(|_| {}))
+        .await
+        .unwrap();
+    assert_eq!(out.status, ImportStatus::Succeeded, "{:?}", out.error);
+    assert_eq!(out.rows_imported, 21);
+    let same: bool = sqlx::query_scalar("SELECT bytes = $1 FROM import_files WHERE sha256 = $2")
+        .bind(&bytes)
+        .bind(sha256_hex(&bytes))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(same);
 }

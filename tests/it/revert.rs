@@ -7,6 +7,7 @@ use crate::support::TestDb;
 use pharmacy_ingest::import::revert::{RevertError, revert_import};
 use pharmacy_ingest::import::run::{ReprocessOptions, Stage, import_with, reprocess_with};
 use pharmacy_ingest::import::{ImportMode, ImportSource, ImportStatus};
+use pharmacy_ingest::read::content::{Content, Owned};
 use pharmacy_ingest::schedule::Plan;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -225,8 +226,9 @@ async fn reprocess_redoes_an_import_from_its_stored_file() {
     let first = import_with(
         pool,
         req,
-        bytes.clone(),
-        |_name: &str, b: &[u8]| {
+        Owned::Bytes(bytes.clone()),
+        |_name: &str, c: Content<'_>| {
+            let b = c.bytes().unwrap();
             assert!(b.starts_with(b"store,"));
             Ok::<_, String>(plan(
                 vec![shift(101, "Ann Lee", "2025-11-25", "09:00", "17:00", 1)],
@@ -247,8 +249,8 @@ async fn reprocess_redoes_an_import_from_its_stored_file() {
             created_by: "operator".into(),
             ..Default::default()
         },
-        move |r, _name: &str, b: &[u8]| {
-            assert_eq!(b, &bytes[..]);
+        move |r, _name: &str, c: Content<'_>| {
+            assert_eq!(&*c.bytes().unwrap(), &bytes[..]);
             assert_eq!(r.source, ImportSource::Reprocess);
             Ok::<_, String>(plan(
                 vec![shift(101, "Ann Lee", "2025-11-24", "09:00", "17:00", 1)],
@@ -305,8 +307,8 @@ async fn a_refused_reprocess_leaves_the_previous_import_in_place() {
     let first = import_with(
         pool,
         req,
-        bytes,
-        |_: &str, _: &[u8]| {
+        Owned::Bytes(bytes),
+        |_: &str, _: Content<'_>| {
             Ok::<_, String>(plan(
                 vec![shift(101, "Ann Lee", "2025-11-24", "09:00", "17:00", 1)],
                 vec![],
@@ -321,7 +323,7 @@ async fn a_refused_reprocess_leaves_the_previous_import_in_place() {
         pool,
         first.import_id,
         ReprocessOptions::default(),
-        |_: &pharmacy_ingest::import::ImportRequest, _: &str, _: &[u8]| {
+        |_: &pharmacy_ingest::import::ImportRequest, _: &str, _: Content<'_>| {
             Err::<Plan, _>("no template fits this layout")
         },
         no_progress(),
@@ -440,7 +442,7 @@ async fn reprocess_needs_the_stored_file() {
         pool,
         out.import_id,
         ReprocessOptions::default(),
-        |_: &pharmacy_ingest::import::ImportRequest, _: &str, _: &[u8]| {
+        |_: &pharmacy_ingest::import::ImportRequest, _: &str, _: Content<'_>| {
             Ok::<_, String>(plan(vec![], vec![]))
         },
         no_progress(),

@@ -1,10 +1,11 @@
 //! Planning a file from its head: `plan_bytes` holds only the first rows of each sheet of an
 //! xlsx, xlsm or CSV, chooses the template from them, and reads the rows of a rows layout
 //! below them one at a time. Every fixture of those formats (hostile ones included) is planned
-//! with heads cut at several places and must give exactly the plan (or the error) of a whole
-//! read.
+//! with heads cut at several places, and read from the open file (`plan_content`), and must
+//! give exactly the plan (or the error) of a whole read.
 
-use pharmacy_ingest::pipeline::plan::{PlanOptions, plan_bytes};
+use pharmacy_ingest::pipeline::plan::{PlanOptions, plan_bytes, plan_content};
+use pharmacy_ingest::read::content::Content;
 use pharmacy_ingest::read::{ReadOptions, read_bytes};
 use pharmacy_ingest::template::set::TemplateSet;
 use std::path::{Path, PathBuf};
@@ -68,6 +69,20 @@ fn a_plan_from_the_head_and_streamed_rows_is_the_plan_of_a_whole_read() {
             let cut = read_bytes(&name, &bytes, &options(&templates, head).read)
                 .is_ok_and(|g| g.sheets.iter().any(|s| s.rows_beyond));
             streamed += usize::from(cut);
+        }
+        // The same file read where it lies (an xlsx is inflated from the open file, anything
+        // else loaded) plans the same.
+        let file = std::fs::File::open(path).unwrap();
+        let content = Content::File {
+            file: &file,
+            len: bytes.len() as u64,
+        };
+        let from_file = match plan_content(&name, content, &options(&templates, 40)) {
+            Ok(plan) => format!("{plan:?}"),
+            Err(e) => format!("error: {e}"),
+        };
+        if from_file != expected {
+            differ.push(format!("{} (read from the open file)", path.display()));
         }
     }
     assert!(differ.is_empty(), "plans differ: {differ:#?}");
