@@ -5,6 +5,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    pharmacy_ingest::ops::allocator::tune();
     let cli = pharmacy_ingest::commands::cli::Cli::parse();
     let code = match pharmacy_ingest::commands::dispatch(cli) {
         Ok(code) => code,

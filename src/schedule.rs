@@ -273,6 +273,6 @@ mod tests {
             size_of::<Shift>()
         );
         let extracted = size_of::<Extracted>();
-        assert!(extracted <= 104, "Extracted is {extracted} bytes");
+        assert!(extracted <= 88, "Extracted is {extracted} bytes");
     }
 }

@@ -288,10 +288,12 @@ enum Clash {
     Overlap(usize),
 }
 
-/// The shifts not rejected on their own, as (employee key, date, index): sixteen bytes a
+/// The shifts not rejected on their own, as (employee key, date, index): twelve bytes a
 /// shift, sorted so that each employee-day's shifts lie together in file order. A
-/// million-row file keeps one per shift; a hash map of days would take four times as much.
-struct EmployeeDays(Vec<(u64, NaiveDate, u32)>);
+/// million-row file keeps one per shift; a hash map of days would take five times as much.
+/// The key is a 32-bit hash: two employees who share one only share a group, in which
+/// [`clash`] still compares shifts of the same person only.
+struct EmployeeDays(Vec<(u32, NaiveDate, u32)>);
 
 impl EmployeeDays {
     fn with_capacity(shifts: usize) -> Self {
@@ -299,7 +301,7 @@ impl EmployeeDays {
     }
 
     fn push(&mut self, key: u64, date: NaiveDate, idx: usize) {
-        self.0.push((key, date, idx as u32));
+        self.0.push(((key ^ (key >> 32)) as u32, date, idx as u32));
     }
 
     /// Accept each shift (`keep`) unless it duplicates an accepted shift of the same
@@ -339,10 +341,10 @@ fn clash(shifts: &[Extracted], accepted: &[usize], idx: usize) -> Option<Clash> 
             continue;
         }
         let st = minutes_of(other.shift.start).num_minutes();
-        if st == start && other.minutes == e.minutes {
+        if st == start && other.minutes() == e.minutes() {
             return Some(Clash::Duplicate(i));
         }
-        if start < st + other.minutes && st < start + e.minutes {
+        if start < st + other.minutes() && st < start + e.minutes() {
             // Newest first: the last one found is the earliest.
             overlap = Some(Clash::Overlap(i));
         }
@@ -390,25 +392,25 @@ fn own_issue(
         },
         None => s.source.clone(),
     };
-    if e.minutes == 0 {
+    if e.minutes() == 0 {
         let msg = "the shift ends when it starts: check the start and end times";
         return Some((
-            Issue::error("end_equals_start", Some(at(e.time_col)), msg),
+            Issue::error("end_equals_start", Some(at(e.time_col())), msg),
             true,
         ));
     }
-    if e.minutes > max_minutes {
+    if e.minutes() > max_minutes {
         let msg = format!(
             "the shift is {:.1} hours, more than the {} hour limit: check the times (AM/PM?)",
-            e.minutes as f64 / 60.0,
+            e.minutes() as f64 / 60.0,
             limits.max_shift_hours
         );
         return Some((
-            Issue::error("shift_too_long", Some(at(e.time_col)), msg),
+            Issue::error("shift_too_long", Some(at(e.time_col())), msg),
             true,
         ));
     }
-    let issue = dates?.judge(s.date, &at(e.date_col))?;
+    let issue = dates?.judge(s.date, &at(e.date_col()))?;
     let rejects = issue.severity == crate::schedule::Severity::Error;
     Some((issue, rejects))
 }
@@ -439,12 +441,7 @@ mod tests {
             },
         };
         let minutes = shift.minutes();
-        Extracted {
-            shift,
-            minutes,
-            time_col: Some(4),
-            date_col: Some(3),
-        }
+        Extracted::new(shift, minutes, Some(4), Some(3))
     }
 
     fn codes(v: &Validated) -> Vec<&str> {

@@ -16,18 +16,66 @@ use crate::template::set::CompiledTemplate;
 use arcstr::ArcStr;
 use chrono::NaiveDate;
 
-/// One extracted shift with what validation needs beyond [`Shift`].
+/// One extracted shift with what validation needs beyond [`Shift`], in eight bytes (a
+/// million-row file holds a million of these until validation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extracted {
     pub shift: Shift,
-    /// True length in minutes (a date-time pair can span more than a day).
-    pub minutes: i64,
+    /// True length in minutes (a date-time pair can span more than a day; clamped to
+    /// `i32::MAX`, far past any limit).
+    minutes: i32,
     /// The column of the shift's row its start time was read from, when that is not the
     /// column of `shift.source` (rows layouts): a too-long shift is pointed at it.
-    pub time_col: Option<u32>,
+    time_col: Col,
     /// The column of the shift's row its date was read from (rows layouts): a date far from
     /// the file's week is pointed at it.
-    pub date_col: Option<u32>,
+    date_col: Col,
+}
+
+/// A column index of a sheet (16,384 columns at most), or none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Col(u16);
+
+impl Col {
+    const NONE: Col = Col(u16::MAX);
+
+    /// A column past `u16` (no sheet has one) is no column: the issue points at the shift's
+    /// own cell instead.
+    fn of(col: Option<u32>) -> Col {
+        col.and_then(|c| u16::try_from(c).ok())
+            .filter(|c| *c != u16::MAX)
+            .map_or(Col::NONE, Col)
+    }
+
+    fn get(self) -> Option<u32> {
+        (self != Col::NONE).then_some(u32::from(self.0))
+    }
+}
+
+impl Extracted {
+    pub fn new(shift: Shift, minutes: i64, time_col: Option<u32>, date_col: Option<u32>) -> Self {
+        Extracted {
+            shift,
+            minutes: i32::try_from(minutes).unwrap_or(i32::MAX),
+            time_col: Col::of(time_col),
+            date_col: Col::of(date_col),
+        }
+    }
+
+    /// True length in minutes.
+    pub fn minutes(&self) -> i64 {
+        i64::from(self.minutes)
+    }
+
+    /// See the field: the start time's column in a rows layout.
+    pub fn time_col(&self) -> Option<u32> {
+        self.time_col.get()
+    }
+
+    /// See the field: the date's column in a rows layout.
+    pub fn date_col(&self) -> Option<u32> {
+        self.date_col.get()
+    }
 }
 
 /// Everything extraction found in a file.

@@ -595,8 +595,8 @@ impl RowShift {
     /// Push one shift per time range (start, end, true length in minutes).
     pub(super) fn push(&self, ranges: Ranges, out: &mut Extraction) {
         for (start, end, minutes) in ranges {
-            out.shifts.push(Extracted {
-                shift: Shift {
+            out.shifts.push(Extracted::new(
+                Shift {
                     store_number: self.store_number,
                     employee_name: self.name.clone(),
                     employee_phone: self.phone.clone(),
@@ -608,9 +608,9 @@ impl RowShift {
                     source: self.source.clone(),
                 },
                 minutes,
-                time_col: self.time_col,
-                date_col: self.date_col,
-            });
+                self.time_col,
+                self.date_col,
+            ));
         }
     }
 }

@@ -154,6 +154,19 @@ impl<'a> NewShifts<'a> {
             self.people.push((s, n));
         }
     }
+
+    /// After the last [`NewShifts::push`]: drop the lookups (the statement sends only the
+    /// lists) and hold the lists at their size, so a hundred thousand employees' maps are
+    /// gone before the statement's parameters are encoded.
+    pub fn seal(&mut self) {
+        self.store_index = HashMap::new();
+        self.name_index = HashMap::new();
+        self.day_seen = HashSet::new();
+        self.person_seen = HashSet::new();
+        self.names.shrink_to_fit();
+        self.days.shrink_to_fit();
+        self.people.shrink_to_fit();
+    }
 }
 
 /// What replacing the stored shifts of `span` (store id → first and last date) with `new`

@@ -560,6 +560,7 @@ async fn replace_checked(
     for s in &plan.shifts {
         new.push(sid(s), s.date, &s.employee_name);
     }
+    new.seal();
     // What the replace removes is summed up and deleted in one statement; when risky replaces
     // are held, the first statement only reads and a second one deletes once the replace is
     // found safe. The summary is kept by `finish`.
@@ -895,7 +896,12 @@ async fn link_contacts(
     let links = keys
         .iter()
         .map(|&(store, name, phone, first)| {
-            let (link, why) = found.decide(store_ids.get(&store), name, phone);
+            // The shift's own copy of the phone when it needs no trimming (no copy a shift).
+            let phone = phone.map(|p| match &plan.shifts[first].employee_phone {
+                Some(own) if own.len() == p.len() => own.clone(),
+                _ => ArcStr::from(p),
+            });
+            let (link, why) = found.decide(store_ids.get(&store), name, phone.as_ref());
             if let Some(why) = why {
                 let cell = Some(plan.shifts[first].source.clone());
                 issues.push(Issue::warning("unknown_employee", cell, why.message()));
@@ -963,15 +969,16 @@ impl FoundContacts<'_> {
         &self,
         store: Option<&Uuid>,
         name: &str,
-        phone: Option<&str>,
+        file_phone: Option<&ArcStr>,
     ) -> (Link, Option<UnlinkedWhy>) {
         let unlinked = |why| {
             let link = Link {
                 contact_id: None,
-                phone: phone.map(ArcStr::from),
+                phone: file_phone.cloned(),
             };
             (link, Some(why))
         };
+        let phone = file_phone.map(|p| p.as_str());
         if let Some(p) = phone.filter(|p| !self.unusable.contains(*p)) {
             return match self.by_phone.get(p).map(Vec::as_slice) {
                 Some([(id, contact_phone)]) => (
@@ -1003,7 +1010,7 @@ impl FoundContacts<'_> {
             [(id, contact_phone)] => (
                 Link {
                     contact_id: Some(*id),
-                    phone: Some(phone.map_or_else(|| contact_phone.clone(), ArcStr::from)),
+                    phone: Some(file_phone.unwrap_or(contact_phone).clone()),
                 },
                 None,
             ),

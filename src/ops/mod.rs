@@ -5,7 +5,9 @@
 //! - [`http`] — the loopback HTTP server (axum) for `/healthz` and `/metrics`.
 //! - [`shutdown`] — one `CancellationToken` fed by SIGINT and SIGTERM.
 //! - [`peak`] — the peak-memory report the hostile-input suite asks for.
+//! - [`allocator`] — glibc's mmap threshold fixed, so freed large buffers leave the process.
 
+pub mod allocator;
 pub mod http;
 pub mod logging;
 pub mod metrics;

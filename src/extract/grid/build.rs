@@ -142,8 +142,8 @@ impl<'a> Builder<'a> {
         };
         let note: Option<ArcStr> = note.map(ArcStr::from);
         for r in ranges {
-            out.shifts.push(Extracted {
-                shift: Shift {
+            out.shifts.push(Extracted::new(
+                Shift {
                     store_number,
                     employee_name: name.clone(),
                     employee_phone: who.phone.clone(),
@@ -154,11 +154,11 @@ impl<'a> Builder<'a> {
                     notes: note.clone().or_else(|| who.notes.clone()),
                     source: source.clone(),
                 },
-                minutes: r.minutes() as i64,
                 // The day cell is the time cell; the date comes from the header.
-                time_col: None,
-                date_col: None,
-            });
+                r.minutes() as i64,
+                None,
+                None,
+            ));
         }
         true
     }
