@@ -7,7 +7,7 @@ use crate::import::run::{Stage, import_now_with_progress};
 use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::pipeline::plan::PlanOptions;
 use crate::read::ReadOptions;
-use crate::read::content::Owned;
+use crate::read::content::{IN_PLACE_BYTES, Owned};
 use crate::template::TemplateSet;
 use anyhow::Context as _;
 use std::io::{IsTerminal, Write};
@@ -100,10 +100,6 @@ pub fn read_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>>
         .with_context(|| format!("cannot find {}", path.display()))?;
     Ok(crate::intake::safe_read::read_limited(&real, limit)?.bytes)
 }
-
-/// Files from this size on are imported from where they lie, not read into memory first (an
-/// xlsx is inflated from the open file; other formats are loaded by their readers anyway).
-pub const IN_PLACE_BYTES: u64 = 8 << 20;
 
 /// [`read_input`] for `import`: a file of [`IN_PLACE_BYTES`] or more stays an open file
 /// (the same checks, made on the opened descriptor), a smaller one is read.

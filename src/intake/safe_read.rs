@@ -155,16 +155,42 @@ fn open_error(path: &Path, e: crate::read::file::OpenError) -> SafeReadError {
     }
 }
 
-/// [`read_limited`] on a blocking thread, abandoned after `timeout` or when `stop` is
-/// cancelled (the thread may stay stuck in the kernel; the caller goes on).
-pub async fn read_bounded(
+/// A regular file opened to be read where it lies, with the sha256 of its content.
+#[derive(Debug)]
+pub struct FileOpened {
+    pub file: std::fs::File,
+    /// Its length when it was opened (all that is ever read of it).
+    pub len: u64,
+    /// Hex sha256 of those bytes.
+    pub sha256: String,
+}
+
+/// [`open_limited`] and the content's sha256 (read in chunks, never held) on a blocking thread,
+/// abandoned like [`read_bounded`].
+pub async fn open_bounded(
     path: &Path,
     limit: u64,
     timeout: Duration,
     stop: &CancellationToken,
-) -> Result<FileRead, SafeReadError> {
+) -> Result<FileOpened, SafeReadError> {
     let p = path.to_path_buf();
-    let task = tokio::task::spawn_blocking(move || read_limited(&p, limit));
+    bounded(path, timeout, stop, move || {
+        let (file, len) = open_limited(&p, limit)?;
+        let content = crate::read::content::Content::File { file: &file, len };
+        let sha256 = crate::import::files::sha256_of(content).map_err(|e| io_error(&p, e))?;
+        Ok(FileOpened { file, len, sha256 })
+    })
+    .await
+}
+
+/// `work` on a blocking thread, abandoned after `timeout` or when `stop` is cancelled.
+async fn bounded<T: Send + 'static>(
+    path: &Path,
+    timeout: Duration,
+    stop: &CancellationToken,
+    work: impl FnOnce() -> Result<T, SafeReadError> + Send + 'static,
+) -> Result<T, SafeReadError> {
+    let task = tokio::task::spawn_blocking(work);
     tokio::select! {
         biased;
         _ = stop.cancelled() => Err(SafeReadError::Stopped { path: path.to_path_buf() }),
@@ -177,6 +203,18 @@ pub async fn read_bounded(
             source: std::io::Error::other(e),
         })),
     }
+}
+
+/// [`read_limited`] on a blocking thread, abandoned after `timeout` or when `stop` is
+/// cancelled (the thread may stay stuck in the kernel; the caller goes on).
+pub async fn read_bounded(
+    path: &Path,
+    limit: u64,
+    timeout: Duration,
+    stop: &CancellationToken,
+) -> Result<FileRead, SafeReadError> {
+    let p = path.to_path_buf();
+    bounded(path, timeout, stop, move || read_limited(&p, limit)).await
 }
 
 #[cfg(test)]

@@ -12,6 +12,12 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 
+/// Files from this size on are imported from where they lie (`import`, the worker's path jobs
+/// and inbox files), not read into memory first: an xlsx is inflated from the open file and
+/// stored from it; the other formats' readers load it anyway. Smaller files are read whole,
+/// which is as fast and stores them in one statement.
+pub const IN_PLACE_BYTES: u64 = 8 << 20;
+
 /// Borrowed content: what every reader takes.
 #[derive(Debug, Clone, Copy)]
 pub enum Content<'a> {

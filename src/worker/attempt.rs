@@ -8,13 +8,13 @@ use super::{Committed, ImportWork};
 use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_blocking};
 use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::folders;
-use crate::intake::safe_read::{SafeReadError, read_bounded};
+use crate::intake::safe_read::{FileOpened, SafeReadError, open_bounded};
 use crate::pipeline::plan::{PlanError, plan_content};
 use crate::queue::job::{Job, JobState, Stage};
 use crate::queue::lease::{self, Completion};
 use crate::queue::runner::{Attempt, Failure, JobContext};
 use crate::queue::{QueueError, roots};
-use crate::read::content::{Content, Owned};
+use crate::read::content::{Content, IN_PLACE_BYTES, Owned};
 use crate::schedule::Plan;
 use sqlx::PgConnection;
 use std::path::{Path, PathBuf};
@@ -57,19 +57,19 @@ async fn prepare(work: &ImportWork, ctx: &JobContext<'_>) -> Result<Prepared, At
     let job = ctx.job;
     let watch = job.file_size.is_some_and(|n| n >= WATCH_BYTES);
     ctx.stage(Stage::Reading, None, watch).await;
-    let bytes = match ctx.take_inline() {
-        Some(b) => b,
+    let loaded = match ctx.take_inline() {
+        Some(b) => Loaded::bytes(b),
         None => read_file(work, job, ctx).await?,
     };
-    let watch = bytes.len() as i64 >= WATCH_BYTES;
-    let request = request(work, job, &bytes);
+    let watch = loaded.content.len() >= WATCH_BYTES as u64;
+    let request = request(work, job, &loaded);
     ctx.stage(Stage::Planning, None, watch).await;
     let mut opts = work.plan_options();
     opts.template = request.template.clone();
     opts.store = request.store_number;
     opts.fallback_store = request.inbox_store;
     let planner = move |name: &str, content: Content<'_>| plan_content(name, content, &opts);
-    let content = Arc::new(Owned::Bytes(bytes));
+    let content = Arc::new(loaded.content);
     let planned = plan_blocking(&request.file_name, &content, planner).await;
     Ok(Prepared {
         request,
@@ -80,7 +80,7 @@ async fn prepare(work: &ImportWork, ctx: &JobContext<'_>) -> Result<Prepared, At
 }
 
 /// The import request of a job.
-fn request(work: &ImportWork, job: &Job, bytes: &[u8]) -> ImportRequest {
+fn request(work: &ImportWork, job: &Job, loaded: &Loaded) -> ImportRequest {
     let from_inbox = job.source == ImportSource::Inbox;
     // The store of the inbox folder the file was dropped into (queued with the job, or read
     // from its `processing/<store>/` path): it fills in a file that names no store, and a file
@@ -96,8 +96,8 @@ fn request(work: &ImportWork, job: &Job, bytes: &[u8]) -> ImportRequest {
         .flatten();
     ImportRequest {
         file_name: job.file_name.clone(),
-        file_size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-        sha256: crate::import::files::sha256_hex(bytes),
+        file_size: i64::try_from(loaded.content.len()).unwrap_or(i64::MAX),
+        sha256: loaded.sha256.clone(),
         source: job.source,
         mode: job.mode,
         force: job.force,
@@ -222,17 +222,50 @@ fn lease_error(e: QueueError) -> Attempt<Committed> {
     }
 }
 
-/// The job's bytes: from the row, or from its path (which must be under a read root, be a
+/// A job's file content with its sha256.
+struct Loaded {
+    content: Owned,
+    sha256: String,
+}
+
+impl Loaded {
+    fn bytes(bytes: Vec<u8>) -> Loaded {
+        Loaded {
+            sha256: crate::import::files::sha256_hex(&bytes),
+            content: Owned::Bytes(bytes),
+        }
+    }
+
+    fn opened(job: &Job, o: FileOpened) -> Loaded {
+        tracing::info!(job_id = %job.id, bytes = o.len, "the file is read where it lies");
+        Loaded {
+            content: Owned::File {
+                file: o.file,
+                len: o.len,
+            },
+            sha256: o.sha256,
+        }
+    }
+}
+
+/// The job's content: from the row, or from its path (which must be under a read root, be a
 /// regular file and fit `read.max_file_bytes`; the read gives up at the job's deadline and at
-/// shutdown, so a FIFO or a stalled share cannot hold the slot).
+/// shutdown, so a FIFO or a stalled share cannot hold the slot). A file of
+/// [`IN_PLACE_BYTES`] or more is read where it lies: a path job's file, or an inbox job's
+/// `processing/` file while it still has the queued content (else the row's copy is used).
 async fn read_file(
     work: &ImportWork,
     job: &Job,
     ctx: &JobContext<'_>,
-) -> Result<Vec<u8>, Attempt<Committed>> {
-    if job.file_size.is_some() {
+) -> Result<Loaded, Attempt<Committed>> {
+    let limit = work.max_file_bytes();
+    let timeout = work.settings.job_timeout();
+    if let Some(size) = job.file_size {
+        if let Some(loaded) = queued_in_place(job, size, limit, ctx, timeout).await {
+            return Ok(loaded);
+        }
         return match lease::file_bytes(&work.pool, job.id).await {
-            Ok(Some(b)) => Ok(b),
+            Ok(Some(b)) => Ok(Loaded::bytes(b)),
             Ok(None) => Err(permanent("the job carries no file".into())),
             Err(e) if e.is_transient() => Err(Attempt::Failed(Failure::Transient, e.to_string())),
             Err(e) => Err(permanent(e.to_string())),
@@ -246,14 +279,47 @@ async fn read_file(
             "{path} is missing or not under one of this worker's import roots"
         )));
     };
-    let limit = work.max_file_bytes();
-    let timeout = work.settings.job_timeout();
-    match read_bounded(&real, limit, timeout, &ctx.stop).await {
-        Ok(r) => Ok(r.bytes),
-        Err(SafeReadError::Stopped { .. }) => Err(Attempt::Stopped),
-        Err(SafeReadError::TimedOut { .. }) => Err(Attempt::TimedOut),
-        Err(e) => Err(permanent(e.to_string())),
+    let opened = match open_bounded(&real, limit, timeout, &ctx.stop).await {
+        Ok(o) => o,
+        Err(SafeReadError::Stopped { .. }) => return Err(Attempt::Stopped),
+        Err(SafeReadError::TimedOut { .. }) => return Err(Attempt::TimedOut),
+        Err(e) => return Err(permanent(e.to_string())),
+    };
+    if opened.len >= IN_PLACE_BYTES {
+        return Ok(Loaded::opened(job, opened));
     }
+    let content = Owned::File {
+        file: opened.file,
+        len: opened.len,
+    };
+    match content.content().bytes() {
+        Ok(bytes) => Ok(Loaded {
+            content: Owned::Bytes(bytes.into_owned()),
+            sha256: opened.sha256,
+        }),
+        Err(e) => Err(permanent(format!("{path}: {e}"))),
+    }
+}
+
+/// An inbox job's large file, read where it lies when its `processing/` copy still has the
+/// content that was queued (its sha256 and size); `None`: use the copy in the job's row.
+async fn queued_in_place(
+    job: &Job,
+    size: i64,
+    limit: u64,
+    ctx: &JobContext<'_>,
+    timeout: std::time::Duration,
+) -> Option<Loaded> {
+    let (Some(path), Some(queued)) = (&job.file_path, &job.file_sha256) else {
+        return None;
+    };
+    if job.source != ImportSource::Inbox || u64::try_from(size).ok()? < IN_PLACE_BYTES {
+        return None;
+    }
+    let opened = open_bounded(Path::new(path), limit, timeout, &ctx.stop)
+        .await
+        .ok()?;
+    (&opened.sha256 == queued).then(|| Loaded::opened(job, opened))
 }
 
 /// The real path of `path` when it is under one of `roots`.
@@ -285,7 +351,8 @@ async fn inbox_file_changed(work: &ImportWork, ctx: &JobContext<'_>) -> Option<S
         return None;
     };
     let limit = work.max_file_bytes();
-    let now = read_bounded(
+    // Hashed in chunks: a large file is not read into memory again beside its plan.
+    let now = open_bounded(
         Path::new(path),
         limit,
         work.settings.job_timeout(),

@@ -551,3 +551,78 @@ async fn without_listen_polling_finds_jobs() {
         manifest("week-1042.csv")
     );
 }
+
+/// A schedule of `rows` shifts at `store` padded past 8 MiB with a column no template maps (a
+/// big export's free-text column): read where it lies, not into memory.
+fn large_csv(path: &Path, store: i32, rows: usize) -> Vec<u8> {
+    let mut out = String::from("Store,Employee,Date,Start,End,Comment\n");
+    let pad = "x".repeat((9 << 20) / rows);
+    for i in 0..rows {
+        out.push_str(&format!(
+            "{store},Employee {i},11/{:02}/2025,9:00,17:00,{pad}\n",
+            17 + i % 7
+        ));
+    }
+    std::fs::write(path, &out).unwrap();
+    out.into_bytes()
+}
+
+/// Files of 8 MiB and more are read where they lie, an inbox file while its `processing/` copy
+/// still holds the queued content and a path job's file at its path, and stored byte for byte.
+#[tokio::test]
+async fn large_files_from_the_inbox_and_by_path_are_imported_from_where_they_lie() {
+    let db = TestDb::new().await;
+    let (root, cfg) = setup(&db);
+    let drop_dir = db.work_dir().join("upstream-drop");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let drop_dir = drop_dir.canonicalize().unwrap();
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[worker]\n",
+        &format!("[worker]\npath_roots = [\"{}\"]\n", drop_dir.display()),
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let _w = Worker::start(&db, &cfg, "w1");
+
+    let staged = db.work_dir().join("big-inbox.csv");
+    let inbox_bytes = large_csv(&staged, 1042, 60);
+    drop_into(&root.join("inbox"), &staged, "big-inbox.csv");
+    let by_path = drop_dir.join("big-path.csv");
+    let path_bytes = large_csv(&by_path, 2207, 70);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = sqlx::query_scalar::<_, uuid::Uuid>(
+            "SELECT enqueue_import(file_name => 'big-path.csv', file_path => $1)",
+        )
+        .bind(by_path.to_str().unwrap())
+        .fetch_one(db.pool())
+        .await;
+        match r {
+            Ok(_) => break,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(e) => panic!("enqueue by path: {e}"),
+        }
+    }
+    wait_until_async(&db, "both jobs succeeded", Duration::from_secs(60), 2).await;
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM store_schedules").await,
+        130
+    );
+    for bytes in [&inbox_bytes, &path_bytes] {
+        let kept: bool = sqlx::query_scalar(
+            "SELECT bytes = $1 FROM import_files WHERE sha256 = encode(sha256($1), 'hex')",
+        )
+        .bind(bytes)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert!(kept, "the stored file is the file, byte for byte");
+    }
+    let log = std::fs::read_to_string(db.work_dir().join("w1.log")).unwrap();
+    assert_eq!(
+        log.matches("the file is read where it lies").count(),
+        2,
+        "{log}"
+    );
+}
