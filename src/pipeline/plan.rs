@@ -6,7 +6,7 @@
 
 use super::matcher::{self, Rejection};
 use crate::extract::{Context, Extraction, SheetLayout, rows};
-use crate::read::content::Content;
+use crate::read::content::{Content, IN_PLACE_BYTES};
 use crate::read::{
     self, ReadError, ReadOptions,
     grid::{Grid, Row},
@@ -81,12 +81,23 @@ fn list(tried: &[Rejection]) -> String {
 /// xlsm, CSV). The rows below them are read one at a time and never held (see [`plan_bytes`]).
 pub const HEAD_ROWS: u32 = 4096;
 
-/// Plan a file on disk.
+/// Plan a file on disk; one of [`IN_PLACE_BYTES`] or more is read where it lies.
 pub fn plan_path(path: &Path, opts: &PlanOptions) -> Result<Plan, PlanError> {
     let file = read::file::display_name(path);
-    let bytes = read::read_file(path, &opts.read.limits).map_err(|source| PlanError::Read {
+    let read_error = |source| PlanError::Read {
         file: file.clone(),
         source,
+    };
+    let (f, len) = read::file::open_file(path, &opts.read.limits).map_err(read_error)?;
+    let content = Content::File { file: &f, len };
+    if len >= IN_PLACE_BYTES {
+        return plan_content(&file, content, opts);
+    }
+    let bytes = content.bytes().map_err(|error| {
+        read_error(ReadError::Io {
+            file: file.clone(),
+            error,
+        })
     })?;
     plan_bytes(&file, &bytes, opts)
 }

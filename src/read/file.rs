@@ -99,6 +99,17 @@ pub fn read_file(path: &Path, limits: &ReadLimits) -> Result<Vec<u8>, ReadError>
     }
 }
 
+/// [`read_file`] without the read: the open regular file and its length.
+pub fn open_file(path: &Path, limits: &ReadLimits) -> Result<(File, u64), ReadError> {
+    let file = display_name(path);
+    match open_regular(path, limits.max_file_bytes, Symlinks::Follow) {
+        Ok((f, meta)) => Ok((f, meta.len())),
+        Err(OpenError::NotRegular(kind)) => Err(ReadError::NotAFile { file, kind }),
+        Err(OpenError::TooLarge { size, limit }) => Err(ReadError::TooLarge { file, size, limit }),
+        Err(OpenError::Io(error)) => Err(ReadError::Io { file, error }),
+    }
+}
+
 /// Refuse anything but a regular file within the size limit.
 fn check_metadata(meta: &Metadata, limit: u64) -> Result<(), OpenError> {
     if !meta.file_type().is_file() {
