@@ -144,7 +144,7 @@ pub fn plan_content(
         return plan_grid(file_name, &head, opts);
     }
     let rest = |sheet: &str, each: &mut dyn FnMut(Row)| {
-        read::stream_rows(file_name, content, &opts.read, sheet, head_rows, each)
+        read::stream_rows_beside(file_name, content, &opts.read, sheet, head_rows, each)
     };
     let streamed = |guess| plan_from(file_name, &head, opts, Some((&rest, guess)));
     let undecided = match streamed(Guess::ReadWhole) {

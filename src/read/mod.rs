@@ -287,6 +287,50 @@ pub fn stream_rows(
     spreadsheet::stream_xlsx_rows(file_name, format, content, limits, sheet, from, each)
 }
 
+/// Rows handed from the reading thread to the caller at a time by [`stream_rows_beside`].
+const ROWS_PER_BATCH: usize = 256;
+
+/// [`stream_rows`] on a thread of its own: the file is inflated and parsed while the caller's
+/// `each` works on the rows before (in order, a few batches ahead at most, so nothing more is
+/// held). Reading is most of a large sheet's time and extraction the rest; on two cores they
+/// overlap. A panic of `each` is the caller's own and unwinds as usual.
+pub fn stream_rows_beside(
+    file_name: &str,
+    content: Content<'_>,
+    opts: &ReadOptions,
+    sheet: &str,
+    from: u32,
+    each: &mut dyn FnMut(grid::Row),
+) -> Result<(), ReadError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<grid::Row>>(4);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
+            // Once the caller is gone (its `each` panicked) the rest is read and dropped.
+            let mut open = true;
+            let read = stream_rows(file_name, content, opts, sheet, from, &mut |row| {
+                batch.push(row);
+                if open && batch.len() == ROWS_PER_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_BATCH));
+                    open = tx.send(full).is_ok();
+                } else if !open {
+                    batch.clear();
+                }
+            });
+            if open && !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            read
+        });
+        for row in rx.into_iter().flatten() {
+            each(row);
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// Whether `content` is a file the readers take only in memory: anything but an xlsx or xlsm
 /// package (those are inflated from the file where it lies; the other formats are parsed
 /// whole, so their bytes are the least of what they hold).
