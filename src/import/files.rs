@@ -84,6 +84,12 @@ async fn save_large_and_lock(
     .fetch_one(&mut *conn)
     .await?;
     if stored {
+        // Nothing to send, but a file read where it lies must still be what was planned.
+        if let Content::File { .. } = content
+            && sha256_of(content).map_err(sqlx::Error::Io)? != sha256
+        {
+            return Err(changed());
+        }
         return Ok(locked);
     }
     if !row_security {
@@ -157,16 +163,21 @@ async fn copy_file_row(
         }
         if hex::encode(hasher.finalize()) != sha256 {
             copy.abort("the file changed while it was imported").await?;
-            return Err(sqlx::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "the file changed while it was being imported (is something still writing \
-                 it?); nothing was imported, import it again once it is complete",
-            )));
+            return Err(changed());
         }
     }
     copy.send(tail).await?;
     copy.finish().await?;
     Ok(())
+}
+
+/// A file read where it lies no longer has the sha256 taken when it was opened.
+fn changed() -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "the file changed while it was being imported (is something still writing it?); \
+         nothing was imported, import it again once it is complete",
+    ))
 }
 
 /// The stored bytes of a file, if they were kept.

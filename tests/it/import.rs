@@ -1027,7 +1027,8 @@ async fn a_large_file_is_stored_once_byte_for_byte() {
 
 /// A large file read where it lies (`Content::File`) is stored byte for byte, hashed as it is
 /// sent; a file whose bytes no longer match the sha256 taken when it was opened (something
-/// wrote it since) is refused and nothing is stored.
+/// wrote it since) is refused and nothing is stored, also when that sha256's content is stored
+/// already.
 #[tokio::test]
 async fn a_file_read_where_it_lies_is_stored_exactly_and_a_changed_one_is_refused() {
     use std::io::Write;
@@ -1074,6 +1075,24 @@ async fn a_file_read_where_it_lies_is_stored_exactly_and_a_changed_one_is_refuse
         .await
         .unwrap();
     assert_eq!(kept, 0);
+
+    // Content already stored is not sent again, but the file must still be what was hashed.
+    let text = b"a file that was rewritten after it was hashed";
+    let mut other = tempfile::tempfile().unwrap();
+    other.write_all(text).unwrap();
+    let rewritten = Content::File {
+        file: &other,
+        len: text.len() as u64,
+    };
+    let mut tx = pool.begin().await.unwrap();
+    let err = pharmacy_ingest::import::files::save_and_lock(&mut tx, rewritten, &sha)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("changed while it was being imported"),
+        "{err}"
+    );
 }
 
 /// An xlsx imported from its open file (as `import` does from 8 MiB on) writes what the same

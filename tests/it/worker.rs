@@ -401,19 +401,43 @@ async fn two_workers_on_one_database_and_one_inbox_import_each_file_exactly_once
     assert!(workers >= 1);
 }
 
+/// An `upstream-drop` folder the worker of `cfg` may read jobs' paths under.
+fn path_root(db: &TestDb, cfg: &Path) -> PathBuf {
+    let drop_dir = db.work_dir().join("upstream-drop");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let drop_dir = drop_dir.canonicalize().unwrap();
+    let text = std::fs::read_to_string(cfg).unwrap().replace(
+        "[worker]\n",
+        &format!("[worker]\npath_roots = [\"{}\"]\n", drop_dir.display()),
+    );
+    std::fs::write(cfg, text).unwrap();
+    drop_dir
+}
+
+/// Queue `path` from SQL, once the worker has published its roots.
+async fn enqueue_path(db: &TestDb, name: &str, path: &Path) -> uuid::Uuid {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = sqlx::query_scalar("SELECT enqueue_import(file_name => $1, file_path => $2)")
+            .bind(name)
+            .bind(path.to_str().unwrap())
+            .fetch_one(db.pool())
+            .await;
+        match r {
+            Ok(id) => return id,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            Err(e) => panic!("enqueue by path: {e}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn jobs_queued_from_the_cli_and_from_sql_by_path_are_imported() {
     let db = TestDb::new().await;
     let (root, cfg) = setup(&db);
-    let drop_dir = db.work_dir().join("upstream-drop");
-    std::fs::create_dir_all(&drop_dir).unwrap();
-    let drop_dir = drop_dir.canonicalize().unwrap();
-    let mut text = std::fs::read_to_string(&cfg).unwrap();
-    text = text.replace(
-        "[worker]\n",
-        &format!("[worker]\npath_roots = [\"{}\"]\n", drop_dir.display()),
-    );
-    std::fs::write(&cfg, text).unwrap();
+    let drop_dir = path_root(&db, &cfg);
     let _w = Worker::start(&db, &cfg, "w1");
 
     // From the command line: the bytes travel in the job.
@@ -431,21 +455,7 @@ async fn jobs_queued_from_the_cli_and_from_sql_by_path_are_imported() {
     // From SQL by path, once the worker has published its roots.
     let path = drop_dir.join("week-1042-w02.csv");
     std::fs::copy(fixture("weeks/week-1042-w02.csv"), &path).unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let sql_job: uuid::Uuid = loop {
-        let r =
-            sqlx::query_scalar("SELECT enqueue_import(file_name => 'w02.csv', file_path => $1)")
-                .bind(path.to_str().unwrap())
-                .fetch_one(db.pool())
-                .await;
-        match r {
-            Ok(id) => break id,
-            Err(_) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(200)).await
-            }
-            Err(e) => panic!("enqueue by path: {e}"),
-        }
-    };
+    let sql_job = enqueue_path(&db, "w02.csv", &path).await;
     wait_until_async(&db, "both jobs succeeded", Duration::from_secs(30), 2).await;
     let show = db.run_bin(&["jobs", "show", &cli_job, "--format", "json"]);
     assert!(show.status.success(), "{}", show.stderr);
@@ -573,14 +583,7 @@ fn large_csv(path: &Path, store: i32, rows: usize) -> Vec<u8> {
 async fn large_files_from_the_inbox_and_by_path_are_imported_from_where_they_lie() {
     let db = TestDb::new().await;
     let (root, cfg) = setup(&db);
-    let drop_dir = db.work_dir().join("upstream-drop");
-    std::fs::create_dir_all(&drop_dir).unwrap();
-    let drop_dir = drop_dir.canonicalize().unwrap();
-    let text = std::fs::read_to_string(&cfg).unwrap().replace(
-        "[worker]\n",
-        &format!("[worker]\npath_roots = [\"{}\"]\n", drop_dir.display()),
-    );
-    std::fs::write(&cfg, text).unwrap();
+    let drop_dir = path_root(&db, &cfg);
     let _w = Worker::start(&db, &cfg, "w1");
 
     let staged = db.work_dir().join("big-inbox.csv");
@@ -588,22 +591,7 @@ async fn large_files_from_the_inbox_and_by_path_are_imported_from_where_they_lie
     drop_into(&root.join("inbox"), &staged, "big-inbox.csv");
     let by_path = drop_dir.join("big-path.csv");
     let path_bytes = large_csv(&by_path, 2207, 70);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let r = sqlx::query_scalar::<_, uuid::Uuid>(
-            "SELECT enqueue_import(file_name => 'big-path.csv', file_path => $1)",
-        )
-        .bind(by_path.to_str().unwrap())
-        .fetch_one(db.pool())
-        .await;
-        match r {
-            Ok(_) => break,
-            Err(_) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(200)).await
-            }
-            Err(e) => panic!("enqueue by path: {e}"),
-        }
-    }
+    enqueue_path(&db, "big-path.csv", &by_path).await;
     wait_until_async(&db, "both jobs succeeded", Duration::from_secs(60), 2).await;
     assert_eq!(
         scalar(&db, "SELECT count(*) FROM store_schedules").await,
