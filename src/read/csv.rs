@@ -8,14 +8,16 @@
 //! is [`Cell::Empty`]. The one sheet is named after the file's stem.
 //!
 //! The text is streamed: decoded in chunks and split field by field with `csv-core` (the
-//! state machine under the `csv` crate), so memory is the input plus the grid being built.
+//! state machine under the `csv` crate), so memory is the grid being built (and the input
+//! when it is in memory: a large file is read in chunks where it lies, [`Content::File`]).
 //! Each field is refused as soon as it passes [`ReadLimits::max_cell_bytes`], and the file as
 //! soon as its fields pass [`ReadLimits::max_cells`]; nothing waits for a whole record.
 
+use super::content::{Content, ContentReader};
 use super::grid::{Cell, Grid, Row, Sheet, SourceFormat};
 use super::{ReadError, ReadLimits};
 use encoding_rs::Encoding;
-use std::borrow::Cow;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
 /// Delimiters we try, in order of preference when they score the same.
@@ -34,12 +36,12 @@ const CHUNK: usize = 64 * 1024;
 pub fn read_csv(
     file: &str,
     sheet_name: &str,
-    bytes: &[u8],
+    content: Content<'_>,
     limits: &ReadLimits,
     head: Option<u32>,
 ) -> Result<Grid, ReadError> {
     let mut sheet = Sheet::new(sheet_name);
-    scan(file, sheet_name, bytes, limits, |index, cells| {
+    scan(file, sheet_name, content, limits, |index, cells| {
         if head.is_some_and(|h| index >= h) {
             sheet.rows_beyond = true;
             return ControlFlow::Break(());
@@ -57,7 +59,7 @@ pub fn read_csv(
 /// kept); every other limit applies.
 pub fn stream_csv(
     file: &str,
-    bytes: &[u8],
+    content: Content<'_>,
     limits: &ReadLimits,
     from: u32,
     each: &mut dyn FnMut(Row),
@@ -66,7 +68,7 @@ pub fn stream_csv(
         max_cells: usize::MAX,
         ..limits.clone()
     };
-    scan(file, "", bytes, &unheld, |index, cells| {
+    scan(file, "", content, &unheld, |index, cells| {
         if index >= from
             && let Some(row) = Row::trimmed(index, cells)
         {
@@ -81,21 +83,25 @@ pub fn stream_csv(
 fn scan(
     file: &str,
     sheet_name: &str,
-    bytes: &[u8],
+    content: Content<'_>,
     limits: &ReadLimits,
     mut record: impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
 ) -> Result<(), ReadError> {
-    let source = Source::of(bytes);
-    let delimiter = sniff_delimiter(&source.sample(SNIFF_BYTES));
+    let io = |error| ReadError::Io {
+        file: file.to_owned(),
+        error,
+    };
+    let source = Source::of(content).map_err(io)?;
+    let delimiter = sniff_delimiter(&source.sample(SNIFF_BYTES).map_err(io)?);
     let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut fields = Fields::new(file, sheet_name, limits);
-    let mut chunks = source.chunks();
+    let mut chunks = source.chunks().map_err(io)?;
     let mut input: &[u8] = &[];
     let mut field: Vec<u8> = vec![0; 1024.min(limits.max_cell_bytes.saturating_add(1))];
     let mut len = 0usize;
     loop {
         if input.is_empty() {
-            input = chunks.next_chunk();
+            input = chunks.next_chunk().map_err(io)?;
         }
         let (result, nin, nout) = reader.read_field(input, &mut field[len..]);
         input = &input[nin..];
@@ -193,53 +199,57 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The bytes of a text file and how they decode to UTF-8.
-enum Source<'a> {
-    /// Valid UTF-8 (a UTF-8 BOM already stripped).
-    Utf8(&'a [u8]),
-    /// Anything else, decoded on the fly (UTF-16 with a BOM, else Windows-1252).
-    Encoded(&'static Encoding, &'a [u8]),
+/// A text file's content and how it decodes to UTF-8.
+struct Source<'a> {
+    content: Content<'a>,
+    /// Where the text starts (past a BOM).
+    start: u64,
+    /// `None`: valid UTF-8, handed on as it is; else decoded on the fly (UTF-16 with a BOM,
+    /// else Windows-1252).
+    encoding: Option<&'static Encoding>,
 }
 
 impl<'a> Source<'a> {
     /// BOM first, then UTF-8, then Windows-1252.
-    fn of(bytes: &'a [u8]) -> Self {
-        let (encoding, rest) = match Encoding::for_bom(bytes) {
-            Some((encoding, bom_len)) => (encoding, &bytes[bom_len..]),
-            None => (encoding_rs::WINDOWS_1252, bytes),
-        };
-        if (encoding == encoding_rs::UTF_8 || encoding == encoding_rs::WINDOWS_1252)
-            && std::str::from_utf8(rest).is_ok()
-        {
-            Source::Utf8(rest)
+    fn of(content: Content<'a>) -> io::Result<Self> {
+        let head = content.head(4)?;
+        let (encoding, bom) = Encoding::for_bom(&head).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+        let start = bom as u64;
+        let may_be_utf8 = encoding == encoding_rs::UTF_8 || encoding == encoding_rs::WINDOWS_1252;
+        let encoding = if may_be_utf8 && is_utf8(content, start)? {
+            None
         } else {
-            Source::Encoded(encoding, rest)
-        }
+            Some(encoding)
+        };
+        Ok(Source {
+            content,
+            start,
+            encoding,
+        })
     }
 
-    fn chunks(&self) -> Chunks<'a> {
-        match *self {
-            Source::Utf8(bytes) => Chunks {
-                rest: bytes,
-                decoder: None,
-                out: Vec::new(),
-                done: false,
-            },
-            Source::Encoded(encoding, bytes) => Chunks {
-                rest: bytes,
-                decoder: Some(encoding.new_decoder_without_bom_handling()),
-                out: vec![0; CHUNK],
-                done: false,
-            },
-        }
+    fn chunks(&self) -> io::Result<Chunks<'a>> {
+        let mut reader = self.content.reader();
+        reader.seek(SeekFrom::Start(self.start))?;
+        Ok(Chunks {
+            reader,
+            raw: vec![0; CHUNK],
+            at: 0,
+            end: 0,
+            eof: false,
+            decoder: self
+                .encoding
+                .map(|e| (e.new_decoder_without_bom_handling(), vec![0; CHUNK])),
+            done: false,
+        })
     }
 
     /// About the first `max` decoded bytes, cut at a character boundary.
-    fn sample(&self, max: usize) -> String {
-        let mut chunks = self.chunks();
+    fn sample(&self, max: usize) -> io::Result<String> {
+        let mut chunks = self.chunks()?;
         let mut out = Vec::with_capacity(max + CHUNK);
         while out.len() < max {
-            let chunk = chunks.next_chunk();
+            let chunk = chunks.next_chunk()?;
             if chunk.is_empty() {
                 break;
             }
@@ -250,42 +260,77 @@ impl<'a> Source<'a> {
             cut -= 1;
         }
         out.truncate(cut);
-        String::from_utf8_lossy(&out).into_owned()
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+/// Whether the content from `start` on is valid UTF-8 (a file is checked in chunks, a
+/// character cut by a chunk's end carried into the next).
+fn is_utf8(content: Content<'_>, start: u64) -> io::Result<bool> {
+    if let Content::Bytes(bytes) = content {
+        return Ok(std::str::from_utf8(&bytes[start as usize..]).is_ok());
+    }
+    let mut reader = content.reader();
+    reader.seek(SeekFrom::Start(start))?;
+    let mut buf = vec![0; CHUNK + 4];
+    let mut carried = 0;
+    loop {
+        let n = reader.read(&mut buf[carried..carried + CHUNK])?;
+        let filled = carried + n;
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) if n == 0 => return Ok(true),
+            Ok(_) => carried = 0,
+            // A character cut at the end: keep its first bytes for the next read.
+            Err(e) if e.error_len().is_none() && n > 0 => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..filled, 0);
+                carried = filled - valid;
+            }
+            Err(_) => return Ok(false),
+        }
     }
 }
 
 /// Decoded UTF-8 in chunks of at most [`CHUNK`] bytes; an empty chunk means the end.
 struct Chunks<'a> {
-    rest: &'a [u8],
-    decoder: Option<encoding_rs::Decoder>,
-    out: Vec<u8>,
+    reader: ContentReader<'a>,
+    /// Raw bytes read, `raw[at..end]` not handed on yet.
+    raw: Vec<u8>,
+    at: usize,
+    end: usize,
+    eof: bool,
+    /// The decoder and its output buffer, when the text is not UTF-8.
+    decoder: Option<(encoding_rs::Decoder, Vec<u8>)>,
     done: bool,
 }
 
 impl Chunks<'_> {
-    fn next_chunk(&mut self) -> &[u8] {
-        let Some(decoder) = &mut self.decoder else {
-            let n = self.rest.len().min(CHUNK);
-            let (chunk, rest) = self.rest.split_at(n);
-            self.rest = rest;
-            return chunk;
+    /// Read the next raw bytes once the last ones are handed on.
+    fn refill(&mut self) -> io::Result<()> {
+        if self.at == self.end && !self.eof {
+            self.end = self.reader.read(&mut self.raw)?;
+            self.at = 0;
+            self.eof = self.end == 0;
+        }
+        Ok(())
+    }
+
+    fn next_chunk(&mut self) -> io::Result<&[u8]> {
+        self.refill()?;
+        let Some((decoder, out)) = &mut self.decoder else {
+            let chunk = &self.raw[self.at..self.end];
+            self.at = self.end;
+            return Ok(chunk);
         };
         if self.done {
-            return &[];
+            return Ok(&[]);
         }
-        let (result, read, written, _) = decoder.decode_to_utf8(self.rest, &mut self.out, true);
-        self.rest = &self.rest[read..];
         // With `last`, InputEmpty means everything is out: the decoder may not be used again.
-        self.done = result == encoding_rs::CoderResult::InputEmpty;
-        &self.out[..written]
-    }
-}
-
-/// Decode bytes to text: BOM first, then UTF-8, then Windows-1252.
-pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    match Source::of(bytes) {
-        Source::Utf8(b) => String::from_utf8_lossy(b),
-        Source::Encoded(encoding, b) => encoding.decode_without_bom_handling(b).0,
+        let (result, read, written, _) =
+            decoder.decode_to_utf8(&self.raw[self.at..self.end], out, self.eof);
+        self.at += read;
+        self.done = self.eof && result == encoding_rs::CoderResult::InputEmpty;
+        Ok(&out[..written])
     }
 }
 
@@ -359,7 +404,49 @@ mod tests {
     use super::*;
 
     fn read(bytes: &[u8]) -> Grid {
-        read_csv("t.csv", "t", bytes, &ReadLimits::default(), None).unwrap()
+        read_csv(
+            "t.csv",
+            "t",
+            Content::Bytes(bytes),
+            &ReadLimits::default(),
+            None,
+        )
+        .unwrap()
+    }
+
+    /// Read from an open file in chunks, the text reads as from its bytes, in UTF-8 (with a
+    /// character cut by the first chunk's end), Windows-1252 and UTF-16.
+    #[test]
+    fn a_file_read_in_chunks_reads_like_its_bytes() {
+        use std::io::Write;
+        let header = "Store,Employee,Note\n";
+        let mut text = String::from(header);
+        // `ë` starts at the last byte of the first chunk.
+        text.push_str(&format!(
+            "1042,{},ë\n",
+            "x".repeat(CHUNK - 7 - header.len())
+        ));
+        assert_eq!(text.find('ë'), Some(CHUNK - 1));
+        for i in 0..4000 {
+            text.push_str(&format!("1042,Zoë Müller {i},café ½ — ok\n"));
+        }
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let cp1252 = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
+        for bytes in [text.as_bytes().to_vec(), cp1252, utf16] {
+            let mut f = tempfile::tempfile().unwrap();
+            f.write_all(&bytes).unwrap();
+            let content = Content::File {
+                file: &f,
+                len: bytes.len() as u64,
+            };
+            let grid = read_csv("t.csv", "t", content, &ReadLimits::default(), None).unwrap();
+            let shown = format!("{grid:?}");
+            assert_eq!(shown, format!("{:?}", read(&bytes)));
+            assert!(shown.contains("Zoë Müller 3999") && shown.contains("café ½ — ok"));
+        }
     }
 
     #[test]
@@ -422,7 +509,14 @@ mod tests {
             max_cells: 5,
             ..ReadLimits::default()
         };
-        let err = read_csv("big.csv", "big", b"a,b,c\nd,e,f\n", &limits, None).unwrap_err();
+        let err = read_csv(
+            "big.csv",
+            "big",
+            Content::Bytes(b"a,b,c\nd,e,f\n"),
+            &limits,
+            None,
+        )
+        .unwrap_err();
         assert!(matches!(err, ReadError::TooManyCells { limit: 5, .. }));
     }
 }

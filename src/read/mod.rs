@@ -179,8 +179,8 @@ pub fn read_bytes(file_name: &str, bytes: &[u8], opts: &ReadOptions) -> Result<G
     read_content(file_name, Content::Bytes(bytes), opts)
 }
 
-/// [`read_bytes`] for content that may be an open file: an xlsx or xlsm package is read where
-/// it lies; anything else is read into memory first (the other formats are parsed whole).
+/// [`read_bytes`] for content that may be an open file: an xlsx or xlsm package or a CSV is
+/// read where it lies; anything else is read into memory first ([`needs_loading`]).
 pub fn read_content(
     file_name: &str,
     content: Content<'_>,
@@ -242,8 +242,7 @@ pub fn read_content(
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "Sheet1".into());
-            let bytes = content.bytes().map_err(io)?;
-            return csv::read_csv(&file, &stem, &bytes, &opts.limits, opts.head_rows);
+            return csv::read_csv(&file, &stem, content, &opts.limits, opts.head_rows);
         }
         Sniffed::Xls => SourceFormat::Xls,
         Sniffed::Xlsx => SourceFormat::Xlsx,
@@ -271,10 +270,7 @@ pub fn stream_rows(
         error,
     };
     let format = match sniff::sniff_content(content).map_err(io)? {
-        Ok(Sniffed::Text) => {
-            let bytes = content.bytes().map_err(io)?;
-            return csv::stream_csv(file_name, &bytes, limits, from, each);
-        }
+        Ok(Sniffed::Text) => return csv::stream_csv(file_name, content, limits, from, each),
         Ok(Sniffed::Xlsx) => SourceFormat::Xlsx,
         Ok(Sniffed::Xlsm) => SourceFormat::Xlsm,
         _ => {
@@ -332,14 +328,14 @@ pub fn stream_rows_beside(
 }
 
 /// Whether `content` is a file the readers take only in memory: anything but an xlsx or xlsm
-/// package (those are inflated from the file where it lies; the other formats are parsed
-/// whole, so their bytes are the least of what they hold).
+/// package (inflated from the file where it lies) or delimited text (decoded in chunks from
+/// it); the other formats are parsed whole, so their bytes are the least of what they hold.
 pub fn needs_loading(content: Content<'_>) -> std::io::Result<bool> {
     Ok(match content {
         Content::Bytes(_) => false,
         Content::File { .. } => !matches!(
             sniff::sniff_content(content)?,
-            Ok(Sniffed::Xlsx | Sniffed::Xlsm)
+            Ok(Sniffed::Xlsx | Sniffed::Xlsm | Sniffed::Text)
         ),
     })
 }

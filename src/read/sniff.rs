@@ -112,15 +112,27 @@ fn sniff_ole2(bytes: &[u8]) -> Result<Sniffed, NotReadable> {
 }
 
 /// [`sniff`] for content that may be an open file: a zip package is looked into where it
-/// lies; any other file is read to be sniffed (only its head and, for text, its bytes are
-/// looked at). `Err` when the file cannot be read.
+/// lies, an OLE2 compound file is read whole (its directory may be anywhere), anything else is
+/// judged by its head, as [`sniff`] judges it (the first [`HEAD_BYTES`]). `Err` when the file
+/// cannot be read.
 pub fn sniff_content(content: Content<'_>) -> std::io::Result<Result<Sniffed, NotReadable>> {
-    match content {
-        Content::Bytes(bytes) => Ok(sniff(bytes)),
-        Content::File { .. } if is_zip(&content.head(4)?) => Ok(sniff_zip(content.reader())),
-        Content::File { .. } => Ok(sniff(&content.bytes()?)),
+    let Content::File { .. } = content else {
+        return Ok(sniff(&content.bytes()?));
+    };
+    let head = content.head(HEAD_BYTES)?;
+    if is_zip(&head) {
+        Ok(sniff_zip(content.reader()))
+    } else if head.starts_with(&OLE2_MAGIC) {
+        Ok(sniff(&content.bytes()?))
+    } else {
+        Ok(sniff(&head))
     }
 }
+
+/// What [`sniff`] looks at of a file that is neither a zip package nor an OLE2 file: PDF's
+/// header within the first KB, known magic numbers, markup in the first 2 KB, text in the
+/// first 8 KB.
+const HEAD_BYTES: usize = 8192;
 
 /// A zip package's first bytes (a local file header, an empty archive, a spanned one).
 fn is_zip(bytes: &[u8]) -> bool {
