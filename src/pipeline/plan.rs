@@ -117,8 +117,8 @@ pub fn plan_bytes(file_name: &str, bytes: &[u8], opts: &PlanOptions) -> Result<P
     plan_content(file_name, Content::Bytes(bytes), opts)
 }
 
-/// [`plan_bytes`] for content that may be an open file: an xlsx or xlsm file is read where it
-/// lies (its bytes are never held whole, [`read::content`]); any other file is loaded first.
+/// [`plan_bytes`] for content that may be an open file: an xlsx, xlsm or CSV file is read where
+/// it lies (its bytes are never held whole, [`read::content`]); any other file is loaded first.
 pub fn plan_content(
     file_name: &str,
     content: Content<'_>,

@@ -232,11 +232,13 @@ impl<'a> Source<'a> {
         let mut reader = self.content.reader();
         reader.seek(SeekFrom::Start(self.start))?;
         Ok(Chunks {
-            reader,
-            raw: vec![0; CHUNK],
-            at: 0,
-            end: 0,
-            eof: false,
+            raw: Raw {
+                reader,
+                buf: vec![0; CHUNK],
+                at: 0,
+                end: 0,
+                eof: false,
+            },
             decoder: self
                 .encoding
                 .map(|e| (e.new_decoder_without_bom_handling(), vec![0; CHUNK])),
@@ -293,44 +295,59 @@ fn is_utf8(content: Content<'_>, start: u64) -> io::Result<bool> {
 
 /// Decoded UTF-8 in chunks of at most [`CHUNK`] bytes; an empty chunk means the end.
 struct Chunks<'a> {
-    reader: ContentReader<'a>,
-    /// Raw bytes read, `raw[at..end]` not handed on yet.
-    raw: Vec<u8>,
-    at: usize,
-    end: usize,
-    eof: bool,
+    raw: Raw<'a>,
     /// The decoder and its output buffer, when the text is not UTF-8.
     decoder: Option<(encoding_rs::Decoder, Vec<u8>)>,
     done: bool,
 }
 
-impl Chunks<'_> {
-    /// Read the next raw bytes once the last ones are handed on.
+/// The raw bytes read and not handed on yet: `buf[at..end]`.
+struct Raw<'a> {
+    reader: ContentReader<'a>,
+    buf: Vec<u8>,
+    at: usize,
+    end: usize,
+    eof: bool,
+}
+
+impl Raw<'_> {
+    /// Read the next bytes once the last ones are handed on.
     fn refill(&mut self) -> io::Result<()> {
         if self.at == self.end && !self.eof {
-            self.end = self.reader.read(&mut self.raw)?;
+            self.end = self.reader.read(&mut self.buf)?;
             self.at = 0;
             self.eof = self.end == 0;
         }
         Ok(())
     }
+}
 
+impl Chunks<'_> {
     fn next_chunk(&mut self) -> io::Result<&[u8]> {
-        self.refill()?;
+        let raw = &mut self.raw;
         let Some((decoder, out)) = &mut self.decoder else {
-            let chunk = &self.raw[self.at..self.end];
-            self.at = self.end;
+            raw.refill()?;
+            let chunk = &raw.buf[raw.at..raw.end];
+            raw.at = raw.end;
             return Ok(chunk);
         };
-        if self.done {
-            return Ok(&[]);
+        // An empty chunk ends the text, so read on until the decoder writes something (a
+        // chunk may end inside a character) or is done.
+        loop {
+            if self.done {
+                return Ok(&[]);
+            }
+            raw.refill()?;
+            // With `last`, InputEmpty means everything is out: the decoder may not be used
+            // again.
+            let (result, read, written, _) =
+                decoder.decode_to_utf8(&raw.buf[raw.at..raw.end], out, raw.eof);
+            raw.at += read;
+            self.done = raw.eof && result == encoding_rs::CoderResult::InputEmpty;
+            if written > 0 {
+                return Ok(&out[..written]);
+            }
         }
-        // With `last`, InputEmpty means everything is out: the decoder may not be used again.
-        let (result, read, written, _) =
-            decoder.decode_to_utf8(&self.raw[self.at..self.end], out, self.eof);
-        self.at += read;
-        self.done = self.eof && result == encoding_rs::CoderResult::InputEmpty;
-        Ok(&out[..written])
     }
 }
 
@@ -435,7 +452,9 @@ mod tests {
             .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
         let cp1252 = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
-        for bytes in [text.as_bytes().to_vec(), cp1252, utf16] {
+        // A stray last byte: half a UTF-16 unit, decoded at the end as the bytes are.
+        let odd: Vec<u8> = utf16.iter().copied().chain([b'A']).collect();
+        for bytes in [text.as_bytes().to_vec(), cp1252, utf16, odd] {
             let mut f = tempfile::tempfile().unwrap();
             f.write_all(&bytes).unwrap();
             let content = Content::File {
