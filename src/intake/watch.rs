@@ -11,7 +11,7 @@ use super::warn_once::WarnOnce;
 use super::{IntakeError, IntakeSettings};
 use crate::import::{ImportSource, ImportStatus, StoredStatus};
 use crate::ops::metrics::Metrics;
-use crate::queue::enqueue::{JobFile, NewJob, enqueue};
+use crate::queue::enqueue::{JobFile, NewJob, enqueue_from_pool};
 use crate::queue::{JobState, QueueError};
 use notify::{RecursiveMode, Watcher};
 use sqlx::PgPool;
@@ -501,7 +501,7 @@ impl Intake {
             ImportSource::Inbox,
         );
         job.store_number = store;
-        match enqueue(&self.pool, &job).await {
+        match enqueue_from_pool(&self.pool, &job).await {
             Ok(id) => {
                 self.kick.notify_one();
                 Ok(Some(id))

@@ -53,6 +53,28 @@ impl NewJob {
     }
 }
 
+/// Bytes from which a job's file is sent on a connection of its own, closed afterwards.
+const OWN_CONNECTION_BYTES: usize = 1 << 20;
+
+/// [`enqueue`] on a pool for a long-running process (the intake): a file of a MiB or more is
+/// sent on a connection that is closed afterwards, since a statement's parameters are assembled
+/// whole in the connection's send buffer, which would keep the file's size for the
+/// connection's life.
+pub async fn enqueue_from_pool(pool: &sqlx::PgPool, job: &NewJob) -> Result<Uuid, QueueError> {
+    let large = match &job.file {
+        JobFile::Bytes(b) | JobFile::BytesAt(b, _) => b.len() >= OWN_CONNECTION_BYTES,
+        JobFile::Path(_) => false,
+    };
+    if !large {
+        return enqueue(pool, job).await;
+    }
+    let mut conn = pool.acquire().await?;
+    let queued = enqueue(&mut *conn, job).await;
+    // Best effort: a connection that fails to close is dropped all the same.
+    let _ = conn.close().await;
+    queued
+}
+
 /// Queue `job`; returns its id. `exec` may be a pool, a connection or an open transaction (the
 /// job then exists only if that transaction commits).
 pub async fn enqueue<'e, E>(exec: E, job: &NewJob) -> Result<Uuid, QueueError>
