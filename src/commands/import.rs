@@ -5,9 +5,10 @@
 use super::Context;
 use crate::import::run::{Stage, import_now_with_progress};
 use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
+use crate::intake::safe_read::Loaded;
 use crate::pipeline::plan::PlanOptions;
 use crate::read::ReadOptions;
-use crate::read::content::{IN_PLACE_BYTES, Owned};
+use crate::read::content::IN_PLACE_BYTES;
 use crate::template::TemplateSet;
 use anyhow::Context as _;
 use std::io::{IsTerminal, Write};
@@ -51,9 +52,7 @@ pub enum ModeArg {
 }
 
 pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let content = open_input(&opts.file, ctx.config.read.max_file_bytes)?;
-    let sha256 = crate::import::files::sha256_of(content.content())
-        .with_context(|| format!("reading {}", opts.file.display()))?;
+    let Loaded { content, sha256 } = load_input(&opts.file, ctx.config.read.max_file_bytes)?;
     let file_name = opts
         .file
         .file_name()
@@ -101,18 +100,17 @@ pub fn read_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>>
     Ok(crate::intake::safe_read::read_limited(&real, limit)?.bytes)
 }
 
-/// [`read_input`] for `import`: a file of [`IN_PLACE_BYTES`] or more stays an open file
-/// (the same checks, made on the opened descriptor), a smaller one is read.
-pub fn open_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Owned> {
+/// [`read_input`] for `import`: a file of [`IN_PLACE_BYTES`] or more stays an open file (the
+/// same checks, made on the opened descriptor), a smaller one is read; with its sha256.
+pub fn load_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Loaded> {
     let real = path
         .canonicalize()
         .with_context(|| format!("cannot find {}", path.display()))?;
-    let (file, len) = crate::intake::safe_read::open_limited(&real, limit)?;
-    if len < IN_PLACE_BYTES {
-        drop(file);
-        return Ok(Owned::Bytes(read_input(path, limit)?));
-    }
-    Ok(Owned::File { file, len })
+    Ok(crate::intake::safe_read::load_limited(
+        &real,
+        limit,
+        IN_PLACE_BYTES,
+    )?)
 }
 
 /// The pipeline's options for a command with a database: the shipped templates synced into

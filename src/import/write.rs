@@ -1035,20 +1035,9 @@ async fn find_contacts<'p>(
     let mut found = FoundContacts::default();
     // In statements of a few thousand: a statement's parameters are assembled whole in the
     // connection's send buffer, which keeps its largest size for the connection's life.
-    let part = |all: &[&'p str], n: usize| -> Vec<&'p str> {
-        all.iter()
-            .skip(n * CONTACT_CHUNK)
-            .take(CONTACT_CHUNK)
-            .copied()
-            .collect()
-    };
     for n in 0..phones.len().max(names.len()).div_ceil(CONTACT_CHUNK) {
-        let (phones, names) = (part(&phones, n), part(&names, n));
-        found.add(
-            &lookup_contacts(conn, &phones, &names).await?,
-            &phones,
-            &names,
-        );
+        let (phones, names) = (nth_chunk(&phones, n), nth_chunk(&names, n));
+        found.add(&lookup_contacts(conn, phones, names).await?, phones, names);
     }
     let shared: Vec<Uuid> = found
         .by_name
@@ -1074,6 +1063,12 @@ async fn find_contacts<'p>(
 
 /// Employees looked up per statement ([`find_contacts`]).
 const CONTACT_CHUNK: usize = 5_000;
+
+/// The `n`th [`CONTACT_CHUNK`] of `all` (empty past its end).
+fn nth_chunk<T>(all: &[T], n: usize) -> &[T] {
+    let from = (n * CONTACT_CHUNK).min(all.len());
+    &all[from..(from + CONTACT_CHUNK).min(all.len())]
+}
 
 /// A row of [`lookup_contacts`]: kind, one-based place in the array sent, contact id and phone.
 type ContactRow = (i16, i64, Option<Uuid>, Option<String>);

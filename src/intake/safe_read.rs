@@ -11,7 +11,7 @@
 //! Used by the watched folders, the queue runner (path jobs) and the `import`/`enqueue`
 //! commands.
 
-use sha2::{Digest, Sha256};
+use crate::read::content::{Content, Owned};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
@@ -122,7 +122,7 @@ fn io_error(path: &Path, source: std::io::Error) -> SafeReadError {
 pub fn read_limited(path: &Path, limit: u64) -> Result<FileRead, SafeReadError> {
     use crate::read::file::{Symlinks, read_regular};
     let opened = read_regular(path, limit, Symlinks::Refuse).map_err(|e| open_error(path, e))?;
-    let sha256 = hex::encode(Sha256::digest(&opened.bytes));
+    let sha256 = crate::import::files::sha256_hex(&opened.bytes);
     Ok(FileRead {
         modified: opened.meta.modified().ok(),
         bytes: opened.bytes,
@@ -155,30 +155,51 @@ fn open_error(path: &Path, e: crate::read::file::OpenError) -> SafeReadError {
     }
 }
 
-/// A regular file opened to be read where it lies, with the sha256 of its content.
+/// A file's content as a job holds it, with the sha256 of that content.
 #[derive(Debug)]
-pub struct FileOpened {
-    pub file: std::fs::File,
-    /// Its length when it was opened (all that is ever read of it).
-    pub len: u64,
-    /// Hex sha256 of those bytes.
+pub struct Loaded {
+    pub content: Owned,
+    /// Hex sha256 of the content.
     pub sha256: String,
 }
 
-/// [`open_limited`] and the content's sha256 (read in chunks, never held) on a blocking thread,
-/// abandoned like [`read_bounded`].
-pub async fn open_bounded(
+impl Loaded {
+    /// Bytes already in memory.
+    pub fn bytes(bytes: Vec<u8>) -> Loaded {
+        Loaded {
+            sha256: crate::import::files::sha256_hex(&bytes),
+            content: Owned::Bytes(bytes),
+        }
+    }
+}
+
+/// [`read_limited`] for a job's content: the regular file at `path`, checked as there, read
+/// once. A file of `in_place_from` bytes or more stays open to be read where it lies (hashed
+/// in chunks, never held, [`crate::read::content`]); a smaller one is read into memory.
+pub fn load_limited(path: &Path, limit: u64, in_place_from: u64) -> Result<Loaded, SafeReadError> {
+    let (file, len) = open_limited(path, limit)?;
+    let io = |e| io_error(path, e);
+    let content = if len >= in_place_from {
+        Owned::File { file, len }
+    } else {
+        let bytes = Content::File { file: &file, len }.bytes().map_err(io)?;
+        Owned::Bytes(bytes.into_owned())
+    };
+    let sha256 = crate::import::files::sha256_of(content.content()).map_err(io)?;
+    Ok(Loaded { content, sha256 })
+}
+
+/// [`load_limited`] on a blocking thread, abandoned like [`read_bounded`].
+pub async fn load_bounded(
     path: &Path,
     limit: u64,
+    in_place_from: u64,
     timeout: Duration,
     stop: &CancellationToken,
-) -> Result<FileOpened, SafeReadError> {
+) -> Result<Loaded, SafeReadError> {
     let p = path.to_path_buf();
     bounded(path, timeout, stop, move || {
-        let (file, len) = open_limited(&p, limit)?;
-        let content = crate::read::content::Content::File { file: &file, len };
-        let sha256 = crate::import::files::sha256_of(content).map_err(|e| io_error(&p, e))?;
-        Ok(FileOpened { file, len, sha256 })
+        load_limited(&p, limit, in_place_from)
     })
     .await
 }
@@ -289,7 +310,7 @@ mod tests {
         std::fs::write(&p, b"Store\n").unwrap();
         let r = read_limited(&p, 6).unwrap();
         assert_eq!(r.bytes, b"Store\n");
-        assert_eq!(r.sha256, hex::encode(Sha256::digest(b"Store\n")));
+        assert_eq!(r.sha256, crate::import::files::sha256_hex(b"Store\n"));
     }
 
     #[tokio::test]

@@ -199,11 +199,12 @@ pub fn read_content(
         file: file.clone(),
         error,
     };
-    if needs_loading(content).map_err(io)? {
+    let sniffed = sniff::sniff_content(content).map_err(io)?;
+    if matches!(content, Content::File { .. }) && !read_in_place(&sniffed) {
         return read_bytes(file_name, &content.bytes().map_err(io)?, opts);
     }
     let claimed = extension(file_name);
-    let kind = match sniff::sniff_content(content).map_err(io)? {
+    let kind = match sniffed {
         Ok(kind) => kind,
         Err(NotReadable::Empty) => return Err(ReadError::Empty { file }),
         Err(NotReadable::Encrypted) => return Err(ReadError::Encrypted { file }),
@@ -333,11 +334,13 @@ pub fn stream_rows_beside(
 pub fn needs_loading(content: Content<'_>) -> std::io::Result<bool> {
     Ok(match content {
         Content::Bytes(_) => false,
-        Content::File { .. } => !matches!(
-            sniff::sniff_content(content)?,
-            Ok(Sniffed::Xlsx | Sniffed::Xlsm | Sniffed::Text)
-        ),
+        Content::File { .. } => !read_in_place(&sniff::sniff_content(content)?),
     })
+}
+
+/// Whether a file sniffed as `kind` is read where it lies ([`needs_loading`]).
+fn read_in_place(kind: &Result<Sniffed, NotReadable>) -> bool {
+    matches!(kind, Ok(Sniffed::Xlsx | Sniffed::Xlsm | Sniffed::Text))
 }
 
 /// The lower-case extension of a file name, if any.

@@ -8,7 +8,7 @@ use super::{Committed, ImportWork};
 use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_blocking};
 use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::folders;
-use crate::intake::safe_read::{FileOpened, SafeReadError, open_bounded};
+use crate::intake::safe_read::{Loaded, SafeReadError, load_bounded};
 use crate::pipeline::plan::{PlanError, plan_content};
 use crate::queue::job::{Job, JobState, Stage};
 use crate::queue::lease::{self, Completion};
@@ -222,30 +222,12 @@ fn lease_error(e: QueueError) -> Attempt<Committed> {
     }
 }
 
-/// A job's file content with its sha256.
-struct Loaded {
-    content: Owned,
-    sha256: String,
-}
-
-impl Loaded {
-    fn bytes(bytes: Vec<u8>) -> Loaded {
-        Loaded {
-            sha256: crate::import::files::sha256_hex(&bytes),
-            content: Owned::Bytes(bytes),
-        }
+/// A job's content read where it lies, said at INFO (it explains the job's memory).
+fn in_place(job: &Job, loaded: Loaded) -> Loaded {
+    if let Owned::File { len, .. } = loaded.content {
+        tracing::info!(job_id = %job.id, bytes = len, "the file is read where it lies");
     }
-
-    fn opened(job: &Job, o: FileOpened) -> Loaded {
-        tracing::info!(job_id = %job.id, bytes = o.len, "the file is read where it lies");
-        Loaded {
-            content: Owned::File {
-                file: o.file,
-                len: o.len,
-            },
-            sha256: o.sha256,
-        }
-    }
+    loaded
 }
 
 /// The job's content: from the row, or from its path (which must be under a read root, be a
@@ -279,25 +261,11 @@ async fn read_file(
             "{path} is missing or not under one of this worker's import roots"
         )));
     };
-    let opened = match open_bounded(&real, limit, timeout, &ctx.stop).await {
-        Ok(o) => o,
-        Err(SafeReadError::Stopped { .. }) => return Err(Attempt::Stopped),
-        Err(SafeReadError::TimedOut { .. }) => return Err(Attempt::TimedOut),
-        Err(e) => return Err(permanent(e.to_string())),
-    };
-    if opened.len >= IN_PLACE_BYTES {
-        return Ok(Loaded::opened(job, opened));
-    }
-    let content = Owned::File {
-        file: opened.file,
-        len: opened.len,
-    };
-    match content.content().bytes() {
-        Ok(bytes) => Ok(Loaded {
-            content: Owned::Bytes(bytes.into_owned()),
-            sha256: opened.sha256,
-        }),
-        Err(e) => Err(permanent(format!("{path}: {e}"))),
+    match load_bounded(&real, limit, IN_PLACE_BYTES, timeout, &ctx.stop).await {
+        Ok(loaded) => Ok(in_place(job, loaded)),
+        Err(SafeReadError::Stopped { .. }) => Err(Attempt::Stopped),
+        Err(SafeReadError::TimedOut { .. }) => Err(Attempt::TimedOut),
+        Err(e) => Err(permanent(e.to_string())),
     }
 }
 
@@ -316,10 +284,10 @@ async fn queued_in_place(
     if job.source != ImportSource::Inbox || u64::try_from(size).ok()? < IN_PLACE_BYTES {
         return None;
     }
-    let opened = open_bounded(Path::new(path), limit, timeout, &ctx.stop)
+    let loaded = load_bounded(Path::new(path), limit, 0, timeout, &ctx.stop)
         .await
         .ok()?;
-    (&opened.sha256 == queued).then(|| Loaded::opened(job, opened))
+    (&loaded.sha256 == queued).then(|| in_place(job, loaded))
 }
 
 /// The real path of `path` when it is under one of `roots`.
@@ -352,9 +320,10 @@ async fn inbox_file_changed(work: &ImportWork, ctx: &JobContext<'_>) -> Option<S
     };
     let limit = work.max_file_bytes();
     // Hashed in chunks: a large file is not read into memory again beside its plan.
-    let now = open_bounded(
+    let now = load_bounded(
         Path::new(path),
         limit,
+        0,
         work.settings.job_timeout(),
         &ctx.stop,
     )

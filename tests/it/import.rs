@@ -996,15 +996,34 @@ fn a_long_shift_and_a_far_date_point_at_their_cells() {
     assert_eq!(at("date_far_from_week"), "D4", "the date of row 4");
 }
 
+/// Three million bytes that do not repeat for a long while (`mul` picks the sequence).
+fn noise(mul: u32) -> Vec<u8> {
+    (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(mul) >> 24) as u8)
+        .collect()
+}
+
+/// How many `import_files` rows hold `bytes`' sha256, and whether all hold exactly `bytes`.
+pub async fn kept_copies(pool: &PgPool, bytes: &[u8]) -> (i64, bool) {
+    sqlx::query_as(
+        "SELECT count(*), coalesce(bool_and(bytes = $1 AND size = $2), false)
+         FROM import_files WHERE sha256 = $3",
+    )
+    .bind(bytes)
+    .bind(bytes.len() as i64)
+    .bind(sha256_hex(bytes))
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 /// A large file (over 1 MiB: streamed by `COPY`) is stored once, byte for byte, and storing
 /// the same content again (a forced re-import) leaves the one row as it was.
 #[tokio::test]
 async fn a_large_file_is_stored_once_byte_for_byte() {
     let db = TestDb::new().await;
     let pool = db.pool();
-    let bytes: Vec<u8> = (0..3_000_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-        .collect();
+    let bytes = noise(2_654_435_761);
     let sha = sha256_hex(&bytes);
     for _ in 0..2 {
         let mut tx = pool.begin().await.unwrap();
@@ -1013,16 +1032,7 @@ async fn a_large_file_is_stored_once_byte_for_byte() {
             .unwrap();
         tx.commit().await.unwrap();
     }
-    let (rows, same): (i64, bool) = sqlx::query_as(
-        "SELECT count(*), bool_and(bytes = $1 AND size = $2) FROM import_files WHERE sha256 = $3",
-    )
-    .bind(&bytes)
-    .bind(bytes.len() as i64)
-    .bind(&sha)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!((rows, same), (1, true));
+    assert_eq!(kept_copies(pool, &bytes).await, (1, true));
 }
 
 /// A large file read where it lies (`Content::File`) is stored byte for byte, hashed as it is
@@ -1034,9 +1044,7 @@ async fn a_file_read_where_it_lies_is_stored_exactly_and_a_changed_one_is_refuse
     use std::io::Write;
     let db = TestDb::new().await;
     let pool = db.pool();
-    let bytes: Vec<u8> = (0..3_000_000u32)
-        .map(|i| (i.wrapping_mul(2_246_822_519) >> 24) as u8)
-        .collect();
+    let bytes = noise(2_246_822_519);
     let mut file = tempfile::tempfile().unwrap();
     file.write_all(&bytes).unwrap();
     let content = Content::File {
@@ -1050,31 +1058,11 @@ async fn a_file_read_where_it_lies_is_stored_exactly_and_a_changed_one_is_refuse
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let same: bool = sqlx::query_scalar("SELECT bytes = $1 FROM import_files WHERE sha256 = $2")
-        .bind(&bytes)
-        .bind(&sha)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert!(same);
+    assert_eq!(kept_copies(pool, &bytes).await, (1, true));
 
-    let stale = sha256_hex(b"what the file held when it was opened");
-    let mut tx = pool.begin().await.unwrap();
-    let err = pharmacy_ingest::import::files::save_and_lock(&mut tx, content, &stale)
-        .await
-        .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("changed while it was being imported"),
-        "{err}"
-    );
-    drop(tx);
-    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM import_files WHERE sha256 = $1")
-        .bind(&stale)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert_eq!(kept, 0);
+    let before: &[u8] = b"what the file held when it was opened";
+    refused_as_changed(pool, content, &sha256_hex(before)).await;
+    assert_eq!(kept_copies(pool, before).await.0, 0);
 
     // Content already stored is not sent again, but the file must still be what was hashed.
     let text = b"a file that was rewritten after it was hashed";
@@ -1084,15 +1072,17 @@ async fn a_file_read_where_it_lies_is_stored_exactly_and_a_changed_one_is_refuse
         file: &other,
         len: text.len() as u64,
     };
+    refused_as_changed(pool, rewritten, &sha).await;
+}
+
+/// Storing `content` under `sha256` fails: the file is not what was hashed.
+async fn refused_as_changed(pool: &PgPool, content: Content<'_>, sha256: &str) {
     let mut tx = pool.begin().await.unwrap();
-    let err = pharmacy_ingest::import::files::save_and_lock(&mut tx, rewritten, &sha)
+    let err = pharmacy_ingest::import::files::save_and_lock(&mut tx, content, sha256)
         .await
         .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("changed while it was being imported"),
-        "{err}"
-    );
+    let err = err.to_string();
+    assert!(err.contains("changed while it was being imported"), "{err}");
 }
 
 /// An xlsx imported from its open file (as `import` does from 8 MiB on) writes what the same
@@ -1127,11 +1117,5 @@ async fn an_xlsx_imported_from_its_open_file_imports_like_its_bytes() {
         .unwrap();
     assert_eq!(out.status, ImportStatus::Succeeded, "{:?}", out.error);
     assert_eq!(out.rows_imported, 21);
-    let same: bool = sqlx::query_scalar("SELECT bytes = $1 FROM import_files WHERE sha256 = $2")
-        .bind(&bytes)
-        .bind(sha256_hex(&bytes))
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert!(same);
+    assert_eq!(kept_copies(pool, &bytes).await, (1, true));
 }
