@@ -206,6 +206,42 @@ async fn higher_priority_first_and_future_jobs_wait() {
     assert_eq!(state_of(&db, later).await, JobState::Available);
 }
 
+/// A claim reads the due jobs in its own order from the claim index and stops at the first it
+/// can lock: with a backlog of thousands, no claim reads and sorts them all (0003's index led
+/// with the state and every claim sorted the whole backlog).
+#[tokio::test]
+async fn a_claim_reads_a_large_backlog_in_order_without_sorting_it() {
+    let db = TestDb::new().await;
+    sqlx::query(
+        "SELECT public.enqueue_import(file_name => 'j' || g || '.csv', file_bytes => '\\x41', \
+         priority => g % 3) FROM generate_series(1, 3000) AS g",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE public.import_jobs")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let plan: Vec<String> =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {}", lease::CLAIM_SQL)))
+            .bind(2i64)
+            .bind(10.0f64)
+            .bind("w")
+            .bind(-1i64)
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("import_jobs_claim_idx"), "{plan}");
+    assert!(
+        !plan.contains("Sort"),
+        "the claim sorts the backlog:\n{plan}"
+    );
+    let first = lease::claim(db.pool(), "w", 2, LEASE).await.unwrap();
+    assert_eq!(first.iter().map(|j| j.priority).collect::<Vec<_>>(), [2, 2]);
+}
+
 /// A claim whose lease ran out is rescued; the old holder can neither complete nor fail the
 /// job, and the second claim's completion is the one that lands.
 #[tokio::test]
