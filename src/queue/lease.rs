@@ -39,27 +39,33 @@ pub struct Claimed {
     pub inline_bytes: Option<Vec<u8>>,
 }
 
-/// The claim: `$1` jobs at most, a lease of `$2` seconds, worker `$3`, files of up to `$4`
+/// The claim of up to `limit` jobs: a lease of `$1` seconds, worker `$2`, files of up to `$3`
 /// bytes returned with their claim. The due jobs are read in the claim's order from
 /// `import_jobs_claim_idx` (migration 0550), so a claim costs the same whatever the backlog.
-pub const CLAIM_SQL: &str = concat!(
-    "WITH next AS (
-        SELECT id AS next_id FROM import_jobs
-        WHERE state IN ('available', 'retryable') AND run_at <= now()
-        ORDER BY priority DESC, run_at, created_at
-        LIMIT $1
-        FOR UPDATE SKIP LOCKED
-     )
-     UPDATE import_jobs j
-     SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
-         leased_until = now() + make_interval(secs => $2), heartbeat_at = now(),
-         worker_id = $3, stage = 'claimed', rows_done = 0, rows_total = NULL,
-         updated_at = now()
-     FROM next WHERE j.id = next.next_id
-     RETURNING CASE WHEN octet_length(j.file_bytes) <= $4 THEN j.file_bytes END
-               AS inline_bytes, ",
-    job_columns!()
-);
+///
+/// The limit is written into the statement (one prepared statement per limit, and a worker
+/// uses at most `worker.concurrency` of them): with `LIMIT $1`, PostgreSQL judged its generic
+/// plan costlier than a custom one and planned every claim afresh, 0.3 ms a claim.
+pub fn claim_sql(limit: usize) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "WITH next AS (
+            SELECT id AS next_id FROM import_jobs
+            WHERE state IN ('available', 'retryable') AND run_at <= now()
+            ORDER BY priority DESC, run_at, created_at
+            LIMIT {limit}
+            FOR UPDATE SKIP LOCKED
+         )
+         UPDATE import_jobs j
+         SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
+             leased_until = now() + make_interval(secs => $1), heartbeat_at = now(),
+             worker_id = $2, stage = 'claimed', rows_done = 0, rows_total = NULL,
+             updated_at = now()
+         FROM next WHERE j.id = next.next_id
+         RETURNING CASE WHEN octet_length(j.file_bytes) <= $3 THEN j.file_bytes END
+                   AS inline_bytes, {}",
+        job_columns!()
+    ))
+}
 
 /// [`claim`], returning with each job its stored file when it is `inline_max` bytes or
 /// smaller (`-1`: never).
@@ -73,8 +79,7 @@ pub async fn claim_with_files(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let jobs = sqlx::query_as::<_, Claimed>(CLAIM_SQL)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    let jobs = sqlx::query_as::<_, Claimed>(claim_sql(limit))
         .bind(lease.as_secs_f64())
         .bind(worker_id)
         .bind(inline_max)

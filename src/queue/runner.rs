@@ -201,6 +201,7 @@ impl<W: Work> Runner<W> {
             if free > 0 {
                 match self.claim(free).await {
                     Ok(jobs) => {
+                        tracing::debug!(free, claimed = jobs.len(), "claim round");
                         claim_errors = 0;
                         claimed_all = !jobs.is_empty() && jobs.len() == free;
                         for job in jobs {

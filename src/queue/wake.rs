@@ -71,16 +71,30 @@ impl Waker {
             return;
         };
         match tokio::time::timeout(self.poll, listener.recv()).await {
-            Ok(Ok(_)) => {
-                // One claim round serves every notification already received.
-                while listener.next_buffered().is_some() {}
-            }
+            Ok(Ok(_)) => take_received(listener).await,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "job notifications interrupted; polling");
                 self.listener = None;
                 self.retry_listen_at = Some(Instant::now() + Duration::from_secs(5));
             }
             Err(_) => {}
+        }
+    }
+}
+
+/// Most notifications taken after a wake-up before the claim round runs.
+const TAKE_AT_MOST: usize = 100_000;
+
+/// Take every notification that has already arrived, so that one claim round serves them all.
+/// A batch of 1,000 jobs queued in one transaction sends 1,000 notifications at its commit;
+/// taken one per wake-up, they made 1,000 empty claims after the batch was done. `recv` is
+/// cancel-safe, so a zero timeout takes only what is at hand; an error is left to the next
+/// wait, which reconnects.
+async fn take_received(listener: &mut PgListener) {
+    for _ in 0..TAKE_AT_MOST {
+        match tokio::time::timeout(Duration::ZERO, listener.recv()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) | Err(_) => return,
         }
     }
 }

@@ -223,15 +223,16 @@ async fn a_claim_reads_a_large_backlog_in_order_without_sorting_it() {
         .execute(db.pool())
         .await
         .unwrap();
-    let plan: Vec<String> =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {}", lease::CLAIM_SQL)))
-            .bind(2i64)
-            .bind(10.0f64)
-            .bind("w")
-            .bind(-1i64)
-            .fetch_all(db.pool())
-            .await
-            .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN {}",
+        lease::claim_sql(2).0
+    )))
+    .bind(10.0f64)
+    .bind("w")
+    .bind(-1i64)
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
     let plan = plan.join("\n");
     assert!(plan.contains("import_jobs_claim_idx"), "{plan}");
     assert!(
@@ -240,6 +241,33 @@ async fn a_claim_reads_a_large_backlog_in_order_without_sorting_it() {
     );
     let first = lease::claim(db.pool(), "w", 2, LEASE).await.unwrap();
     assert_eq!(first.iter().map(|j| j.priority).collect::<Vec<_>>(), [2, 2]);
+}
+
+/// One wake-up takes every notification already sent: 500 jobs announced by one commit wake
+/// the claim loop once, not 500 times (each a claim round that found nothing once the batch
+/// was done).
+#[tokio::test]
+async fn one_wake_up_takes_every_notification_at_hand() {
+    let db = TestDb::new().await;
+    let poll = Duration::from_millis(400);
+    let mut waker =
+        pharmacy_ingest::queue::wake::Waker::new(Some(db.url().to_string()), poll).await;
+    assert!(waker.is_listening());
+    sqlx::query("SELECT pg_notify($1, g::text) FROM generate_series(1, 500) AS g")
+        .bind(JOBS_CHANNEL)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let woke = std::time::Instant::now();
+    waker.wait().await;
+    assert!(woke.elapsed() < poll, "the notifications woke the loop");
+    let again = std::time::Instant::now();
+    waker.wait().await;
+    assert!(
+        again.elapsed() >= poll - Duration::from_millis(50),
+        "a second wait returned after {:?}: notifications were left for it",
+        again.elapsed()
+    );
 }
 
 /// A claim whose lease ran out is rescued; the old holder can neither complete nor fail the
