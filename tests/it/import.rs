@@ -590,6 +590,34 @@ async fn employees_link_to_contacts_by_phone_then_name() {
     );
 }
 
+/// A small import runs its statements on generic plans (the contact lookup was planned afresh
+/// for every small file), for its own transaction only: the connection goes back to the pool
+/// with PostgreSQL's default.
+#[tokio::test]
+async fn a_small_import_plans_generically_for_its_transaction_only() {
+    let db = TestDb::new().await;
+    seed_stores(db.pool(), &[101]).await;
+    let mut conn = db.pool().acquire().await.unwrap();
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+    let planned = plan(week(101, "Ann Lee"), vec![]);
+    let req = request("small", ImportMode::Replace);
+    let out = write_import(&mut tx, &req, Ok::<_, String>(planned))
+        .await
+        .unwrap();
+    assert_eq!(out.status, ImportStatus::Succeeded);
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(mode, "force_generic_plan");
+    tx.commit().await.unwrap();
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "auto");
+}
+
 #[tokio::test]
 async fn an_error_mid_write_leaves_nothing() {
     let db = TestDb::new().await;
