@@ -239,8 +239,19 @@ async fn a_claim_reads_a_large_backlog_in_order_without_sorting_it() {
         !plan.contains("Sort"),
         "the claim sorts the backlog:\n{plan}"
     );
-    let first = lease::claim(db.pool(), "w", 2, LEASE).await.unwrap();
+    // On one connection: the claim's unflushed commit is its own, not the session's.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(db.url())
+        .await
+        .unwrap();
+    let first = lease::claim(&pool, "w", 2, LEASE).await.unwrap();
     assert_eq!(first.iter().map(|j| j.priority).collect::<Vec<_>>(), [2, 2]);
+    let flushed: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(flushed, "on");
 }
 
 /// One wake-up takes every notification already sent: 500 jobs announced by one commit wake
