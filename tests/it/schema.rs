@@ -191,7 +191,7 @@ async fn required_indexes_exist() {
         "ON public.document_imports USING btree (sha256)",
         "ON public.document_imports USING btree (created_at)",
         "ON public.import_history USING btree (import_id)",
-        "ON public.import_jobs USING btree (state, priority DESC, run_at) WHERE",
+        "ON public.import_jobs USING btree (priority DESC, run_at, created_at) WHERE",
     ] {
         assert!(
             defs.iter().any(|d| d.contains(wanted)),
