@@ -181,6 +181,9 @@ impl Config {
         if w.concurrency == 0 {
             return invalid("worker.concurrency", "must be at least 1".into());
         }
+        if w.large_at_once == 0 {
+            return invalid("worker.large_at_once", "must be at least 1".into());
+        }
         if w.lease_secs == 0 {
             return invalid("worker.lease_secs", "must be at least 1".into());
         }

@@ -46,6 +46,10 @@ pub const JOB_DONE_CHANNEL: &str = "pharmacy_ingest_job_done";
 pub struct WorkerSettings {
     /// Jobs run at once by one worker process.
     pub concurrency: usize,
+    /// Of those, jobs whose file is over 1 MiB (or is read from a path) at once: they hold the
+    /// memory of a large import (up to about 150 MB for a million rows), small ones little,
+    /// so many small jobs run beside a couple of large ones.
+    pub large_at_once: usize,
     /// How long a claim is valid without a heartbeat, in seconds. A job whose worker stopped
     /// heartbeating is rescued after this (plus one rescue interval).
     pub lease_secs: u64,
@@ -85,7 +89,8 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
-            concurrency: 2,
+            concurrency: 4,
+            large_at_once: 2,
             lease_secs: 10,
             heartbeat_ms: 2000,
             rescue_interval_ms: 2000,

@@ -41,6 +41,10 @@ struct Prepared {
 /// transaction runs, the in-transaction claim check alone decides, so a heartbeat that finds
 /// the job already completed by this very transaction cannot misreport it.
 pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committed> {
+    let _large = match large_permit(work, ctx).await {
+        Ok(permit) => permit,
+        Err(stopped) => return stopped,
+    };
     let prepared = tokio::select! {
         biased;
         _ = ctx.lost.cancelled() => return Attempt::LeaseLost,
@@ -49,6 +53,24 @@ pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committ
     match prepared {
         Ok(p) => write(work, ctx, p).await,
         Err(a) => a,
+    }
+}
+
+/// A job whose file did not come with its claim (over 1 MiB, or read from a path) waits for
+/// one of `worker.large_at_once` permits before it reads, and holds it until its transaction
+/// ends; its lease is kept by the heartbeat meanwhile. Small jobs run beside them.
+async fn large_permit<'w>(
+    work: &'w ImportWork,
+    ctx: &JobContext<'_>,
+) -> Result<Option<tokio::sync::SemaphorePermit<'w>>, Attempt<Committed>> {
+    if ctx.has_inline() {
+        return Ok(None);
+    }
+    tokio::select! {
+        biased;
+        _ = ctx.lost.cancelled() => Err(Attempt::LeaseLost),
+        _ = ctx.stop.cancelled() => Err(Attempt::Stopped),
+        permit = work.large.acquire() => Ok(permit.ok()),
     }
 }
 

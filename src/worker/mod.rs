@@ -40,12 +40,15 @@ pub struct ImportWork {
     pub metrics: Arc<Metrics>,
     /// The folder beside an inbox for partly imported and held files (`intake.partial_folder`).
     pub partial_folder: String,
+    /// Permits for jobs whose file did not come with the claim (`worker.large_at_once`).
+    pub large: tokio::sync::Semaphore,
 }
 
 impl ImportWork {
     /// Import work with no read roots, fresh metrics and the default partial folder.
     pub fn new(pool: PgPool, settings: WorkerSettings, worker_id: &str, plan: PlanOptions) -> Self {
         ImportWork {
+            large: tokio::sync::Semaphore::new(settings.large_at_once.max(1)),
             pool,
             settings,
             worker_id: worker_id.to_string(),

@@ -612,3 +612,55 @@ async fn large_files_from_the_inbox_and_by_path_are_imported_from_where_they_lie
         "{log}"
     );
 }
+
+/// Jobs whose file did not come with the claim (over 1 MiB, or by path) take one of
+/// `worker.large_at_once` permits from reading to commit: with one permit, two such jobs
+/// claimed together never write at the same time, and a small job still runs beside them.
+#[tokio::test]
+async fn large_jobs_take_turns_and_small_ones_run_beside_them() {
+    let db = TestDb::new().await;
+    let (_root, cfg) = setup(&db);
+    let drop_dir = path_root(&db, &cfg);
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("concurrency = 2\n", "concurrency = 3\nlarge_at_once = 1\n");
+    std::fs::write(&cfg, text).unwrap();
+    let mut paths = Vec::new();
+    for store in [1042, 2207] {
+        let mut csv = String::from("Store,Employee,Date,Start,End\n");
+        for i in 0..3000 {
+            csv.push_str(&format!(
+                "{store},Employee {i},11/{:02}/2025,9:00,17:00\n",
+                17 + i % 7
+            ));
+        }
+        let path = drop_dir.join(format!("turns-{store}.csv"));
+        std::fs::write(&path, csv).unwrap();
+        paths.push(path);
+    }
+    let _w = Worker::start(&db, &cfg, "w1");
+    enqueue_path(&db, "turns-1042.csv", &paths[0]).await;
+    enqueue_path(&db, "turns-2207.csv", &paths[1]).await;
+    sqlx::query("SELECT enqueue_import(file_name => 'small.csv', file_bytes => $1)")
+        .bind(b"Store,Employee,Date,Start,End\n1042,Ann Lee,11/24/2025,9:00,17:00\n".to_vec())
+        .execute(db.pool())
+        .await
+        .unwrap();
+    wait_until_async(&db, "three jobs succeeded", Duration::from_secs(60), 3).await;
+    // Each large import's transaction: from its import row (the transaction's start) to the
+    // job's completion (the clock just before its commit).
+    let spans: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as(
+            "SELECT d.created_at, j.finished_at FROM import_jobs j
+             JOIN document_imports d ON d.id = j.import_id
+             WHERE j.file_name LIKE 'turns-%' ORDER BY d.created_at",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(spans.len(), 2);
+    assert!(
+        spans[0].1 <= spans[1].0,
+        "two large imports wrote at once: {spans:?}"
+    );
+}
