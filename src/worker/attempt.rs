@@ -58,7 +58,9 @@ pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committ
 
 /// A job whose file did not come with its claim (over 1 MiB, or read from a path) waits for
 /// one of `worker.large_at_once` permits before it reads, and holds it until its transaction
-/// ends; its lease is kept by the heartbeat meanwhile. Small jobs run beside them.
+/// ends; its lease is kept by the heartbeat meanwhile, and the wait counts toward
+/// `worker.job_timeout_secs` (a turn lasts one large import, a minute for a million rows).
+/// Small jobs run beside them.
 async fn large_permit<'w>(
     work: &'w ImportWork,
     ctx: &JobContext<'_>,
