@@ -238,9 +238,7 @@ pub async fn connect(settings: &DbSettings, data_dir: &Path) -> Result<Database,
         // vendor/sqlx-postgres/PATCHED.md) parses the unnamed statement with every execution.
         opts = opts.statement_cache_capacity(0);
     }
-    let pool = PgPoolOptions::new()
-        .max_connections(settings.max_connections.max(1))
-        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs.max(1)))
+    let pool = pool_options(settings)
         .connect_with(opts)
         .await
         .map_err(|source| DbError::Connect {
@@ -259,6 +257,30 @@ pub async fn connect(settings: &DbSettings, data_dir: &Path) -> Result<Database,
     migrations::ensure_not_newer(&mut conn).await?;
     drop(conn);
     Ok(db)
+}
+
+/// A pooled connection idle at least this long is pinged before it is handed out.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// The pool's settings. sqlx pings every connection it takes back (a round trip that also
+/// flushes what a cancelled call left) and, by default, again before handing it out: one more
+/// round trip on every acquire, two on a queue job's way from its notification to its commit.
+/// A connection back in the pool for less than [`PING_AFTER_IDLE`] was alive when it came
+/// back, so only one idle longer (which the server, a pooler or a firewall may have dropped
+/// meanwhile) is pinged; a failed ping discards it and the acquire takes or opens another.
+pub fn pool_options(settings: &DbSettings) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(settings.max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs.max(1)))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 /// One round trip: whether the server answers (`/healthz`).

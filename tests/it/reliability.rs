@@ -555,3 +555,36 @@ async fn finding11_concurrent_migrate_runs_each_report_only_what_they_applied() 
         Some(pharmacy_ingest::db::migrations::latest_known())
     );
 }
+
+/// The pool skips sqlx's ping for a connection just given back, so a connection that sat idle
+/// must still be pinged: one the server dropped while it was idle is replaced, not handed out.
+#[tokio::test]
+async fn a_connection_dropped_while_idle_in_the_pool_is_replaced_before_use() {
+    use pharmacy_ingest::db::{DbSettings, PING_AFTER_IDLE, pool_options};
+    let db = TestDb::new().await;
+    let settings = DbSettings {
+        max_connections: 1,
+        ..DbSettings::default()
+    };
+    let pool = pool_options(&settings)
+        .connect(db.url())
+        .await
+        .expect("pool");
+    let first: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(first)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert!(ended, "the pooled backend was ended");
+    tokio::time::sleep(PING_AFTER_IDLE + Duration::from_millis(200)).await;
+    let second: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&pool)
+        .await
+        .expect("the dead connection was found by the ping and replaced");
+    assert_ne!(second, first, "a new connection answered");
+    pool.close().await;
+}
