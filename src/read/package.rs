@@ -12,7 +12,8 @@
 //! 2. inflates each XML part (one streaming pass in 64 KB chunks), counting the bytes it really
 //!    holds and measuring the longest stretch without a `<` (a text run or a tag), refused past
 //!    [`ReadLimits::max_cell_bytes`]. A part that declares no more than that cannot hold such a
-//!    stretch and is not inflated;
+//!    stretch and is not inflated. A worksheet's hidden rows and merged ranges, which
+//!    calamine does not report, are collected in the same pass ([`ExtrasScan`]);
 //! 3. reads the shared strings' `uniqueCount` and refuses a count the part cannot hold (each
 //!    string takes at least the 9 bytes of `<si></si>`);
 //! 4. walks the records of each binary part (xlsb): calamine allocates a buffer of whatever
@@ -22,7 +23,9 @@
 //!    once per sheet (a few KB of file read thousands of times).
 
 use super::content::{Content, ContentReader};
+use super::sheet_xml::{ExtrasScan, SheetExtras};
 use super::{ReadError, ReadLimits};
+use std::collections::HashMap;
 use std::io::Read;
 
 /// Bytes inflated per read.
@@ -32,13 +35,15 @@ const MIN_SHARED_STRING: u64 = 9;
 
 type Zip<'a> = zip::ZipArchive<ContentReader<'a>>;
 
-/// Check a package's parts against the limits (see the module doc).
+/// Check a package's parts against the limits (see the module doc). Returns what the pass
+/// found of each xlsx worksheet's hidden rows and merged ranges ([`ExtrasScan`]), by lower-case
+/// part name, so that nothing inflates a sheet again for them.
 pub fn check(
     file: &str,
     format: &str,
     content: Content<'_>,
     limits: &ReadLimits,
-) -> Result<(), ReadError> {
+) -> Result<WorksheetExtras, ReadError> {
     let damaged = |detail: String| ReadError::Damaged {
         file: file.to_owned(),
         format: format.to_owned(),
@@ -47,6 +52,7 @@ pub fn check(
     let mut zip = zip::ZipArchive::new(content.reader()).map_err(|e| damaged(e.to_string()))?;
     let parts = declared_parts(file, &mut zip, limits).map_err(|e| e.into_error(&damaged))?;
     let mut inflated = 0u64;
+    let mut extras = WorksheetExtras::new();
     let sheet_parts = parts.iter().filter(|p| p.is_sheet()).count();
     let xlsb = format == "xlsb";
     for part in parts {
@@ -70,11 +76,18 @@ pub fn check(
             inflated = inflated.saturating_add(part.size);
             continue;
         }
-        scan_part(file, &mut zip, &part, limits, &mut inflated)
+        let found = scan_part(file, &mut zip, &part, limits, &mut inflated)
             .map_err(|e| e.into_error(&damaged))?;
+        if let Some(found) = found {
+            extras.insert(part.name.to_ascii_lowercase(), found);
+        }
     }
-    Ok(())
+    Ok(extras)
 }
+
+/// Hidden rows and merged ranges by lower-case worksheet part name; `None` where the byte
+/// search could not tell ([`ExtrasScan::finish`]).
+pub type WorksheetExtras = HashMap<String, Option<SheetExtras>>;
 
 /// One part as the central directory declares it.
 struct Part {
@@ -183,19 +196,21 @@ fn too_large(file: &str, part: &str, size: u64, limits: &ReadLimits) -> ReadErro
 }
 
 /// Inflate one XML part, counting its real size into `inflated`, measuring the longest
-/// stretch without a `<`, and (in worksheets) checking every cell reference.
+/// stretch without a `<`, and (in worksheets) checking every cell reference and collecting the
+/// extras (`Some` for a worksheet).
 fn scan_part(
     file: &str,
     zip: &mut Zip<'_>,
     part: &Part,
     limits: &ReadLimits,
     inflated: &mut u64,
-) -> Result<(), Failure> {
+) -> Result<Option<Option<SheetExtras>>, Failure> {
     let detail = |e: &dyn std::fmt::Display| Failure::Damaged(format!("part '{}': {e}", part.name));
     let mut member = zip.by_index(part.index).map_err(|e| detail(&e))?;
     let refs = part
         .is_worksheet()
         .then(|| memchr::memmem::Finder::new(b" r="));
+    let mut extras = part.is_worksheet().then(ExtrasScan::default);
     // The buffer starts with the last CARRY bytes of the previous chunk, so a reference
     // split between two chunks is still seen whole.
     let mut buf = vec![0u8; CARRY + CHUNK];
@@ -206,7 +221,7 @@ fn scan_part(
     loop {
         let n = member.read(&mut buf[carry..]).map_err(|e| detail(&e))?;
         if n == 0 {
-            return Ok(());
+            return Ok(extras.map(ExtrasScan::finish));
         }
         *inflated = inflated.saturating_add(n as u64);
         if *inflated > limits.max_unpacked_bytes {
@@ -226,6 +241,9 @@ fn scan_part(
         }
         if run > max_run {
             return Err(value_too_long(file, part, limits).into());
+        }
+        if let Some(extras) = &mut extras {
+            extras.feed(chunk);
         }
         let seen = &buf[..carry + n];
         if let Some(finder) = &refs

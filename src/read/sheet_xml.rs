@@ -1,7 +1,8 @@
 //! What calamine's xlsx cell reader does not report: hidden rows and merged ranges.
 //!
-//! One streaming pass over each worksheet part (`<row hidden="1">`, `<mergeCell ref="A1:C1">`),
-//! with sheets found through `xl/workbook.xml` and its relationships. Nothing here is needed
+//! A byte search over each worksheet part (`<row hidden="1">`, `<mergeCell ref="A1:C1">`) as
+//! [`super::package::check`] inflates it ([`ExtrasScan`]), with sheets found through
+//! `xl/workbook.xml` and its relationships; a quick-xml parse where the search cannot tell. Nothing here is needed
 //! to read cells, so any failure only means "no extras" and the cells still read.
 
 use super::content::{Content, ContentReader};
@@ -20,28 +21,46 @@ pub struct SheetExtras {
 
 type Zip<'a> = zip::ZipArchive<ContentReader<'a>>;
 
-/// Extras of every worksheet, by sheet name; `None` when the package cannot be walked.
-pub fn read_extras(content: Content<'_>) -> Option<HashMap<String, SheetExtras>> {
-    let mut zip = zip::ZipArchive::new(content.reader()).ok()?;
-    let sheets = sheet_parts(&mut zip)?;
+/// Extras of every worksheet, by sheet name: from `scanned` (by lower-case part name, as
+/// [`super::package::check`] collected them; `None` where the fast scan could not tell), read
+/// again with the full parse where needed. Empty when the package cannot be walked.
+pub fn extras_by_sheet(
+    content: Content<'_>,
+    sheets: &[(String, String)],
+    mut scanned: HashMap<String, Option<SheetExtras>>,
+) -> HashMap<String, SheetExtras> {
     let mut out = HashMap::new();
+    let mut zip = None;
     for (name, part) in sheets {
-        if let Some(extras) = scan_sheet(&mut zip, &part) {
-            out.insert(name, extras);
+        let extras = match scanned.remove(&part.to_ascii_lowercase()) {
+            Some(Some(extras)) => Some(extras),
+            Some(None) => {
+                if zip.is_none() {
+                    zip = zip::ZipArchive::new(content.reader()).ok();
+                }
+                zip.as_mut().and_then(|z| full_scan(z, part))
+            }
+            None => None,
+        };
+        if let Some(extras) = extras {
+            out.insert(name.clone(), extras);
         }
     }
-    Some(out)
+    out
+}
+
+/// (sheet name, part path) of every sheet the workbook lists, through its relationships;
+/// `None` when the package cannot be walked.
+pub fn sheets_of(content: Content<'_>) -> Option<Vec<(String, String)>> {
+    let mut zip = zip::ZipArchive::new(content.reader()).ok()?;
+    sheet_parts(&mut zip)
 }
 
 /// A part the workbook lists for more than one sheet, if any: calamine reads a part once per
 /// sheet, so a few KB listed thousands of times would be read thousands of times.
-pub fn shared_sheet_part(content: Content<'_>) -> Option<String> {
-    let mut zip = zip::ZipArchive::new(content.reader()).ok()?;
+pub fn shared_sheet_part(sheets: &[(String, String)]) -> Option<String> {
     // Part names are matched case-insensitively (as calamine and `member_name` do).
-    let mut parts: Vec<String> = sheet_parts(&mut zip)?
-        .into_iter()
-        .map(|(_, p)| p.to_ascii_lowercase())
-        .collect();
+    let mut parts: Vec<String> = sheets.iter().map(|(_, p)| p.to_ascii_lowercase()).collect();
     parts.sort_unstable();
     parts
         .windows(2)
@@ -84,41 +103,67 @@ fn sheet_parts(zip: &mut Zip<'_>) -> Option<Vec<(String, String)>> {
     )
 }
 
-fn scan_sheet(zip: &mut Zip<'_>, part: &str) -> Option<SheetExtras> {
-    match fast_scan(zip, part)? {
-        Some(extras) => Some(extras),
-        None => full_scan(zip, part),
+/// The fast path: a byte search over the inflated XML for the few tags that matter
+/// (`hidden="…"` inside a `row` tag, `mergeCell` tags), skipping the XML tokenizing that makes
+/// a second full parse cost as much as reading the cells; fed chunk by chunk by whoever
+/// inflates the part ([`super::package::check`] does, so the sheet is not inflated once more
+/// for its extras). Holds only the bytes after the last whole tag.
+pub struct ExtrasScan {
+    hidden_finder: memchr::memmem::Finder<'static>,
+    merge_finder: memchr::memmem::Finder<'static>,
+    buf: Vec<u8>,
+    extras: SheetExtras,
+    /// A hidden row without an `r` attribute: its index only counting every row would give.
+    needs_full_parse: bool,
+}
+
+impl Default for ExtrasScan {
+    fn default() -> Self {
+        ExtrasScan {
+            hidden_finder: memchr::memmem::Finder::new(b"hidden="),
+            merge_finder: memchr::memmem::Finder::new(b"mergeCell "),
+            buf: Vec::new(),
+            extras: SheetExtras::default(),
+            needs_full_parse: false,
+        }
     }
 }
 
-/// The fast path: a byte search over the inflated XML for the few tags that matter
-/// (`hidden="…"` inside a `row` tag, `mergeCell` tags), skipping the XML tokenizing that makes
-/// a second full parse cost as much as reading the cells. `Ok(None)` (inner) when the sheet
-/// needs the full parse: a hidden row without an `r` attribute, whose index only counting
-/// every row would give.
-fn fast_scan(zip: &mut Zip<'_>, part: &str) -> Option<Option<SheetExtras>> {
-    use std::io::Read;
-    let real = super::sniff::member_name(zip, part)?;
-    let mut member = zip.by_name(&real).ok()?;
-    let hidden_finder = memchr::memmem::Finder::new(b"hidden=");
-    let merge_finder = memchr::memmem::Finder::new(b"mergeCell ");
-    let mut extras = SheetExtras::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK * 2);
-    let mut chunk = vec![0u8; CHUNK];
-    loop {
-        let n = member.read(&mut chunk).ok()?;
-        buf.extend_from_slice(&chunk[..n]);
+impl ExtrasScan {
+    /// The next inflated bytes of the part.
+    pub fn feed(&mut self, data: &[u8]) {
+        if self.needs_full_parse {
+            return;
+        }
+        self.buf.extend_from_slice(data);
         // Only whole tags are examined: everything up to the last `>`; the rest waits.
-        let end = if n == 0 {
-            buf.len()
-        } else {
-            match memchr::memrchr(b'>', &buf) {
-                Some(p) => p + 1,
-                None => continue,
+        match memchr::memrchr(b'>', &self.buf) {
+            Some(p) => self.examine(p + 1),
+            // No tag ends in a megabyte: not a sheet this scan can read; the full parse judges.
+            None if self.buf.len() > MAX_PENDING => {
+                self.needs_full_parse = true;
+                self.buf = Vec::new();
             }
-        };
-        let region = &buf[..end];
-        for at in hidden_finder.find_iter(region) {
+            None => {}
+        }
+    }
+
+    /// The extras, or `None` when the sheet needs the full parse.
+    pub fn finish(mut self) -> Option<SheetExtras> {
+        let end = self.buf.len();
+        self.examine(end);
+        if self.needs_full_parse {
+            return None;
+        }
+        self.extras.hidden_rows.sort_unstable();
+        self.extras.hidden_rows.dedup();
+        Some(self.extras)
+    }
+
+    /// Look for the tags in `buf[..end]` and drop those bytes.
+    fn examine(&mut self, end: usize) {
+        let region = &self.buf[..end];
+        for at in self.hidden_finder.find_iter(region) {
             let Some(tag) = enclosing_tag(region, at) else {
                 continue;
             };
@@ -136,11 +181,15 @@ fn fast_scan(zip: &mut Zip<'_>, part: &str) -> Option<Option<SheetExtras>> {
             match attr_bytes(tag, b" r=")
                 .and_then(|r| std::str::from_utf8(r).ok()?.parse::<u32>().ok())
             {
-                Some(r) if r > 0 => extras.hidden_rows.push(r - 1),
-                _ => return Some(None),
+                Some(r) if r > 0 => self.extras.hidden_rows.push(r - 1),
+                _ => {
+                    self.needs_full_parse = true;
+                    self.buf = Vec::new();
+                    return;
+                }
             }
         }
-        for at in merge_finder.find_iter(region) {
+        for at in self.merge_finder.find_iter(region) {
             let Some(tag) = enclosing_tag(region, at) else {
                 continue;
             };
@@ -148,21 +197,15 @@ fn fast_scan(zip: &mut Zip<'_>, part: &str) -> Option<Option<SheetExtras>> {
                 .and_then(|r| std::str::from_utf8(r).ok())
                 .and_then(parse_range)
             {
-                extras.merged.push(d);
+                self.extras.merged.push(d);
             }
         }
-        buf.drain(..end);
-        if n == 0 {
-            break;
-        }
+        self.buf.drain(..end);
     }
-    extras.hidden_rows.sort_unstable();
-    extras.hidden_rows.dedup();
-    Some(Some(extras))
 }
 
-/// Bytes inflated per read in the fast scan.
-const CHUNK: usize = 256 * 1024;
+/// Most bytes [`ExtrasScan`] holds waiting for a tag's end.
+const MAX_PENDING: usize = 1 << 20;
 
 /// The tag (`<` through `>`) containing position `at`, if `at` is inside one.
 fn enclosing_tag(region: &[u8], at: usize) -> Option<&[u8]> {
@@ -286,6 +329,38 @@ pub fn parse_range(s: &str) -> Option<Dimensions> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fed in pieces that cut tags anywhere, the scan finds what one piece would.
+    #[test]
+    fn extras_are_found_across_any_cut() {
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1"/></row><row r="4" hidden="1" spans="1:2"><c r="A4"/></row><x:row r="9" hidden='true'/><row r="10" hidden="0"/></sheetData><mergeCells count="2"><mergeCell ref="A1:E1"/><mergeCell ref="A5:A7"/></mergeCells></worksheet>"#;
+        for piece in [1, 2, 3, 7, 16, xml.len()] {
+            let mut scan = ExtrasScan::default();
+            for chunk in xml.chunks(piece) {
+                scan.feed(chunk);
+            }
+            let extras = scan.finish().expect("every hidden row has its index");
+            assert_eq!(extras.hidden_rows, vec![3, 8], "pieces of {piece}");
+            let merged: Vec<_> = extras.merged.iter().map(|d| (d.start, d.end)).collect();
+            assert_eq!(
+                merged,
+                vec![((0, 0), (0, 4)), ((4, 0), (6, 0))],
+                "pieces of {piece}"
+            );
+        }
+    }
+
+    /// A hidden row without its index, or bytes that never close a tag, leave the sheet to the
+    /// full parse.
+    #[test]
+    fn extras_the_byte_search_cannot_tell_go_to_the_full_parse() {
+        let mut scan = ExtrasScan::default();
+        scan.feed(br#"<row hidden="1"><c r="A1"/></row>"#);
+        assert!(scan.finish().is_none());
+        let mut scan = ExtrasScan::default();
+        scan.feed(&vec![b'<'; MAX_PENDING + 1]);
+        assert!(scan.finish().is_none());
+    }
 
     #[test]
     fn tags_and_attributes() {

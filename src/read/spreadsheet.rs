@@ -100,8 +100,8 @@ impl Ctx<'_> {
 
 fn read_inner(ctx: &Ctx<'_>, content: Content<'_>) -> Result<Grid, ReadError> {
     if let SourceFormat::Xlsx | SourceFormat::Xlsm = ctx.format {
-        check_zip_parts(ctx, content)?;
-        return read_xlsx(ctx, content);
+        let extras = check_zip_parts(ctx, content)?;
+        return read_xlsx(ctx, content, extras);
     }
     // The other formats are parsed whole: their bytes are in memory.
     let bytes = content.bytes().map_err(|error| ReadError::Io {
@@ -146,8 +146,12 @@ fn read_inner(ctx: &Ctx<'_>, content: Content<'_>) -> Result<Grid, ReadError> {
     }
 }
 
-/// The package budgets ([`package::check`]) for xlsx, xlsm, xlsb and ods.
-fn check_zip_parts(ctx: &Ctx<'_>, content: Content<'_>) -> Result<(), ReadError> {
+/// The package budgets ([`package::check`]) for xlsx, xlsm, xlsb and ods, with what the pass
+/// found of the worksheets' hidden rows and merged ranges.
+fn check_zip_parts(
+    ctx: &Ctx<'_>,
+    content: Content<'_>,
+) -> Result<package::WorksheetExtras, ReadError> {
     package::check(ctx.file, ctx.format.as_str(), content, ctx.limits)
 }
 
@@ -167,8 +171,13 @@ fn worksheets(meta: &[calamine::Sheet]) -> Vec<(String, Visibility)> {
         .collect()
 }
 
-fn read_xlsx(ctx: &Ctx<'_>, content: Content<'_>) -> Result<Grid, ReadError> {
-    if let Some(part) = sheet_xml::shared_sheet_part(content) {
+fn read_xlsx(
+    ctx: &Ctx<'_>,
+    content: Content<'_>,
+    scanned: package::WorksheetExtras,
+) -> Result<Grid, ReadError> {
+    let sheets = sheet_xml::sheets_of(content).unwrap_or_default();
+    if let Some(part) = sheet_xml::shared_sheet_part(&sheets) {
         return Err(ctx.damaged(format_args!("two sheets share the part '{part}'")));
     }
     let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(content.reader()).map_err(|e| match e {
@@ -177,35 +186,28 @@ fn read_xlsx(ctx: &Ctx<'_>, content: Content<'_>) -> Result<Grid, ReadError> {
     })?;
     let mut grid = Grid::new(ctx.format);
     grid.date_1904 = wb.has_1904_epoch();
-    // Hidden rows and merges come from a second, independent pass over the sheet parts; it
-    // runs beside the cell stream (a panic there only loses the extras).
-    std::thread::scope(|scope| {
-        let extras = scope.spawn(|| {
-            super::guard::quietly(|| sheet_xml::read_extras(content))
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-        });
-        let mut sheets = stream_xlsx_cells(ctx, &mut wb)?;
-        let extras = extras.join().unwrap_or_default();
-        let mut budget = Budget::new(ctx);
-        budget.used = sheets.iter().map(Sheet::cell_count).sum();
-        for sheet in &mut sheets {
-            if let Some(x) = extras.get(&*sheet.name) {
-                sheet.hidden_rows = x.hidden_rows.clone();
-                // A cut sheet is filled within its head only.
-                let merged: Vec<Dimensions> = match ctx.head {
-                    Some(h) if sheet.rows_beyond => {
-                        x.merged.iter().filter(|d| d.end.0 < h).cloned().collect()
-                    }
-                    _ => x.merged.clone(),
-                };
-                fill_merges(sheet, &merged, &mut budget)?;
-            }
+    let mut sheets_read = stream_xlsx_cells(ctx, &mut wb)?;
+    // Hidden rows and merges were found as the package check inflated each sheet; a failure
+    // there only loses the extras.
+    let extras = super::guard::quietly(|| sheet_xml::extras_by_sheet(content, &sheets, scanned))
+        .unwrap_or_default();
+    let mut budget = Budget::new(ctx);
+    budget.used = sheets_read.iter().map(Sheet::cell_count).sum();
+    for sheet in &mut sheets_read {
+        if let Some(x) = extras.get(&*sheet.name) {
+            sheet.hidden_rows = x.hidden_rows.clone();
+            // A cut sheet is filled within its head only.
+            let merged: Vec<Dimensions> = match ctx.head {
+                Some(h) if sheet.rows_beyond => {
+                    x.merged.iter().filter(|d| d.end.0 < h).cloned().collect()
+                }
+                _ => x.merged.clone(),
+            };
+            fill_merges(sheet, &merged, &mut budget)?;
         }
-        grid.sheets = sheets;
-        Ok(grid)
-    })
+    }
+    grid.sheets = sheets_read;
+    Ok(grid)
 }
 
 /// Stream every worksheet's cells into sparse sheets (with their visibility).
