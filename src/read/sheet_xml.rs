@@ -22,8 +22,8 @@ pub struct SheetExtras {
 type Zip<'a> = zip::ZipArchive<ContentReader<'a>>;
 
 /// Extras of every worksheet, by sheet name: from `scanned` (by lower-case part name, as
-/// [`super::package::check`] collected them; `None` where the fast scan could not tell), read
-/// again with the full parse where needed. Empty when the package cannot be walked.
+/// [`super::package::check`] collected them; `None` where the byte search could not tell),
+/// read with the full parse where they are not there.
 pub fn extras_by_sheet(
     content: Content<'_>,
     sheets: &[(String, String)],
@@ -34,13 +34,14 @@ pub fn extras_by_sheet(
     for (name, part) in sheets {
         let extras = match scanned.remove(&part.to_ascii_lowercase()) {
             Some(Some(extras)) => Some(extras),
-            Some(None) => {
+            // Not told by the byte search, or a sheet part outside `worksheets/` (which the
+            // package check does not take for one): the full parse.
+            Some(None) | None => {
                 if zip.is_none() {
                     zip = zip::ZipArchive::new(content.reader()).ok();
                 }
                 zip.as_mut().and_then(|z| full_scan(z, part))
             }
-            None => None,
         };
         if let Some(extras) = extras {
             out.insert(name.clone(), extras);
@@ -329,6 +330,60 @@ pub fn parse_range(s: &str) -> Option<Dimensions> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A package whose second sheet lies outside `worksheets/` (OPC allows any path).
+    fn two_sheet_package() -> Vec<u8> {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default();
+        let parts: [(&str, &str); 4] = [
+            (
+                "xl/workbook.xml",
+                r#"<workbook xmlns:r="r"><sheets><sheet name="One" sheetId="1" r:id="rId1"/><sheet name="Two" sheetId="2" r:id="rId2"/></sheets></workbook>"#,
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Target="/xl/sheet2.xml"/></Relationships>"#,
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                r#"<worksheet><sheetData><row r="2" hidden="1"/></sheetData><mergeCells><mergeCell ref="A1:B1"/></mergeCells></worksheet>"#,
+            ),
+            (
+                "xl/sheet2.xml",
+                r#"<worksheet><sheetData><row r="5" hidden="1"/></sheetData></worksheet>"#,
+            ),
+        ];
+        for (name, text) in parts {
+            z.start_file(name, opts).unwrap();
+            z.write_all(text.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+        buf.into_inner()
+    }
+
+    /// The package check's pass gives the extras of the sheets it inflates; a sheet part it
+    /// does not take for a worksheet is read by the full parse, so no sheet loses its extras.
+    #[test]
+    fn every_sheet_gets_its_extras_wherever_its_part_lies() {
+        let bytes = two_sheet_package();
+        let content = Content::Bytes(&bytes);
+        let scanned = crate::read::package::check(
+            "two.xlsx",
+            "xlsx",
+            content,
+            &crate::read::ReadLimits::default(),
+        )
+        .unwrap();
+        assert!(scanned.contains_key("xl/worksheets/sheet1.xml"));
+        assert!(!scanned.contains_key("xl/sheet2.xml"));
+        let sheets = sheets_of(content).unwrap();
+        let extras = extras_by_sheet(content, &sheets, scanned);
+        assert_eq!(extras["One"].hidden_rows, vec![1]);
+        assert_eq!(extras["One"].merged.len(), 1);
+        assert_eq!(extras["Two"].hidden_rows, vec![4]);
+    }
 
     /// Fed in pieces that cut tags anywhere, the scan finds what one piece would.
     #[test]
