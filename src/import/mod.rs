@@ -3,7 +3,7 @@
 //! The contract between the callers and the sink is in this file and [`job`] (the import job
 //! service both the worker and the foreground commands use): the caller builds an
 //! [`ImportRequest`] and plans the file ([`crate::pipeline::plan::plan_bytes`], pure, in
-//! `spawn_blocking`); [`job::commit`] opens a transaction, stores the file's bytes and locks
+//! `spawn_blocking` unless the file is small: [`job::plan_file`]); [`job::commit`] opens a transaction, stores the file's bytes and locks
 //! their content ([`files::save_and_lock`], so the import can be reprocessed later and one
 //! content is imported once), and calls [`write::write_import_with_progress`], which records
 //! the `document_imports` row, the shifts and the audit rows and returns an [`ImportOutcome`].

@@ -3,7 +3,7 @@
 //! (the readers are synchronous; a crash is a failed import), then one transaction that stores
 //! the file's bytes, writes the import and commits.
 
-use super::job::{CommitError, Hooks, commit, plan_blocking};
+use super::job::{CommitError, Hooks, commit, plan_file};
 use super::revert::{RevertError, RevertOutcome, revert_import};
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
@@ -113,7 +113,7 @@ where
 {
     progress(Stage::Planning);
     let content = Arc::new(content);
-    let planned = plan_blocking(&req.file_name, &content, planner).await;
+    let planned = plan_file(&req.file_name, &content, planner).await;
     let Some(redo) = redo.filter(|r| r.revert) else {
         let p = progress.clone();
         let on_write = move |w| p(Stage::Writing(w));

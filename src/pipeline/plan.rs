@@ -1,5 +1,6 @@
 //! The pure pipeline: a file in, a [`Plan`] (shifts + issues) out. No database, no logging of
-//! content; the worker calls it in `spawn_blocking`, `preview` calls it directly.
+//! content; the worker calls it through `import::job::plan_file` (on the blocking pool unless
+//! the file is small), `preview` directly.
 //!
 //! read ([`crate::read`]) → Grid → template ([`crate::pipeline::matcher`], or the one named)
 //! → extract ([`crate::extract`]) → validate ([`crate::validate`]).

@@ -1,11 +1,11 @@
 //! One attempt of an import job: the file's bytes (with the claim, from the job row, or from a
-//! path under a read root) → the import request → plan ([`crate::import::job::plan_blocking`])
+//! path under a read root) → the import request → plan ([`crate::import::job::plan_file`])
 //! → one transaction ([`crate::import::job::commit`]) whose hooks check the claim before a long
 //! write, complete the job, and, for an inbox file, check that the file did not change since it
 //! was queued.
 
 use super::{Committed, ImportWork};
-use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_blocking};
+use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_file};
 use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::folders;
 use crate::intake::safe_read::{Loaded, SafeReadError, load_bounded};
@@ -94,7 +94,7 @@ async fn prepare(work: &ImportWork, ctx: &JobContext<'_>) -> Result<Prepared, At
     opts.fallback_store = request.inbox_store;
     let planner = move |name: &str, content: Content<'_>| plan_content(name, content, &opts);
     let content = Arc::new(loaded.content);
-    let planned = plan_blocking(&request.file_name, &content, planner).await;
+    let planned = plan_file(&request.file_name, &content, planner).await;
     Ok(Prepared {
         request,
         content,
