@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# What one queue job costs the worker: bench/worker_cost.sh BINARY [JOBS]   (default 2000)
+#
+# Creates a database of its own on the server of ADMIN_URL (default
+# postgres://postgres@127.0.0.1:5432/postgres), migrates it with BINARY, adds stores
+# 5000-5100, starts `BINARY run` on it, queues JOBS one-shift jobs in one transaction
+# (bench/peers.py enqueue) and prints, per job, the worker's context switches (every thread's
+# voluntary + involuntary, /proc/PID/task/*/status) and CPU time (/proc/PID/stat utime+stime),
+# and the jobs/s from the enqueue to the last commit. Then drops the database. Run two
+# binaries alternately, a few times each: the counts are steadier than wall time.
+set -euo pipefail
+BIN=$(realpath "$1")
+JOBS="${2:-2000}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PY="$ROOT/target/bench-venv/bin/python"
+ADMIN="${ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+DB="worker_cost_$$"
+URL="${ADMIN%/*}/$DB"
+WORK=$(mktemp -d)
+psql -q "$ADMIN" -c "CREATE DATABASE $DB"
+cleanup() {
+    [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null && sleep 1
+    psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB" || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+DATABASE_URL="$URL" "$BIN" migrate >/dev/null
+psql -q "$URL" -c "INSERT INTO stores (store_number, address, city, state, zip_code)
+    SELECT n, n || ' Main St', 'Springfield', 'IL', '62701' FROM generate_series(5000, 5100) n"
+printf 'data_dir = "%s"\n[intake]\ninboxes = []\n[http]\nlisten = ""\n' "$WORK" > "$WORK/c.toml"
+(cd "$WORK" && DATABASE_URL="$URL" RUST_LOG=warn exec "$BIN" --config c.toml run 2> worker.log) &
+PID=$!
+sleep 3
+switches() { cat /proc/"$PID"/task/*/status 2>/dev/null |
+    awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s }'; }
+ticks() { awk '{ print $14 + $15 }' /proc/"$PID"/stat; }
+s0=$(switches); c0=$(ticks); t0=$(date +%s.%N)
+"$PY" "$ROOT/bench/peers.py" enqueue "$JOBS" "$URL" >/dev/null
+until [ "$(psql -At "$URL" -c "SELECT count(*) FROM import_jobs
+        WHERE state NOT IN ('succeeded', 'failed')")" = 0 ]; do sleep 0.2; done
+s1=$(switches); c1=$(ticks); t1=$(date +%s.%N)
+hz=$(getconf CLK_TCK)
+awk -v s="$((s1 - s0))" -v c="$((c1 - c0))" -v t="$(echo "$t1 - $t0" | bc -l)" -v n="$JOBS" \
+    -v hz="$hz" -v b="$BIN" 'BEGIN { printf "%s: %.1f context switches, %.3f ms CPU a job; %.0f jobs/s\n",
+    b, s / n, c * 1000 / hz / n, n / t }'
