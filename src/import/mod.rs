@@ -3,11 +3,11 @@
 //! The contract between the callers and the sink is in this file and [`job`] (the import job
 //! service both the worker and the foreground commands use): the caller builds an
 //! [`ImportRequest`] and plans the file ([`crate::pipeline::plan::plan_bytes`], pure, in
-//! `spawn_blocking` unless the file is small: [`job::plan_file`]); [`job::commit`] opens a transaction, stores the file's bytes and locks
-//! their content ([`files::save_and_lock`], so the import can be reprocessed later and one
-//! content is imported once), and calls [`write::write_import_with_progress`], which records
-//! the `document_imports` row, the shifts and the audit rows and returns an [`ImportOutcome`].
-//! The worker completes its job in the same transaction and commits. A refused plan is an
+//! `spawn_blocking` unless the file is small: [`job::plan_file`]); [`job::commit`] opens a
+//! transaction, stores the file's bytes and locks their content ([`files::save_and_lock`], so
+//! the import can be reprocessed later and one content is imported once), and calls
+//! [`write::write_import_with_progress`], which records the `document_imports` row, the shifts
+//! and the audit rows and returns an [`ImportOutcome`]. The worker completes its job in the same transaction and commits. A refused plan is an
 //! outcome (`Failed`), not an error; `Err(WriteError)` means the database failed, and
 //! [`write::WriteError::is_retryable`] says whether to retry. [`feedback::sidecars`] makes what
 //! a store manager finds beside the file: the receipt, [`report::errors_txt`] and the error

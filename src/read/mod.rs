@@ -2,9 +2,9 @@
 //!
 //! The format is detected from the content ([`sniff`]: magic bytes, zip members, OLE2 streams),
 //! never trusted from the extension. Readers are synchronous and do no database work; the
-//! worker runs them in `spawn_blocking` (small files inline). Every reader honours [`ReadOptions::limits`] before
-//! allocating: spreadsheets are streamed into the sparse grid (xlsx, xlsb) or have their extent
-//! checked before calamine builds a dense range (xls, ods).
+//! worker runs them in `spawn_blocking` (small files inline). Every reader honours
+//! [`ReadOptions::limits`] before allocating: spreadsheets are streamed into the sparse grid
+//! (xlsx, xlsb) or have their extent checked before calamine builds a dense range (xls, ods).
 //!
 //! Entry points: [`read_path`], [`read_bytes`] and [`read_content`] (an xlsx/xlsm file read
 //! where it lies, [`content`]). Every error names the file and says what is

@@ -2,8 +2,9 @@
 //!
 //! A byte search over each worksheet part (`<row hidden="1">`, `<mergeCell ref="A1:C1">`) as
 //! [`super::package::check`] inflates it ([`ExtrasScan`]), with sheets found through
-//! `xl/workbook.xml` and its relationships; a quick-xml parse where the search cannot tell. Nothing here is needed
-//! to read cells, so any failure only means "no extras" and the cells still read.
+//! `xl/workbook.xml` and its relationships; a quick-xml parse where the search cannot tell.
+//! Nothing here is needed to read cells, so any failure only means "no extras" and the cells
+//! still read.
 
 use super::content::{Content, ContentReader};
 use calamine::Dimensions;
