@@ -56,19 +56,17 @@ where
     F: FnOnce(&str, Content<'_>) -> Result<Plan, E> + Send + 'static,
     E: Send + 'static,
 {
+    let guarded = |name: &str, content: &Owned| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            planner(name, content.content())
+        }))
+    };
     let res = if content.content().len() <= PLAN_INLINE_BYTES {
-        Ok(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-            || planner(file_name, content.content()),
-        )))
+        Ok(guarded(file_name, content))
     } else {
         let name = file_name.to_string();
         let content = content.clone();
-        tokio::task::spawn_blocking(move || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                planner(&name, content.content())
-            }))
-        })
-        .await
+        tokio::task::spawn_blocking(move || guarded(&name, &content)).await
     };
     match res {
         Ok(Ok(Ok(plan))) => Ok(plan),

@@ -7,11 +7,11 @@
 //! transaction, stores the file's bytes and locks their content ([`files::save_and_lock`], so
 //! the import can be reprocessed later and one content is imported once), and calls
 //! [`write::write_import_with_progress`], which records the `document_imports` row, the shifts
-//! and the audit rows and returns an [`ImportOutcome`]. The worker completes its job in the same transaction and commits. A refused plan is an
-//! outcome (`Failed`), not an error; `Err(WriteError)` means the database failed, and
-//! [`write::WriteError::is_retryable`] says whether to retry. [`feedback::sidecars`] makes what
-//! a store manager finds beside the file: the receipt, [`report::errors_txt`] and the error
-//! workbook ([`workbook`]).
+//! and the audit rows and returns an [`ImportOutcome`]. The worker completes its job in the
+//! same transaction and commits. A refused plan is an outcome (`Failed`), not an error;
+//! `Err(WriteError)` means the database failed, and [`write::WriteError::is_retryable`] says
+//! whether to retry. [`feedback::sidecars`] makes what a store manager finds beside the file:
+//! the receipt, [`report::errors_txt`] and the error workbook ([`workbook`]).
 //!
 //! Modules: [`job`] (plan on the blocking pool + one transaction, with the caller's hooks),
 //! [`write`] (the transaction's writes), [`copy`] (binary `COPY` of shifts), [`replace`] (what

@@ -23,9 +23,8 @@
 //!    once per sheet (a few KB of file read thousands of times).
 
 use super::content::{Content, ContentReader};
-use super::sheet_xml::{ExtrasScan, SheetExtras};
+use super::sheet_xml::{ExtrasScan, SheetExtras, WorksheetExtras};
 use super::{ReadError, ReadLimits};
-use std::collections::HashMap;
 use std::io::Read;
 
 /// Bytes inflated per read.
@@ -84,10 +83,6 @@ pub fn check(
     }
     Ok(extras)
 }
-
-/// Hidden rows and merged ranges by lower-case worksheet part name; `None` where the byte
-/// search could not tell ([`ExtrasScan::finish`]).
-pub type WorksheetExtras = HashMap<String, Option<SheetExtras>>;
 
 /// One part as the central directory declares it.
 struct Part {

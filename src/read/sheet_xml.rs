@@ -22,13 +22,17 @@ pub struct SheetExtras {
 
 type Zip<'a> = zip::ZipArchive<ContentReader<'a>>;
 
+/// Hidden rows and merged ranges by lower-case worksheet part name, as the package check's
+/// pass found them; `None` where the byte search could not tell ([`ExtrasScan::finish`]).
+pub type WorksheetExtras = HashMap<String, Option<SheetExtras>>;
+
 /// Extras of every worksheet, by sheet name: from `scanned` (by lower-case part name, as
 /// [`super::package::check`] collected them; `None` where the byte search could not tell),
 /// read with the full parse where they are not there.
 pub fn extras_by_sheet(
     content: Content<'_>,
     sheets: &[(String, String)],
-    mut scanned: HashMap<String, Option<SheetExtras>>,
+    mut scanned: WorksheetExtras,
 ) -> HashMap<String, SheetExtras> {
     let mut out = HashMap::new();
     let mut zip = None;
@@ -115,7 +119,8 @@ pub struct ExtrasScan {
     merge_finder: memchr::memmem::Finder<'static>,
     buf: Vec<u8>,
     extras: SheetExtras,
-    /// A hidden row without an `r` attribute: its index only counting every row would give.
+    /// A hidden row without an `r` attribute (its index only counting every row would give),
+    /// or a megabyte without a tag's end.
     needs_full_parse: bool,
 }
 

@@ -151,7 +151,7 @@ fn read_inner(ctx: &Ctx<'_>, content: Content<'_>) -> Result<Grid, ReadError> {
 fn check_zip_parts(
     ctx: &Ctx<'_>,
     content: Content<'_>,
-) -> Result<package::WorksheetExtras, ReadError> {
+) -> Result<sheet_xml::WorksheetExtras, ReadError> {
     package::check(ctx.file, ctx.format.as_str(), content, ctx.limits)
 }
 
@@ -174,7 +174,7 @@ fn worksheets(meta: &[calamine::Sheet]) -> Vec<(String, Visibility)> {
 fn read_xlsx(
     ctx: &Ctx<'_>,
     content: Content<'_>,
-    scanned: package::WorksheetExtras,
+    scanned: sheet_xml::WorksheetExtras,
 ) -> Result<Grid, ReadError> {
     let sheets = sheet_xml::sheets_of(content).unwrap_or_default();
     if let Some(part) = sheet_xml::shared_sheet_part(&sheets) {
