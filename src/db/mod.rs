@@ -262,12 +262,14 @@ pub async fn connect(settings: &DbSettings, data_dir: &Path) -> Result<Database,
 /// A pooled connection idle at least this long is pinged before it is handed out.
 pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
-/// The pool's settings. sqlx pings every connection it takes back (a round trip that also
-/// flushes what a cancelled call left) and, by default, again before handing it out: one more
+/// The pool's settings. sqlx pings every connection it takes back, to flush what a cancelled
+/// call left (the vendored sqlx-postgres skips that round trip when nothing is left: see
+/// `vendor/sqlx-postgres/PATCHED.md`) and, by default, again before handing it out: one more
 /// round trip on every acquire, two on a queue job's way from its notification to its commit.
 /// A connection back in the pool for less than [`PING_AFTER_IDLE`] was alive when it came
 /// back, so only one idle longer (which the server, a pooler or a firewall may have dropped
-/// meanwhile) is pinged; a failed ping discards it and the acquire takes or opens another.
+/// meanwhile) is probed, with an empty query (a round trip whatever the connection's state);
+/// a failed probe discards it and the acquire takes or opens another.
 pub fn pool_options(settings: &DbSettings) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(settings.max_connections.max(1))
@@ -276,7 +278,7 @@ pub fn pool_options(settings: &DbSettings) -> PgPoolOptions {
         .before_acquire(|conn, meta| {
             Box::pin(async move {
                 if meta.idle_for >= PING_AFTER_IDLE {
-                    conn.ping().await?;
+                    sqlx::raw_sql("").execute(&mut *conn).await?;
                 }
                 Ok(true)
             })

@@ -4,11 +4,12 @@
 //! that stores the content, writes the import and commits.
 //!
 //! The caller joins the transaction through [`Hooks`]: the worker checks its claim before a
-//! long write and completes its job right before the commit (so the job and the import land
-//! together or not at all); the foreground `import` only reports that it is committing.
+//! long write and has the import's last statement complete its job ([`Hooks::job`]), so the
+//! job and the import land together or not at all; the foreground `import` only reports that
+//! it is committing.
 
 use super::files::save_and_lock;
-use super::write::{WriteError, WriteProgress, write_import_with_progress};
+use super::write::{ClaimedJob, WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportOutcome, ImportRequest};
 use crate::read::content::{Content, Owned};
 use crate::schedule::Plan;
@@ -84,6 +85,12 @@ pub trait Hooks: Sync {
     /// Why the caller stopped the import.
     type Stop: Send;
 
+    /// The queue job the import's last statement completes while its claim holds (a lost
+    /// claim ends the write with [`WriteError::ClaimLost`]); `None` for a foreground import.
+    fn job(&self) -> Option<ClaimedJob> {
+        None
+    }
+
     /// Before the write of `rows` shifts starts.
     fn before_write(
         &self,
@@ -91,7 +98,7 @@ pub trait Hooks: Sync {
         rows: usize,
     ) -> impl Future<Output = Result<(), Self::Stop>> + Send;
 
-    /// After the write, right before the commit.
+    /// After the write (and the job's completion), right before the commit.
     fn before_commit(
         &self,
         tx: &mut PgConnection,
@@ -149,8 +156,8 @@ impl<S> CommitError<S> {
 }
 
 /// One transaction: `hooks.before_write`, store the file's bytes (for reprocessing) and lock
-/// their content in one statement, write the import (progress after each bulk statement),
-/// `hooks.before_commit`, commit.
+/// their content in one statement, write the import (progress after each bulk statement; the
+/// last statement completes `hooks.job()`), `hooks.before_commit`, commit.
 pub async fn commit<H: Hooks, E: fmt::Display>(
     pool: &PgPool,
     req: &ImportRequest,
@@ -170,10 +177,17 @@ pub async fn commit<H: Hooks, E: fmt::Display>(
     let locked = save_and_lock(&mut tx, content, &req.sha256)
         .await
         .map_err(db(Step::StoreFile))?;
-    let outcome =
-        write_import_with_progress(&mut tx, &locked, req, planned, reprocess_of, progress)
-            .await
-            .map_err(CommitError::Write)?;
+    let outcome = write_import_with_progress(
+        &mut tx,
+        &locked,
+        req,
+        planned,
+        reprocess_of,
+        hooks.job(),
+        progress,
+    )
+    .await
+    .map_err(CommitError::Write)?;
     hooks
         .before_commit(&mut tx, &outcome)
         .await

@@ -146,6 +146,7 @@ where
         &req,
         planned.clone(),
         Some(redo.previous),
+        None,
         &move |w| p(Stage::Writing(w)),
     )
     .await?;
@@ -162,6 +163,7 @@ where
             &req,
             planned,
             Some(redo.previous),
+            None,
             &|_| {},
         )
         .await?;

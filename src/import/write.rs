@@ -25,7 +25,9 @@
 //!    row per inserted shift; `audit_log` holds its row image), then one `import_store_dates`
 //!    row per store-day changed (what revert locks and compares with later imports);
 //! 8. the row issues (`rejected`, `warning`), the final counts, status and replace summary,
-//!    and `pg_notify('schedule_imports', import_id)`, which fires when the caller commits.
+//!    and `pg_notify('schedule_imports', import_id)`, which fires when the caller commits;
+//!    for a queue job ([`ClaimedJob`]), the same statement completes the job while its claim
+//!    holds (else the write ends with [`WriteError::ClaimLost`] and the caller rolls back).
 //!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
@@ -54,6 +56,21 @@ pub enum WriteError {
     /// The database refused or lost a statement; the transaction must be rolled back.
     #[error("database error while writing the import: {0}")]
     Database(#[from] sqlx::Error),
+    /// The queue job's claim was gone when the import finished (the job was rescued,
+    /// cancelled or finished elsewhere); the transaction must be rolled back.
+    #[error("the claim on job {0} was lost before its import finished")]
+    ClaimLost(Uuid),
+}
+
+/// The queue job an import finishes: its last statement completes the job, only while this
+/// claim holds (the queue's completion, `queue::lease::complete_in_tx`, in the same statement
+/// as the import's end: one round trip fewer per job).
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimedJob {
+    pub job_id: Uuid,
+    pub lease_token: Uuid,
+    /// The shifts the job's plan held (the job's `rows_total`).
+    pub rows_total: i64,
 }
 
 impl WriteError {
@@ -63,6 +80,7 @@ impl WriteError {
     pub fn is_retryable(&self) -> bool {
         match self {
             WriteError::Database(e) => crate::db::retry::is_transient(e),
+            WriteError::ClaimLost(_) => false,
         }
     }
 }
@@ -87,7 +105,7 @@ pub async fn write_import<E: fmt::Display>(
     planned: Result<Plan, E>,
 ) -> Result<ImportOutcome, WriteError> {
     let locked = lock_content(conn, &req.sha256).await?;
-    write_import_with_progress(conn, &locked, req, planned, None, &|_| {}).await
+    write_import_with_progress(conn, &locked, req, planned, None, None, &|_| {}).await
 }
 
 /// Proof that the transaction holds the lock on a file content ([`lock_content`],
@@ -107,14 +125,15 @@ impl ContentLocked {
     }
 }
 
-/// [`write_import`] with a progress callback (the CLI's progress line, the job row's counter)
-/// and, for reprocessing, the import this one redoes.
+/// [`write_import`] with a progress callback (the CLI's progress line, the job row's counter),
+/// for reprocessing the import this one redoes, and for the worker the job it completes.
 pub async fn write_import_with_progress<E: fmt::Display>(
     conn: &mut PgConnection,
     locked: &ContentLocked,
     req: &ImportRequest,
     planned: Result<Plan, E>,
     reprocess_of: Option<Uuid>,
+    job: Option<ClaimedJob>,
     progress: &(dyn Fn(WriteProgress) + Sync),
 ) -> Result<ImportOutcome, WriteError> {
     assert_eq!(
@@ -127,7 +146,7 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     };
     let (import_id, earlier, earlier_at) =
         insert_import_row(conn, req, &format, reprocess_of).await?;
-    let mut w = Writer::new(conn, import_id);
+    let mut w = Writer::new(conn, import_id, job);
     let mut plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
@@ -1219,6 +1238,8 @@ async fn insert_history(
 struct Writer<'c> {
     conn: &'c mut PgConnection,
     import_id: Uuid,
+    /// The queue job the last statement completes.
+    job: Option<ClaimedJob>,
     /// History rows other than the row issues (a refused file, a duplicate, skipped shifts).
     history: Vec<HistoryRow>,
     /// Shifts inserted per store-day.
@@ -1226,10 +1247,11 @@ struct Writer<'c> {
 }
 
 impl<'c> Writer<'c> {
-    fn new(conn: &'c mut PgConnection, import_id: Uuid) -> Self {
+    fn new(conn: &'c mut PgConnection, import_id: Uuid, job: Option<ClaimedJob>) -> Self {
         Writer {
             conn,
             import_id,
+            job,
             history: Vec::new(),
             days: Vec::new(),
         }
@@ -1241,8 +1263,10 @@ impl<'c> Writer<'c> {
     }
 
     /// In one statement: the history rows and the row issues (errors as `rejected`, warnings
-    /// as `warning`), the store-days written, the final counts and status, and the notification
-    /// of listeners (delivered on commit). Builds the outcome.
+    /// as `warning`), the store-days written, the final counts and status, the notification
+    /// of listeners (delivered on commit) and the completion of the queue job, if any, with
+    /// the outcome and counts the job's trigger would read from the import (it cannot see the
+    /// import's new row from within this statement). Builds the outcome.
     async fn finish(self, f: Finish) -> Result<ImportOutcome, WriteError> {
         let warnings = f
             .issues
@@ -1269,11 +1293,23 @@ impl<'c> Writer<'c> {
         for chunk in early.chunks(HISTORY_CHUNK) {
             insert_history(self.conn, self.import_id, chunk).await?;
         }
-        sqlx::query(
+        let job = self.job;
+        let completed: i64 = sqlx::query_scalar(concat!(
             "WITH hist AS (
                  INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
                  SELECT $1, 1, a, c, r, m
                  FROM UNNEST($13::text[], $14::text[], $15::text[], $16::text[]) AS u(a, c, r, m)
+             ), done AS (
+                 SELECT $22::uuid AS job_id, $23::uuid AS lease_token,
+                        $2::text <> 'failed' AS succeeded, $1::uuid AS import_id,
+                        $6::int8 AS rows_done, $24::int8 AS rows_total, $4::text AS error,
+                        CASE $2::text WHEN 'succeeded' THEN 'imported' ELSE $2::text END
+                            AS outcome,
+                        $6::int8 AS rows_imported, $7::int8 AS rows_rejected,
+                        $8::int8 AS rows_replaced, $9::int8 AS warnings
+             ), job AS (",
+            crate::complete_job_sql!(),
+            " RETURNING 1
              ), days AS (
                  INSERT INTO import_store_dates (import_id, store_id, schedule_date, inserted)
                  SELECT $1, sid, d, n FROM UNNEST($17::uuid[], $18::date[], $19::int[]) AS u(sid, d, n)
@@ -1287,8 +1323,8 @@ impl<'c> Writer<'c> {
                  WHERE id = $1
                  RETURNING id
              )
-             SELECT pg_notify($20, upd.id::text) FROM upd",
-        )
+             SELECT (SELECT count(*) FROM job) FROM upd, pg_notify($20, upd.id::text)",
+        ))
         .bind(self.import_id)
         .bind(f.status.as_str())
         .bind(&f.template)
@@ -1310,8 +1346,14 @@ impl<'c> Writer<'c> {
         .bind(self.days.iter().map(|d| d.2).collect::<Vec<_>>())
         .bind(NOTIFY_CHANNEL)
         .bind(f.replaced.summary())
-        .execute(&mut *self.conn)
+        .bind(job.map(|j| j.job_id))
+        .bind(job.map(|j| j.lease_token))
+        .bind(job.map(|j| j.rows_total))
+        .fetch_one(&mut *self.conn)
         .await?;
+        if let (Some(job), 0) = (job, completed) {
+            return Err(WriteError::ClaimLost(job.job_id));
+        }
         // Debug: the callers log the committed outcome (the worker at info, the CLI prints it).
         tracing::debug!(
             import_id = %self.import_id,

@@ -158,25 +158,51 @@ pub struct Completion {
     pub error: Option<String>,
 }
 
-/// Mark the job finished, in the caller's import transaction, only if the claim still holds.
-/// `finished_at` is the clock time of this last statement before the commit (not the
+/// The `UPDATE` that finishes a running job, only while its claim holds, from a row `done`
+/// that the statement defines before it: `job_id`, `lease_token`, `succeeded`, `import_id`,
+/// `rows_done`, `rows_total`, `error` and, when the statement knows them, `outcome`,
+/// `rows_imported`, `rows_rejected`, `rows_replaced` and `warnings` (else null: the job's
+/// outcome trigger reads them from the import). Used by [`complete_in_tx`] and by the import's
+/// last statement (`import::write`), which completes the worker's job in the statement that
+/// finishes its import. `finished_at` is the clock time of that statement (not the
 /// transaction's start), so it measures when the shifts landed.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! complete_job_sql {
+    () => {
+        "UPDATE import_jobs j \
+         SET state = CASE WHEN d.succeeded THEN 'succeeded' ELSE 'failed' END, \
+             lease_token = NULL, leased_until = NULL, stage = 'done', import_id = d.import_id, \
+             rows_done = d.rows_done, rows_total = d.rows_total, last_error = d.error, \
+             errors = CASE WHEN d.error IS NULL THEN j.errors \
+                      ELSE coalesce(j.errors, '[]'::jsonb) || jsonb_build_array( \
+                          jsonb_build_object('attempt', j.attempt, 'at', now(), 'error', d.error)) \
+                      END, \
+             outcome = d.outcome, rows_imported = d.rows_imported, \
+             rows_rejected = d.rows_rejected, rows_replaced = d.rows_replaced, \
+             warnings = d.warnings, finished_at = clock_timestamp(), updated_at = now() \
+         FROM done d \
+         WHERE j.id = d.job_id AND j.lease_token = d.lease_token AND j.state = 'running'"
+    };
+}
+
+/// Mark the job finished, in the caller's import transaction, only if the claim still holds
+/// (its outcome and counts are then derived from the import by the job's outcome trigger).
 pub async fn complete_in_tx(
     conn: &mut PgConnection,
     claim: &Claim,
     done: &Completion,
 ) -> Result<(), QueueError> {
-    let res = sqlx::query(
-        "UPDATE import_jobs
-         SET state = CASE WHEN $3 THEN 'succeeded' ELSE 'failed' END,
-             lease_token = NULL, leased_until = NULL, stage = 'done', import_id = $4,
-             rows_done = $5, rows_total = $6, last_error = $7,
-             errors = CASE WHEN $7::text IS NULL THEN errors
-                      ELSE coalesce(errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
-                          'attempt', attempt, 'at', now(), 'error', $7::text)) END,
-             finished_at = clock_timestamp(), updated_at = now()
-         WHERE id = $1 AND lease_token = $2 AND state = 'running'",
-    )
+    let res = sqlx::query(concat!(
+        "WITH done AS (
+             SELECT $1::uuid AS job_id, $2::uuid AS lease_token, $3::bool AS succeeded,
+                    $4::uuid AS import_id, $5::int8 AS rows_done, $6::int8 AS rows_total,
+                    $7::text AS error, NULL::text AS outcome, NULL::int8 AS rows_imported,
+                    NULL::int8 AS rows_rejected, NULL::int8 AS rows_replaced,
+                    NULL::int8 AS warnings
+         ) ",
+        crate::complete_job_sql!()
+    ))
     .bind(claim.job_id)
     .bind(claim.lease_token)
     .bind(done.state == JobState::Succeeded)

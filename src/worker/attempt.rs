@@ -1,17 +1,18 @@
 //! One attempt of an import job: the file's bytes (with the claim, from the job row, or from a
 //! path under a read root) → the import request → plan ([`crate::import::job::plan_file`])
 //! → one transaction ([`crate::import::job::commit`]) whose hooks check the claim before a long
-//! write, complete the job, and, for an inbox file, check that the file did not change since it
-//! was queued.
+//! write, have the import's last statement complete the job, and, for an inbox file, check
+//! that the file did not change since it was queued.
 
 use super::{Committed, ImportWork};
 use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_file};
+use crate::import::write::{ClaimedJob, WriteError};
 use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::folders;
 use crate::intake::safe_read::{Loaded, SafeReadError, load_bounded};
 use crate::pipeline::plan::{PlanError, plan_content};
-use crate::queue::job::{Job, JobState, Stage};
-use crate::queue::lease::{self, Completion};
+use crate::queue::job::{Job, Stage};
+use crate::queue::lease;
 use crate::queue::runner::{Attempt, Failure, JobContext};
 use crate::queue::{QueueError, roots};
 use crate::read::content::{Content, IN_PLACE_BYTES, Owned};
@@ -168,6 +169,7 @@ async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<
             })
         }
         Err(CommitError::Stopped(stop)) => stop,
+        Err(CommitError::Write(WriteError::ClaimLost(_))) => Attempt::LeaseLost,
         Err(e) => {
             let how = if e.is_retryable() {
                 Failure::Transient
@@ -199,6 +201,16 @@ struct JobHooks<'a, 'b> {
 impl Hooks for JobHooks<'_, '_> {
     type Stop = Attempt<Committed>;
 
+    /// The import's last statement completes the job, only while the claim holds: the check
+    /// that decides.
+    fn job(&self) -> Option<ClaimedJob> {
+        Some(ClaimedJob {
+            job_id: self.ctx.claim.job_id,
+            lease_token: self.ctx.claim.lease_token,
+            rows_total: self.rows_total,
+        })
+    }
+
     /// Fail fast before a long write if the claim is gone; the completion is the check that
     /// decides, so a small job (whose write is one short batch) skips this one.
     async fn before_write(&self, tx: &mut PgConnection, rows: usize) -> Result<(), Self::Stop> {
@@ -210,27 +222,13 @@ impl Hooks for JobHooks<'_, '_> {
             .map_err(lease_error)
     }
 
-    /// Complete the job in the import's transaction; then, for an inbox file, make sure it
+    /// The job is completed (by the import's last statement); for an inbox file, make sure it
     /// still has the content that was queued (else the transaction rolls back).
     async fn before_commit(
         &self,
-        tx: &mut PgConnection,
-        outcome: &ImportOutcome,
+        _: &mut PgConnection,
+        _: &ImportOutcome,
     ) -> Result<(), Self::Stop> {
-        let completion = Completion {
-            state: if outcome.status == ImportStatus::Failed {
-                JobState::Failed
-            } else {
-                JobState::Succeeded
-            },
-            import_id: Some(outcome.import_id),
-            rows_done: outcome.rows_imported,
-            rows_total: self.rows_total,
-            error: outcome.error.clone(),
-        };
-        lease::complete_in_tx(tx, &self.ctx.claim, &completion)
-            .await
-            .map_err(lease_error)?;
         match inbox_file_changed(self.work, self.ctx).await {
             Some(changed) => Err(Attempt::Withdrawn(changed)),
             None => Ok(()),

@@ -112,6 +112,25 @@ async fn every_end_state_is_recorded_and_announced_once() {
         assert_eq!(worker.drain().await.unwrap(), 1);
         let job = admin::show(db.pool(), id).await.unwrap();
         assert_eq!((job.state, job.outcome), (state, Some(outcome)), "{file}");
+        // The job is completed in the import's last statement, with the import's own counts.
+        let counts: (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT rows_imported::int8, rows_rejected::int8, rows_replaced::int8, warnings::int8
+             FROM document_imports WHERE id = $1",
+        )
+        .bind(job.import_id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        let job_counts = (job.rows_imported, job.rows_rejected, job.rows_replaced);
+        let job_counts = (job_counts, job.warnings);
+        assert_eq!(
+            job_counts,
+            (
+                (Some(counts.0), Some(counts.1), Some(counts.2)),
+                Some(counts.3)
+            ),
+            "{file}"
+        );
         let note = next_done(&mut listener).await;
         assert_eq!(note["job_id"], id.to_string(), "{file}");
         assert_eq!(note["outcome"], outcome.as_str(), "{file}");

@@ -418,6 +418,67 @@ async fn a_rescue_during_the_import_transaction_voids_it() {
     assert_eq!(state_of(&db, id).await, JobState::Retryable);
 }
 
+/// The import's last statement completes the worker's job (one round trip fewer than a
+/// completion of its own), only while the claim holds: with a stale lease token the write ends
+/// with `ClaimLost` and the job is untouched; with the claim, the job ends with the import's
+/// outcome, counts and error, in the import's transaction.
+#[tokio::test]
+async fn the_imports_last_statement_completes_its_job_only_while_the_claim_holds() {
+    use pharmacy_ingest::import::write::{
+        ClaimedJob, WriteError, lock_content, write_import_with_progress,
+    };
+    let db = TestDb::new().await;
+    let id = enqueue(db.pool(), &bytes_job("a.csv")).await.unwrap();
+    let claim = lease::claim(db.pool(), "w1", 1, LEASE).await.unwrap()[0]
+        .claim()
+        .unwrap();
+    let mut req = crate::import::request(
+        "refused bytes",
+        pharmacy_ingest::import::ImportMode::Replace,
+    );
+    req.job_id = Some(id);
+    let pool = db.pool().clone();
+    let write = |token: Uuid| {
+        let (req, pool) = (req.clone(), pool.clone());
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            let locked = lock_content(&mut tx, &req.sha256).await.unwrap();
+            let job = ClaimedJob {
+                job_id: id,
+                lease_token: token,
+                rows_total: 0,
+            };
+            let planned = Err::<pharmacy_ingest::schedule::Plan, _>("no template fits");
+            let res = write_import_with_progress(
+                &mut tx,
+                &locked,
+                &req,
+                planned,
+                None,
+                Some(job),
+                &|_| {},
+            )
+            .await;
+            (tx, res)
+        }
+    };
+    let (tx, stale) = write(Uuid::new_v4()).await;
+    assert!(matches!(stale, Err(WriteError::ClaimLost(job)) if job == id));
+    drop(tx);
+    assert_eq!(state_of(&db, id).await, JobState::Running);
+
+    let (tx, res) = write(claim.lease_token).await;
+    let outcome = res.unwrap();
+    tx.commit().await.unwrap();
+    let job = admin::show(db.pool(), id).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(job.outcome.map(|o| o.as_str()), Some("failed"));
+    assert_eq!(job.import_id, Some(outcome.import_id));
+    assert_eq!(job.last_error, outcome.error);
+    assert_eq!((job.rows_imported, job.rows_rejected), (Some(0), Some(0)));
+    assert!(job.finished_at.is_some() && job.lease_token.is_none());
+}
+
 #[tokio::test]
 async fn transient_failures_back_off_then_fail_permanent_ones_fail_at_once() {
     let db = TestDb::new().await;

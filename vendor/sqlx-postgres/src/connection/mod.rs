@@ -182,6 +182,16 @@ impl Connection for PgConnection {
         // By sending a comment we avoid an error if the connection was in the middle of a rowset
         // self.execute("/* SQLx ping */").map_ok(|_| ()).boxed()
 
+        // pharmacy-ingest patch (see PATCHED.md): the pool pings every connection it takes
+        // back; one with nothing written or awaited, outside a transaction, has nothing to
+        // flush, so it is returned without a round trip.
+        if self.inner.stream.write_buffer_mut().is_empty()
+            && self.inner.pending_ready_for_query_count == 0
+            && matches!(self.inner.transaction_status, TransactionStatus::Idle)
+        {
+            return Ok(());
+        }
+
         // The simplest call-and-response that's possible.
         self.write_sync();
         self.wait_until_ready().await
