@@ -256,7 +256,8 @@ async fn a_claim_reads_a_large_backlog_in_order_without_sorting_it() {
 
 /// One wake-up takes every notification already sent: 500 jobs announced by one commit wake
 /// the claim loop once, not 500 times (each a claim round that found nothing once the batch
-/// was done).
+/// was done). The server may deliver them in a few bursts when the machine is busy (each burst
+/// is one wake-up), so a handful of wake-ups pass; taking one notification per wake-up does not.
 #[tokio::test]
 async fn one_wake_up_takes_every_notification_at_hand() {
     let db = TestDb::new().await;
@@ -272,13 +273,20 @@ async fn one_wake_up_takes_every_notification_at_hand() {
     let woke = std::time::Instant::now();
     waker.wait().await;
     assert!(woke.elapsed() < poll, "the notifications woke the loop");
-    let again = std::time::Instant::now();
-    waker.wait().await;
-    assert!(
-        again.elapsed() >= poll - Duration::from_millis(50),
-        "a second wait returned after {:?}: notifications were left for it",
-        again.elapsed()
-    );
+    // Wake-ups until a wait lasts its poll interval: nothing was left.
+    let mut more = 0;
+    loop {
+        let again = std::time::Instant::now();
+        waker.wait().await;
+        if again.elapsed() >= poll - Duration::from_millis(50) {
+            break;
+        }
+        more += 1;
+        assert!(
+            more <= 10,
+            "{more} more wake-ups: notifications are taken one at a time"
+        );
+    }
 }
 
 /// A claim whose lease ran out is rescued; the old holder can neither complete nor fail the
