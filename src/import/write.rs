@@ -1354,33 +1354,40 @@ impl<'c> Writer<'c> {
         if let (Some(job), 0) = (job, completed) {
             return Err(WriteError::ClaimLost(job.job_id));
         }
+        Ok(f.into_outcome(self.import_id, warnings))
+    }
+}
+
+impl Finish {
+    /// The outcome of the import that finished so (`warnings`: its warning count).
+    fn into_outcome(self, import_id: Uuid, warnings: i64) -> ImportOutcome {
         // Debug: the callers log the committed outcome (the worker at info, the CLI prints it).
         tracing::debug!(
-            import_id = %self.import_id,
-            status = f.status.as_str(),
-            rows_imported = f.rows_imported,
-            rows_rejected = f.rows_rejected,
-            rows_replaced = f.rows_replaced,
-            rows_skipped = f.rows_skipped,
+            import_id = %import_id,
+            status = self.status.as_str(),
+            rows_imported = self.rows_imported,
+            rows_rejected = self.rows_rejected,
+            rows_replaced = self.rows_replaced,
+            rows_skipped = self.rows_skipped,
             warnings,
             "import written"
         );
-        Ok(ImportOutcome {
-            import_id: self.import_id,
-            status: f.status,
-            template: f.template,
-            rows_imported: f.rows_imported,
-            rows_rejected: f.rows_rejected,
-            rows_replaced: f.rows_replaced,
+        ImportOutcome {
+            import_id,
+            status: self.status,
+            template: self.template,
+            rows_imported: self.rows_imported,
+            rows_rejected: self.rows_rejected,
+            rows_replaced: self.rows_replaced,
             warnings,
-            error: f.error,
-            issues: f.issues,
-            store_numbers: f.store_numbers,
-            date_from: f.date_from,
-            date_to: f.date_to,
-            rows_skipped: f.rows_skipped,
-            duplicate_of: f.duplicate_of,
-            replaced: f.replaced,
-        })
+            error: self.error,
+            issues: self.issues,
+            store_numbers: self.store_numbers,
+            date_from: self.date_from,
+            date_to: self.date_to,
+            rows_skipped: self.rows_skipped,
+            duplicate_of: self.duplicate_of,
+            replaced: self.replaced,
+        }
     }
 }

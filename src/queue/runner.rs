@@ -62,8 +62,9 @@ pub trait Work: Send + Sync + 'static {
     /// What a committed attempt hands to [`Work::settled`].
     type Done: Send + 'static;
 
-    /// Run one attempt. The work must complete the job (`lease::complete_in_tx`) in the
-    /// transaction it commits, and should give up early when [`JobContext::lost`] fires.
+    /// Run one attempt. The work must complete the job in the transaction it commits
+    /// (`lease::complete_in_tx`, or `complete_job_sql!` inside one of its own statements, as
+    /// the import does), and should give up early when [`JobContext::lost`] fires.
     fn perform(&self, ctx: &JobContext<'_>) -> impl Future<Output = Attempt<Self::Done>> + Send;
 
     /// After the runner recorded how the job ended: move files, count, report.
