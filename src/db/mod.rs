@@ -259,7 +259,8 @@ pub async fn connect(settings: &DbSettings, data_dir: &Path) -> Result<Database,
     Ok(db)
 }
 
-/// A pooled connection idle at least this long is pinged before it is handed out.
+/// A pooled connection idle at least this long is probed (an empty query) before it is handed
+/// out.
 pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// The pool's settings. sqlx pings every connection it takes back, to flush what a cancelled

@@ -1,8 +1,8 @@
 //! The queue's worker loop, generic over the work a job stands for: claim → heartbeat → hand
 //! the claim to the [`Work`] → settle. The work completes its job inside its own transaction
-//! ([`super::lease::complete_in_tx`]); every other ending (a failure to retry or not, a lost
-//! lease, a release at shutdown, a timeout) is recorded here, then the work is told
-//! ([`Work::settled`]) so it can move files and count.
+//! ([`super::lease::complete_in_tx`], or the same update inside one of its statements); every
+//! other ending (a failure to retry or not, a lost lease, a release at shutdown, a timeout) is
+//! recorded here, then the work is told ([`Work::settled`]) so it can move files and count.
 //!
 //! Up to `concurrency` jobs run at once; each has a heartbeat task extending its lease and
 //! publishing its stage. Shutdown: stop claiming, let in-flight jobs finish until the grace
