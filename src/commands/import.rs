@@ -119,10 +119,13 @@ pub fn load_input(path: &std::path::Path, limit: u64) -> anyhow::Result<Loaded> 
 /// configuration.
 pub async fn plan_options(ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<PlanOptions> {
     let shipped = TemplateSet::embedded().context("loading the built-in templates")?;
-    crate::template::sync::sync_file_templates(pool, &shipped)
+    // One connection for both: a second acquire right after the first one's release would
+    // often open a new connection while the first is still on its way back to the pool.
+    let mut conn = pool.acquire().await?;
+    crate::template::sync::sync_file_templates(&mut *conn, &shipped)
         .await
         .context("syncing the built-in templates into the database")?;
-    let templates = crate::template::sync::load_active(pool)
+    let templates = crate::template::sync::load_active(&mut *conn)
         .await
         .context("loading the processing templates from the database")?;
     Ok(PlanOptions {

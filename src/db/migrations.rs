@@ -74,19 +74,24 @@ pub async fn current_version(conn: &mut PgConnection) -> Result<i64, SchemaError
 }
 
 /// Refuse a database migrated by a newer binary.
-pub async fn ensure_not_newer(conn: &mut PgConnection) -> Result<(), SchemaError> {
+/// Returns the applied versions it read.
+pub async fn ensure_not_newer(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
     let known = latest_known();
     let applied = applied_versions(&mut *conn).await?;
     if applied.iter().any(|v| !MIGRATOR.version_exists(*v)) {
         let db = applied.last().copied().unwrap_or_default();
         return Err(SchemaError::TooNew { db, known });
     }
-    Ok(())
+    Ok(applied)
 }
 
 /// Migrations this binary knows that the database has not applied yet.
 pub async fn pending(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
-    let applied = applied_versions(&mut *conn).await?;
+    Ok(pending_among(&applied_versions(&mut *conn).await?))
+}
+
+/// Migrations this binary knows that are not among `applied`.
+fn pending_among(applied: &[i64]) -> Vec<i64> {
     let mut versions: Vec<i64> = MIGRATOR
         .iter()
         .filter(|m| !m.migration_type.is_down_migration())
@@ -94,7 +99,7 @@ pub async fn pending(conn: &mut PgConnection) -> Result<Vec<i64>, SchemaError> {
         .filter(|v| !applied.contains(v))
         .collect();
     versions.dedup();
-    Ok(versions)
+    versions
 }
 
 /// Take [`super::locks::MIGRATE`] on `conn` (session level: held until [`unlock`]).
@@ -182,7 +187,13 @@ async fn down_locked(conn: &mut PgConnection, target: i64) -> Result<Vec<i64>, S
 /// migrations on the spot (a newcomer's first command just works); on an external database
 /// refuse to run on an old schema, since migrating is the operator's decision and needs an
 /// owner role. Returns the versions applied.
+///
+/// The versions [`super::connect`] read decide when nothing is pending (the usual case: no
+/// second read); otherwise they are read again, since another process may have migrated.
 pub async fn prepare(db: &super::Database) -> Result<Vec<i64>, super::DbError> {
+    if pending_among(db.applied_at_connect()).is_empty() {
+        return Ok(Vec::new());
+    }
     // the check reads one table: the pool will do, also through a transaction pooler
     let pending = pending(&mut *db.pool().acquire().await?).await?;
     if pending.is_empty() {

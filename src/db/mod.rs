@@ -137,6 +137,8 @@ pub struct Database {
     pooler: pooler::Pooler,
     server: Server,
     cluster: Option<embedded::Cluster>,
+    /// The applied migration versions read when connecting.
+    applied: Vec<i64>,
 }
 
 impl std::fmt::Debug for Database {
@@ -168,6 +170,11 @@ impl Database {
     /// The server in use.
     pub fn server(&self) -> &Server {
         &self.server
+    }
+
+    /// The applied migration versions, as read when connecting.
+    pub fn applied_at_connect(&self) -> &[i64] {
+        &self.applied
     }
 
     /// What `database.url` points at (set, or guessed from the URL).
@@ -245,18 +252,18 @@ pub async fn connect(settings: &DbSettings, data_dir: &Path) -> Result<Database,
             url: redact_url(&url),
             source,
         })?;
-    let db = Database {
+    let mut conn = pool.acquire().await?;
+    let applied = migrations::ensure_not_newer(&mut conn).await?;
+    drop(conn);
+    Ok(Database {
         pool,
         url,
         direct_url: settings.direct_url.clone(),
         pooler,
         server,
         cluster,
-    };
-    let mut conn = db.pool.acquire().await?;
-    migrations::ensure_not_newer(&mut conn).await?;
-    drop(conn);
-    Ok(db)
+        applied,
+    })
 }
 
 /// A pooled connection idle at least this long is probed (an empty query) before it is handed

@@ -10,7 +10,9 @@ use super::model::{Field, Layout, Template};
 use crate::read::grid::SourceFormat;
 use regex::Regex;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
 
 /// The default templates shipped in `templates/` (a unit test checks this list against the
 /// folder, so a new file cannot be forgotten).
@@ -180,11 +182,43 @@ fn pattern(name: &str, setting: &str, pat: &str, case: Case) -> Result<Regex, Te
     } else {
         pat.to_string()
     };
-    Regex::new(&pat).map_err(|e| TemplateError::Regex {
+    compiled(pat).map_err(|e| TemplateError::Regex {
         name: name.to_string(),
         setting: setting.to_string(),
         source: Box::new(e),
     })
+}
+
+/// Patterns already compiled in this process, by their text, at most [`COMPILED_MAX`].
+static COMPILED: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Default::default);
+
+/// Distinct patterns [`COMPILED`] keeps; past it, it starts afresh (operators editing
+/// templates under a long-running worker cannot grow it without bound).
+const COMPILED_MAX: usize = 256;
+
+/// `pat` compiled, or the regex this process already compiled from the same text. Compiling
+/// is the dearest part of loading a template (the shipped set's Unicode-aware patterns take
+/// about 10 ms), and a command compiles the shipped templates, then their database copies,
+/// which are mostly the same patterns; a worker compiles them again on each template reload.
+/// A clone shares the compiled program (and gets its own match caches).
+fn compiled(pat: String) -> Result<Regex, regex::Error> {
+    let known = COMPILED
+        .lock()
+        .expect("pattern cache lock is never poisoned")
+        .get(&pat)
+        .cloned();
+    if let Some(re) = known {
+        return Ok(re);
+    }
+    let re = Regex::new(&pat)?;
+    let mut cache = COMPILED
+        .lock()
+        .expect("pattern cache lock is never poisoned");
+    if cache.len() >= COMPILED_MAX {
+        cache.clear();
+    }
+    cache.insert(pat, re.clone());
+    Ok(re)
 }
 
 /// The error for a template that cannot work as written.
@@ -478,6 +512,20 @@ impl TemplateSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_is_compiled_once_and_a_bad_one_is_never_kept() {
+        let pat = "(?i)week of \\d+ (cache probe)";
+        let first = compiled(pat.to_string()).unwrap();
+        assert!(COMPILED.lock().unwrap().contains_key(pat));
+        let again = compiled(pat.to_string()).unwrap();
+        assert_eq!(first.as_str(), again.as_str());
+        assert!(again.is_match("Week of 12 cache probe"));
+        for _ in 0..2 {
+            assert!(compiled("(unclosed".to_string()).is_err());
+        }
+        assert!(!COMPILED.lock().unwrap().contains_key("(unclosed"));
+    }
 
     #[test]
     fn no_shift_phrases_and_id_headers() {

@@ -15,7 +15,9 @@
 
 use super::model::{Field, Layout, Template};
 use super::set::{CompiledTemplate, TemplateError, TemplateSet, checksum};
-use sqlx::{PgPool, Row};
+use sqlx::postgres::PgRow;
+use sqlx::{Acquire, PgPool, Postgres, Row};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Why the sync or the load failed.
@@ -62,24 +64,39 @@ pub async fn fingerprint(pool: &PgPool) -> Result<String, sqlx::Error> {
 /// normalised definition (the JSON stored in `definition`, so changed code defaults count too)
 /// differs from the stored one; aliases an operator added in `data_mappings` are kept.
 /// Concurrent syncs (several workers starting at once) are serialised by an advisory lock.
-pub async fn sync_file_templates(
-    pool: &PgPool,
+pub async fn sync_file_templates<'c>(
+    db: impl Acquire<'c, Database = Postgres>,
     set: &TemplateSet,
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
-    let mut tx = pool.begin().await?;
+    let mut tx = db.begin().await?;
     crate::db::locks::xact_lock(&mut tx, crate::db::locks::TEMPLATE_SYNC).await?;
+    let names: Vec<&str> = set.iter().map(|t| t.name()).collect();
+    // Every stored row of these names in one round trip; a file template is written only when
+    // it is new or changed, which is rare.
+    let mut stored: HashMap<String, PgRow> = sqlx::query(
+        "SELECT id, name, source, checksum, definition FROM processing_templates \
+         WHERE name = ANY($1) FOR UPDATE",
+    )
+    .bind(&names)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|row| Ok((row.try_get("name")?, row)))
+    .collect::<Result<_, sqlx::Error>>()?;
     for t in set.iter() {
-        sync_one(&mut tx, t, &mut report).await?;
+        let existing = stored.remove(t.name());
+        sync_one(&mut tx, t, existing, &mut report).await?;
     }
     tx.commit().await?;
     Ok(report)
 }
 
-/// Sync one file template inside the sync's transaction.
+/// Sync one file template inside the sync's transaction; `existing`: its stored row, locked.
 async fn sync_one(
     tx: &mut sqlx::PgConnection,
     t: &CompiledTemplate,
+    existing: Option<PgRow>,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let name = t.name().to_string();
@@ -89,12 +106,6 @@ async fn sync_one(
     })?;
     // serde_json's maps are sorted, so equal definitions give equal text.
     let sum = checksum(definition.to_string().as_bytes());
-    let existing = sqlx::query(
-        "SELECT id, source, checksum, definition FROM processing_templates          WHERE name = $1 FOR UPDATE",
-    )
-    .bind(&name)
-    .fetch_optional(&mut *tx)
-    .await?;
     let (id, previous) = match existing {
         None => {
             let id: Uuid = sqlx::query_scalar(
@@ -269,74 +280,96 @@ pub async fn save_database_template(
 /// Load the active templates from the database. A row that cannot be used (a definition that
 /// does not fit the model, a bad regular expression) is skipped with an error in the log, so one
 /// broken operator template does not stop every import.
-pub async fn load_active(pool: &PgPool) -> Result<TemplateSet, SyncError> {
+pub async fn load_active<'c>(
+    db: impl Acquire<'c, Database = Postgres>,
+) -> Result<TemplateSet, SyncError> {
+    let mut conn = db.acquire().await?;
     let rows = sqlx::query(
         "SELECT id, name, description, layout, definition, priority FROM processing_templates \
          WHERE is_active ORDER BY priority DESC, name",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
+    let ids = rows
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<Vec<Uuid>, _>>()?;
+    let mut mappings: HashMap<Uuid, Vec<(String, Vec<String>)>> = HashMap::new();
+    let all: Vec<(Uuid, String, Vec<String>)> = sqlx::query_as(
+        "SELECT template_id, target_field, aliases FROM data_mappings \
+         WHERE template_id = ANY($1) ORDER BY position NULLS LAST, target_field",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, field, aliases) in all {
+        mappings.entry(id).or_default().push((field, aliases));
+    }
     let mut templates = Vec::with_capacity(rows.len());
     for row in rows {
         let id: Uuid = row.try_get("id")?;
-        let name: String = row.try_get("name")?;
-        let description: Option<String> = row.try_get("description")?;
-        let priority: Option<i32> = row.try_get("priority")?;
-        let definition: serde_json::Value = row.try_get("definition")?;
-        let mut def: Template = match serde_json::from_value(definition.clone()) {
-            Ok(d) => d,
-            Err(source) => {
-                let e = TemplateError::Json {
-                    name: name.clone(),
-                    source,
-                };
-                tracing::error!(template = %name, error = %e, "template skipped: it cannot be used");
-                continue;
-            }
-        };
-        // The row's own columns win over the JSON copy.
-        def.name = name.clone();
-        let layout: String = row.try_get("layout")?;
-        def.layout = match layout.as_str() {
-            "grid" => Layout::Grid,
-            _ => Layout::Rows,
-        };
-        if let Some(d) = description {
-            def.description = d;
-        }
-        if let Some(p) = priority {
-            def.priority = p;
-        }
-        let mappings = sqlx::query(
-            "SELECT target_field, aliases FROM data_mappings WHERE template_id = $1 \
-             ORDER BY position NULLS LAST, target_field",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
-        if !mappings.is_empty() {
-            def.columns = Default::default();
-            for m in mappings {
-                let field: String = m.try_get("target_field")?;
-                let aliases: Vec<String> = m.try_get("aliases")?;
-                match Field::parse(&field) {
-                    Some(f) => *def.columns.get_mut(f) = aliases,
-                    None => tracing::warn!(
-                        template = %name,
-                        target_field = %field,
-                        "data_mappings row with an unknown target_field ignored"
-                    ),
-                }
-            }
-        }
-        let sum = checksum(definition.to_string().as_bytes());
-        match CompiledTemplate::compile(def, sum, "database".to_string()) {
-            Ok(t) => templates.push(t),
-            // One broken operator template must not stop every import: skip it, loudly.
-            Err(e) => {
-                tracing::error!(template = %name, error = %e, "template skipped: it cannot be used")
-            }
+        let mapped = mappings.remove(&id).unwrap_or_default();
+        if let Some(t) = stored_template(&row, mapped)? {
+            templates.push(t);
         }
     }
     Ok(TemplateSet::new(templates)?)
+}
+
+/// The template of a `processing_templates` row with its `data_mappings` rows (field, aliases;
+/// in their order), compiled; `None` (logged) when it cannot be used.
+fn stored_template(
+    row: &PgRow,
+    mappings: Vec<(String, Vec<String>)>,
+) -> Result<Option<CompiledTemplate>, SyncError> {
+    let name: String = row.try_get("name")?;
+    let description: Option<String> = row.try_get("description")?;
+    let priority: Option<i32> = row.try_get("priority")?;
+    let definition: serde_json::Value = row.try_get("definition")?;
+    let mut def: Template = match serde_json::from_value(definition.clone()) {
+        Ok(d) => d,
+        Err(source) => {
+            let e = TemplateError::Json {
+                name: name.clone(),
+                source,
+            };
+            tracing::error!(template = %name, error = %e, "template skipped: it cannot be used");
+            return Ok(None);
+        }
+    };
+    // The row's own columns win over the JSON copy.
+    def.name = name.clone();
+    let layout: String = row.try_get("layout")?;
+    def.layout = match layout.as_str() {
+        "grid" => Layout::Grid,
+        _ => Layout::Rows,
+    };
+    if let Some(d) = description {
+        def.description = d;
+    }
+    if let Some(p) = priority {
+        def.priority = p;
+    }
+    if !mappings.is_empty() {
+        def.columns = Default::default();
+        for (field, aliases) in mappings {
+            match Field::parse(&field) {
+                Some(f) => *def.columns.get_mut(f) = aliases,
+                None => tracing::warn!(
+                    template = %name,
+                    target_field = %field,
+                    "data_mappings row with an unknown target_field ignored"
+                ),
+            }
+        }
+    }
+    let sum = checksum(definition.to_string().as_bytes());
+    match CompiledTemplate::compile(def, sum, "database".to_string()) {
+        Ok(t) => Ok(Some(t)),
+        // One broken operator template must not stop every import: skip it, loudly.
+        Err(e) => {
+            tracing::error!(template = %name, error = %e, "template skipped: it cannot be used");
+            Ok(None)
+        }
+    }
 }
