@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+import peers  # bench/, beside this file (the venv's Python has psycopg)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench", "data")
 # Cargo's target folder (CARGO_TARGET_DIR when set, as cargo itself reads it).
@@ -199,23 +201,13 @@ class Bench:
                 # From the enqueuing transaction's commit (the jobs' created_at is its start,
                 # seconds earlier for 2,000 jobs).
                 t0 = float(run([self.py, PEERS, "enqueue", str(jobs), self.url]).stdout.split()[-1])
-                deadline = time.time() + 600
-                while True:
-                    left = int(psql(self.url, "SELECT count(*) FROM import_jobs "
-                                              "WHERE state NOT IN ('succeeded', 'failed')"))
-                    if left == 0 or time.time() > deadline:
-                        break
-                    time.sleep(0.2)
+                peers.wait_done(self.url)
                 t1 = float(psql(self.url, "SELECT extract(epoch FROM max(finished_at)) FROM import_jobs"))
                 ok = int(psql(self.url, "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'"))
                 rates.append(ok / (t1 - t0))
             # 50 jobs queued one at a time on one connection, each into an idle worker.
             run([self.py, PEERS, "enqueue_each", "50", self.url])
-            deadline = time.time() + 60
-            while time.time() < deadline and int(psql(
-                    self.url, "SELECT count(*) FROM import_jobs WHERE file_name LIKE 'latency-%' "
-                              "AND state NOT IN ('succeeded', 'failed')")) > 0:
-                time.sleep(0.1)
+            peers.wait_done(self.url, "latency-%", pause=0.1, timeout=60)
             out = psql(self.url, "SELECT extract(epoch FROM finished_at - created_at) "
                                  "FROM import_jobs WHERE state = 'succeeded' "
                                  "AND file_name LIKE 'latency-%'")

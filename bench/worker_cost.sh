@@ -44,8 +44,7 @@ pg_delta() { awk 'NR == FNR { before[$1] = $2; next } { s += $2 - before[$1] } E
 pg_ticks > "$WORK/pg0"
 s0=$(switches); c0=$(ticks); t0=$(date +%s.%N)
 "$PY" "$ROOT/bench/peers.py" enqueue "$JOBS" "$URL" >/dev/null
-until [ "$(psql -At "$URL" -c "SELECT count(*) FROM import_jobs
-        WHERE state NOT IN ('succeeded', 'failed')")" = 0 ]; do sleep 0.2; done
+"$PY" "$ROOT/bench/peers.py" wait_done % "$URL"
 s1=$(switches); c1=$(ticks); t1=$(date +%s.%N)
 pg_ticks > "$WORK/pg1"
 hz=$(getconf CLK_TCK)

@@ -190,15 +190,15 @@ pub fn extract_streamed<E>(
     l: &RowsLayout,
     ctx: &Context<'_>,
     out: &mut Extraction,
-    rest: impl FnOnce(&mut dyn FnMut(Row)) -> Result<(), E>,
+    rest: impl FnOnce(&mut dyn FnMut(&Row)) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut walk = Walk::new(head, l, ctx, None);
     for row in head.rows().iter().filter(|r| r.index > l.header_row) {
         walk.step(row, out);
     }
-    rest(&mut |row: Row| {
+    rest(&mut |row: &Row| {
         if row.index > l.header_row {
-            walk.step(&row, out);
+            walk.step(row, out);
         }
     })
 }

@@ -144,7 +144,7 @@ pub fn plan_content(
     if !head.sheets.iter().any(|s| s.rows_beyond) {
         return plan_grid(file_name, &head, opts);
     }
-    let rest = |sheet: &str, each: &mut dyn FnMut(Row)| {
+    let rest = |sheet: &str, each: &mut dyn FnMut(&Row)| {
         read::stream_rows_beside(file_name, content, &opts.read, sheet, head_rows, each)
     };
     let streamed = |guess| plan_from(file_name, &head, opts, Some((&rest, guess)));
@@ -181,7 +181,7 @@ pub fn plan_grid(file_name: &str, grid: &Grid, opts: &PlanOptions) -> Result<Pla
 }
 
 /// Reads the rest of a sheet cut at its head into a callback, a row at a time.
-type Rest<'a> = dyn Fn(&str, &mut dyn FnMut(Row)) -> Result<(), ReadError> + 'a;
+type Rest<'a> = dyn Fn(&str, &mut dyn FnMut(&Row)) -> Result<(), ReadError> + 'a;
 
 /// What to do when the head's dates read both ways round.
 #[derive(Clone, Copy, PartialEq)]
