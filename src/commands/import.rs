@@ -3,15 +3,16 @@
 //! but some rows were rejected, 2 the file was refused or the import failed.
 
 use super::Context;
-use crate::import::run::{Stage, import_now_with_progress};
+use crate::import::run::{Stage, import_now_with_head, import_now_with_progress};
 use crate::import::{ImportMode, ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::safe_read::Loaded;
-use crate::pipeline::plan::PlanOptions;
+use crate::pipeline::plan::{PlanOptions, read_head};
 use crate::read::ReadOptions;
 use crate::read::content::IN_PLACE_BYTES;
 use crate::template::TemplateSet;
 use anyhow::Context as _;
 use std::io::{IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -75,11 +76,26 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         hold_risky_replace: false,
         inbox_store: None,
     };
+    // The file's head needs no template: it is read while the database is opened and the
+    // templates are loaded.
+    let (name, read) = (file_name.clone(), read_options(ctx));
+    let reading = tokio::task::spawn_blocking(move || {
+        // A panic is left to the import's planning, which reads again and records it.
+        let head = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            read_head(&name, content.content(), &read)
+        }));
+        (content, head.ok())
+    });
     let db = ctx.config.connect().await?;
     crate::db::migrations::prepare(&db).await?;
     let plan_options = plan_options(ctx, db.pool()).await?;
+    let (content, head) = reading.await.context("reading the file")?;
     let progress = progress_line(content.len());
-    let result = import_now_with_progress(db.pool(), req, content, plan_options, progress).await;
+    let pool = db.pool();
+    let result = match head {
+        Some(head) => import_now_with_head(pool, req, content, head, plan_options, progress).await,
+        None => import_now_with_progress(pool, req, content, plan_options, progress).await,
+    };
     clear_progress_line();
     db.close().await?;
     let outcome = result.with_context(|| format!("importing {file_name}"))?;
@@ -131,15 +147,20 @@ pub async fn plan_options(ctx: &Context, pool: &sqlx::PgPool) -> anyhow::Result<
     Ok(PlanOptions {
         template: None,
         templates,
-        read: ReadOptions {
-            limits: ctx.config.read.clone(),
-            password: None,
-            head_rows: None,
-        },
+        read: read_options(ctx),
         store: None,
         fallback_store: None,
         today: None,
     })
+}
+
+/// How a command reads files: the configured limits.
+fn read_options(ctx: &Context) -> ReadOptions {
+    ReadOptions {
+        limits: ctx.config.read.clone(),
+        password: None,
+        head_rows: None,
+    }
 }
 
 /// 0 imported or duplicate, 1 imported with rejected rows, 2 refused.

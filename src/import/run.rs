@@ -7,7 +7,7 @@ use super::job::{CommitError, Hooks, commit, plan_file};
 use super::revert::{RevertError, RevertOutcome, revert_import};
 use super::write::{WriteError, WriteProgress, write_import_with_progress};
 use super::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
-use crate::pipeline::plan::{PlanOptions, plan_content};
+use crate::pipeline::plan::{Head, PlanError, PlanOptions, plan_content, plan_head};
 use crate::read::content::{Content, Owned};
 use crate::schedule::Plan;
 use sqlx::{PgConnection, PgPool};
@@ -323,6 +323,23 @@ pub async fn import_now_with_progress(
         progress,
     )
     .await
+}
+
+/// [`import_now_with_progress`] for a file whose head was read already
+/// ([`crate::pipeline::plan::read_head`] of the same `content`, with `opts.read`).
+pub async fn import_now_with_head(
+    db: &PgPool,
+    req: ImportRequest,
+    content: Owned,
+    head: Result<Head, PlanError>,
+    opts: PlanOptions,
+    progress: Arc<dyn Fn(Stage) + Send + Sync>,
+) -> Result<ImportOutcome, RunError> {
+    let opts = options_for(&req, opts);
+    let planner = move |name: &str, content: Content<'_>| {
+        head.and_then(|head| plan_head(name, content, head, &opts))
+    };
+    import_with(db, req, content, planner, progress).await
 }
 
 /// Reprocess an import with the real pipeline ([`plan_bytes`]) and the given templates.

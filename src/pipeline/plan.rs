@@ -125,6 +125,25 @@ pub fn plan_content(
     content: Content<'_>,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    let head = read_head(file_name, content, &opts.read)?;
+    plan_head(file_name, content, head, opts)
+}
+
+/// The first read of a file, which needs no template: [`read_head`], then [`plan_head`] (a
+/// command may read it while it connects to the database and loads the templates).
+pub enum Head {
+    /// The head of each sheet ([`HEAD_ROWS`], or `opts.read.head_rows`).
+    Read { grid: Grid, head_rows: u32 },
+    /// A file the readers take only in memory ([`read::needs_loading`]): nothing read yet.
+    Load,
+}
+
+/// The head of `content` ([`Head`]).
+pub fn read_head(
+    file_name: &str,
+    content: Content<'_>,
+    read: &ReadOptions,
+) -> Result<Head, PlanError> {
     let read_error = |source| PlanError::Read {
         file: file_name.to_string(),
         source,
@@ -136,11 +155,37 @@ pub fn plan_content(
         })
     };
     if read::needs_loading(content).map_err(io)? {
-        return plan_bytes(file_name, &content.bytes().map_err(io)?, opts);
+        return Ok(Head::Load);
     }
-    let mut head_opts = opts.read.clone();
+    let mut head_opts = read.clone();
     let head_rows = *head_opts.head_rows.get_or_insert(HEAD_ROWS);
-    let head = read::read_content(file_name, content, &head_opts).map_err(read_error)?;
+    let grid = read::read_content(file_name, content, &head_opts).map_err(read_error)?;
+    Ok(Head::Read { grid, head_rows })
+}
+
+/// [`plan_content`] from the head [`read_head`] read of the same `content`.
+pub fn plan_head(
+    file_name: &str,
+    content: Content<'_>,
+    head: Head,
+    opts: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let read_error = |source| PlanError::Read {
+        file: file_name.to_string(),
+        source,
+    };
+    let (head, head_rows) = match head {
+        Head::Read { grid, head_rows } => (grid, head_rows),
+        Head::Load => {
+            let bytes = content.bytes().map_err(|error| {
+                read_error(ReadError::Io {
+                    file: file_name.to_string(),
+                    error,
+                })
+            })?;
+            return plan_bytes(file_name, &bytes, opts);
+        }
+    };
     if !head.sheets.iter().any(|s| s.rows_beyond) {
         return plan_grid(file_name, &head, opts);
     }
