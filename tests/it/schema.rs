@@ -398,3 +398,40 @@ async fn an_import_is_locked_while_new_shifts_name_it() {
     deleter.rollback().await.unwrap();
     writer.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn stored_files_are_compressed_with_lz4_where_the_server_has_it() {
+    let db = TestDb::new().await;
+    let lz4: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_settings
+                        WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let set: Vec<String> = sqlx::query_scalar(
+        "SELECT attcompression::text FROM pg_attribute
+         WHERE (attrelid, attname) IN (('public.import_files'::regclass, 'bytes'),
+                                       ('public.import_jobs'::regclass, 'file_bytes'))",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let want = if lz4 { "l" } else { "" };
+    assert_eq!(set, vec![want.to_string(); 2]);
+    // A large, compressible file as an import stores it.
+    let csv = "5000,Employee,01/05/2026,9:00 AM,5:00 PM\n".repeat(20_000);
+    sqlx::query("INSERT INTO import_files (sha256, bytes, size) VALUES (repeat('a', 64), $1, $2)")
+        .bind(csv.as_bytes())
+        .bind(csv.len() as i64)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let how: Option<String> = sqlx::query_scalar(
+        "SELECT pg_column_compression(bytes) FROM import_files WHERE sha256 = repeat('a', 64)",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(how.as_deref(), Some(if lz4 { "lz4" } else { "pglz" }));
+}
