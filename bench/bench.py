@@ -27,8 +27,6 @@ import sys
 import tempfile
 import time
 
-import peers  # bench/, beside this file (the venv's Python has psycopg)
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench", "data")
 # Cargo's target folder (CARGO_TARGET_DIR when set, as cargo itself reads it).
@@ -106,6 +104,12 @@ class Bench:
         self.results = {}  # (work, contender) -> list of (seconds, rss_mb)
         self.sums = {}  # (work, contender) -> checksum
         self.notes = []
+
+    def wait_done(self, name_like):
+        """Until the jobs named like `name_like` are done: polled by one process on one
+        connection (`peers.py wait_done`). Not imported here: psycopg would grow this process,
+        and a child's peak RSS (from wait4) counts the parent's pages it was forked with."""
+        run([self.py, PEERS, "wait_done", name_like, self.url])
 
     def reset(self):
         psql(self.url, RESET_SQL)
@@ -201,13 +205,13 @@ class Bench:
                 # From the enqueuing transaction's commit (the jobs' created_at is its start,
                 # seconds earlier for 2,000 jobs).
                 t0 = float(run([self.py, PEERS, "enqueue", str(jobs), self.url]).stdout.split()[-1])
-                peers.wait_done(self.url)
+                self.wait_done("%")
                 t1 = float(psql(self.url, "SELECT extract(epoch FROM max(finished_at)) FROM import_jobs"))
                 ok = int(psql(self.url, "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'"))
                 rates.append(ok / (t1 - t0))
             # 50 jobs queued one at a time on one connection, each into an idle worker.
             run([self.py, PEERS, "enqueue_each", "50", self.url])
-            peers.wait_done(self.url, "latency-%", pause=0.1, timeout=60)
+            self.wait_done("latency-%")
             out = psql(self.url, "SELECT extract(epoch FROM finished_at - created_at) "
                                  "FROM import_jobs WHERE state = 'succeeded' "
                                  "AND file_name LIKE 'latency-%'")

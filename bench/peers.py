@@ -187,7 +187,7 @@ def enqueue_each(n, url, pause):
             time.sleep(pause)
 
 
-def wait_done(url, name_like="%", pause=0.2, timeout=600):
+def wait_done(url, name_like="%", pause=0.1, timeout=600):
     """Wait until no job named like `name_like` is left unfinished, polling on one connection:
     a `psql` process per poll (its start-up and its server backend's) took 7 % of the
     machine's CPU while the queue ran (perf), time the worker under test should have."""

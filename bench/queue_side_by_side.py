@@ -18,7 +18,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
-import peers  # noqa: E402
 
 STORES_SQL = ("INSERT INTO stores (store_number, address, city, state, zip_code) "
               "SELECT n, n || ' Main St', 'Springfield', 'IL', '62701' "
@@ -39,11 +38,11 @@ def one_round(binary, url, jobs, extra):
         time.sleep(2)
         t0 = float(bench.run([sys.executable, bench.PEERS, "enqueue", str(jobs), url])
                    .stdout.split()[-1])
-        peers.wait_done(url)
+        bench.run([sys.executable, bench.PEERS, "wait_done", "%", url])
         t1 = float(bench.psql(url, "SELECT extract(epoch FROM max(finished_at)) FROM import_jobs"))
         ok = int(bench.psql(url, "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'"))
         bench.run([sys.executable, bench.PEERS, "enqueue_each", "30", url])
-        peers.wait_done(url, "latency-%", pause=0.1)
+        bench.run([sys.executable, bench.PEERS, "wait_done", "latency-%", url])
         out = bench.psql(url, "SELECT extract(epoch FROM finished_at - created_at) FROM "
                               "import_jobs WHERE state = 'succeeded' AND file_name LIKE 'latency-%'")
         return ok / (t1 - t0), [float(x) * 1000 for x in out.split()]
