@@ -251,8 +251,8 @@ def report(b, rates, lat, command):
            "the same rows, checked by count and checksum).", "",
            f"Machine: {machine()}.", f"Date: {dt.datetime.utcnow():%Y-%m-%d %H:%M} UTC.", "",
            "## Imports (wall time of the whole process, peak RSS)", "",
-           "| work | contender | median | min–max | ratio to floor | peak RSS |",
-           "|---|---|---|---|---|---|"]
+           "| work | contender | median | min–max | ratio to floor | to ours | peak RSS |",
+           "|---|---|---|---|---|---|---|"]
     works = []
     for (w, _) in b.results:
         if w not in works:
@@ -261,16 +261,19 @@ def report(b, rates, lat, command):
         floor = (b.results.get((w, "floor")) or b.results.get((w, "calamine read"))
                  or b.results.get((w, "ours")))
         fmed = statistics.median(x[0] for x in floor) if floor else None
+        mine = b.results.get((w, "ours")) or b.results.get((w, "preview"))
+        omed = statistics.median(x[0] for x in mine) if mine else None
         for (w2, who), xs in b.results.items():
             if w2 != w:
                 continue
             med, lo, hi = stats([x[0] for x in xs])
             ratio = f"{med / fmed:.2f}×" if fmed else "–"
+            to_ours = f"{med / omed:.2f}×" if omed else "–"
             rss = max(x[1] for x in xs)
             out.append(f"| {w} | {who} | {med * 1000:.0f} ms | {lo * 1000:.0f}–{hi * 1000:.0f} ms "
-                       f"| {ratio} | {rss:.0f} MB |")
-    out += ["", "Ratios to each peer: divide the medians of two rows of one work; the ratio column",
-            "is to the floor (imports), to calamine's read (preview) or to ours (PDF).", "",
+                       f"| {ratio} | {to_ours} | {rss:.0f} MB |")
+    out += ["", "Ratio to floor: to the floor (imports), to calamine's read (preview) or to ours "
+            "(PDF). To ours: each contender's median over ours (above 1: slower than ours).", "",
             "## Queue", ""]
     if rates:
         m, lo, hi = stats(rates)
