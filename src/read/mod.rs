@@ -21,6 +21,8 @@ pub mod pdf;
 mod sheet_xml;
 pub mod sniff;
 pub mod spreadsheet;
+mod xlsx_cells;
+mod xml_scan;
 
 use content::Content;
 pub use file::read_file;

@@ -3,8 +3,9 @@
 //! Memory is bounded by [`ReadLimits::max_cells`], counted as the grid would store cells
 //! (rows are dense up to their last value), before each allocation:
 //!
-//! - xlsx/xlsm/xlsb are streamed with calamine's cell readers; cells go straight into the
-//!   sparse grid and the read stops as soon as the count passes the limit. calamine's
+//! - xlsx/xlsm/xlsb are streamed cell by cell (xlsx/xlsm worksheets by [`xlsx_cells`]'s scan
+//!   where it is sure of them, else and for xlsb by calamine's cell readers); cells go straight
+//!   into the sparse grid and the read stops as soon as the count passes the limit. calamine's
 //!   `worksheet_range` is never used for them: it allocates a dense range from the declared
 //!   dimensions, which a 2 KB file can set to 17 billion cells.
 //! - xls and ods are parsed whole by calamine when the workbook is opened, into dense ranges
@@ -27,6 +28,8 @@ use super::extent;
 use super::grid::{Cell, CellRange, Grid, Row, Sheet, SourceFormat, Visibility};
 use super::package;
 use super::sheet_xml;
+use super::xlsx_cells;
+use super::xml_scan::Unsure;
 use super::{ReadError, ReadLimits};
 use calamine::{Data, DataRef, Dimensions, ExcelDateTime, Reader, SheetType, SheetVisible};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
@@ -186,7 +189,7 @@ fn read_xlsx(
     })?;
     let mut grid = Grid::new(ctx.format);
     grid.date_1904 = wb.has_1904_epoch();
-    let mut sheets_read = stream_xlsx_cells(ctx, &mut wb)?;
+    let mut sheets_read = stream_xlsx_cells(ctx, &mut wb, content, &sheets)?;
     // Hidden rows and merges were found as the package check inflated each sheet; a failure
     // there only loses the extras.
     let extras = super::guard::quietly(|| sheet_xml::extras_by_sheet(content, &sheets, scanned))
@@ -210,34 +213,90 @@ fn read_xlsx(
     Ok(grid)
 }
 
-/// Stream every worksheet's cells into sparse sheets (with their visibility).
+/// Stream every worksheet's cells into sparse sheets (with their visibility): with the fast
+/// scan of [`xlsx_cells`] where it is sure of the sheet, else with calamine's cell reader.
+/// `parts` are the sheets' parts ([`sheet_xml::sheets_of`]).
 fn stream_xlsx_cells(
     ctx: &Ctx<'_>,
     wb: &mut calamine::Xlsx<ContentReader<'_>>,
+    content: Content<'_>,
+    parts: &[(String, String)],
 ) -> Result<Vec<Sheet>, ReadError> {
     let mut out = Vec::new();
     let mut budget = Budget::new(ctx);
+    let mut fast = xlsx_cells::Package::open(content)
+        .and_then(|mut package| Ok((xlsx_cells::Workbook::load(&mut package)?, package)))
+        .ok();
     for (name, visibility) in worksheets(wb.sheets_metadata()) {
-        let mut builder = SheetBuilder::new(&name);
-        {
-            let mut cells = wb
-                .worksheet_cells_reader(&name)
-                .map_err(|e| ctx.damaged(e))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| ctx.damaged(e))? {
-                let (row, col) = cell.get_position();
-                if ctx.head.is_some_and(|h| row >= h) {
-                    builder.sheet.rows_beyond = true;
-                    break;
-                }
-                let value = from_ref(cell.get_value());
-                builder.put(row, col, value, &mut budget)?;
+        let part = parts.iter().find(|(n, _)| *n == name).map(|(_, p)| p);
+        let used = budget.used;
+        let scanned = match (&mut fast, part) {
+            (Some((workbook, package)), Some(part)) => {
+                scan_sheet(ctx, package, workbook, part, &name, &mut budget)
             }
-        }
-        let mut sheet = builder.finish();
+            _ => Err(Scan::Unsure),
+        };
+        let mut sheet = match scanned {
+            Ok(sheet) => sheet,
+            Err(Scan::Failed(e)) => return Err(e),
+            Err(Scan::Unsure) => {
+                budget.used = used;
+                read_sheet_cells(ctx, wb, &name, &mut budget)?
+            }
+        };
         sheet.visibility = visibility;
         out.push(sheet);
     }
     Ok(out)
+}
+
+/// One worksheet's cells (its head, when the read has one) by the fast scan.
+fn scan_sheet(
+    ctx: &Ctx<'_>,
+    package: &mut xlsx_cells::Package<'_>,
+    workbook: &xlsx_cells::Workbook,
+    part: &str,
+    name: &str,
+    budget: &mut Budget<'_>,
+) -> Result<Sheet, Scan> {
+    let mut builder = SheetBuilder::new(name);
+    package
+        .read(part, |xml| {
+            let mut cells = xlsx_cells::SheetCells::new(xml, workbook);
+            while let Some((row, col, value)) = cells.next_cell()? {
+                if ctx.head.is_some_and(|h| row >= h) {
+                    builder.sheet.rows_beyond = true;
+                    break;
+                }
+                builder.put(row, col, from_owned(value), budget)?;
+            }
+            Ok::<(), Scan>(())
+        })?
+        .ok_or(Scan::Unsure)?;
+    Ok(builder.finish())
+}
+
+/// One worksheet's cells (its head, when the read has one) by calamine's cell reader.
+fn read_sheet_cells(
+    ctx: &Ctx<'_>,
+    wb: &mut calamine::Xlsx<ContentReader<'_>>,
+    name: &str,
+    budget: &mut Budget<'_>,
+) -> Result<Sheet, ReadError> {
+    let mut builder = SheetBuilder::new(name);
+    let mut cells = wb
+        .worksheet_cells_reader(name)
+        .map_err(|e| ctx.damaged(e))?;
+    while let Some(cell) = cells.next_cell().map_err(|e| ctx.damaged(e))? {
+        let (row, col) = cell.get_position();
+        if ctx.head.is_some_and(|h| row >= h) {
+            builder.sheet.rows_beyond = true;
+            break;
+        }
+        builder.put(row, col, from_ref(cell.get_value()), budget)?;
+    }
+    drop(cells);
+    Ok(builder.finish())
 }
 
 /// Read the rows of one xlsx/xlsm sheet from row index `from` on into `each`, one at a time,
@@ -269,57 +328,26 @@ pub fn stream_xlsx_rows(
         }
     };
     let streamed = super::guard::quietly(|| {
+        let mut rows = RowGatherer::new(&ctx, sheet, from);
+        match scan_xlsx_rows(content, sheet, &mut rows, &mut hand_on) {
+            Ok(()) => return Ok(()),
+            Err(Scan::Failed(e)) => return Err(e),
+            // Read on with calamine from the row the scan was in.
+            Err(Scan::Unsure) => {}
+        }
+        let mut rows = RowGatherer::new(&ctx, sheet, rows.resume_at());
         let mut wb: calamine::Xlsx<_> =
             calamine::Xlsx::new(content.reader()).map_err(|e| ctx.damaged(e))?;
         let mut cells = wb
             .worksheet_cells_reader(sheet)
             .map_err(|e| ctx.damaged(e))?;
-        let mut row: Option<(u32, Vec<Cell>)> = None;
         while let Some(cell) = cells.next_cell().map_err(|e| ctx.damaged(e))? {
             let (r, c) = cell.get_position();
-            if r < from {
-                continue;
+            if !rows.put(r, c, from_ref(cell.get_value()), &mut hand_on)? {
+                return Ok(());
             }
-            if r >= MAX_ROWS || c >= MAX_COLS {
-                return Err(ctx.damaged(format_args!(
-                    "sheet '{sheet}' has a cell at row {}, column {}, beyond a sheet's \
-                     {MAX_ROWS} rows and {MAX_COLS} columns",
-                    u64::from(r) + 1,
-                    u64::from(c) + 1
-                )));
-            }
-            let value = from_ref(cell.get_value());
-            if matches!(value, Cell::Empty) {
-                continue;
-            }
-            // Cells of a row arrive together, rows in order; a cell of a row already handed
-            // on (legal XML, never written by spreadsheet programs) is dropped.
-            if row.as_ref().is_some_and(|(i, _)| r < *i) {
-                continue;
-            }
-            if row.as_ref().is_none_or(|(i, _)| *i != r) {
-                if let Some((index, cells)) = row.take()
-                    && let Some(done) = Row::trimmed(index, cells)
-                    && !hand_on(done)
-                {
-                    return Ok(());
-                }
-                row = Some((r, Vec::new()));
-            }
-            let Some((_, cells)) = &mut row else {
-                continue;
-            };
-            let c = c as usize;
-            if c >= cells.len() {
-                cells.resize(c + 1, Cell::Empty);
-            }
-            cells[c] = value;
         }
-        if let Some((index, cells)) = row
-            && let Some(done) = Row::trimmed(index, cells)
-        {
-            hand_on(done);
-        }
+        rows.finish(&mut hand_on);
         Ok(())
     });
     if let Some(panic) = crashed {
@@ -328,6 +356,139 @@ pub fn stream_xlsx_rows(
     match streamed {
         Ok(result) => result,
         Err(_) => Err(ctx.damaged("the reader stopped on malformed data")),
+    }
+}
+
+/// Why the fast scan of a sheet's rows stopped short.
+enum Scan {
+    /// It could not be sure of the bytes: calamine reads on ([`xlsx_cells`]).
+    Unsure,
+    Failed(ReadError),
+}
+
+impl From<Unsure> for Scan {
+    fn from(_: Unsure) -> Self {
+        Scan::Unsure
+    }
+}
+
+impl From<ReadError> for Scan {
+    fn from(e: ReadError) -> Self {
+        Scan::Failed(e)
+    }
+}
+
+/// [`stream_xlsx_rows`] with the fast scan of [`xlsx_cells`].
+fn scan_xlsx_rows(
+    content: Content<'_>,
+    sheet: &str,
+    rows: &mut RowGatherer<'_>,
+    hand_on: &mut dyn FnMut(Row) -> bool,
+) -> Result<(), Scan> {
+    let sheets = sheet_xml::sheets_of(content).ok_or(Unsure)?;
+    let (_, part) = sheets
+        .iter()
+        .find(|(name, _)| name == sheet)
+        .ok_or(Unsure)?;
+    let mut package = xlsx_cells::Package::open(content)?;
+    let workbook = xlsx_cells::Workbook::load(&mut package)?;
+    package
+        .read(part, |xml| {
+            let mut cells = xlsx_cells::SheetCells::new(xml, &workbook);
+            while let Some((r, c, value)) = cells.next_cell()? {
+                if !rows.put(r, c, from_owned(value), hand_on)? {
+                    return Ok(());
+                }
+            }
+            rows.finish(hand_on);
+            Ok::<(), Scan>(())
+        })?
+        .ok_or(Scan::Unsure)
+}
+
+/// Cells in sheet order gathered into rows from row `from` on, each row handed on when the
+/// next begins.
+struct RowGatherer<'a> {
+    ctx: &'a Ctx<'a>,
+    sheet: &'a str,
+    from: u32,
+    row: Option<(u32, Vec<Cell>)>,
+    /// The cells of the last row, for the next one's allocation.
+    width: usize,
+}
+
+impl<'a> RowGatherer<'a> {
+    fn new(ctx: &'a Ctx<'a>, sheet: &'a str, from: u32) -> Self {
+        RowGatherer {
+            ctx,
+            sheet,
+            from,
+            row: None,
+            width: 0,
+        }
+    }
+
+    /// The first row not handed on: where another reader takes over.
+    fn resume_at(&self) -> u32 {
+        self.row.as_ref().map_or(self.from, |(i, _)| *i)
+    }
+
+    /// Take a cell; `false` once `hand_on` asked to stop.
+    fn put(
+        &mut self,
+        r: u32,
+        c: u32,
+        value: Cell,
+        hand_on: &mut dyn FnMut(Row) -> bool,
+    ) -> Result<bool, ReadError> {
+        if r < self.from {
+            return Ok(true);
+        }
+        if r >= MAX_ROWS || c >= MAX_COLS {
+            return Err(self.ctx.damaged(format_args!(
+                "sheet '{}' has a cell at row {}, column {}, beyond a sheet's \
+                 {MAX_ROWS} rows and {MAX_COLS} columns",
+                self.sheet,
+                u64::from(r) + 1,
+                u64::from(c) + 1
+            )));
+        }
+        if matches!(value, Cell::Empty) {
+            return Ok(true);
+        }
+        // Cells of a row arrive together, rows in order; a cell of a row already handed on
+        // (legal XML, never written by spreadsheet programs) is dropped.
+        if self.row.as_ref().is_some_and(|(i, _)| r < *i) {
+            return Ok(true);
+        }
+        if self.row.as_ref().is_none_or(|(i, _)| *i != r) {
+            if let Some((index, cells)) = self.row.take() {
+                self.width = cells.len();
+                if let Some(done) = Row::trimmed(index, cells)
+                    && !hand_on(done)
+                {
+                    return Ok(false);
+                }
+            }
+            self.row = Some((r, Vec::with_capacity(self.width)));
+        }
+        if let Some((_, cells)) = &mut self.row {
+            let c = c as usize;
+            if c >= cells.len() {
+                cells.resize(c + 1, Cell::Empty);
+            }
+            cells[c] = value;
+        }
+        Ok(true)
+    }
+
+    /// Hand on the last row.
+    fn finish(&mut self, hand_on: &mut dyn FnMut(Row) -> bool) {
+        if let Some((index, cells)) = self.row.take()
+            && let Some(done) = Row::trimmed(index, cells)
+        {
+            hand_on(done);
+        }
     }
 }
 
@@ -552,6 +713,14 @@ fn from_ref(d: &DataRef<'_>) -> Cell {
         DataRef::DurationIso(s) => iso_duration(s),
         DataRef::Error(e) => Cell::Error(e.to_string()),
         DataRef::Empty => Cell::Empty,
+    }
+}
+
+/// A scanned cell value as a grid cell (its text moved, not copied).
+fn from_owned(d: DataRef<'_>) -> Cell {
+    match d {
+        DataRef::String(s) if !s.is_empty() => Cell::Text(s),
+        d => from_ref(&d),
     }
 }
 
