@@ -115,17 +115,23 @@ impl Serialize for ShiftsJson<'_> {
     }
 }
 
+/// One shift as JSON. The date, times and cell are written straight into the output (serde's
+/// `collect_str`), not formatted into strings first: a 100,000-shift preview made 400,000.
 #[derive(Debug, Serialize)]
 pub struct ShiftJson<'a> {
     pub store_number: i32,
     pub employee_name: &'a str,
     pub employee_phone: Option<&'a str>,
-    pub date: String,
-    pub start: String,
-    pub end: String,
+    #[serde(serialize_with = "as_text")]
+    pub date: chrono::NaiveDate,
+    #[serde(serialize_with = "as_text")]
+    pub start: HhMm,
+    #[serde(serialize_with = "as_text")]
+    pub end: HhMm,
     pub position: Option<&'a str>,
     pub notes: Option<&'a str>,
-    pub cell: String,
+    #[serde(serialize_with = "as_text")]
+    pub cell: &'a crate::read::grid::CellRef,
 }
 
 impl<'a> ShiftJson<'a> {
@@ -134,20 +140,38 @@ impl<'a> ShiftJson<'a> {
             store_number: s.store_number,
             employee_name: &s.employee_name,
             employee_phone: s.employee_phone.as_deref(),
-            date: s.date.to_string(),
-            start: hh_mm(s.start),
-            end: hh_mm(s.end),
+            date: s.date,
+            start: HhMm(s.start),
+            end: HhMm(s.end),
             position: s.position.as_deref(),
             notes: s.notes.as_deref(),
-            cell: s.source.to_string(),
+            cell: &s.source,
         }
     }
 }
 
-/// `HH:MM` (chrono's `format("%H:%M")` parses its pattern at every call).
-fn hh_mm(t: chrono::NaiveTime) -> String {
-    use chrono::Timelike;
-    format!("{:02}:{:02}", t.hour(), t.minute())
+/// A value serialized as its `Display` text.
+fn as_text<S: serde::Serializer>(v: &impl std::fmt::Display, ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_str(v)
+}
+
+/// A time of day as `HH:MM` (chrono's `format("%H:%M")` parses its pattern at every call).
+#[derive(Debug, Clone, Copy)]
+pub struct HhMm(chrono::NaiveTime);
+
+impl std::fmt::Display for HhMm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::Timelike;
+        let (h, m) = (self.0.hour(), self.0.minute());
+        let digits = [
+            b'0' + (h / 10) as u8,
+            b'0' + (h % 10) as u8,
+            b':',
+            b'0' + (m / 10) as u8,
+            b'0' + (m % 10) as u8,
+        ];
+        f.write_str(std::str::from_utf8(&digits).map_err(|_| std::fmt::Error)?)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -198,8 +222,8 @@ fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
             s.employee_name.to_string(),
             s.employee_phone.as_deref().unwrap_or_default().to_string(),
             s.date.to_string(),
-            hh_mm(s.start),
-            hh_mm(s.end),
+            HhMm(s.start).to_string(),
+            HhMm(s.end).to_string(),
             s.position.as_deref().unwrap_or_default().to_string(),
             s.notes.as_deref().unwrap_or_default().to_string(),
             s.source.to_string(),
