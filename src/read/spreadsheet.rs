@@ -295,7 +295,6 @@ fn read_sheet_cells(
         }
         builder.put(row, col, from_ref(cell.get_value()), budget)?;
     }
-    drop(cells);
     Ok(builder.finish())
 }
 
@@ -878,6 +877,47 @@ fn parse_iso_duration(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
     use calamine::ExcelDateTimeType;
+
+    /// The rows of a sheet whose row 6 the scan is not sure of (an `_xHHHH_` escape):
+    /// streamed, calamine reads on from that row and every row is handed on once, in order;
+    /// read whole, calamine reads the sheet again and its cells are counted once.
+    #[test]
+    fn a_scan_left_to_calamine_midway_hands_on_every_row_once() {
+        let rows: String = (1..=10)
+            .map(|r| {
+                let text = if r == 6 { "a_x000D_b" } else { "ab" };
+                format!(
+                    "<row r=\"{r}\"><c r=\"A{r}\"><v>{r}</v></c>\
+                     <c r=\"B{r}\" t=\"str\"><v>{text}</v></c></row>"
+                )
+            })
+            .collect();
+        let sheet = format!("<sheetData>{rows}</sheetData>");
+        let bytes = xlsx_cells::tests::package(&sheet, None, None, false);
+        let mut got = Vec::new();
+        let limits = ReadLimits::default();
+        let content = Content::Bytes(&bytes);
+        stream_xlsx_rows(
+            "f.xlsx",
+            SourceFormat::Xlsx,
+            content,
+            &limits,
+            "Sheet1",
+            2,
+            &mut |r| got.push(r),
+        )
+        .unwrap();
+        let indexes: Vec<u32> = got.iter().map(|r| r.index).collect();
+        assert_eq!(indexes, (2..10).collect::<Vec<u32>>());
+        assert_eq!(got[3].cells, [Cell::Number(6.0), Cell::Text("a\rb".into())]);
+        assert_eq!(got[7].cells, [Cell::Number(10.0), Cell::Text("ab".into())]);
+        // The whole read: that sheet is read again by calamine, its cells counted once.
+        let opts = super::super::ReadOptions::default();
+        let grid = super::super::read_bytes("f.xlsx", &bytes, &opts).unwrap();
+        let sheet = &grid.sheets[0];
+        assert_eq!(sheet.rows()[2..], got[..]);
+        assert_eq!(sheet.cell_count(), 20);
+    }
 
     #[test]
     fn a_panic_of_the_row_callback_is_ours_not_a_damaged_file() {

@@ -629,14 +629,14 @@ fn custom_format(format: &str) -> Format {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use calamine::{Data, Reader};
     use std::io::{Cursor, Write};
 
     /// A one-sheet package around `sheet` (the worksheet part's XML), with shared strings and
     /// styles when given.
-    fn package(
+    pub(crate) fn package(
         sheet: &str,
         strings: Option<&str>,
         styles: Option<&str>,
