@@ -658,13 +658,13 @@ pub(super) mod tests {
              <Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\
              <Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>",
         );
-        put(
-            "_rels/.rels",
-            &format!(
+        let rels = |kind: &str, target: &str| {
+            format!(
                 "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
-             <Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
-            ),
-        );
+                 <Relationship Id=\"rId1\" Type=\"{rel}/{kind}\" Target=\"{target}\"/></Relationships>"
+            )
+        };
+        put("_rels/.rels", &rels("officeDocument", "xl/workbook.xml"));
         put(
             "xl/workbook.xml",
             &format!(
@@ -675,10 +675,7 @@ pub(super) mod tests {
         );
         put(
             "xl/_rels/workbook.xml.rels",
-            &format!(
-                "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
-             <Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"
-            ),
+            &rels("worksheet", "worksheets/sheet1.xml"),
         );
         put(
             "xl/worksheets/sheet1.xml",
