@@ -1,4 +1,4 @@
-//! A fast reader of an xlsx worksheet's cells: the rows past a large sheet's head.
+//! A fast reader of an xlsx worksheet's cells, for the head read and the rows streamed below it.
 //!
 //! calamine's cell reader walks the sheet XML with quick-xml event by event, and that is most
 //! of a large sheet's read (a 100,000-row sheet is 37 MB of XML). [`SheetCells`] scans the
@@ -11,8 +11,9 @@
 //! Exactness comes first: what programs write is handled, and anything whose meaning the scan
 //! would have to guess — a CDATA section, an entity it does not know, a `_xHHHH_` escape, a
 //! carriage return, a number calamine parses more loosely than Rust, an unknown cell type, a
-//! malformed tag — is [`Unsure`]; the caller reads on with calamine from the row it was in,
-//! so values and errors stay calamine's. Differential tests compare both on every fixture.
+//! malformed tag — is [`Unsure`]; the caller leaves the rest to calamine (the head read reads
+//! the sheet again, the streamed read goes on from the row it was in), so values and errors
+//! stay calamine's. Differential tests compare both on every fixture.
 
 use super::content::{Content, ContentReader};
 use super::xml_scan::{Span, Tok, Unsure, Xml, local};
