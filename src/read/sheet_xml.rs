@@ -75,7 +75,7 @@ pub fn shared_sheet_part(sheets: &[(String, String)]) -> Option<String> {
 }
 
 /// (sheet name, part path) from the workbook and its relationships.
-fn sheet_parts(zip: &mut Zip<'_>) -> Option<Vec<(String, String)>> {
+pub(super) fn sheet_parts(zip: &mut Zip<'_>) -> Option<Vec<(String, String)>> {
     let mut ids = Vec::new();
     each_element(zip, "xl/workbook.xml", |e| {
         if e.local_name().as_ref() == "sheet" {

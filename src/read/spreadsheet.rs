@@ -384,12 +384,12 @@ fn scan_xlsx_rows(
     rows: &mut RowGatherer<'_>,
     hand_on: &mut dyn FnMut(Row) -> bool,
 ) -> Result<(), Scan> {
-    let sheets = sheet_xml::sheets_of(content).ok_or(Unsure)?;
+    let mut package = xlsx_cells::Package::open(content)?;
+    let sheets = package.sheets().ok_or(Unsure)?;
     let (_, part) = sheets
         .iter()
         .find(|(name, _)| name == sheet)
         .ok_or(Unsure)?;
-    let mut package = xlsx_cells::Package::open(content)?;
     let workbook = xlsx_cells::Workbook::load(&mut package)?;
     package
         .read(part, |xml| {

@@ -78,6 +78,12 @@ impl<'a> Package<'a> {
         Ok(Package { zip, names })
     }
 
+    /// (sheet name, part path) of every sheet the workbook lists, as
+    /// [`super::sheet_xml::sheets_of`] finds them, from this package's open zip.
+    pub fn sheets(&mut self) -> Option<Vec<(String, String)>> {
+        super::sheet_xml::sheet_parts(&mut self.zip)
+    }
+
     /// `read` over the part at `path`; `None` when the package has no such part.
     pub fn read<T, E: From<Unsure>>(
         &mut self,
@@ -527,6 +533,8 @@ impl<'w, R: Read> SheetCells<'w, R> {
 }
 
 /// A cell or row reference (`B7`, `7`): zero-based row and, when it has letters, column.
+/// calamine's reading, stricter than [`super::sheet_xml::parse_a1`] (no `$`, no spaces, a row
+/// without letters allowed), with references past Excel's grid left to calamine.
 fn reference(r: &[u8]) -> Result<(u32, Option<u32>), Unsure> {
     let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
     let (col, row) = r.split_at(letters);
