@@ -181,6 +181,12 @@ impl Config {
         if w.concurrency == 0 {
             return invalid("worker.concurrency", "must be at least 1".into());
         }
+        if w.batch_max == 0 {
+            return invalid("worker.batch_max", "must be at least 1".into());
+        }
+        if w.busy_at_once == 0 {
+            return invalid("worker.busy_at_once", "must be at least 1".into());
+        }
         if w.large_at_once == 0 {
             return invalid("worker.large_at_once", "must be at least 1".into());
         }

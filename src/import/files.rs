@@ -63,7 +63,7 @@ pub async fn save_and_lock(
 /// Files up to this size are stored with one bound parameter; a larger one is streamed in
 /// chunks ([`save_large_and_lock`]), since a parameter is assembled whole in the connection's
 /// send buffer, which keeps its largest size for the connection's life (twice a 32 MB file).
-const ONE_STATEMENT_MAX: usize = 1 << 20;
+pub(super) const ONE_STATEMENT_MAX: usize = 1 << 20;
 
 /// [`save_and_lock`] for a large file: the content lock, then, unless the bytes are stored
 /// already, a binary `COPY` of them in 1 MiB chunks. A role under row security may not `COPY`

@@ -14,11 +14,13 @@
 //! the receipt, [`report::errors_txt`] and the error workbook ([`workbook`]).
 //!
 //! Modules: [`job`] (plan on the blocking pool + one transaction, with the caller's hooks),
+//! [`batch`] (several small imports in one transaction, the worker's group commit),
 //! [`write`] (the transaction's writes), [`copy`] (binary `COPY` of shifts), [`replace`] (what
 //! a replace removes; risky replaces warned about or held), [`revert`], [`run`] (plan + write
 //! for the CLI, reprocess and approve), [`files`] (stored file bytes), [`query`] (list/show),
 //! [`feedback`], [`report`], [`hints`] (typo "did you mean"), [`workbook`].
 
+pub mod batch;
 pub mod copy;
 pub mod feedback;
 pub mod filed;

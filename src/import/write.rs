@@ -136,6 +136,31 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     job: Option<ClaimedJob>,
     progress: &(dyn Fn(WriteProgress) + Sync),
 ) -> Result<ImportOutcome, WriteError> {
+    let sink = ShiftSink::Insert(progress);
+    write_import_into(conn, locked, req, planned, reprocess_of, job, sink).await
+}
+
+/// Where an import's shifts go: inserted by its own statements, or collected for the caller
+/// to insert with other imports' ([`Deferred`]).
+pub enum ShiftSink<'s> {
+    /// Inserted now, progress reported after each bulk statement.
+    Insert(&'s (dyn Fn(WriteProgress) + Sync)),
+    /// Collected: a batch of small imports of distinct stores inserts them all in one
+    /// statement before it commits ([`Deferred::insert`]). Nothing the later imports of the
+    /// batch read (their stores' shifts) can be among them.
+    Defer(&'s mut Deferred),
+}
+
+/// [`write_import_with_progress`], with the shifts sent to `sink`.
+pub async fn write_import_into<E: fmt::Display>(
+    conn: &mut PgConnection,
+    locked: &ContentLocked,
+    req: &ImportRequest,
+    planned: Result<Plan, E>,
+    reprocess_of: Option<Uuid>,
+    job: Option<ClaimedJob>,
+    sink: ShiftSink<'_>,
+) -> Result<ImportOutcome, WriteError> {
     assert_eq!(
         locked.sha256, req.sha256,
         "the lock is on this file's content"
@@ -196,7 +221,7 @@ pub async fn write_import_with_progress<E: fmt::Display>(
         let finish = summary.refused(&plan, error, plan.issues.clone());
         return w.finish(finish).await;
     }
-    write_shifts(w, req, plan, summary, progress).await
+    write_shifts(w, req, plan, summary, sink).await
 }
 
 /// Steps 4 to 8 for a plan with shifts: lock the stores (or refuse the file), link the
@@ -206,7 +231,7 @@ async fn write_shifts(
     req: &ImportRequest,
     mut plan: Plan,
     mut summary: Summary,
-    progress: &(dyn Fn(WriteProgress) + Sync),
+    sink: ShiftSink<'_>,
 ) -> Result<ImportOutcome, WriteError> {
     let import_id = w.import_id;
     let store_ids = match known_stores(w.conn, req, &mut plan, &mut summary).await? {
@@ -245,7 +270,10 @@ async fn write_shifts(
         links: &links,
         store_id: &sid,
     };
-    insert_shifts(w.conn, &rows, progress).await?;
+    match sink {
+        ShiftSink::Insert(progress) => insert_shifts(w.conn, &rows, progress).await?,
+        ShiftSink::Defer(deferred) => deferred.push(&rows, &rows.iter().collect::<Vec<_>>()),
+    }
     w.days = rows.store_days();
     let total = plan.shifts.len() - skipped;
     // The shifts are written: a million of them need not wait beside the history rows.
@@ -725,43 +753,78 @@ async fn unnest_shifts(
     rows: &Rows<'_>,
     chunk: &[(usize, &Shift)],
 ) -> Result<(), sqlx::Error> {
-    let col = |f: &dyn Fn(usize, &Shift) -> Option<String>| -> Vec<Option<String>> {
-        chunk.iter().map(|(i, s)| f(*i, s)).collect()
-    };
-    sqlx::query(concat!(
-        "INSERT INTO store_schedules (",
-        super::copy::shift_columns!(),
-        ") SELECT store_id, name, phone, d, s, e, pos, notes, $1, contact_id, cell
-         FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::date[], $6::time[],
-                     $7::time[], $8::text[], $9::text[], $10::uuid[], $11::text[])
-              AS u(store_id, name, phone, d, s, e, pos, notes, contact_id, cell)",
-    ))
-    .bind(rows.import_id)
-    .bind(
-        chunk
-            .iter()
-            .map(|(_, s)| (rows.store_id)(s))
-            .collect::<Vec<_>>(),
-    )
-    .bind(col(&|_, s| Some(s.employee_name.to_string())))
-    .bind(col(&|i, _| {
-        rows.links.of(i).phone.as_deref().map(str::to_string)
-    }))
-    .bind(chunk.iter().map(|(_, s)| s.date).collect::<Vec<_>>())
-    .bind(chunk.iter().map(|(_, s)| s.start).collect::<Vec<_>>())
-    .bind(chunk.iter().map(|(_, s)| s.end).collect::<Vec<_>>())
-    .bind(col(&|_, s| s.position.as_deref().map(str::to_string)))
-    .bind(col(&|_, s| s.notes.as_deref().map(str::to_string)))
-    .bind(
-        chunk
-            .iter()
-            .map(|(i, _)| rows.links.of(*i).contact_id)
-            .collect::<Vec<_>>(),
-    )
-    .bind(col(&|_, s| Some(s.source.to_string())))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    let mut one = Deferred::default();
+    one.push(rows, chunk);
+    one.insert(conn).await
+}
+
+/// Shifts, column by column, each with its import's id: one import's slice
+/// ([`unnest_shifts`]) or the shifts of a batch of small imports ([`ShiftSink::Defer`]).
+#[derive(Debug, Default)]
+pub struct Deferred {
+    import_id: Vec<Uuid>,
+    store_id: Vec<Uuid>,
+    name: Vec<String>,
+    phone: Vec<Option<String>>,
+    date: Vec<NaiveDate>,
+    start: Vec<chrono::NaiveTime>,
+    end: Vec<chrono::NaiveTime>,
+    position: Vec<Option<String>>,
+    notes: Vec<Option<String>>,
+    contact_id: Vec<Option<Uuid>>,
+    cell: Vec<String>,
+}
+
+impl Deferred {
+    /// Add `chunk` of `rows` (shifts with their index in the plan).
+    fn push(&mut self, rows: &Rows<'_>, chunk: &[(usize, &Shift)]) {
+        for (i, s) in chunk {
+            let link = rows.links.of(*i);
+            self.import_id.push(rows.import_id);
+            self.store_id.push((rows.store_id)(s));
+            self.name.push(s.employee_name.to_string());
+            self.phone.push(link.phone.as_deref().map(str::to_string));
+            self.date.push(s.date);
+            self.start.push(s.start);
+            self.end.push(s.end);
+            self.position
+                .push(s.position.as_deref().map(str::to_string));
+            self.notes.push(s.notes.as_deref().map(str::to_string));
+            self.contact_id.push(link.contact_id);
+            self.cell.push(s.source.to_string());
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.import_id.is_empty()
+    }
+
+    /// Insert them all in one statement.
+    pub async fn insert(&self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        sqlx::query(concat!(
+            "INSERT INTO store_schedules (",
+            super::copy::shift_columns!(),
+            ") SELECT store_id, name, phone, d, s, e, pos, notes, import_id, contact_id, cell
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[],
+                         $6::time[], $7::time[], $8::text[], $9::text[], $10::uuid[],
+                         $11::text[])
+                  AS u(import_id, store_id, name, phone, d, s, e, pos, notes, contact_id, cell)",
+        ))
+        .bind(&self.import_id)
+        .bind(&self.store_id)
+        .bind(&self.name)
+        .bind(&self.phone)
+        .bind(&self.date)
+        .bind(&self.start)
+        .bind(&self.end)
+        .bind(&self.position)
+        .bind(&self.notes)
+        .bind(&self.contact_id)
+        .bind(&self.cell)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Insert the shifts with one binary `COPY`, sent in batches of about

@@ -46,10 +46,18 @@ pub const JOB_DONE_CHANNEL: &str = "pharmacy_ingest_job_done";
 pub struct WorkerSettings {
     /// Jobs run at once by one worker process.
     pub concurrency: usize,
+    /// Of those, jobs whose file is over 16 KiB (or read from a path) at once: they are
+    /// planned on the blocking pool and hold memory in proportion to their size; smaller ones
+    /// fill the other slots and are committed together under a backlog.
+    pub busy_at_once: usize,
     /// Of those, jobs whose file is over 1 MiB (or is read from a path) at once: they hold the
     /// memory of a large import (up to about 150 MB for a million rows), small ones little,
     /// so many small jobs run beside a couple of large ones.
     pub large_at_once: usize,
+    /// Small jobs (a file of 16 KiB or less, under 256 shifts) committed in one transaction at
+    /// most: under a backlog they gather while the worker's transactions are busy, and one
+    /// commit carries them all; 1 writes each alone.
+    pub batch_max: usize,
     /// How long a claim is valid without a heartbeat, in seconds. A job whose worker stopped
     /// heartbeating is rescued after this (plus one rescue interval).
     pub lease_secs: u64,
@@ -89,8 +97,10 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
-            concurrency: 4,
+            concurrency: 16,
+            busy_at_once: 4,
             large_at_once: 2,
+            batch_max: 16,
             lease_secs: 10,
             heartbeat_ms: 2000,
             rescue_interval_ms: 2000,

@@ -2,10 +2,14 @@
 //! path under a read root) → the import request → plan ([`crate::import::job::plan_file`])
 //! → one transaction ([`crate::import::job::commit`]) whose hooks check the claim before a long
 //! write, have the import's last statement complete the job, and, for an inbox file, check
-//! that the file did not change since it was queued.
+//! that the file did not change since it was queued. A small job (a file of 16 KiB or less)
+//! goes through the group commit ([`super::batch`]) with the same checks; a job with a larger
+//! file first waits for a `worker.busy_at_once` permit (and a file over 1 MiB for a
+//! `worker.large_at_once` one).
 
+use super::batch::{Small, SmallHooks, Written};
 use super::{Committed, ImportWork};
-use crate::import::job::{CommitError, Hooks, PlanFailure, commit, plan_file};
+use crate::import::job::{CommitError, Hooks, PLAN_INLINE_BYTES, PlanFailure, commit, plan_file};
 use crate::import::write::{ClaimedJob, WriteError};
 use crate::import::{ImportOutcome, ImportRequest, ImportSource, ImportStatus};
 use crate::intake::folders;
@@ -46,6 +50,10 @@ pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committ
         Ok(permit) => permit,
         Err(stopped) => return stopped,
     };
+    let _busy = match busy_permit(work, ctx).await {
+        Ok(permit) => permit,
+        Err(stopped) => return stopped,
+    };
     let prepared = tokio::select! {
         biased;
         _ = ctx.lost.cancelled() => return Attempt::LeaseLost,
@@ -74,6 +82,27 @@ async fn large_permit<'w>(
         _ = ctx.lost.cancelled() => Err(Attempt::LeaseLost),
         _ = ctx.stop.cancelled() => Err(Attempt::Stopped),
         permit = work.large.acquire() => Ok(permit.ok()),
+    }
+}
+
+/// A job whose file is over [`PLAN_INLINE_BYTES`] (or of unknown size: a path) waits for one
+/// of `worker.busy_at_once` permits before it reads, held until its transaction ends: such
+/// files are planned on the blocking pool and hold memory in proportion to their size, while
+/// the small ones that fill the rest of `worker.concurrency` hold little (and are written
+/// together, [`super::batch`]).
+async fn busy_permit<'w>(
+    work: &'w ImportWork,
+    ctx: &JobContext<'_>,
+) -> Result<Option<tokio::sync::SemaphorePermit<'w>>, Attempt<Committed>> {
+    let size = ctx.job.file_size.and_then(|n| u64::try_from(n).ok());
+    if size.is_some_and(|n| n <= PLAN_INLINE_BYTES) {
+        return Ok(None);
+    }
+    tokio::select! {
+        biased;
+        _ = ctx.lost.cancelled() => Err(Attempt::LeaseLost),
+        _ = ctx.stop.cancelled() => Err(Attempt::Stopped),
+        permit = work.busy.acquire() => Ok(permit.ok()),
     }
 }
 
@@ -135,11 +164,15 @@ fn request(work: &ImportWork, job: &Job, loaded: &Loaded) -> ImportRequest {
     }
 }
 
-/// The import transaction, with the job's claim checked and completed inside it.
+/// The import transaction, with the job's claim checked and completed inside it: a small job
+/// through the group commit ([`super::batch`]), any other alone.
 async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<Committed> {
     let total = p.planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
     let total = i64::try_from(total).unwrap_or(i64::MAX);
     ctx.stage(Stage::Writing, Some(total), p.watch).await;
+    if is_small(&p) {
+        return write_small(work, ctx, p, total).await;
+    }
     let hooks = JobHooks {
         work,
         ctx,
@@ -156,6 +189,83 @@ async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<
         &on_write,
     )
     .await;
+    ended(res, p.content)
+}
+
+/// A job small enough to be written with others: its file was planned on the calling task
+/// and its write is a few one-statement steps.
+fn is_small(p: &Prepared) -> bool {
+    let shifts = p.planned.as_ref().map(|p| p.shifts.len()).unwrap_or(0);
+    p.content.content().len() <= PLAN_INLINE_BYTES && shifts < SMALL_SHIFTS
+}
+
+/// Shifts of a small job at most (beyond, the shifts are copied, not inserted by statement).
+const SMALL_SHIFTS: usize = crate::import::copy::COPY_MIN_ROWS;
+
+/// A small job through the group commit; written alone when its batch failed.
+async fn write_small(
+    work: &ImportWork,
+    ctx: &JobContext<'_>,
+    p: Prepared,
+    rows_total: i64,
+) -> Attempt<Committed> {
+    let small = Small {
+        request: p.request,
+        content: p.content,
+        planned: p.planned.map_err(|e| e.to_string()),
+        hooks: SmallHooks {
+            job: ClaimedJob {
+                job_id: ctx.claim.job_id,
+                lease_token: ctx.claim.lease_token,
+                rows_total,
+            },
+            inbox: InboxCheck::of(work, ctx),
+        },
+    };
+    let (small, written) = work.group.write(&work.pool, small).await;
+    let res = match written {
+        Written::Committed(outcome) => Ok(*outcome),
+        Written::Failed(CommitError::Stopped(changed)) => return Attempt::Withdrawn(changed),
+        Written::Failed(CommitError::Database { step, source }) => {
+            Err(CommitError::Database { step, source })
+        }
+        Written::Failed(CommitError::Write(e)) => Err(CommitError::Write(e)),
+        Written::Lost => {
+            return Attempt::Failed(
+                Failure::Transient,
+                "the transaction this job was written in was abandoned (shutdown or a \
+                 timeout); it will run again"
+                    .into(),
+            );
+        }
+        Written::Alone => {
+            let hooks = JobHooks {
+                work,
+                ctx,
+                rows_total,
+            };
+            let req = &small.request;
+            let content = small.content.content();
+            commit(
+                &work.pool,
+                req,
+                content,
+                small.planned,
+                None,
+                &hooks,
+                &|_| {},
+            )
+            .await
+        }
+    };
+    ended(res, small.content)
+}
+
+/// The attempt's ending from its transaction's.
+fn ended(
+    res: Result<ImportOutcome, CommitError<Attempt<Committed>>>,
+    content: Arc<Owned>,
+) -> Attempt<Committed> {
     match res {
         Ok(outcome) => {
             let keep = outcome.issues.iter().any(|i| i.cell.is_some())
@@ -165,7 +275,7 @@ async fn write(work: &ImportWork, ctx: &JobContext<'_>, p: Prepared) -> Attempt<
                 );
             Attempt::Committed(Committed {
                 outcome: Box::new(outcome),
-                bytes: keep.then(|| into_bytes(p.content)).flatten(),
+                bytes: keep.then(|| into_bytes(content)).flatten(),
             })
         }
         Err(CommitError::Stopped(stop)) => stop,
@@ -229,7 +339,10 @@ impl Hooks for JobHooks<'_, '_> {
         _: &mut PgConnection,
         _: &ImportOutcome,
     ) -> Result<(), Self::Stop> {
-        match inbox_file_changed(self.work, self.ctx).await {
+        let Some(check) = InboxCheck::of(self.work, self.ctx) else {
+            return Ok(());
+        };
+        match check.changed().await {
             Some(changed) => Err(Attempt::Withdrawn(changed)),
             None => Ok(()),
         }
@@ -329,35 +442,51 @@ fn permanent(reason: String) -> Attempt<Committed> {
     Attempt::Failed(Failure::Permanent, reason)
 }
 
-/// For an inbox job: whether its `processing/` file still has the content that was queued
-/// (`Some(reason)` when it does not). Checked right before the commit, so a writer that paused
-/// past the settle time and then went on writing never gets a partial import.
-async fn inbox_file_changed(work: &ImportWork, ctx: &JobContext<'_>) -> Option<String> {
-    let job = ctx.job;
-    if job.source != ImportSource::Inbox {
-        return None;
+/// For an inbox job: whether its `processing/` file still has the content that was queued.
+/// Checked right before the commit, so a writer that paused past the settle time and then went
+/// on writing never gets a partial import.
+pub struct InboxCheck {
+    file_name: String,
+    path: PathBuf,
+    queued: String,
+    limit: u64,
+    timeout: std::time::Duration,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl InboxCheck {
+    /// The check an inbox job's commit needs (`None` for any other job).
+    pub fn of(work: &ImportWork, ctx: &JobContext<'_>) -> Option<InboxCheck> {
+        let job = ctx.job;
+        if job.source != ImportSource::Inbox {
+            return None;
+        }
+        let (Some(path), Some(queued)) = (&job.file_path, &job.file_sha256) else {
+            return None;
+        };
+        Some(InboxCheck {
+            file_name: job.file_name.clone(),
+            path: PathBuf::from(path),
+            queued: queued.clone(),
+            limit: work.max_file_bytes(),
+            timeout: work.settings.job_timeout(),
+            stop: ctx.stop.clone(),
+        })
     }
-    let (Some(path), Some(queued)) = (&job.file_path, &job.file_sha256) else {
-        return None;
-    };
-    let limit = work.max_file_bytes();
-    // Hashed in chunks: a large file is not read into memory again beside its plan.
-    let now = load_bounded(
-        Path::new(path),
-        limit,
-        0,
-        work.settings.job_timeout(),
-        &ctx.stop,
-    )
-    .await;
-    match now {
-        Ok(r) if &r.sha256 == queued => None,
-        Ok(_) | Err(SafeReadError::TooLarge { .. }) => Some(format!(
-            "{}: the file changed after it was taken (was it still being written?); nothing \
-             was imported and the file was put back in the inbox to be taken again",
-            job.file_name
-        )),
-        // Gone (moved on by someone else) or unreadable: the queued bytes are what counts.
-        Err(_) => None,
+
+    /// `Some(reason)` when the file no longer has the queued content.
+    pub async fn changed(&self) -> Option<String> {
+        // Hashed in chunks: a large file is not read into memory again beside its plan.
+        let now = load_bounded(&self.path, self.limit, 0, self.timeout, &self.stop).await;
+        match now {
+            Ok(r) if r.sha256 == self.queued => None,
+            Ok(_) | Err(SafeReadError::TooLarge { .. }) => Some(format!(
+                "{}: the file changed after it was taken (was it still being written?); nothing \
+                 was imported and the file was put back in the inbox to be taken again",
+                self.file_name
+            )),
+            // Gone (moved on by someone else) or unreadable: the queued bytes are what counts.
+            Err(_) => None,
+        }
     }
 }

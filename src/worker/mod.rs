@@ -4,12 +4,14 @@
 //!
 //! - [`attempt`]: read the job's file → plan it → one transaction that checks the claim,
 //!   writes the import, completes the job and commits.
+//! - [`batch`]: the group commit of small jobs: under a backlog several share a transaction.
 //! - [`settle`]: after the runner recorded the ending: metrics, the inbox file's move and its
 //!   receipt and reports, the files the import fixed.
 //!
 //! Dependencies point down: `worker` → `intake`, `queue`, `import`, `pipeline`, `ops`.
 
 pub mod attempt;
+pub mod batch;
 pub mod settle;
 
 use crate::import::ImportOutcome;
@@ -42,6 +44,10 @@ pub struct ImportWork {
     pub partial_folder: String,
     /// Permits for jobs whose file did not come with the claim (`worker.large_at_once`).
     pub large: tokio::sync::Semaphore,
+    /// Permits for jobs whose file is over 16 KiB (`worker.busy_at_once`).
+    pub busy: tokio::sync::Semaphore,
+    /// Small jobs waiting for a transaction, committed together (`worker.batch_max`).
+    pub group: batch::Group,
 }
 
 impl ImportWork {
@@ -49,6 +55,8 @@ impl ImportWork {
     pub fn new(pool: PgPool, settings: WorkerSettings, worker_id: &str, plan: PlanOptions) -> Self {
         ImportWork {
             large: tokio::sync::Semaphore::new(settings.large_at_once.max(1)),
+            busy: tokio::sync::Semaphore::new(settings.busy_at_once.max(1)),
+            group: batch::Group::new(settings.batch_max),
             pool,
             settings,
             worker_id: worker_id.to_string(),

@@ -7,6 +7,7 @@
 mod support;
 
 mod audit;
+mod batch;
 mod db_commands;
 mod embedded;
 mod exports;
