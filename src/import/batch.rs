@@ -24,7 +24,8 @@
 
 use super::files::{ONE_STATEMENT_MAX, save_and_lock};
 use super::job::{CommitError, Hooks, Step};
-use super::write::{ContentLocked, Deferred, ShiftSink, WriteError, write_import_into};
+use super::deferred::Deferred;
+use super::write::{ContentLocked, Sink, write_import_into};
 use super::{ImportOutcome, ImportRequest};
 use crate::read::content::Content;
 use crate::schedule::Plan;
@@ -96,14 +97,11 @@ pub async fn commit_batch<H: Hooks>(
         outcomes.push(outcome);
         hooks.push(e_hooks);
     }
-    if let Some(deferred) = deferred.filter(|d| !d.is_empty()) {
-        deferred
-            .insert(&mut tx)
-            .await
-            .map_err(|source| BatchFailed {
-                index: None,
-                error: CommitError::Write(WriteError::Database(source)),
-            })?;
+    if let Some(deferred) = deferred {
+        deferred.write(&mut tx).await.map_err(|e| BatchFailed {
+            index: None,
+            error: CommitError::Write(e),
+        })?;
     }
     // Every check right before the commit, as a lone import's.
     for (index, (h, outcome)) in hooks.iter().zip(&outcomes).enumerate() {
@@ -143,8 +141,8 @@ async fn write_one<H: Hooks>(
     };
     let job = e.hooks.job();
     let sink = match deferred {
-        Some(d) => ShiftSink::Defer(d),
-        None => ShiftSink::Insert(&|_| {}),
+        Some(d) => Sink::Defer(d),
+        None => Sink::Now(&|_| {}),
     };
     write_import_into(tx, &locked, e.req, e.planned, None, job, sink)
         .await

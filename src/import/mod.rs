@@ -15,6 +15,7 @@
 //!
 //! Modules: [`job`] (plan on the blocking pool + one transaction, with the caller's hooks),
 //! [`batch`] (several small imports in one transaction, the worker's group commit),
+//! [`deferred`] (the shifts and ends of a batch's imports, written together),
 //! [`write`] (the transaction's writes), [`copy`] (binary `COPY` of shifts), [`replace`] (what
 //! a replace removes; risky replaces warned about or held), [`revert`], [`run`] (plan + write
 //! for the CLI, reprocess and approve), [`files`] (stored file bytes), [`query`] (list/show),
@@ -22,6 +23,7 @@
 
 pub mod batch;
 pub mod copy;
+pub mod deferred;
 pub mod feedback;
 pub mod filed;
 pub mod files;

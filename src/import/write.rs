@@ -32,6 +32,7 @@
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
 use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, COPY_STAGED, CopyBuf, CopyShift};
+use super::deferred::{Deferred, End, ShiftColumns};
 use super::replace::ReplaceEffects;
 use super::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
 use crate::schedule::{Issue, Plan, Severity, Shift};
@@ -136,18 +137,18 @@ pub async fn write_import_with_progress<E: fmt::Display>(
     job: Option<ClaimedJob>,
     progress: &(dyn Fn(WriteProgress) + Sync),
 ) -> Result<ImportOutcome, WriteError> {
-    let sink = ShiftSink::Insert(progress);
+    let sink = Sink::Now(progress);
     write_import_into(conn, locked, req, planned, reprocess_of, job, sink).await
 }
 
-/// Where an import's shifts go: inserted by its own statements, or collected for the caller
-/// to insert with other imports' ([`Deferred`]).
-pub enum ShiftSink<'s> {
-    /// Inserted now, progress reported after each bulk statement.
-    Insert(&'s (dyn Fn(WriteProgress) + Sync)),
-    /// Collected: a batch of small imports of distinct stores inserts them all in one
-    /// statement before it commits ([`Deferred::insert`]). Nothing the later imports of the
-    /// batch read (their stores' shifts) can be among them.
+/// Where an import's shifts and its end go: written by its own statements, or collected for
+/// the caller to write with other imports' ([`Deferred`]).
+pub enum Sink<'s> {
+    /// Written now, progress reported after each bulk statement.
+    Now(&'s (dyn Fn(WriteProgress) + Sync)),
+    /// Collected: a batch of small imports of distinct stores writes all their shifts in one
+    /// statement and all their ends in one more before it commits ([`Deferred::write`]).
+    /// Nothing the later imports of the batch read (their stores' shifts) is among them.
     Defer(&'s mut Deferred),
 }
 
@@ -159,7 +160,7 @@ pub async fn write_import_into<E: fmt::Display>(
     planned: Result<Plan, E>,
     reprocess_of: Option<Uuid>,
     job: Option<ClaimedJob>,
-    sink: ShiftSink<'_>,
+    sink: Sink<'_>,
 ) -> Result<ImportOutcome, WriteError> {
     assert_eq!(
         locked.sha256, req.sha256,
@@ -171,7 +172,7 @@ pub async fn write_import_into<E: fmt::Display>(
     };
     let (import_id, earlier, earlier_at) =
         insert_import_row(conn, req, &format, reprocess_of).await?;
-    let mut w = Writer::new(conn, import_id, job);
+    let mut w = Writer::new(conn, import_id, job, sink);
     let mut plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
@@ -221,17 +222,16 @@ pub async fn write_import_into<E: fmt::Display>(
         let finish = summary.refused(&plan, error, plan.issues.clone());
         return w.finish(finish).await;
     }
-    write_shifts(w, req, plan, summary, sink).await
+    write_shifts(w, req, plan, summary).await
 }
 
 /// Steps 4 to 8 for a plan with shifts: lock the stores (or refuse the file), link the
 /// contacts, replace (or hold) or skip, insert, and finish.
 async fn write_shifts(
-    mut w: Writer<'_>,
+    mut w: Writer<'_, '_>,
     req: &ImportRequest,
     mut plan: Plan,
     mut summary: Summary,
-    sink: ShiftSink<'_>,
 ) -> Result<ImportOutcome, WriteError> {
     let import_id = w.import_id;
     let store_ids = match known_stores(w.conn, req, &mut plan, &mut summary).await? {
@@ -270,9 +270,11 @@ async fn write_shifts(
         links: &links,
         store_id: &sid,
     };
-    match sink {
-        ShiftSink::Insert(progress) => insert_shifts(w.conn, &rows, progress).await?,
-        ShiftSink::Defer(deferred) => deferred.push(&rows, &rows.iter().collect::<Vec<_>>()),
+    match &mut w.sink {
+        Sink::Now(progress) => insert_shifts(w.conn, &rows, *progress).await?,
+        Sink::Defer(deferred) => {
+            rows.push_to(&mut deferred.shifts, &rows.iter().collect::<Vec<_>>())
+        }
     }
     w.days = rows.store_days();
     let total = plan.shifts.len() - skipped;
@@ -711,6 +713,15 @@ impl Rows<'_> {
         self.keep.iter().filter(|k| **k).count()
     }
 
+    /// Add `chunk` (shifts with their index in the plan) to `columns`.
+    fn push_to(&self, columns: &mut ShiftColumns, chunk: &[(usize, &Shift)]) {
+        for (i, s) in chunk {
+            let link = self.links.of(*i);
+            let phone = link.phone.as_deref();
+            columns.push(self.import_id, (self.store_id)(s), s, link.contact_id, phone);
+        }
+    }
+
     /// Shifts per store-day, for `import_store_dates`.
     fn store_days(&self) -> Vec<(Uuid, NaiveDate, i32)> {
         let mut days: BTreeMap<(Uuid, NaiveDate), i32> = BTreeMap::new();
@@ -753,78 +764,9 @@ async fn unnest_shifts(
     rows: &Rows<'_>,
     chunk: &[(usize, &Shift)],
 ) -> Result<(), sqlx::Error> {
-    let mut one = Deferred::default();
-    one.push(rows, chunk);
-    one.insert(conn).await
-}
-
-/// Shifts, column by column, each with its import's id: one import's slice
-/// ([`unnest_shifts`]) or the shifts of a batch of small imports ([`ShiftSink::Defer`]).
-#[derive(Debug, Default)]
-pub struct Deferred {
-    import_id: Vec<Uuid>,
-    store_id: Vec<Uuid>,
-    name: Vec<String>,
-    phone: Vec<Option<String>>,
-    date: Vec<NaiveDate>,
-    start: Vec<chrono::NaiveTime>,
-    end: Vec<chrono::NaiveTime>,
-    position: Vec<Option<String>>,
-    notes: Vec<Option<String>>,
-    contact_id: Vec<Option<Uuid>>,
-    cell: Vec<String>,
-}
-
-impl Deferred {
-    /// Add `chunk` of `rows` (shifts with their index in the plan).
-    fn push(&mut self, rows: &Rows<'_>, chunk: &[(usize, &Shift)]) {
-        for (i, s) in chunk {
-            let link = rows.links.of(*i);
-            self.import_id.push(rows.import_id);
-            self.store_id.push((rows.store_id)(s));
-            self.name.push(s.employee_name.to_string());
-            self.phone.push(link.phone.as_deref().map(str::to_string));
-            self.date.push(s.date);
-            self.start.push(s.start);
-            self.end.push(s.end);
-            self.position
-                .push(s.position.as_deref().map(str::to_string));
-            self.notes.push(s.notes.as_deref().map(str::to_string));
-            self.contact_id.push(link.contact_id);
-            self.cell.push(s.source.to_string());
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.import_id.is_empty()
-    }
-
-    /// Insert them all in one statement.
-    pub async fn insert(&self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        sqlx::query(concat!(
-            "INSERT INTO store_schedules (",
-            super::copy::shift_columns!(),
-            ") SELECT store_id, name, phone, d, s, e, pos, notes, import_id, contact_id, cell
-             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[],
-                         $6::time[], $7::time[], $8::text[], $9::text[], $10::uuid[],
-                         $11::text[])
-                  AS u(import_id, store_id, name, phone, d, s, e, pos, notes, contact_id, cell)",
-        ))
-        .bind(&self.import_id)
-        .bind(&self.store_id)
-        .bind(&self.name)
-        .bind(&self.phone)
-        .bind(&self.date)
-        .bind(&self.start)
-        .bind(&self.end)
-        .bind(&self.position)
-        .bind(&self.notes)
-        .bind(&self.contact_id)
-        .bind(&self.cell)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
+    let mut columns = ShiftColumns::default();
+    rows.push_to(&mut columns, chunk);
+    columns.insert(conn).await
 }
 
 /// Insert the shifts with one binary `COPY`, sent in batches of about
@@ -1298,8 +1240,9 @@ async fn insert_history(
 
 /// Collects the audit rows of one import and writes them with the final counts in one
 /// statement ([`Writer::finish`]).
-struct Writer<'c> {
+struct Writer<'c, 's> {
     conn: &'c mut PgConnection,
+    sink: Sink<'s>,
     import_id: Uuid,
     /// The queue job the last statement completes.
     job: Option<ClaimedJob>,
@@ -1309,10 +1252,16 @@ struct Writer<'c> {
     days: Vec<(Uuid, NaiveDate, i32)>,
 }
 
-impl<'c> Writer<'c> {
-    fn new(conn: &'c mut PgConnection, import_id: Uuid, job: Option<ClaimedJob>) -> Self {
+impl<'c, 's> Writer<'c, 's> {
+    fn new(
+        conn: &'c mut PgConnection,
+        import_id: Uuid,
+        job: Option<ClaimedJob>,
+        sink: Sink<'s>,
+    ) -> Self {
         Writer {
             conn,
+            sink,
             import_id,
             job,
             history: Vec::new(),
@@ -1325,17 +1274,57 @@ impl<'c> Writer<'c> {
         self.history.push((action, code, None, message.to_string()));
     }
 
+    /// What [`Self::finish`] writes, for a batch to write with others' ([`Deferred`]).
+    fn end_of(&mut self, f: &Finish, warnings: i64) -> End {
+        let issue_rows = f.issues.iter().map(|i| {
+            let action = match i.severity {
+                Severity::Error => "rejected",
+                Severity::Warning | Severity::Notice => "warning",
+            };
+            let cell = i.cell.as_ref().map(|c| c.to_string());
+            (action, Some(i.code), cell, i.message.to_string())
+        });
+        let mut history = std::mem::take(&mut self.history);
+        history.extend(issue_rows);
+        End {
+            import_id: self.import_id,
+            status: f.status.as_str(),
+            template: f.template.clone(),
+            error: f.error.clone(),
+            rows_total: f.rows_total,
+            rows_imported: f.rows_imported,
+            rows_rejected: f.rows_rejected,
+            rows_replaced: f.rows_replaced,
+            warnings,
+            store_numbers: f.store_numbers.clone(),
+            date_from: f.date_from,
+            date_to: f.date_to,
+            replace_summary: f.replaced.summary(),
+            job: self.job,
+            history,
+            days: std::mem::take(&mut self.days),
+        }
+    }
+
     /// In one statement: the history rows and the row issues (errors as `rejected`, warnings
     /// as `warning`), the store-days written, the final counts and status, the notification
     /// of listeners (delivered on commit) and the completion of the queue job, if any, with
     /// the outcome and counts the job's trigger would read from the import (it cannot see the
     /// import's new row from within this statement). Builds the outcome.
-    async fn finish(self, f: Finish) -> Result<ImportOutcome, WriteError> {
+    async fn finish(mut self, f: Finish) -> Result<ImportOutcome, WriteError> {
         let warnings = f
             .issues
             .iter()
             .filter(|i| i.severity == Severity::Warning)
             .count() as i64;
+        let deferring = matches!(self.sink, Sink::Defer(_));
+        if deferring && self.history.len() + f.issues.len() <= HISTORY_CHUNK {
+            let end = self.end_of(&f, warnings);
+            if let Sink::Defer(deferred) = &mut self.sink {
+                deferred.end(end);
+            }
+            return Ok(f.into_outcome(self.import_id, warnings));
+        }
         let issue_rows = f.issues.iter().map(|i| {
             let action = match i.severity {
                 Severity::Error => "rejected",

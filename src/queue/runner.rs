@@ -241,10 +241,15 @@ impl<W: Work> Runner<W> {
                 }
             }
             if claimed_all {
-                // Every slot filled: wait for one to free up before claiming again.
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = slot_freed.notified() => {}
+                // Every slot filled (a backlog): claim again once a quarter of the slots is
+                // free, so each claim brings several jobs (one statement for them, and small
+                // ones arrive together to share a commit) rather than one per finished job.
+                let again = (self.settings.concurrency / 4).max(1);
+                while slots.available_permits() < again {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = slot_freed.notified() => {}
+                    }
                 }
                 continue;
             }

@@ -233,8 +233,8 @@ async fn write_small(
         Written::Lost => {
             return Attempt::Failed(
                 Failure::Transient,
-                "the transaction this job was written in was abandoned (shutdown or a \
-                 timeout); it will run again"
+                "the worker stopped while this job's transaction was being written; it \
+                 will run again"
                     .into(),
             );
         }

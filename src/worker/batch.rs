@@ -1,14 +1,16 @@
-//! Group commit of small jobs ([`crate::import::batch`]): a planned small job joins a queue of
-//! jobs waiting for their transaction; whichever waiting job gets one of the
-//! [`BATCH_TRANSACTIONS`] turns takes what is queued (up to `max` jobs, oldest first) and
-//! writes it in one transaction, then hands each job its result. When the worker is idle a job
-//! finds a free turn at once and is written alone (the same statements as before, no wait);
-//! under a backlog the turns are busy, jobs gather, and each commit carries several.
+//! Group commit of small jobs ([`crate::import::batch`]): a planned small job joins a list of
+//! jobs waiting for their transaction; one of [`BATCH_TRANSACTIONS`] writer tasks takes what
+//! is waiting (up to `max` jobs, oldest first, no two of one store and none of a store another
+//! writer is writing) and writes it in one transaction, then hands each job its result. When
+//! the worker is idle a job finds a writer asleep and is written alone at once (the same
+//! statements as a lone import); under a backlog the writers are busy, jobs gather, and each
+//! commit carries several.
 //!
 //! A batch that fails commits nothing and each of its jobs is written alone afterwards (see
 //! [`crate::import::batch`]); a batch of one that fails is that job's failure, handled as a
-//! lone write's. If the job leading a batch is abandoned (shutdown grace ran out, its timeout)
-//! its transaction rolls back and the jobs it carried fail transiently, to run again.
+//! lone write's. A job abandoned while it waits (its timeout, shutdown) is never written; one
+//! abandoned while its batch is written lands or not with the batch, and the job row says
+//! which (the completion and the runner's failure both need the claim).
 
 use crate::import::batch::{Entry, commit_batch};
 use crate::import::job::{CommitError, Hooks};
@@ -18,8 +20,8 @@ use crate::read::content::Owned;
 use crate::schedule::Plan;
 use sqlx::{PgConnection, PgPool};
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, oneshot};
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{Notify, oneshot};
 
 /// Transactions of small jobs open at once in one worker process: enough to keep both the
 /// worker and the database busy (one waits for the other's round trip), few enough that a
@@ -57,7 +59,7 @@ pub enum Written {
     Failed(CommitError<String>),
     /// Its batch failed for another job's sake (or its own): write it alone.
     Alone,
-    /// The job leading its batch was abandoned; nothing committed.
+    /// The writer of its batch stopped mid-write (the process is ending); nothing committed.
     Lost,
 }
 
@@ -91,78 +93,167 @@ impl Hooks for SmallHooks {
 
 type Waiting = (Small, oneshot::Sender<(Small, Written)>);
 
-/// The small jobs waiting for a transaction, and the turns to write them.
-pub struct Group {
-    waiting: Mutex<VecDeque<Waiting>>,
-    turns: Semaphore,
+/// The small jobs waiting for a transaction, and the stores being written by this process's
+/// batches now.
+#[derive(Default)]
+struct State {
+    waiting: VecDeque<Waiting>,
+    writing: HashSet<i32>,
+    /// The group is gone: its writers stop.
+    closed: bool,
+}
+
+/// What the writers and the jobs share.
+struct Shared {
+    state: Mutex<State>,
+    /// Wakes one writer: a job arrived, or a batch ended with jobs left waiting.
+    wake: Notify,
     /// Jobs in one transaction at most.
     max: usize,
+}
+
+/// The small jobs waiting for a transaction, and the [`BATCH_TRANSACTIONS`] writers (tasks
+/// started with the first job) that write them.
+pub struct Group {
+    shared: Arc<Shared>,
+    started: OnceLock<()>,
 }
 
 impl Group {
     pub fn new(max: usize) -> Self {
         Group {
-            waiting: Mutex::new(VecDeque::new()),
-            turns: Semaphore::new(BATCH_TRANSACTIONS),
-            max: max.max(1),
+            shared: Arc::new(Shared {
+                state: Mutex::default(),
+                wake: Notify::new(),
+                max: max.max(1),
+            }),
+            started: OnceLock::new(),
         }
     }
 
     /// Write `small` (alone or with others) and return it with how that ended.
     pub async fn write(&self, pool: &PgPool, small: Small) -> (Small, Written) {
-        let (reply, mut written) = oneshot::channel();
-        self.lock().push_back((small, reply));
-        loop {
-            tokio::select! {
-                biased;
-                done = &mut written => return done.expect("every batch replies to each job"),
-                turn = self.turns.acquire() => {
-                    let _turn = turn.expect("the turns are never closed");
-                    let batch = self.take();
-                    if batch.is_empty() {
-                        // Another turn took this job: wait for its result.
-                        drop(_turn);
-                        return written.await.expect("every batch replies to each job");
-                    }
-                    write_batch(pool, batch).await;
-                }
+        self.started.get_or_init(|| {
+            for _ in 0..BATCH_TRANSACTIONS {
+                tokio::spawn(writer(self.shared.clone(), pool.clone()));
             }
+        });
+        let (reply, written) = oneshot::channel();
+        self.shared.lock().waiting.push_back((small, reply));
+        self.shared.wake.notify_one();
+        written.await.expect("every batch replies to each job")
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.wake.notify_waiters();
+    }
+}
+
+/// One writer: take a batch, write it, reply; sleep while there is nothing to take.
+async fn writer(shared: Arc<Shared>, pool: PgPool) {
+    loop {
+        // Listening before looking, so a job that arrives in between is not missed.
+        let wake = shared.wake.notified();
+        tokio::pin!(wake);
+        wake.as_mut().enable();
+        match shared.take() {
+            Taken::Batch(mut batch) => write_batch(&pool, std::mem::take(&mut batch.jobs)).await,
+            Taken::Nothing => wake.await,
+            Taken::Closed => return,
         }
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Waiting>> {
-        self.waiting
+enum Taken<'s> {
+    Batch(Batch<'s>),
+    Nothing,
+    Closed,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
             .lock()
             .expect("the waiting list's lock is never poisoned")
     }
 
-    /// The oldest waiting jobs, up to `max`, no two writing the same store (so their shifts
-    /// share one statement; a job of a store already taken waits for the next turn, after
-    /// the one before it). A job whose attempt was abandoned while it waited (its timeout,
-    /// shutdown) is dropped, never written.
-    fn take(&self) -> Vec<Waiting> {
-        let mut waiting = self.lock();
+    /// The oldest waiting jobs, up to `max`, no two writing the same store and none a store
+    /// another batch of this process is writing (so the batches never wait for each other's
+    /// locks, and the shifts of one batch share one statement); a job of a store already
+    /// taken waits for a later batch, behind the one before it. A job whose attempt was
+    /// abandoned while it waited (its timeout, shutdown) is dropped, never written.
+    fn take(&self) -> Taken<'_> {
+        let mut state = self.lock();
+        let State {
+            waiting,
+            writing,
+            closed,
+        } = &mut *state;
+        if *closed {
+            return Taken::Closed;
+        }
         waiting.retain(|(_, reply)| !reply.is_closed());
-        let mut stores = HashSet::new();
-        let mut taken = Vec::new();
+        let mut stores = Vec::new();
+        let mut jobs = Vec::new();
         let mut left = VecDeque::with_capacity(waiting.len());
         for w in waiting.drain(..) {
             let own = w.0.stores();
-            if taken.len() < self.max && own.iter().all(|n| !stores.contains(n)) {
+            if jobs.len() < self.max && own.iter().all(|n| !writing.contains(n)) {
+                writing.extend(own.iter().copied());
                 stores.extend(own);
-                taken.push(w);
+                jobs.push(w);
             } else {
                 left.push_back(w);
             }
         }
         *waiting = left;
-        taken
+        let more = !waiting.is_empty();
+        drop(state);
+        if jobs.is_empty() {
+            return Taken::Nothing;
+        }
+        if more {
+            // Another writer may take what this batch left.
+            self.wake.notify_one();
+        }
+        Taken::Batch(Batch {
+            shared: self,
+            jobs,
+            stores,
+        })
     }
 }
 
-/// Write `batch` in one transaction and reply to each job. A job whose leader is dropped
-/// mid-write gets [`Written::Lost`] (its reply is sent by [`Replies`]'s drop).
+/// A batch taken to be written: its stores are this process's until it is dropped, which
+/// wakes a writer for the jobs that waited for them.
+struct Batch<'s> {
+    shared: &'s Shared,
+    jobs: Vec<Waiting>,
+    stores: Vec<i32>,
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        for n in &self.stores {
+            state.writing.remove(n);
+        }
+        let more = !state.waiting.is_empty();
+        drop(state);
+        if more {
+            self.shared.wake.notify_one();
+        }
+    }
+}
+
+/// Write `batch` in one transaction and reply to each job. If the writer is dropped mid-write,
+/// each job gets [`Written::Lost`] (sent by [`Replies`]'s drop).
 async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
+    let started = std::time::Instant::now();
+    let jobs = batch.len();
     let mut replies = Replies(batch);
     let alone = replies.0.len() == 1;
     let entries = replies
@@ -182,6 +273,7 @@ async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
         .collect();
     match commit_batch(pool, entries).await {
         Ok(outcomes) => {
+            tracing::debug!(jobs, ms = started.elapsed().as_millis() as u64, "batch committed");
             for ((small, reply), outcome) in replies.take().into_iter().zip(outcomes) {
                 let _ = reply.send((small, Written::Committed(Box::new(outcome))));
             }
@@ -203,7 +295,7 @@ async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
     }
 }
 
-/// The jobs of a batch being written; dropped unanswered (the leader abandoned), each is told
+/// The jobs of a batch being written; dropped unanswered (the writer stopped), each is told
 /// [`Written::Lost`].
 struct Replies(Vec<Waiting>);
 

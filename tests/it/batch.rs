@@ -132,6 +132,26 @@ async fn imports_of_distinct_stores_land_as_alone_in_one_commit() {
         "a store-day per import that wrote"
     );
     assert_eq!(out[2].error.as_deref(), Some("no template fits this file"));
+    let recorded: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT status, rows_imported::int8, error FROM document_imports ORDER BY created_at, id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut want = vec![
+        ("succeeded".to_string(), 1, None),
+        ("succeeded".to_string(), 1, None),
+        ("succeeded".to_string(), 1, None),
+        ("failed".to_string(), 0, Some("no template fits this file".to_string())),
+    ];
+    let mut got = recorded.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "each import's end is recorded");
+    let refused = "SELECT count(*) FROM import_history WHERE action = 'rejected'
+                   AND code = 'file_refused' AND import_id = ";
+    let refused = format!("{refused}'{}'", out[2].import_id);
+    assert_eq!(count(pool, &refused).await, 1, "the refusal's history row");
 
     // The same files again: each a duplicate of its first import, in one commit too.
     let again = commit(db.pool(), &files, &pass(4)).await.unwrap();
