@@ -22,15 +22,16 @@
 //! memory of up to 1 MiB; else each is stored as a lone import stores it). The writes then
 //! take the locks again (re-entrant, no wait). A batch of one is exactly a lone import.
 
+use super::deferred::Deferred;
 use super::files::{ONE_STATEMENT_MAX, save_and_lock};
 use super::job::{CommitError, Hooks, Step};
-use super::deferred::Deferred;
-use super::write::{ContentLocked, Sink, write_import_into};
+use super::write::{ContentLocked, GENERIC_PLANS_UP_TO, Sink, write_import_into};
 use super::{ImportOutcome, ImportRequest};
 use crate::read::content::Content;
 use crate::schedule::Plan;
 use sqlx::{PgConnection, PgPool};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
 
 /// One import of a batch: what [`super::job::commit`] takes for a lone import (a refused
 /// plan as its message).
@@ -75,14 +76,16 @@ pub async fn commit_batch<H: Hooks>(
     // A batch of one is exactly a lone import; more take their locks and store their files
     // in one statement first.
     let saved = entries.len() > 1 && is_stored_whole(&entries);
+    let mut stores = HashMap::new();
     if entries.len() > 1 {
-        lock_and_save_all(&mut tx, &entries, saved)
+        stores = lock_and_save_all(&mut tx, &entries, saved)
             .await
             .map_err(whole(Step::StoreFile))?;
     }
-    // Imports of distinct stores read nothing the others write: their shifts are inserted
-    // together, after the last import's write.
-    let mut deferred = (entries.len() > 1 && stores_distinct(&entries)).then(Deferred::default);
+    // Imports of distinct stores read nothing the others write: their shifts and ends are
+    // written together, after the last import's write, and their stores are known.
+    let distinct = entries.len() > 1 && stores_distinct(&entries);
+    let mut deferred = distinct.then(|| Deferred::with_stores(stores));
     let mut outcomes = Vec::with_capacity(entries.len());
     let mut hooks = Vec::with_capacity(entries.len());
     for (index, e) in entries.into_iter().enumerate() {
@@ -151,12 +154,13 @@ async fn write_one<H: Hooks>(
 
 /// Every content lock of the batch in key order, then every store lock in store-id order (the
 /// keys [`crate::db::locks`] gives), and, with `save`, every file's bytes stored, in one
-/// statement.
+/// statement, which also sets generic plans for the transaction when every import is small
+/// (as a lone small import's store lookup does). Returns the stores found, by number.
 async fn lock_and_save_all<H>(
     tx: &mut PgConnection,
     entries: &[Entry<'_, H>],
     save: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<HashMap<i32, Uuid>, sqlx::Error> {
     let contents: BTreeSet<String> = entries
         .iter()
         .map(|e| crate::db::locks::content(&e.req.sha256))
@@ -174,31 +178,42 @@ async fn lock_and_save_all<H>(
     // contents' branch of the UNION ALL runs to its end before the stores' begins, and the
     // files' insert, which nothing reads, after the query (each one's lock is held by then,
     // as a lone import's `files::save_and_lock` holds it).
-    sqlx::query(
+    let generic = entries
+        .iter()
+        .all(|e| e.planned.as_ref().map_or(0, |p| p.shifts.len()) <= GENERIC_PLANS_UP_TO);
+    let rows: Vec<(Option<i32>, Option<Uuid>)> = sqlx::query_as(
         "WITH saved AS (
              INSERT INTO import_files (sha256, bytes, size)
              SELECT DISTINCT ON (sha) sha, b, octet_length(b)
              FROM UNNEST($4::text[], $5::bytea[]) AS f(sha, b)
              ON CONFLICT (sha256) DO NOTHING
          )
-         SELECT count(*) FROM (
-             SELECT 1 FROM (SELECT k FROM UNNEST($1::text[]) AS u(k) ORDER BY k OFFSET 0) AS c
-             CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(c.k, 0))) AS l
-             UNION ALL
-             SELECT 1 FROM (SELECT id FROM stores WHERE store_number = ANY($2)
-                            ORDER BY id OFFSET 0) AS s
-             CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(
-                 $3 || s.id::text, 0))) AS l
-         ) AS locked",
+         SELECT NULL::int4, NULL::uuid
+         FROM (SELECT k FROM UNNEST($1::text[]) AS u(k) ORDER BY k OFFSET 0) AS c
+         CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(c.k, 0))) AS l
+         UNION ALL
+         SELECT s.store_number, s.id
+         FROM (SELECT store_number, id FROM stores WHERE store_number = ANY($2)
+               ORDER BY id OFFSET 0) AS s
+         CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(
+             $3 || s.id::text, 0))) AS l
+         UNION ALL
+         SELECT NULL, NULL
+         FROM (SELECT CASE WHEN $6 THEN
+                   set_config('plan_cache_mode', 'force_generic_plan', true) END) AS g",
     )
     .bind(contents.into_iter().collect::<Vec<_>>())
     .bind(stores.into_iter().collect::<Vec<_>>())
     .bind(crate::db::locks::STORE_PREFIX)
     .bind(saved.iter().map(|f| f.0).collect::<Vec<_>>())
     .bind(saved.iter().map(|f| f.1).collect::<Vec<_>>())
-    .execute(&mut *tx)
+    .bind(generic)
+    .fetch_all(&mut *tx)
     .await?;
-    Ok(())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(n, id)| Some((n?, id?)))
+        .collect())
 }
 
 /// Whether no two entries write the same store.

@@ -11,6 +11,7 @@ use crate::import::write::ClaimedJob;
 use crate::schedule::Shift;
 use chrono::{NaiveDate, NaiveTime};
 use sqlx::PgConnection;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Shifts, column by column, each with its import's id.
@@ -46,7 +47,8 @@ impl ShiftColumns {
         self.date.push(s.date);
         self.start.push(s.start);
         self.end.push(s.end);
-        self.position.push(s.position.as_deref().map(str::to_string));
+        self.position
+            .push(s.position.as_deref().map(str::to_string));
         self.notes.push(s.notes.as_deref().map(str::to_string));
         self.contact_id.push(contact_id);
         self.cell.push(s.source.to_string());
@@ -106,14 +108,25 @@ pub(super) struct End {
     pub days: Vec<(Uuid, NaiveDate, i32)>,
 }
 
-/// The shifts and the ends of a batch's imports, written by [`Deferred::write`].
+/// The shifts and the ends of a batch's imports, written by [`Deferred::write`], and the
+/// stores the batch locked.
 #[derive(Default)]
 pub struct Deferred {
     pub(super) shifts: ShiftColumns,
     ends: Vec<End>,
+    /// Every store of the batch that exists, by number, locked by the batch: an import looks
+    /// its stores up here instead of in a statement of its own.
+    pub(super) stores: HashMap<i32, Uuid>,
 }
 
 impl Deferred {
+    pub fn with_stores(stores: HashMap<i32, Uuid>) -> Self {
+        Deferred {
+            stores,
+            ..Deferred::default()
+        }
+    }
+
     pub(super) fn end(&mut self, end: End) {
         self.ends.push(end);
     }
@@ -149,8 +162,14 @@ async fn write_ends(conn: &mut PgConnection, ends: &[End]) -> Result<Vec<Uuid>, 
         let n: Vec<String> = e.store_numbers.iter().map(i32::to_string).collect();
         Some(format!("{{{}}}", n.join(",")))
     };
-    let hist = || ends.iter().flat_map(|e| e.history.iter().map(|h| (e.import_id, h)));
-    let days = || ends.iter().flat_map(|e| e.days.iter().map(|d| (e.import_id, d)));
+    let hist = || {
+        ends.iter()
+            .flat_map(|e| e.history.iter().map(|h| (e.import_id, h)))
+    };
+    let days = || {
+        ends.iter()
+            .flat_map(|e| e.days.iter().map(|d| (e.import_id, d)))
+    };
     sqlx::query_scalar(concat!(
         "WITH f AS (
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[],
@@ -206,10 +225,26 @@ async fn write_ends(conn: &mut PgConnection, ends: &[End]) -> Result<Vec<Uuid>, 
     .bind(col(&stores))
     .bind(ends.iter().map(|e| e.date_from).collect::<Vec<_>>())
     .bind(ends.iter().map(|e| e.date_to).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.replace_summary.clone()).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.job.map(|j| j.job_id)).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.job.map(|j| j.lease_token)).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.job.map(|j| j.rows_total)).collect::<Vec<_>>())
+    .bind(
+        ends.iter()
+            .map(|e| e.replace_summary.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        ends.iter()
+            .map(|e| e.job.map(|j| j.job_id))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        ends.iter()
+            .map(|e| e.job.map(|j| j.lease_token))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        ends.iter()
+            .map(|e| e.job.map(|j| j.rows_total))
+            .collect::<Vec<_>>(),
+    )
     .bind(hist().map(|(i, _)| i).collect::<Vec<_>>())
     .bind(hist().map(|(_, h)| h.0).collect::<Vec<_>>())
     .bind(hist().map(|(_, h)| h.1).collect::<Vec<_>>())

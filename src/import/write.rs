@@ -234,7 +234,11 @@ async fn write_shifts(
     mut summary: Summary,
 ) -> Result<ImportOutcome, WriteError> {
     let import_id = w.import_id;
-    let store_ids = match known_stores(w.conn, req, &mut plan, &mut summary).await? {
+    let locked = match &w.sink {
+        Sink::Defer(d) => Some(&d.stores),
+        Sink::Now(_) => None,
+    };
+    let store_ids = match known_stores(w.conn, req, &mut plan, &mut summary, locked).await? {
         Ok(ids) => ids,
         Err(refused) => return w.finish(*refused).await,
     };
@@ -303,20 +307,30 @@ async fn write_shifts(
     .await
 }
 
-/// Step 4: the file's known stores, locked. A file for another store than its per-store inbox,
-/// or naming only unknown stores, is refused (`Err`: how it finishes); the rows of unknown
-/// stores in a multi-store file are taken out of `plan` as rejected rows.
+/// Step 4: the file's known stores, locked (`locked`: by the batch this import is written in).
+/// A file for another store than its per-store inbox, or naming only unknown stores, is
+/// refused (`Err`: how it finishes); the rows of unknown stores in a multi-store file are
+/// taken out of `plan` as rejected rows.
 async fn known_stores(
     conn: &mut PgConnection,
     req: &ImportRequest,
     plan: &mut Plan,
     summary: &mut Summary,
+    locked: Option<&HashMap<i32, Uuid>>,
 ) -> Result<Result<HashMap<i32, Uuid>, Box<Finish>>, sqlx::Error> {
     if let Some((error, issues)) = wrong_inbox(req, &summary.store_numbers, plan) {
         return Ok(Err(Box::new(summary.refused(plan, error, issues))));
     }
     let small = plan.shifts.len() <= GENERIC_PLANS_UP_TO;
-    let ids = lock_stores(conn, &summary.store_numbers, small).await?;
+    let ids = match locked {
+        // Locked (and generic plans set) by the batch this import is written in.
+        Some(locked) => summary
+            .store_numbers
+            .iter()
+            .filter_map(|n| Some((*n, *locked.get(n)?)))
+            .collect(),
+        None => lock_stores(conn, &summary.store_numbers, small).await?,
+    };
     let unknown: Vec<i32> = summary
         .store_numbers
         .iter()
@@ -449,7 +463,7 @@ impl Summary {
 
 /// Imports of up to this many shifts run their statements on generic plans (see
 /// [`lock_stores`]).
-const GENERIC_PLANS_UP_TO: usize = 1_000;
+pub(super) const GENERIC_PLANS_UP_TO: usize = 1_000;
 
 /// The ids of the known stores among `numbers`, each locked for the transaction (in id order,
 /// in one statement: concurrent imports and reverts of one store serialise and cannot
@@ -718,7 +732,13 @@ impl Rows<'_> {
         for (i, s) in chunk {
             let link = self.links.of(*i);
             let phone = link.phone.as_deref();
-            columns.push(self.import_id, (self.store_id)(s), s, link.contact_id, phone);
+            columns.push(
+                self.import_id,
+                (self.store_id)(s),
+                s,
+                link.contact_id,
+                phone,
+            );
         }
     }
 

@@ -27,8 +27,9 @@ pub async fn claim(
 }
 
 /// Files up to this size come back with their claim, saving the runner a round trip per
-/// small job; larger ones are fetched when the job runs (so a batch claim stays small).
-pub const INLINE_FILE_BYTES: i64 = 1 << 20;
+/// small job; larger ones are fetched when the job runs, after it waited for its turn (so a
+/// claim of dozens of jobs holds at most a few hundred KiB of files).
+pub const INLINE_FILE_BYTES: i64 = 16 * 1024;
 
 /// A claimed job, with its file's bytes when they came with the claim.
 #[derive(Debug, sqlx::FromRow)]

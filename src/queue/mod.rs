@@ -97,7 +97,7 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         WorkerSettings {
-            concurrency: 16,
+            concurrency: 64,
             busy_at_once: 4,
             large_at_once: 2,
             batch_max: 16,

@@ -87,15 +87,6 @@ pub struct JobContext<'a> {
 }
 
 impl JobContext<'_> {
-    /// Whether the file's bytes came with the claim (a file of 1 MiB or less, stored in the
-    /// job row).
-    pub fn has_inline(&self) -> bool {
-        self.inline
-            .lock()
-            .expect("inline lock is never poisoned")
-            .is_some()
-    }
-
     /// Take the bytes that came with the claim, if any.
     pub fn take_inline(&self) -> Option<Vec<u8>> {
         self.inline

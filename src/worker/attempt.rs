@@ -65,16 +65,19 @@ pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committ
     }
 }
 
-/// A job whose file did not come with its claim (over 1 MiB, or read from a path) waits for
-/// one of `worker.large_at_once` permits before it reads, and holds it until its transaction
-/// ends; its lease is kept by the heartbeat meanwhile, and the wait counts toward
+/// Files over this size are large: they wait for a `worker.large_at_once` permit.
+const LARGE_FILE_BYTES: i64 = 1 << 20;
+
+/// A job whose file is over 1 MiB (or read from a path) waits for one of
+/// `worker.large_at_once` permits before it reads, and holds it until its transaction ends;
+/// its lease is kept by the heartbeat meanwhile, and the wait counts toward
 /// `worker.job_timeout_secs` (a turn lasts one large import, a minute for a million rows).
 /// Small jobs run beside them.
 async fn large_permit<'w>(
     work: &'w ImportWork,
     ctx: &JobContext<'_>,
 ) -> Result<Option<tokio::sync::SemaphorePermit<'w>>, Attempt<Committed>> {
-    if ctx.has_inline() {
+    if ctx.job.file_size.is_some_and(|n| n <= LARGE_FILE_BYTES) {
         return Ok(None);
     }
     tokio::select! {

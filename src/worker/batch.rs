@@ -273,7 +273,11 @@ async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
         .collect();
     match commit_batch(pool, entries).await {
         Ok(outcomes) => {
-            tracing::debug!(jobs, ms = started.elapsed().as_millis() as u64, "batch committed");
+            tracing::debug!(
+                jobs,
+                ms = started.elapsed().as_millis() as u64,
+                "batch committed"
+            );
             for ((small, reply), outcome) in replies.take().into_iter().zip(outcomes) {
                 let _ = reply.send((small, Written::Committed(Box::new(outcome))));
             }

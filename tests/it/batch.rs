@@ -8,19 +8,25 @@ use crate::support::TestDb;
 use pharmacy_ingest::import::batch::{BatchFailed, Entry, commit_batch};
 use pharmacy_ingest::import::job::{CommitError, Hooks};
 use pharmacy_ingest::import::revert::{LaterImports, revert_import};
+use pharmacy_ingest::import::write::{ClaimedJob, WriteError};
 use pharmacy_ingest::import::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
 use pharmacy_ingest::read::content::Content;
 use pharmacy_ingest::schedule::Plan;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-/// Hooks that stop the commit when `refuse` is set.
+/// Hooks that stop the commit when `refuse` is set, and complete `job` if any.
 struct Check {
     refuse: bool,
+    job: Option<ClaimedJob>,
 }
 
 impl Hooks for Check {
     type Stop = &'static str;
+
+    fn job(&self) -> Option<ClaimedJob> {
+        self.job
+    }
 
     async fn before_write(&self, _: &mut PgConnection, _: usize) -> Result<(), Self::Stop> {
         Ok(())
@@ -80,7 +86,12 @@ async fn commit<'a>(
 }
 
 fn pass(n: usize) -> Vec<Check> {
-    (0..n).map(|_| Check { refuse: false }).collect()
+    (0..n)
+        .map(|_| Check {
+            refuse: false,
+            job: None,
+        })
+        .collect()
 }
 
 /// (employee, import id) of the shifts stored at `store`, by name.
@@ -142,7 +153,11 @@ async fn imports_of_distinct_stores_land_as_alone_in_one_commit() {
         ("succeeded".to_string(), 1, None),
         ("succeeded".to_string(), 1, None),
         ("succeeded".to_string(), 1, None),
-        ("failed".to_string(), 0, Some("no template fits this file".to_string())),
+        (
+            "failed".to_string(),
+            0,
+            Some("no template fits this file".to_string()),
+        ),
     ];
     let mut got = recorded.clone();
     got.sort();
@@ -185,7 +200,16 @@ async fn one_failure_commits_nothing_of_the_batch() {
         one_shift(321, "Ana Diaz", "2025-11-24"),
         one_shift(322, "Ben Ode", "2025-11-24"),
     ];
-    let hooks = [Check { refuse: false }, Check { refuse: true }];
+    let hooks = [
+        Check {
+            refuse: false,
+            job: None,
+        },
+        Check {
+            refuse: true,
+            job: None,
+        },
+    ];
     let failed = commit(db.pool(), &files, &hooks).await.unwrap_err();
     assert_eq!(failed.index, Some(1));
     assert!(matches!(failed.error, CommitError::Stopped("changed")));
@@ -197,6 +221,70 @@ async fn one_failure_commits_nothing_of_the_batch() {
     // Written again, alone or together, they land.
     let out = commit(db.pool(), &files, &pass(2)).await.unwrap();
     assert!(out.iter().all(|o| o.status == ImportStatus::Succeeded));
+}
+
+/// The batch's last statement completes every job; one whose claim is gone (rescued,
+/// cancelled) rolls the whole batch back, naming that job, and the other job is untouched.
+#[tokio::test]
+async fn a_lost_claim_in_a_batch_commits_nothing() {
+    use pharmacy_ingest::import::ImportSource;
+    use pharmacy_ingest::queue::enqueue::{JobFile, NewJob, enqueue};
+    use pharmacy_ingest::queue::lease;
+    let db = TestDb::new().await;
+    seed_stores(db.pool(), &[341, 342]).await;
+    for name in ["a.csv", "b.csv"] {
+        let job = NewJob::new(name, JobFile::Bytes(b"x".to_vec()), ImportSource::Sql);
+        enqueue(db.pool(), &job).await.unwrap();
+    }
+    let claimed = lease::claim(db.pool(), "w", 2, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let job = |k: usize, token: Uuid| ClaimedJob {
+        job_id: claimed[k].id,
+        lease_token: token,
+        rows_total: 1,
+    };
+    let held = claimed[0].claim().unwrap().lease_token;
+    let hooks = [
+        Check {
+            refuse: false,
+            job: Some(job(0, held)),
+        },
+        Check {
+            refuse: false,
+            job: Some(job(1, Uuid::new_v4())),
+        },
+    ];
+    let files = [
+        one_shift(341, "Ana Diaz", "2025-11-24"),
+        one_shift(342, "Ben Ode", "2025-11-24"),
+    ];
+    let failed = commit(db.pool(), &files, &hooks).await.unwrap_err();
+    let lost = matches!(failed.error, CommitError::Write(WriteError::ClaimLost(id)) if id == claimed[1].id);
+    assert!(lost, "{:?}", failed.error);
+    let pool = db.pool();
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM document_imports").await,
+        0
+    );
+    let running = "SELECT count(*) FROM import_jobs WHERE state = 'running'";
+    assert_eq!(count(pool, running).await, 2, "neither job was completed");
+    // With both claims, both land and both jobs end.
+    let token = claimed[1].claim().unwrap().lease_token;
+    let hooks = [
+        Check {
+            refuse: false,
+            job: Some(job(0, held)),
+        },
+        Check {
+            refuse: false,
+            job: Some(job(1, token)),
+        },
+    ];
+    commit(db.pool(), &files, &hooks).await.unwrap();
+    let imported = "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'
+                    AND outcome = 'imported' AND rows_imported = 1 AND import_id IS NOT NULL";
+    assert_eq!(count(pool, imported).await, 2);
 }
 
 #[tokio::test]
@@ -222,5 +310,88 @@ async fn an_import_written_in_a_batch_reverts_exactly() {
         stored(db.pool(), 332).await.len(),
         1,
         "the other import stands"
+    );
+}
+
+/// One-shift CSV of `store` and `employee` on `day` (MM/DD/YYYY).
+fn one_shift_csv(store: i32, employee: &str, day: &str) -> Vec<u8> {
+    format!(
+        "Store #,Employee Name,Date,Start Time,End Time,Position\n\
+         {store},{employee},{day},9:00 AM,5:00 PM,Technician\n"
+    )
+    .into_bytes()
+}
+
+/// A backlog through the real runner: small jobs share commits (fewer transactions than
+/// jobs), and every job ends as it would alone — imported, duplicate, failed — with its
+/// shift, its counts and its job row.
+#[tokio::test]
+async fn a_backlog_of_small_jobs_shares_commits_and_each_ends_as_alone() {
+    use pharmacy_ingest::import::ImportSource;
+    use pharmacy_ingest::queue::enqueue::{JobFile, NewJob, enqueue};
+    use tokio_util::sync::CancellationToken;
+    let db = TestDb::new().await;
+    let stores: Vec<i32> = (401..=420).collect();
+    seed_stores(db.pool(), &stores).await;
+    let mut files = Vec::new();
+    for (k, store) in stores.iter().enumerate() {
+        // Two days of each store, from two jobs: both shifts stay (different dates).
+        for day in ["11/24/2025", "11/25/2025"] {
+            let employee = format!("Employee {k}");
+            files.push((
+                format!("{store}-{k}.csv"),
+                one_shift_csv(*store, &employee, day),
+            ));
+        }
+    }
+    files.push(("again.csv".into(), files[0].1.clone()));
+    files.push(("notes.csv".into(), b"just,some\nwords,here\n".to_vec()));
+    for (name, bytes) in &files {
+        let job = NewJob::new(name, JobFile::Bytes(bytes.clone()), ImportSource::Sql);
+        enqueue(db.pool(), &job).await.unwrap();
+    }
+    let runner = crate::job_results::runner(&db);
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(runner.clone().run(stop.clone()));
+    let pool = db.pool();
+    let unfinished = "SELECT count(*) FROM import_jobs WHERE finished_at IS NULL";
+    for _ in 0..600 {
+        if count(pool, unfinished).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    running.await.unwrap().unwrap();
+    let outcomes: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT outcome, state, count(*) FROM import_jobs GROUP BY 1, 2 ORDER BY 1")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let want = [
+        ("duplicate".to_string(), "succeeded".to_string(), 1),
+        ("failed".to_string(), "failed".to_string(), 1),
+        ("imported".to_string(), "succeeded".to_string(), 40),
+    ];
+    assert_eq!(outcomes, want);
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM store_schedules").await,
+        40
+    );
+    let linked = "SELECT count(*) FROM store_schedules s JOIN import_jobs j
+                  ON j.import_id = s.import_id AND j.outcome = 'imported'";
+    assert_eq!(
+        count(pool, linked).await,
+        40,
+        "each shift from its own job's import"
+    );
+    let commits = count(
+        pool,
+        "SELECT count(DISTINCT xmin::text) FROM document_imports",
+    )
+    .await;
+    assert!(
+        commits < 42,
+        "42 imports in {commits} commits: none shared one"
     );
 }
