@@ -99,6 +99,8 @@ type Waiting = (Small, oneshot::Sender<(Small, Written)>);
 struct State {
     waiting: VecDeque<Waiting>,
     writing: HashSet<i32>,
+    /// Batches being written.
+    batches: usize,
     /// The group is gone: its writers stop.
     closed: bool,
 }
@@ -133,6 +135,14 @@ impl Group {
 
     /// Write `small` (alone or with others) and return it with how that ended.
     pub async fn write(&self, pool: &PgPool, small: Small) -> (Small, Written) {
+        if let Some(batch) = self.shared.take_idle(&small) {
+            // Nothing waits and nothing is being written: the job writes itself, on its own
+            // task (no hand-over to a writer and back on an idle worker's way).
+            let (reply, written) = oneshot::channel();
+            write_batch(pool, vec![(small, reply)]).await;
+            drop(batch);
+            return written.await.expect("every batch replies to each job");
+        }
         self.started.get_or_init(|| {
             for _ in 0..BATCH_TRANSACTIONS {
                 tokio::spawn(writer(self.shared.clone(), pool.clone()));
@@ -180,6 +190,23 @@ impl Shared {
             .expect("the waiting list's lock is never poisoned")
     }
 
+    /// A batch of `small` alone when the group is idle (no job waits, no batch is being
+    /// written); `None` otherwise.
+    fn take_idle(&self, small: &Small) -> Option<Batch<'_>> {
+        let mut state = self.lock();
+        if state.closed || state.batches > 0 || !state.waiting.is_empty() {
+            return None;
+        }
+        let stores = small.stores();
+        state.writing.extend(stores.iter().copied());
+        state.batches += 1;
+        Some(Batch {
+            shared: self,
+            jobs: Vec::new(),
+            stores,
+        })
+    }
+
     /// The oldest waiting jobs, up to `max`, no two writing the same store and none a store
     /// another batch of this process is writing (so the batches never wait for each other's
     /// locks, and the shifts of one batch share one statement); a job of a store already
@@ -191,6 +218,7 @@ impl Shared {
             waiting,
             writing,
             closed,
+            batches,
         } = &mut *state;
         if *closed {
             return Taken::Closed;
@@ -211,10 +239,11 @@ impl Shared {
         }
         *waiting = left;
         let more = !waiting.is_empty();
-        drop(state);
         if jobs.is_empty() {
             return Taken::Nothing;
         }
+        *batches += 1;
+        drop(state);
         if more {
             // Another writer may take what this batch left.
             self.wake.notify_one();
@@ -241,6 +270,7 @@ impl Drop for Batch<'_> {
         for n in &self.stores {
             state.writing.remove(n);
         }
+        state.batches -= 1;
         let more = !state.waiting.is_empty();
         drop(state);
         if more {
