@@ -10,7 +10,9 @@ use super::write::{NOTIFY_CHANNEL, WriteError};
 use crate::import::write::ClaimedJob;
 use crate::schedule::Shift;
 use chrono::{NaiveDate, NaiveTime};
-use sqlx::PgConnection;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryScalar;
+use sqlx::{PgConnection, Postgres};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -153,23 +155,9 @@ impl Deferred {
     }
 }
 
-/// Every end in one statement (the same writes as one import's finish, for many): the
-/// history rows, the store-days, the final counts and status, a notification per import and
-/// the completion of each import's job while its claim holds. Returns the jobs completed.
-async fn write_ends(conn: &mut PgConnection, ends: &[End]) -> Result<Vec<Uuid>, sqlx::Error> {
-    let col = |f: &dyn Fn(&End) -> Option<String>| ends.iter().map(f).collect::<Vec<_>>();
-    let stores = |e: &End| {
-        let n: Vec<String> = e.store_numbers.iter().map(i32::to_string).collect();
-        Some(format!("{{{}}}", n.join(",")))
-    };
-    let hist = || {
-        ends.iter()
-            .flat_map(|e| e.history.iter().map(|h| (e.import_id, h)))
-    };
-    let days = || {
-        ends.iter()
-            .flat_map(|e| e.days.iter().map(|d| (e.import_id, d)))
-    };
+/// [`write_ends`]'s statement: one import's finish ([`super::write`]) made for many, the
+/// imports as arrays, their history rows and store-days flattened with their import's id.
+fn ends_statement<'q>() -> QueryScalar<'q, Postgres, Vec<Uuid>, PgArguments> {
     sqlx::query_scalar(concat!(
         "WITH f AS (
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[],
@@ -213,48 +201,68 @@ async fn write_ends(conn: &mut PgConnection, ends: &[End]) -> Result<Vec<Uuid>, 
          SELECT ARRAY(SELECT id FROM job)
          FROM (SELECT count(*) FROM upd, pg_notify($26, upd.id::text)) AS notified",
     ))
-    .bind(ends.iter().map(|e| e.import_id).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.status).collect::<Vec<_>>())
-    .bind(col(&|e| e.template.clone()))
-    .bind(col(&|e| e.error.clone()))
-    .bind(ends.iter().map(|e| e.rows_total).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.rows_imported).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.rows_rejected).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.rows_replaced).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.warnings).collect::<Vec<_>>())
-    .bind(col(&stores))
-    .bind(ends.iter().map(|e| e.date_from).collect::<Vec<_>>())
-    .bind(ends.iter().map(|e| e.date_to).collect::<Vec<_>>())
-    .bind(
+}
+
+/// Every end in one statement (the same writes as one import's finish, for many): the
+/// history rows, the store-days, the final counts and status, a notification per import and
+/// the completion of each import's job while its claim holds. Returns the jobs completed.
+async fn write_ends(conn: &mut PgConnection, ends: &[End]) -> Result<Vec<Uuid>, sqlx::Error> {
+    let col = |f: &dyn Fn(&End) -> Option<String>| ends.iter().map(f).collect::<Vec<_>>();
+    let stores = |e: &End| {
+        let n: Vec<String> = e.store_numbers.iter().map(i32::to_string).collect();
+        Some(format!("{{{}}}", n.join(",")))
+    };
+    let hist = || {
         ends.iter()
-            .map(|e| e.replace_summary.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
+            .flat_map(|e| e.history.iter().map(|h| (e.import_id, h)))
+    };
+    let days = || {
         ends.iter()
-            .map(|e| e.job.map(|j| j.job_id))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        ends.iter()
-            .map(|e| e.job.map(|j| j.lease_token))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        ends.iter()
-            .map(|e| e.job.map(|j| j.rows_total))
-            .collect::<Vec<_>>(),
-    )
-    .bind(hist().map(|(i, _)| i).collect::<Vec<_>>())
-    .bind(hist().map(|(_, h)| h.0).collect::<Vec<_>>())
-    .bind(hist().map(|(_, h)| h.1).collect::<Vec<_>>())
-    .bind(hist().map(|(_, h)| h.2.clone()).collect::<Vec<_>>())
-    .bind(hist().map(|(_, h)| h.3.as_str()).collect::<Vec<_>>())
-    .bind(days().map(|(i, _)| i).collect::<Vec<_>>())
-    .bind(days().map(|(_, d)| d.0).collect::<Vec<_>>())
-    .bind(days().map(|(_, d)| d.1).collect::<Vec<_>>())
-    .bind(days().map(|(_, d)| d.2).collect::<Vec<_>>())
-    .bind(NOTIFY_CHANNEL)
-    .fetch_one(&mut *conn)
-    .await
+            .flat_map(|e| e.days.iter().map(|d| (e.import_id, d)))
+    };
+    ends_statement()
+        .bind(ends.iter().map(|e| e.import_id).collect::<Vec<_>>())
+        .bind(ends.iter().map(|e| e.status).collect::<Vec<_>>())
+        .bind(col(&|e| e.template.clone()))
+        .bind(col(&|e| e.error.clone()))
+        .bind(ends.iter().map(|e| e.rows_total).collect::<Vec<_>>())
+        .bind(ends.iter().map(|e| e.rows_imported).collect::<Vec<_>>())
+        .bind(ends.iter().map(|e| e.rows_rejected).collect::<Vec<_>>())
+        .bind(ends.iter().map(|e| e.rows_replaced).collect::<Vec<_>>())
+        .bind(ends.iter().map(|e| e.warnings).collect::<Vec<_>>())
+        .bind(col(&stores))
+        .bind(ends.iter().map(|e| e.date_from).collect::<Vec<_>>())
+        .bind(ends.iter().map(|e| e.date_to).collect::<Vec<_>>())
+        .bind(
+            ends.iter()
+                .map(|e| e.replace_summary.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            ends.iter()
+                .map(|e| e.job.map(|j| j.job_id))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            ends.iter()
+                .map(|e| e.job.map(|j| j.lease_token))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            ends.iter()
+                .map(|e| e.job.map(|j| j.rows_total))
+                .collect::<Vec<_>>(),
+        )
+        .bind(hist().map(|(i, _)| i).collect::<Vec<_>>())
+        .bind(hist().map(|(_, h)| h.0).collect::<Vec<_>>())
+        .bind(hist().map(|(_, h)| h.1).collect::<Vec<_>>())
+        .bind(hist().map(|(_, h)| h.2.clone()).collect::<Vec<_>>())
+        .bind(hist().map(|(_, h)| h.3.as_str()).collect::<Vec<_>>())
+        .bind(days().map(|(i, _)| i).collect::<Vec<_>>())
+        .bind(days().map(|(_, d)| d.0).collect::<Vec<_>>())
+        .bind(days().map(|(_, d)| d.1).collect::<Vec<_>>())
+        .bind(days().map(|(_, d)| d.2).collect::<Vec<_>>())
+        .bind(NOTIFY_CHANNEL)
+        .fetch_one(&mut *conn)
+        .await
 }

@@ -29,6 +29,10 @@
 //!    for a queue job ([`ClaimedJob`]), the same statement completes the job while its claim
 //!    holds (else the write ends with [`WriteError::ClaimLost`] and the caller rolls back).
 //!
+//! In a batch of small imports ([`super::batch`]), steps 7 and 8 are collected instead
+//! ([`Sink::Defer`]) and written for the whole batch in two statements
+//! ([`super::deferred`]), and step 4's stores come from the batch's lock statement.
+//!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
 use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, COPY_STAGED, CopyBuf, CopyShift};

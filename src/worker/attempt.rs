@@ -24,6 +24,7 @@ use crate::schedule::Plan;
 use sqlx::PgConnection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Files from this size on are worth watching: their stages are published at once (like the
 /// CLI's progress line); smaller jobs leave it to the heartbeat.
@@ -46,12 +47,8 @@ struct Prepared {
 /// transaction runs, the in-transaction claim check alone decides, so a heartbeat that finds
 /// the job already completed by this very transaction cannot misreport it.
 pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committed> {
-    let _large = match large_permit(work, ctx).await {
-        Ok(permit) => permit,
-        Err(stopped) => return stopped,
-    };
-    let _busy = match busy_permit(work, ctx).await {
-        Ok(permit) => permit,
+    let _permits = match permits(work, ctx).await {
+        Ok(permits) => permits,
         Err(stopped) => return stopped,
     };
     let prepared = tokio::select! {
@@ -66,46 +63,41 @@ pub async fn perform(work: &ImportWork, ctx: &JobContext<'_>) -> Attempt<Committ
 }
 
 /// Files over this size are large: they wait for a `worker.large_at_once` permit.
-const LARGE_FILE_BYTES: i64 = 1 << 20;
+const LARGE_FILE_BYTES: u64 = 1 << 20;
 
-/// A job whose file is over 1 MiB (or read from a path) waits for one of
-/// `worker.large_at_once` permits before it reads, and holds it until its transaction ends;
-/// its lease is kept by the heartbeat meanwhile, and the wait counts toward
-/// `worker.job_timeout_secs` (a turn lasts one large import, a minute for a million rows).
-/// Small jobs run beside them.
-async fn large_permit<'w>(
+/// The permits a job waits for before it reads, held until its transaction ends (its lease
+/// kept by the heartbeat meanwhile; the wait counts toward `worker.job_timeout_secs`):
+/// - a file over 1 MiB (or read from a path): one of `worker.large_at_once` (a turn lasts one
+///   large import, a minute for a million rows);
+/// - a file over [`PLAN_INLINE_BYTES`] (or a path): one of `worker.busy_at_once`; such files
+///   are planned on the blocking pool and hold memory in proportion to their size.
+///
+/// Small jobs fill the rest of `worker.concurrency` beside them (and are written together,
+/// [`super::batch`]).
+async fn permits<'w>(
     work: &'w ImportWork,
     ctx: &JobContext<'_>,
-) -> Result<Option<tokio::sync::SemaphorePermit<'w>>, Attempt<Committed>> {
-    if ctx.job.file_size.is_some_and(|n| n <= LARGE_FILE_BYTES) {
-        return Ok(None);
-    }
-    tokio::select! {
-        biased;
-        _ = ctx.lost.cancelled() => Err(Attempt::LeaseLost),
-        _ = ctx.stop.cancelled() => Err(Attempt::Stopped),
-        permit = work.large.acquire() => Ok(permit.ok()),
-    }
+) -> Result<[Option<SemaphorePermit<'w>>; 2], Attempt<Committed>> {
+    let size = ctx.job.file_size.and_then(|n| u64::try_from(n).ok());
+    let over = |limit: u64| size.is_none_or(|n| n > limit);
+    let large = permit(ctx, over(LARGE_FILE_BYTES).then_some(&work.large)).await?;
+    let busy = permit(ctx, over(PLAN_INLINE_BYTES).then_some(&work.busy)).await?;
+    Ok([large, busy])
 }
 
-/// A job whose file is over [`PLAN_INLINE_BYTES`] (or of unknown size: a path) waits for one
-/// of `worker.busy_at_once` permits before it reads, held until its transaction ends: such
-/// files are planned on the blocking pool and hold memory in proportion to their size, while
-/// the small ones that fill the rest of `worker.concurrency` hold little (and are written
-/// together, [`super::batch`]).
-async fn busy_permit<'w>(
-    work: &'w ImportWork,
+/// A permit of `permits`, unless the job stops or loses its lease first.
+async fn permit<'w>(
     ctx: &JobContext<'_>,
-) -> Result<Option<tokio::sync::SemaphorePermit<'w>>, Attempt<Committed>> {
-    let size = ctx.job.file_size.and_then(|n| u64::try_from(n).ok());
-    if size.is_some_and(|n| n <= PLAN_INLINE_BYTES) {
+    permits: Option<&'w Semaphore>,
+) -> Result<Option<SemaphorePermit<'w>>, Attempt<Committed>> {
+    let Some(permits) = permits else {
         return Ok(None);
-    }
+    };
     tokio::select! {
         biased;
         _ = ctx.lost.cancelled() => Err(Attempt::LeaseLost),
         _ = ctx.stop.cancelled() => Err(Attempt::Stopped),
-        permit = work.busy.acquire() => Ok(permit.ok()),
+        permit = permits.acquire() => Ok(permit.ok()),
     }
 }
 
