@@ -16,7 +16,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// Hooks that stop the commit when `refuse` is set, and complete `job` if any.
-struct Check {
+pub(crate) struct Check {
     refuse: bool,
     job: Option<ClaimedJob>,
 }
@@ -42,7 +42,7 @@ impl Hooks for Check {
 }
 
 /// A file of `content`, planned as `planned`.
-struct File {
+pub(crate) struct File {
     req: ImportRequest,
     bytes: Vec<u8>,
     planned: Result<Plan, String>,
@@ -56,7 +56,7 @@ fn file(content: &str, planned: Result<Plan, String>) -> File {
     }
 }
 
-fn one_shift(store: i32, name: &str, day: &str) -> File {
+pub(crate) fn one_shift(store: i32, name: &str, day: &str) -> File {
     let content = format!("{store},{name},{day}");
     file(
         &content,
@@ -67,7 +67,7 @@ fn one_shift(store: i32, name: &str, day: &str) -> File {
     )
 }
 
-async fn commit<'a>(
+pub(crate) async fn commit<'a>(
     pool: &PgPool,
     files: &'a [File],
     hooks: &'a [Check],
@@ -85,7 +85,7 @@ async fn commit<'a>(
     commit_batch(pool, entries).await
 }
 
-fn pass(n: usize) -> Vec<Check> {
+pub(crate) fn pass(n: usize) -> Vec<Check> {
     (0..n)
         .map(|_| Check {
             refuse: false,

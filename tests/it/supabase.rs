@@ -488,6 +488,18 @@ async fn worker_role(sb: &Supabase) {
         by_ingest > 0,
         "the worker's import was not audited under its name"
     );
+    // Small imports committed together (the worker's group commit), as the same role: the
+    // batch's lock-and-store statement and its shifts and ends statements pass row security.
+    let pool = sqlx::PgPool::connect(&sb.url("ingest")).await.unwrap();
+    let files = [
+        crate::batch::one_shift(101, "Batch One", "2026-01-05"),
+        crate::batch::one_shift(102, "Batch Two", "2026-01-05"),
+    ];
+    let out = crate::batch::commit(&pool, &files, &crate::batch::pass(2))
+        .await
+        .unwrap();
+    let done = out.iter().filter(|o| o.rows_imported == 1).count();
+    assert_eq!(done, 2, "both imports of the batch, as ingest");
 }
 
 async fn published(pg: &mut PgConnection) -> Vec<String> {
