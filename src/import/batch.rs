@@ -19,8 +19,9 @@
 //! order) and then every store lock (in store-id order) — the same global order as a lone
 //! import's (content first, then its stores in id order), so a batch and any other import or
 //! revert wait for each other but cannot deadlock — and stores every file's bytes (files in
-//! memory of up to 1 MiB; else each is stored as a lone import stores it). The writes then
-//! take the locks again (re-entrant, no wait). A batch of one is exactly a lone import.
+//! memory of up to 1 MiB; else each is stored as a lone import stores it), and gives the
+//! stores' ids, so no import looks its stores up again. A batch of one is written the same
+//! way (one statement fewer than a lone import: its file and its locks in one).
 
 use super::deferred::Deferred;
 use super::files::{ONE_STATEMENT_MAX, save_and_lock};
@@ -73,18 +74,14 @@ pub async fn commit_batch<H: Hooks>(
         }
     };
     let mut tx = pool.begin().await.map_err(whole(Step::Begin))?;
-    // A batch of one is exactly a lone import; more take their locks and store their files
-    // in one statement first.
-    let saved = entries.len() > 1 && is_stored_whole(&entries);
-    let mut stores = HashMap::new();
-    if entries.len() > 1 {
-        stores = lock_and_save_all(&mut tx, &entries, saved)
-            .await
-            .map_err(whole(Step::StoreFile))?;
-    }
+    // Every lock first, and every file stored, in one statement.
+    let saved = is_stored_whole(&entries);
+    let stores = lock_and_save_all(&mut tx, &entries, saved)
+        .await
+        .map_err(whole(Step::StoreFile))?;
     // Imports of distinct stores read nothing the others write: their shifts and ends are
     // written together, after the last import's write, and their stores are known.
-    let distinct = entries.len() > 1 && stores_distinct(&entries);
+    let distinct = stores_distinct(&entries);
     let mut deferred = distinct.then(|| Deferred::with_stores(stores));
     let mut outcomes = Vec::with_capacity(entries.len());
     let mut hooks = Vec::with_capacity(entries.len());

@@ -2,9 +2,9 @@
 //! jobs waiting for their transaction; one of [`BATCH_TRANSACTIONS`] writer tasks takes what
 //! is waiting (up to `max` jobs, oldest first, no two of one store and none of a store another
 //! writer is writing) and writes it in one transaction, then hands each job its result. When
-//! the worker is idle a job finds a writer asleep and is written alone at once (the same
-//! statements as a lone import); under a backlog the writers are busy, jobs gather, and each
-//! commit carries several.
+//! the worker is idle a job writes itself at once, on its own task (a batch of one: one
+//! statement fewer than a lone import); under a backlog the writers are busy, jobs gather, and
+//! each commit carries several.
 //!
 //! A batch that fails commits nothing and each of its jobs is written alone afterwards (see
 //! [`crate::import::batch`]); a batch of one that fails is that job's failure, handled as a
