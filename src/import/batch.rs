@@ -44,13 +44,22 @@ pub struct Entry<'a, H> {
 }
 
 impl<H> Entry<'_, H> {
-    /// The store numbers this import writes (the request's store overrides the file's).
-    pub fn stores(&self) -> impl Iterator<Item = i32> + '_ {
-        let shifts = self.planned.as_ref().map(|p| &p.shifts[..]).unwrap_or(&[]);
-        shifts
-            .iter()
-            .map(|s| self.req.store_number.unwrap_or(s.store_number))
+    fn stores(&self) -> impl Iterator<Item = i32> + '_ {
+        stores_of(self.req, &self.planned).into_iter()
     }
+}
+
+/// The store numbers an import of `planned` writes, sorted, once each (the request's store
+/// overrides the file's).
+pub fn stores_of(req: &ImportRequest, planned: &Result<Plan, String>) -> Vec<i32> {
+    let shifts = planned.as_ref().map(|p| &p.shifts[..]).unwrap_or(&[]);
+    let mut stores: Vec<i32> = shifts
+        .iter()
+        .map(|s| req.store_number.unwrap_or(s.store_number))
+        .collect();
+    stores.sort_unstable();
+    stores.dedup();
+    stores
 }
 
 /// Nothing of the batch was committed: `index` is the entry that failed (`None`: the batch

@@ -6,7 +6,7 @@
 //! ([`super::write::Sink::Defer`]); [`Deferred::write`] writes it before the commit.
 //! [`ShiftColumns`] is also how one import's UNNEST insert is sent.
 
-use super::write::{NOTIFY_CHANNEL, WriteError};
+use super::write::{HistoryRow, NOTIFY_CHANNEL, WriteError};
 use crate::import::write::ClaimedJob;
 use crate::schedule::Shift;
 use chrono::{NaiveDate, NaiveTime};
@@ -105,7 +105,7 @@ pub(super) struct End {
     pub replace_summary: Option<serde_json::Value>,
     pub job: Option<ClaimedJob>,
     /// History rows: action, code, cell, message.
-    pub history: Vec<(&'static str, Option<&'static str>, Option<String>, String)>,
+    pub history: Vec<HistoryRow>,
     /// Shifts inserted per store-day.
     pub days: Vec<(Uuid, NaiveDate, i32)>,
 }

@@ -1233,7 +1233,17 @@ impl Default for Finish {
 }
 
 /// A history row waiting for the final statement: action, code, cell, message.
-type HistoryRow = (&'static str, Option<&'static str>, Option<String>, String);
+pub(super) type HistoryRow = (&'static str, Option<&'static str>, Option<String>, String);
+
+/// A row issue's history action, code and cell: errors are `rejected`, warnings `warning`.
+fn issue_history(i: &Issue) -> (&'static str, Option<&'static str>, Option<String>) {
+    let action = match i.severity {
+        Severity::Error => "rejected",
+        // A notice (an open shift) is recorded like a warning: nothing was rejected.
+        Severity::Warning | Severity::Notice => "warning",
+    };
+    (action, Some(i.code), i.cell.as_ref().map(|c| c.to_string()))
+}
 
 /// A [`HistoryRow`] or a row issue, borrowed for the statement that writes it.
 type HistoryRef<'a> = (&'static str, Option<&'static str>, Option<String>, &'a str);
@@ -1301,12 +1311,8 @@ impl<'c, 's> Writer<'c, 's> {
     /// What [`Self::finish`] writes, for a batch to write with others' ([`Deferred`]).
     fn end_of(&mut self, f: &Finish, warnings: i64) -> End {
         let issue_rows = f.issues.iter().map(|i| {
-            let action = match i.severity {
-                Severity::Error => "rejected",
-                Severity::Warning | Severity::Notice => "warning",
-            };
-            let cell = i.cell.as_ref().map(|c| c.to_string());
-            (action, Some(i.code), cell, i.message.to_string())
+            let (action, code, cell) = issue_history(i);
+            (action, code, cell, i.message.to_string())
         });
         let mut history = std::mem::take(&mut self.history);
         history.extend(issue_rows);
@@ -1350,13 +1356,8 @@ impl<'c, 's> Writer<'c, 's> {
             return Ok(f.into_outcome(self.import_id, warnings));
         }
         let issue_rows = f.issues.iter().map(|i| {
-            let action = match i.severity {
-                Severity::Error => "rejected",
-                // A notice (an open shift) is recorded like a warning: nothing was rejected.
-                Severity::Warning | Severity::Notice => "warning",
-            };
-            let cell = i.cell.as_ref().map(|c| c.to_string());
-            (action, Some(i.code), cell, &*i.message)
+            let (action, code, cell) = issue_history(i);
+            (action, code, cell, &*i.message)
         });
         let own = self
             .history

@@ -12,7 +12,7 @@
 //! abandoned while its batch is written lands or not with the batch, and the job row says
 //! which (the completion and the runner's failure both need the claim).
 
-use crate::import::batch::{Entry, commit_batch};
+use crate::import::batch::{Entry, commit_batch, stores_of};
 use crate::import::job::{CommitError, Hooks};
 use crate::import::write::ClaimedJob;
 use crate::import::{ImportOutcome, ImportRequest};
@@ -38,16 +38,8 @@ pub struct Small {
 }
 
 impl Small {
-    /// The store numbers its import writes (the request's store overrides the file's).
     fn stores(&self) -> Vec<i32> {
-        let shifts = self.planned.as_ref().map(|p| &p.shifts[..]).unwrap_or(&[]);
-        let mut stores: Vec<i32> = shifts
-            .iter()
-            .map(|s| self.request.store_number.unwrap_or(s.store_number))
-            .collect();
-        stores.sort_unstable();
-        stores.dedup();
-        stores
+        stores_of(&self.request, &self.planned)
     }
 }
 

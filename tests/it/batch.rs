@@ -239,27 +239,27 @@ async fn a_lost_claim_in_a_batch_commits_nothing() {
     let claimed = lease::claim(db.pool(), "w", 2, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    let job = |k: usize, token: Uuid| ClaimedJob {
-        job_id: claimed[k].id,
-        lease_token: token,
-        rows_total: 1,
+    // Hooks completing both jobs, with these lease tokens.
+    let hooks = |tokens: [Uuid; 2]| -> Vec<Check> {
+        let job = |k: usize| ClaimedJob {
+            job_id: claimed[k].id,
+            lease_token: tokens[k],
+            rows_total: 1,
+        };
+        (0..2)
+            .map(|k| Check {
+                refuse: false,
+                job: Some(job(k)),
+            })
+            .collect()
     };
     let held = claimed[0].claim().unwrap().lease_token;
-    let hooks = [
-        Check {
-            refuse: false,
-            job: Some(job(0, held)),
-        },
-        Check {
-            refuse: false,
-            job: Some(job(1, Uuid::new_v4())),
-        },
-    ];
     let files = [
         one_shift(341, "Ana Diaz", "2025-11-24"),
         one_shift(342, "Ben Ode", "2025-11-24"),
     ];
-    let failed = commit(db.pool(), &files, &hooks).await.unwrap_err();
+    let lost_claim = hooks([held, Uuid::new_v4()]);
+    let failed = commit(db.pool(), &files, &lost_claim).await.unwrap_err();
     let lost = matches!(failed.error, CommitError::Write(WriteError::ClaimLost(id)) if id == claimed[1].id);
     assert!(lost, "{:?}", failed.error);
     let pool = db.pool();
@@ -271,17 +271,9 @@ async fn a_lost_claim_in_a_batch_commits_nothing() {
     assert_eq!(count(pool, running).await, 2, "neither job was completed");
     // With both claims, both land and both jobs end.
     let token = claimed[1].claim().unwrap().lease_token;
-    let hooks = [
-        Check {
-            refuse: false,
-            job: Some(job(0, held)),
-        },
-        Check {
-            refuse: false,
-            job: Some(job(1, token)),
-        },
-    ];
-    commit(db.pool(), &files, &hooks).await.unwrap();
+    commit(db.pool(), &files, &hooks([held, token]))
+        .await
+        .unwrap();
     let imported = "SELECT count(*) FROM import_jobs WHERE state = 'succeeded'
                     AND outcome = 'imported' AND rows_imported = 1 AND import_id IS NOT NULL";
     assert_eq!(count(pool, imported).await, 2);
