@@ -119,6 +119,7 @@ async fn serve(
     let mut runner = work.into_runner();
     runner.kick = kick;
     runner.listen_url = listen_url(config, db);
+    runner.session_pool = db.pooler() != crate::db::pooler::Pooler::Transaction;
     let runner = Arc::new(runner);
     let reload = tokio::spawn(runner.work.clone().keep_templates_fresh(shutdown.clone()));
     let res = runner.run(shutdown.clone()).await;

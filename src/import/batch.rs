@@ -160,8 +160,8 @@ async fn write_one<H: Hooks>(
 
 /// Every content lock of the batch in key order, then every store lock in store-id order (the
 /// keys [`crate::db::locks`] gives), and, with `save`, every file's bytes stored, in one
-/// statement, which also sets generic plans for the transaction when every import is small
-/// (as a lone small import's store lookup does). Returns the stores found, by number.
+/// statement, which also sets the small import's plans for the transaction when every import
+/// is small (as a lone small import's store lookup does: `write::small_import_plans_sql`). Returns the stores found, by number.
 async fn lock_and_save_all<H>(
     tx: &mut PgConnection,
     entries: &[Entry<'_, H>],
@@ -187,7 +187,7 @@ async fn lock_and_save_all<H>(
     let generic = entries
         .iter()
         .all(|e| e.planned.as_ref().map_or(0, |p| p.shifts.len()) <= GENERIC_PLANS_UP_TO);
-    let rows: Vec<(Option<i32>, Option<Uuid>)> = sqlx::query_as(
+    let rows: Vec<(Option<i32>, Option<Uuid>)> = sqlx::query_as(concat!(
         "WITH saved AS (
              INSERT INTO import_files (sha256, bytes, size)
              SELECT DISTINCT ON (sha) sha, b, octet_length(b)
@@ -205,9 +205,10 @@ async fn lock_and_save_all<H>(
              $3 || s.id::text, 0))) AS l
          UNION ALL
          SELECT NULL, NULL
-         FROM (SELECT CASE WHEN $6 THEN
-                   set_config('plan_cache_mode', 'force_generic_plan', true) END) AS g",
-    )
+         FROM (SELECT CASE WHEN $6 THEN ",
+        crate::small_import_plans_sql!(),
+        " END) AS g",
+    ))
     .bind(contents.into_iter().collect::<Vec<_>>())
     .bind(stores.into_iter().collect::<Vec<_>>())
     .bind(crate::db::locks::STORE_PREFIX)

@@ -469,6 +469,26 @@ impl Summary {
 /// [`lock_stores`]).
 pub(super) const GENERIC_PLANS_UP_TO: usize = 1_000;
 
+/// The plan settings of a small import's transaction (an SQL expression; see
+/// [`lock_stores`]): generic plans, reached by key only. A generic plan is made once per
+/// connection and kept until the tables are analyzed, so it must not depend on how large the
+/// tables looked when it was made: in a young database (the first minute, before autovacuum's
+/// first `ANALYZE`) every table looks empty, and the plans made then scanned `store_schedules`,
+/// `document_imports` and the running jobs whole and hashed them, for every later import on
+/// that connection (a one-shift job's replace and end took 3.4 ms against 1.1 ms after 2,000
+/// jobs). A small import touches a few rows by key, so sequential scans, hash joins and merge
+/// joins are off: its plans are nested loops over index lookups whatever the statistics say.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! small_import_plans_sql {
+    () => {
+        "set_config('plan_cache_mode', 'force_generic_plan', true) \
+         || set_config('enable_seqscan', 'off', true) \
+         || set_config('enable_hashjoin', 'off', true) \
+         || set_config('enable_mergejoin', 'off', true)"
+    };
+}
+
 /// The ids of the known stores among `numbers`, each locked for the transaction (in id order,
 /// in one statement: concurrent imports and reverts of one store serialise and cannot
 /// deadlock). A number not in `stores` is left out.
@@ -476,8 +496,9 @@ pub(super) const GENERIC_PLANS_UP_TO: usize = 1_000;
 /// With `generic_plans` (a small import), the same statement sets `plan_cache_mode` to
 /// `force_generic_plan` for the rest of the transaction: the contact lookup's custom plan
 /// looked cheaper than its generic one for every small file, so PostgreSQL planned it afresh
-/// each time (0.45 ms of a one-shift job's 3 ms in the database; executing it took 0.04 ms).
-/// Large imports keep custom plans, where the arrays' real sizes matter.
+/// each time (0.45 ms of a one-shift job's 3 ms in the database; executing it took 0.04 ms);
+/// and it keeps those plans to index lookups ([`small_import_plans_sql`]). Large imports
+/// keep custom plans, where the arrays' real sizes matter.
 async fn lock_stores(
     conn: &mut PgConnection,
     numbers: &[i32],
@@ -485,15 +506,17 @@ async fn lock_stores(
 ) -> Result<HashMap<i32, Uuid>, sqlx::Error> {
     // The stores in id order (OFFSET 0 keeps the subquery unflattened), each locked by the
     // nested loop in that order, with the key revert takes (`db::locks::store`).
-    let known: Vec<(i32, Uuid)> = sqlx::query_as(
+    let known: Vec<(i32, Uuid)> = sqlx::query_as(concat!(
         "SELECT s.store_number, s.id
          FROM (SELECT store_number, id FROM stores WHERE store_number = ANY($1)
                ORDER BY id OFFSET 0) AS s
          CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(hashtextextended(
              $2 || s.id::text, 0)),
-             CASE WHEN $3 THEN set_config('plan_cache_mode', 'force_generic_plan', true) END
+             CASE WHEN $3 THEN ",
+        crate::small_import_plans_sql!(),
+        " END
          ) AS l",
-    )
+    ))
     .bind(numbers)
     .bind(crate::db::locks::STORE_PREFIX)
     .bind(generic_plans)

@@ -78,8 +78,8 @@ pub fn claim_sql(limit: usize) -> sqlx::AssertSqlSafe<String> {
 
 /// [`claim`], returning with each job its stored file when it is `inline_max` bytes or
 /// smaller (`-1`: never).
-pub async fn claim_with_files(
-    pool: &PgPool,
+pub async fn claim_with_files<'e>(
+    conn: impl sqlx::PgExecutor<'e>,
     worker_id: &str,
     limit: usize,
     lease: Duration,
@@ -92,7 +92,7 @@ pub async fn claim_with_files(
         .bind(lease.as_secs_f64())
         .bind(worker_id)
         .bind(inline_max)
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await?;
     Ok(jobs)
 }
@@ -167,6 +167,11 @@ pub struct Completion {
 /// last statement (`import::write`), which completes the worker's job in the statement that
 /// finishes its import. `finished_at` is the clock time of that statement (not the
 /// transaction's start), so it measures when the shifts landed.
+///
+/// The job is found by its id alone: `state` is compared as an expression (`|| ''`), which
+/// the partial index of running leases cannot answer. Where `done` has several rows (a
+/// batch's end), PostgreSQL otherwise read that index whole — every job that ran since the
+/// last vacuum, 0.4 ms after 2,000 jobs — rather than look each job up by its key.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! complete_job_sql {
@@ -183,7 +188,7 @@ macro_rules! complete_job_sql {
              rows_rejected = d.rows_rejected, rows_replaced = d.rows_replaced, \
              warnings = d.warnings, finished_at = clock_timestamp(), updated_at = now() \
          FROM done d \
-         WHERE j.id = d.job_id AND j.lease_token = d.lease_token AND j.state = 'running'"
+         WHERE j.id = d.job_id AND j.lease_token = d.lease_token AND j.state || '' = 'running'"
     };
 }
 
