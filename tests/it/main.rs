@@ -9,6 +9,7 @@ mod support;
 mod audit;
 mod batch;
 mod db_commands;
+mod driver;
 mod embedded;
 mod exports;
 mod families;

@@ -17,6 +17,16 @@ impl TransactionManager for PgTransactionManager {
     async fn begin(conn: &mut PgConnection, statement: Option<SqlStr>) -> Result<(), Error> {
         let depth = conn.inner.transaction_depth;
 
+        // pharmacy-ingest patch (see PATCHED.md): a plain BEGIN is not waited for; it goes out
+        // with the transaction's first statement, and an error in it (the server skips to the
+        // Sync) is that statement's error, which then never runs.
+        if depth == 0 && statement.is_none() {
+            conn.wait_until_ready().await?;
+            conn.write_pipelined_begin()?;
+            conn.inner.transaction_depth += 1;
+            return Ok(());
+        }
+
         let statement = match statement {
             // custom `BEGIN` statements are not allowed if we're already in
             // a transaction (we need to issue a `SAVEPOINT` instead)

@@ -147,11 +147,47 @@ impl PgConnection {
     }
 
     #[inline(always)]
+    /// pharmacy-ingest patch (see PATCHED.md): write `BEGIN` as Parse/Bind/Execute without a
+    /// Sync; the next statement goes out behind it in the same round trip.
+    pub(crate) fn write_pipelined_begin(&mut self) -> Result<(), Error> {
+        self.inner.stream.write_msg(Parse {
+            param_types: &[],
+            query: "BEGIN",
+            statement: StatementId::UNNAMED,
+        })?;
+        self.inner.stream.write_msg(Bind {
+            portal: PortalId::UNNAMED,
+            statement: StatementId::UNNAMED,
+            formats: &[],
+            num_params: 0,
+            params: &[],
+            result_formats: &[],
+        })?;
+        self.inner.stream.write_msg(message::Execute {
+            portal: PortalId::UNNAMED,
+            limit: 0,
+        })?;
+        self.inner.begin_unsynced = true;
+        Ok(())
+    }
+
+    /// pharmacy-ingest patch: end a pipelined BEGIN's messages with their own Sync.
+    #[inline(always)]
+    pub(crate) fn sync_begin(&mut self) {
+        if self.inner.begin_unsynced {
+            self.write_sync();
+        }
+    }
+
+    #[inline(always)]
     pub(crate) fn write_sync(&mut self) {
         self.inner
             .stream
             .write_msg(message::Sync)
             .expect("BUG: Sync should not be too big for protocol");
+
+        // pharmacy-ingest patch: a Sync ends a pipelined BEGIN's messages too
+        self.inner.begin_unsynced = false;
 
         // all SYNC messages will return a ReadyForQuery
         self.inner.pending_ready_for_query_count += 1;
@@ -211,9 +247,16 @@ impl PgConnection {
         let sql = logger.sql().as_str();
 
         // before we continue, wait until we are "ready" to accept more queries
-        self.wait_until_ready().await?;
+        // (pharmacy-ingest patch: a pipelined BEGIN stays unsynced for a prepared statement,
+        // whose Sync ends it; a simple query syncs it first, so its reply is read here)
+        if arguments.is_some() {
+            self.wait_until_ready_keeping_begin().await?;
+        } else {
+            self.wait_until_ready().await?;
+        }
 
         let mut metadata: Arc<PgStatementMetadata>;
+        let mut begin_reply = false;
 
         let format = if let Some(mut arguments) = arguments {
             // Check this before we write anything to the stream.
@@ -241,7 +284,7 @@ impl PgConnection {
             arguments.apply_patches(self, &metadata.parameters).await?;
 
             // consume messages till `ReadyForQuery` before bind and execute
-            self.wait_until_ready().await?;
+            self.wait_until_ready_keeping_begin().await?;
 
             // pharmacy-ingest patch: the unnamed statement was parsed in an earlier round
             // trip that ended with a Sync; a transaction-mode pooler (pgbouncer, Supavisor)
@@ -293,6 +336,9 @@ impl PgConnection {
             // dozens of queries before a [Sync] and postgres can handle that. Execution on the server
             // is still serial but it would reduce round-trips. Some kind of builder pattern that is
             // termed batching might suit this.
+            // pharmacy-ingest patch: this Sync also ends a pipelined BEGIN written before the
+            // Bind, whose CommandComplete then comes first and is not this statement's.
+            begin_reply = self.inner.begin_unsynced;
             self.write_sync();
 
             // prepared statements are binary
@@ -329,6 +375,11 @@ impl PgConnection {
                     // exactly one of these messages: CommandComplete,
                     // EmptyQueryResponse (if the portal was created from an
                     // empty query string), ErrorResponse, or PortalSuspended"
+                    BackendMessageFormat::CommandComplete if begin_reply => {
+                        // pharmacy-ingest patch: the pipelined BEGIN's
+                        begin_reply = false;
+                    }
+
                     BackendMessageFormat::CommandComplete => {
                         // a SQL command completed normally
                         let cc: CommandComplete = message.decode()?;

@@ -71,6 +71,10 @@ pub struct PgConnectionInner {
     // number of ReadyForQuery messages that we are currently expecting
     pub(crate) pending_ready_for_query_count: usize,
 
+    // pharmacy-ingest patch (see PATCHED.md): a `BEGIN` written as Parse/Bind/Execute and not
+    // yet followed by a Sync; the next statement's Sync ends both.
+    pub(crate) begin_unsynced: bool,
+
     // current transaction status
     transaction_status: TransactionStatus,
     pub(crate) transaction_depth: usize,
@@ -92,6 +96,21 @@ impl PgConnection {
 
     // will return when the connection is ready for another query
     pub(crate) async fn wait_until_ready(&mut self) -> Result<(), Error> {
+        // pharmacy-ingest patch: a pipelined BEGIN waiting for the next statement gets its own
+        // Sync here, so whatever comes next (a prepare, a COPY, a simple query) starts clean.
+        self.sync_begin();
+        self.wait_until_ready_keeping_begin().await
+    }
+
+    /// pharmacy-ingest patch: [`Self::wait_until_ready`] that leaves a pipelined `BEGIN`
+    /// unsynced, for `run` to send its statement after it in the same round trip.
+    pub(crate) async fn wait_until_ready_keeping_begin(&mut self) -> Result<(), Error> {
+        // Nothing awaited and only the BEGIN written: it is not sent alone (sqlx's socket has
+        // Nagle's algorithm on, so the statement written next would wait for the server's
+        // delayed ACK, 40 ms).
+        if self.inner.begin_unsynced && self.inner.pending_ready_for_query_count == 0 {
+            return Ok(());
+        }
         if !self.inner.stream.write_buffer_mut().is_empty() {
             self.inner.stream.flush().await?;
         }
@@ -134,6 +153,7 @@ impl PgConnection {
     /// Used for rolling back transactions and releasing advisory locks.
     #[inline(always)]
     pub(crate) fn queue_simple_query(&mut self, query: &str) -> Result<(), Error> {
+        self.sync_begin();
         self.inner.stream.write_msg(Query(query))?;
         self.inner.pending_ready_for_query_count += 1;
 
