@@ -11,9 +11,10 @@
 //! inbox, a database blink), so no savepoint is paid for on the way that succeeds.
 //!
 //! Imports of distinct stores (the worker's batches are made so) also share one statement for
-//! their shifts, after the last import's write: nothing an import reads (its stores' shifts,
-//! for its replace, its skipped rows and its contacts) is another's, so the order of the
-//! inserts does not matter, and the statement's triggers (audit, references) run once.
+//! their shifts and their ends, after the last import's write: nothing an import reads (its
+//! stores' shifts, for its replace, its skipped rows and its contacts) is another's, so the
+//! order of the inserts does not matter, and the statement's triggers (audit, references) run
+//! once.
 //!
 //! Locks: before the first write, one statement takes every content lock of the batch (in key
 //! order) and then every store lock (in store-id order) — the same global order as a lone
@@ -21,7 +22,8 @@
 //! revert wait for each other but cannot deadlock — and stores every file's bytes (files in
 //! memory of up to 1 MiB; else each is stored as a lone import stores it), and gives the
 //! stores' ids, so no import looks its stores up again. A batch of one is written the same
-//! way (one statement fewer than a lone import: its file and its locks in one).
+//! way (two statements fewer than a lone import: its file and its locks in one, its shifts
+//! and its end in one).
 
 use super::deferred::Deferred;
 use super::files::{ONE_STATEMENT_MAX, save_and_lock};

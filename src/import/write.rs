@@ -30,7 +30,7 @@
 //!    holds (else the write ends with [`WriteError::ClaimLost`] and the caller rolls back).
 //!
 //! In a batch of small imports ([`super::batch`]), steps 7 and 8 are collected instead
-//! ([`Sink::Defer`]) and written for the whole batch in two statements
+//! ([`Sink::Defer`]) and written for the whole batch in one statement
 //! ([`super::deferred`]), and step 4's stores come from the batch's lock statement.
 //!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
@@ -150,8 +150,8 @@ pub async fn write_import_with_progress<E: fmt::Display>(
 pub enum Sink<'s> {
     /// Written now, progress reported after each bulk statement.
     Now(&'s (dyn Fn(WriteProgress) + Sync)),
-    /// Collected: a batch of small imports of distinct stores writes all their shifts in one
-    /// statement and all their ends in one more before it commits ([`Deferred::write`]).
+    /// Collected: a batch of small imports of distinct stores writes all their shifts and all
+    /// their ends in one statement before it commits ([`Deferred::write`]).
     /// Nothing the later imports of the batch read (their stores' shifts) is among them.
     Defer(&'s mut Deferred),
 }
