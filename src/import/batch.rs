@@ -163,7 +163,8 @@ async fn write_one<H: Hooks>(
 /// Every content lock of the batch in key order, then every store lock in store-id order (the
 /// keys [`crate::db::locks`] gives), and, with `save`, every file's bytes stored, in one
 /// statement, which also sets the small import's plans for the transaction when every import
-/// is small (as a lone small import's store lookup does: `write::small_import_plans_sql`). Returns the stores found, by number.
+/// is small (as a lone small import's store lookup does: `write::small_import_plans_sql`).
+/// Returns the stores found, by number.
 async fn lock_and_save_all<H>(
     tx: &mut PgConnection,
     entries: &[Entry<'_, H>],

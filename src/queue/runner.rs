@@ -313,6 +313,9 @@ impl<W: Work> Runner<W> {
                 _ = slot_freed.notified() => {}
             }
         }
+        if let Some(conn) = claimer {
+            let _ = conn.close().await;
+        }
     }
 
     /// Let in-flight jobs finish within the grace period, then abandon (and release) them.
