@@ -122,7 +122,15 @@ async fn serve(
     runner.session_pool = db.pooler() != crate::db::pooler::Pooler::Transaction;
     let runner = Arc::new(runner);
     let reload = tokio::spawn(runner.work.clone().keep_templates_fresh(shutdown.clone()));
-    let res = runner.run(shutdown.clone()).await;
+    // On a worker thread of the runtime, not the main thread's `block_on`: the jobs the claim
+    // loop spawns then start on the thread that claimed them, instead of waking another
+    // (0.5–0.8 ms between a claim's answer and the job's first statement on an idle worker).
+    let res = match tokio::spawn(runner.run(shutdown.clone())).await {
+        Ok(res) => res.map_err(anyhow::Error::from),
+        Err(e) => Err(anyhow::anyhow!(
+            "the worker's claim loop ended abnormally: {e}"
+        )),
+    };
     shutdown.cancel();
     if let Some(t) = intake_task {
         match t.await {
