@@ -20,34 +20,22 @@
 set -euo pipefail
 BIN=$(realpath "$1")
 N="${2:-40}"
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY="$ROOT/target/bench-venv/bin/python"
-ADMIN="${ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-DB="idle_probe_$$"
-URL="${ADMIN%/*}/$DB"
-WORK=$(mktemp -d)
+SCRATCH=idle_probe
+# shellcheck source=bench/scratch_worker.sh
+. "$(dirname "$0")/scratch_worker.sh"
 system() { psql -q "$ADMIN" -c "LOAD 'auto_explain'" "${@/#/-c}" -c "SELECT pg_reload_conf()" >/dev/null; }
 cleanup() {
-    [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null && sleep 1
     [ -n "${LOGAFTER:-}" ] && system "ALTER SYSTEM RESET log_min_duration_statement"
     [ -n "${AUTOEXPLAIN:-}" ] && system "ALTER SYSTEM RESET auto_explain.log_min_duration" \
         "ALTER SYSTEM RESET auto_explain.log_analyze" "ALTER SYSTEM RESET auto_explain.log_triggers"
-    psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB" || true
-    rm -rf "$WORK"
+    drop_scratch
 }
 trap cleanup EXIT
-psql -q "$ADMIN" -c "CREATE DATABASE $DB"
-DATABASE_URL="$URL" "$BIN" migrate >/dev/null
-psql -q "$URL" -c "INSERT INTO stores (store_number, address, city, state, zip_code)
-    SELECT n, n || ' Main St', 'Springfield', 'IL', '62701' FROM generate_series(5000, 5100) n"
-printf 'data_dir = "%s"\n[intake]\ninboxes = []\n[http]\nlisten = ""\n' "$WORK" > "$WORK/c.toml"
+scratch_db
 if [ -n "${AUTOEXPLAIN:-}" ]; then
     psql -q "$ADMIN" -c "ALTER DATABASE $DB SET session_preload_libraries = 'auto_explain'"
 fi
-# shellcheck disable=SC2086
-(cd "$WORK" && DATABASE_URL="$URL" RUST_LOG=warn exec ${WRAP:-} "$BIN" --config c.toml run 2> worker.log) &
-PID=$!
-sleep 3
+start_worker
 if [ "${PRE:-0}" != 0 ]; then
     "$PY" "$ROOT/bench/peers.py" enqueue "$PRE" "$URL" >/dev/null
     "$PY" "$ROOT/bench/peers.py" wait_done % "$URL"

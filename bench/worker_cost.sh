@@ -13,26 +13,12 @@
 set -euo pipefail
 BIN=$(realpath "$1")
 JOBS="${2:-2000}"
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PY="$ROOT/target/bench-venv/bin/python"
-ADMIN="${ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-DB="worker_cost_$$"
-URL="${ADMIN%/*}/$DB"
-WORK=$(mktemp -d)
-psql -q "$ADMIN" -c "CREATE DATABASE $DB"
-cleanup() {
-    [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null && sleep 1
-    psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB" || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-DATABASE_URL="$URL" "$BIN" migrate >/dev/null
-psql -q "$URL" -c "INSERT INTO stores (store_number, address, city, state, zip_code)
-    SELECT n, n || ' Main St', 'Springfield', 'IL', '62701' FROM generate_series(5000, 5100) n"
-printf 'data_dir = "%s"\n[intake]\ninboxes = []\n[http]\nlisten = ""\n' "$WORK" > "$WORK/c.toml"
-(cd "$WORK" && DATABASE_URL="$URL" RUST_LOG=warn exec "$BIN" --config c.toml run 2> worker.log) &
-PID=$!
-sleep 3
+SCRATCH=worker_cost
+# shellcheck source=bench/scratch_worker.sh
+. "$(dirname "$0")/scratch_worker.sh"
+trap drop_scratch EXIT
+scratch_db
+start_worker
 switches() { cat /proc/"$PID"/task/*/status 2>/dev/null |
     awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s }'; }
 ticks() { awk '{ print $14 + $15 }' /proc/"$PID"/stat; }
