@@ -22,6 +22,7 @@
 //! [`feedback`], [`report`], [`hints`] (typo "did you mean"), [`workbook`].
 
 pub mod batch;
+mod contacts;
 pub mod copy;
 pub mod deferred;
 pub mod feedback;

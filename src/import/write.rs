@@ -14,7 +14,7 @@
 //!    `unknown_store` error per store;
 //! 5. contacts linked per store, by phone when the file has one, else by name (a name shared
 //!    by several contacts goes to the one with shifts at the store); unknown employees become
-//!    warnings;
+//!    warnings ([`super::contacts`]; a small import's lookup is made by step 2's statement);
 //! 6. `replace`: the stored shifts of each store for the date span the file covers are summed
 //!    up per store, day and employee ([`super::replace`]; a day left with nobody or an
 //!    employee dropped is a warning) and deleted in the same statement, each one's full
@@ -35,16 +35,15 @@
 //!
 //! Nothing here logs names, phones or cell contents: ids and counts only.
 
+use super::contacts::{ContactColumns, Links, Prefetched, link_contacts};
 use super::copy::{COPY_MIN_ROWS, COPY_SHIFTS, COPY_STAGED, CopyBuf, CopyShift};
 use super::deferred::{Deferred, End, ShiftColumns};
 use super::replace::ReplaceEffects;
 use super::{ImportMode, ImportOutcome, ImportRequest, ImportStatus};
 use crate::schedule::{Issue, Plan, Severity, Shift};
-use arcstr::ArcStr;
 use chrono::NaiveDate;
 use sqlx::PgConnection;
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use uuid::Uuid;
 
@@ -174,8 +173,13 @@ pub async fn write_import_into<E: fmt::Display>(
         Ok(plan) => plan.format.as_str().to_string(),
         Err(_) => extension_of(&req.file_name),
     };
-    let (import_id, earlier, earlier_at) =
-        insert_import_row(conn, req, &format, reprocess_of).await?;
+    let lists = planned
+        .as_ref()
+        .ok()
+        .and_then(|p| Prefetched::lists(p, GENERIC_PLANS_UP_TO));
+    let row = insert_import_row(conn, req, &format, reprocess_of, lists.as_ref()).await?;
+    let (import_id, earlier, earlier_at) = (row.0, row.1, row.2);
+    let contacts = lists.map(|(phones, names)| Prefetched::new(&phones, &names, row.3));
     let mut w = Writer::new(conn, import_id, job, sink);
     let mut plan = match planned {
         Ok(plan) => plan,
@@ -226,7 +230,7 @@ pub async fn write_import_into<E: fmt::Display>(
         let finish = summary.refused(&plan, error, plan.issues.clone());
         return w.finish(finish).await;
     }
-    write_shifts(w, req, plan, summary).await
+    write_shifts(w, req, plan, summary, contacts.as_ref()).await
 }
 
 /// Steps 4 to 8 for a plan with shifts: lock the stores (or refuse the file), link the
@@ -236,6 +240,7 @@ async fn write_shifts(
     req: &ImportRequest,
     mut plan: Plan,
     mut summary: Summary,
+    contacts: Option<&Prefetched>,
 ) -> Result<ImportOutcome, WriteError> {
     let import_id = w.import_id;
     let locked = match &w.sink {
@@ -247,7 +252,7 @@ async fn write_shifts(
         Err(refused) => return w.finish(*refused).await,
     };
     let mut issues = std::mem::take(&mut plan.issues);
-    let links = link_contacts(w.conn, &plan, &mut issues, &store_ids).await?;
+    let links = link_contacts(w.conn, &plan, &mut issues, &store_ids, contacts).await?;
     let sid = |s: &Shift| store_ids[&s.store_number];
     let mut keep = vec![true; plan.shifts.len()];
     let mut replaced = ReplaceEffects::default();
@@ -360,30 +365,53 @@ const SKIPPED: &str = "the same shift is already stored";
 /// When an earlier import of the same content was made.
 type EarlierAt = Option<chrono::DateTime<chrono::Utc>>;
 
+/// The new import's id, the earlier import of the same content that still stands and when it
+/// was made, and the contacts found for the lists sent ([`Prefetched`]).
+type ImportRow = (Uuid, Option<Uuid>, EarlierAt, ContactColumns);
+
 /// Insert the `document_imports` row (`processing`) and, in the same statement, look for an
 /// earlier import of the same content that still stands, and when it was made (the content
-/// lock is held, so the statement's snapshot sees every committed import of it).
+/// lock is held, so the statement's snapshot sees every committed import of it); with
+/// `contacts` (a small plan's file phones and names), look them up too (a round trip fewer
+/// than `contacts::find_contacts`' own statement; nothing when the import ends early).
 async fn insert_import_row(
     conn: &mut PgConnection,
     req: &ImportRequest,
     format: &str,
     reprocess_of: Option<Uuid>,
-) -> Result<(Uuid, Option<Uuid>, EarlierAt), sqlx::Error> {
-    sqlx::query_as(
+    contacts: Option<&(Vec<&str>, Vec<&str>)>,
+) -> Result<ImportRow, sqlx::Error> {
+    type Row = (
+        Uuid,
+        Option<Uuid>,
+        EarlierAt,
+        Option<Vec<i16>>,
+        Option<Vec<i64>>,
+        Option<Vec<Option<Uuid>>>,
+        Option<Vec<Option<String>>>,
+    );
+    let row: Row = sqlx::query_as(concat!(
         "WITH ins AS (
              INSERT INTO document_imports
                 (file_name, file_size, sha256, format, source, template, mode, status, job_id,
                  created_by, requested_template, requested_store_number, reprocess_of)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $6, $10, $11)
+             VALUES ($3, $4, $5, $6, $7, $8, $9, 'processing', $10, $11, $8, $12, $13)
              RETURNING id
-         )
-         SELECT ins.id, e.id, e.created_at
+         ), known AS (",
+        crate::contacts_lookup_sql!(),
+        ")
+         SELECT ins.id, e.id, e.created_at, k.kinds, k.places, k.ids, k.phones
          FROM ins LEFT JOIN LATERAL (
              SELECT d.id, d.created_at FROM document_imports d
-             WHERE d.sha256 = $3 AND d.status IN ('succeeded', 'partial')
+             WHERE d.sha256 = $5 AND d.status IN ('succeeded', 'partial')
                AND d.reverted_at IS NULL
-             ORDER BY d.created_at LIMIT 1) e ON true",
-    )
+             ORDER BY d.created_at LIMIT 1) e ON true
+         CROSS JOIN (SELECT array_agg(kind) AS kinds, array_agg(i) AS places,
+                            array_agg(id) AS ids, array_agg(phone) AS phones
+                     FROM known) k",
+    ))
+    .bind(contacts.map(|c| &c.0))
+    .bind(contacts.map(|c| &c.1))
     .bind(&req.file_name)
     .bind(req.file_size)
     .bind(&req.sha256)
@@ -396,7 +424,8 @@ async fn insert_import_row(
     .bind(req.store_number)
     .bind(reprocess_of)
     .fetch_one(&mut *conn)
-    .await
+    .await?;
+    Ok((row.0, row.1, row.2, (row.3, row.4, row.5, row.6)))
 }
 
 /// Counts and spans of a plan, for the final `document_imports` row.
@@ -917,304 +946,6 @@ fn extension_of(file_name: &str) -> String {
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// The contact a shift's employee was linked to, and the phone stored with the shift.
-#[derive(Debug, Clone, Default)]
-struct Link {
-    contact_id: Option<Uuid>,
-    /// The contact's phone when linked (as stored in `contacts`, so row security that
-    /// compares phones agrees), else the file's phone as given.
-    phone: Option<ArcStr>,
-}
-
-/// One link per distinct (employee name, file phone), and which one each shift has.
-struct Links {
-    links: Vec<Link>,
-    of_shift: Vec<u32>,
-}
-
-impl Links {
-    /// The link of shift `i` of the plan.
-    fn of(&self, i: usize) -> &Link {
-        &self.links[self.of_shift[i] as usize]
-    }
-}
-
-/// A shift's phone as the file gives it, trimmed; `None` when blank.
-fn file_phone(s: &Shift) -> Option<&str> {
-    s.employee_phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-}
-
-/// Link every shift's employee to a contact, once per distinct employee of a store (store,
-/// name, file phone). Identity is per store and by phone first:
-/// - a usable phone in the file decides alone: the one contact with that number (compared as
-///   E.164), or no link when none has it (a contact of the same name with another number is
-///   another person);
-/// - without a phone, by name (case-insensitive): the one contact of that name, or, when
-///   several share it, the one who has shifts at this store already.
-///
-/// An employee found neither way gets one warning per store (at the first cell naming them).
-async fn link_contacts(
-    conn: &mut PgConnection,
-    plan: &Plan,
-    issues: &mut Vec<Issue>,
-    store_ids: &HashMap<i32, Uuid>,
-) -> Result<Links, sqlx::Error> {
-    // Distinct employees (store, name, file phone), in first-seen order.
-    let mut key_of: HashMap<(i32, &str, Option<&str>), u32> = HashMap::new();
-    let mut keys: Vec<(i32, &str, Option<&str>, usize)> = Vec::new();
-    let mut of_shift = Vec::with_capacity(plan.shifts.len());
-    for (i, s) in plan.shifts.iter().enumerate() {
-        let key = (s.store_number, &*s.employee_name, file_phone(s));
-        let n = *key_of.entry(key).or_insert_with(|| {
-            keys.push((key.0, key.1, key.2, i));
-            (keys.len() - 1) as u32
-        });
-        of_shift.push(n);
-    }
-    // A million-row file may name a hundred thousand employees: hold each key once from here.
-    drop(key_of);
-    keys.shrink_to_fit();
-    let found = find_contacts(conn, &keys, store_ids).await?;
-    let links = keys
-        .iter()
-        .map(|&(store, name, phone, first)| {
-            // The shift's own copy of the phone when it needs no trimming (no copy a shift).
-            let phone = phone.map(|p| match &plan.shifts[first].employee_phone {
-                Some(own) if own.len() == p.len() => own.clone(),
-                _ => ArcStr::from(p),
-            });
-            let (link, why) = found.decide(store_ids.get(&store), name, phone.as_ref());
-            if let Some(why) = why {
-                let cell = Some(plan.shifts[first].source.clone());
-                issues.push(Issue::warning("unknown_employee", cell, why.message()));
-            }
-            link
-        })
-        .collect();
-    // A warning per unknown employee: hold them at their size, not the doubled capacity.
-    issues.shrink_to_fit();
-    Ok(Links { links, of_shift })
-}
-
-/// Why a shift's employee was not linked to a contact.
-enum UnlinkedWhy {
-    /// The file's phone number is no contact's (`namesake`: a contact has the name).
-    PhoneUnknown { namesake: bool },
-    /// No phone, and no contact has the name.
-    Unknown,
-    /// No phone, several contacts have the name, and not exactly one of them works at the store.
-    Ambiguous(usize),
-}
-
-impl UnlinkedWhy {
-    fn message(&self) -> Cow<'static, str> {
-        match self {
-            UnlinkedWhy::PhoneUnknown { namesake: true } => "no contact has the employee's phone \
-                 number (a contact of the same name with another number is another person); the \
-                 shifts are imported without a contact link"
-                .into(),
-            UnlinkedWhy::PhoneUnknown { namesake: false } => "the employee is not in contacts \
-                 (no contact with this phone number or name); the shifts are imported without a \
-                 contact link"
-                .into(),
-            UnlinkedWhy::Unknown => "the employee is not in contacts (no contact with this \
-                 name, and the file gives no phone number); the shifts are imported without a \
-                 contact link"
-                .into(),
-            UnlinkedWhy::Ambiguous(n) => format!(
-                "the employee's name matches {n} contacts and neither a phone number nor \
-                 earlier shifts at this store decide between them; the shifts are imported \
-                 without a contact link"
-            )
-            .into(),
-        }
-    }
-}
-
-/// The contacts an import's employees may be: by file phone, by name, and which of the
-/// name's contacts already have shifts at which of the file's stores. Keyed by the file's
-/// own texts (borrowed from the plan).
-#[derive(Default)]
-struct FoundContacts<'p> {
-    /// File phones that normalise to no number: they count as no phone. (Few; a file of
-    /// 100,000 employees with usable phones holds none.)
-    unusable: HashSet<&'p str>,
-    by_phone: HashMap<&'p str, Vec<(Uuid, ArcStr)>>,
-    by_name: HashMap<&'p str, Vec<(Uuid, ArcStr)>>,
-    /// (contact, store) pairs with stored shifts, for names shared by several contacts.
-    at_store: BTreeSet<(Uuid, Uuid)>,
-}
-
-impl FoundContacts<'_> {
-    /// The link of one employee of a store (`store`: its id), and why there is none.
-    fn decide(
-        &self,
-        store: Option<&Uuid>,
-        name: &str,
-        file_phone: Option<&ArcStr>,
-    ) -> (Link, Option<UnlinkedWhy>) {
-        let unlinked = |why| {
-            let link = Link {
-                contact_id: None,
-                phone: file_phone.cloned(),
-            };
-            (link, Some(why))
-        };
-        let phone = file_phone.map(|p| p.as_str());
-        if let Some(p) = phone.filter(|p| !self.unusable.contains(*p)) {
-            return match self.by_phone.get(p).map(Vec::as_slice) {
-                Some([(id, contact_phone)]) => (
-                    Link {
-                        contact_id: Some(*id),
-                        phone: Some(contact_phone.clone()),
-                    },
-                    None,
-                ),
-                _ => unlinked(UnlinkedWhy::PhoneUnknown {
-                    namesake: self.by_name.contains_key(name),
-                }),
-            };
-        }
-        let named = self
-            .by_name
-            .get(name)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let here: Vec<&(Uuid, ArcStr)> = match named {
-            [] => return unlinked(UnlinkedWhy::Unknown),
-            [one] => vec![one],
-            many => many
-                .iter()
-                .filter(|(id, _)| store.is_some_and(|st| self.at_store.contains(&(*id, *st))))
-                .collect(),
-        };
-        match here.as_slice() {
-            [(id, contact_phone)] => (
-                Link {
-                    contact_id: Some(*id),
-                    phone: Some(file_phone.unwrap_or(contact_phone).clone()),
-                },
-                None,
-            ),
-            _ => unlinked(UnlinkedWhy::Ambiguous(named.len())),
-        }
-    }
-}
-
-/// Look the employees' phones and names up in one statement, then, for names several contacts
-/// share, which of them already have shifts at the file's stores.
-async fn find_contacts<'p>(
-    conn: &mut PgConnection,
-    keys: &[(i32, &'p str, Option<&'p str>, usize)],
-    store_ids: &HashMap<i32, Uuid>,
-) -> Result<FoundContacts<'p>, sqlx::Error> {
-    let mut phones: Vec<&str> = keys.iter().filter_map(|k| k.2).collect();
-    let mut names: Vec<&str> = keys.iter().map(|k| k.1).collect();
-    for distinct in [&mut phones, &mut names] {
-        distinct.sort_unstable();
-        distinct.dedup();
-    }
-    let mut found = FoundContacts::default();
-    // In statements of a few thousand: a statement's parameters are assembled whole in the
-    // connection's send buffer, which keeps its largest size for the connection's life.
-    for n in 0..phones.len().max(names.len()).div_ceil(CONTACT_CHUNK) {
-        let (phones, names) = (nth_chunk(&phones, n), nth_chunk(&names, n));
-        found.add(&lookup_contacts(conn, phones, names).await?, phones, names);
-    }
-    let shared: Vec<Uuid> = found
-        .by_name
-        .values()
-        .filter(|v| v.len() > 1)
-        .flatten()
-        .map(|(id, _)| *id)
-        .collect();
-    if !shared.is_empty() {
-        let stores: Vec<Uuid> = store_ids.values().copied().collect();
-        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-            "SELECT DISTINCT contact_id, store_id FROM store_schedules
-             WHERE contact_id = ANY($1) AND store_id = ANY($2)",
-        )
-        .bind(&shared)
-        .bind(&stores)
-        .fetch_all(&mut *conn)
-        .await?;
-        found.at_store = rows.into_iter().collect();
-    }
-    Ok(found)
-}
-
-/// Employees looked up per statement ([`find_contacts`]).
-const CONTACT_CHUNK: usize = 5_000;
-
-/// The `n`th [`CONTACT_CHUNK`] of `all` (empty past its end).
-fn nth_chunk<T>(all: &[T], n: usize) -> &[T] {
-    let from = (n * CONTACT_CHUNK).min(all.len());
-    &all[from..(from + CONTACT_CHUNK).min(all.len())]
-}
-
-/// A row of [`lookup_contacts`]: kind, one-based place in the array sent, contact id and phone.
-type ContactRow = (i16, i64, Option<Uuid>, Option<String>);
-
-/// One statement of [`find_contacts`]. Rows name the phone or name by its place (one-based)
-/// in the array sent: a contact found by phone (kind 0) or by name (kind 2), or a file phone
-/// that normalises to no number (kind 1, no contact). Each file phone's key is computed once
-/// (`MATERIALIZED`; the filter and the join would each call it).
-async fn lookup_contacts(
-    conn: &mut PgConnection,
-    phones: &[&str],
-    names: &[&str],
-) -> Result<Vec<ContactRow>, sqlx::Error> {
-    sqlx::query_as(
-        "WITH f AS MATERIALIZED (
-             SELECT i, pharmacy_phone_e164(p) AS e
-             FROM UNNEST($1::text[]) WITH ORDINALITY AS u(p, i)
-         )
-         SELECT 0::int2, f.i, c.id, c.phone
-         FROM f JOIN contacts c ON pharmacy_phone_e164(c.phone) = f.e
-         UNION ALL
-         SELECT 1::int2, f.i, NULL, NULL FROM f WHERE f.e IS NULL
-         UNION ALL
-         SELECT 2::int2, f.i, c.id, c.phone
-         FROM UNNEST($2::text[]) WITH ORDINALITY AS f(n, i)
-         JOIN contacts c ON pharmacy_name_key(c.name) = pharmacy_name_key(f.n)",
-    )
-    .bind(phones)
-    .bind(names)
-    .fetch_all(&mut *conn)
-    .await
-}
-
-impl<'p> FoundContacts<'p> {
-    /// What one [`lookup_contacts`] statement found for `phones` and `names`.
-    fn add(&mut self, rows: &[ContactRow], phones: &[&'p str], names: &[&'p str]) {
-        for (kind, i, id, phone) in rows {
-            let of = if *kind == 2 { names } else { phones };
-            let Some(&key) = usize::try_from(i - 1).ok().and_then(|i| of.get(i)) else {
-                continue;
-            };
-            match (kind, id, phone) {
-                (1, _, _) => {
-                    self.unusable.insert(key);
-                }
-                (kind, Some(id), Some(phone)) => {
-                    let map = if *kind == 0 {
-                        &mut self.by_phone
-                    } else {
-                        &mut self.by_name
-                    };
-                    map.entry(key)
-                        .or_default()
-                        .push((*id, ArcStr::from(phone.as_str())));
-                }
-                _ => {}
-            }
-        }
-    }
 }
 
 /// The final state written to `document_imports`.
