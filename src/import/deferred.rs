@@ -142,6 +142,14 @@ impl Deferred {
         self.ends.push(end);
     }
 
+    /// A lone import's end, written by [`Self::write`] as a batch of one's.
+    pub(super) fn one_end(end: End) -> Self {
+        Deferred {
+            ends: vec![end],
+            ..Deferred::default()
+        }
+    }
+
     /// The shifts and the ends in one statement; a job whose claim is gone ends the batch
     /// with [`WriteError::ClaimLost`] (the caller rolls back).
     pub async fn write(self, conn: &mut PgConnection) -> Result<(), WriteError> {

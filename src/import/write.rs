@@ -1063,14 +1063,14 @@ impl<'c, 's> Writer<'c, 's> {
         self.history.push((action, code, None, message.to_string()));
     }
 
-    /// What [`Self::finish`] writes, for a batch to write with others' ([`Deferred`]).
-    fn end_of(&mut self, f: &Finish, warnings: i64) -> End {
+    /// How the import ends ([`Self::finish`]): the history rows from the `skip`th on (those
+    /// before went in statements of their own), then the row issues.
+    fn end_of(&mut self, f: &Finish, warnings: i64, skip: usize) -> End {
+        let own = std::mem::take(&mut self.history).into_iter();
         let issue_rows = f.issues.iter().map(|i| {
             let (action, code, cell) = issue_history(i);
             (action, code, cell, i.message.to_string())
         });
-        let mut history = std::mem::take(&mut self.history);
-        history.extend(issue_rows);
         End {
             import_id: self.import_id,
             status: f.status.as_str(),
@@ -1086,105 +1086,45 @@ impl<'c, 's> Writer<'c, 's> {
             date_to: f.date_to,
             replace_summary: f.replaced.summary(),
             job: self.job,
-            history,
+            history: own.chain(issue_rows).skip(skip).collect(),
             days: std::mem::take(&mut self.days),
         }
     }
 
-    /// In one statement: the history rows and the row issues (errors as `rejected`, warnings
+    /// The import's end: the history rows and the row issues (errors as `rejected`, warnings
     /// as `warning`), the store-days written, the final counts and status, the notification
     /// of listeners (delivered on commit) and the completion of the queue job, if any, with
     /// the outcome and counts the job's trigger would read from the import (it cannot see the
-    /// import's new row from within this statement). Builds the outcome.
+    /// import's new row from within the statement). One statement, the batch's
+    /// ([`Deferred`]): collected for the batch's, or written now as a batch of one's end.
+    /// Thousands of history rows go first in statements of their own, all but the last
+    /// [`HISTORY_CHUNK`]: one statement would hold them all in its parameters, and the
+    /// connection would keep that buffer's size. Builds the outcome.
     async fn finish(mut self, f: Finish) -> Result<ImportOutcome, WriteError> {
         let warnings = f
             .issues
             .iter()
             .filter(|i| i.severity == Severity::Warning)
             .count() as i64;
-        let deferring = matches!(self.sink, Sink::Defer(_));
-        if deferring && self.history.len() + f.issues.len() <= HISTORY_CHUNK {
-            let end = self.end_of(&f, warnings);
-            if let Sink::Defer(deferred) = &mut self.sink {
-                deferred.end(end);
+        let early = (self.history.len() + f.issues.len()).saturating_sub(HISTORY_CHUNK);
+        if early > 0 {
+            let own = self
+                .history
+                .iter()
+                .map(|(a, c, r, m)| (*a, *c, r.clone(), m.as_str()));
+            let issue_rows = f.issues.iter().map(|i| {
+                let (action, code, cell) = issue_history(i);
+                (action, code, cell, &*i.message)
+            });
+            let rows: Vec<HistoryRef<'_>> = own.chain(issue_rows).take(early).collect();
+            for chunk in rows.chunks(HISTORY_CHUNK) {
+                insert_history(self.conn, self.import_id, chunk).await?;
             }
-            return Ok(f.into_outcome(self.import_id, warnings));
         }
-        let issue_rows = f.issues.iter().map(|i| {
-            let (action, code, cell) = issue_history(i);
-            (action, code, cell, &*i.message)
-        });
-        let own = self
-            .history
-            .iter()
-            .map(|(a, c, r, m)| (*a, *c, r.clone(), m.as_str()));
-        let rows: Vec<HistoryRef<'_>> = own.chain(issue_rows).collect();
-        // Thousands of issues go in statements of their own first: one statement would hold
-        // them all in its parameters, and the connection would keep that buffer's size.
-        let (early, rows) = rows.split_at(rows.len().saturating_sub(HISTORY_CHUNK));
-        for chunk in early.chunks(HISTORY_CHUNK) {
-            insert_history(self.conn, self.import_id, chunk).await?;
-        }
-        let job = self.job;
-        let completed: i64 = sqlx::query_scalar(concat!(
-            "WITH hist AS (
-                 INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
-                 SELECT $1, 1, a, c, r, m
-                 FROM UNNEST($13::text[], $14::text[], $15::text[], $16::text[]) AS u(a, c, r, m)
-             ), done AS (
-                 SELECT $22::uuid AS job_id, $23::uuid AS lease_token,
-                        $2::text <> 'failed' AS succeeded, $1::uuid AS import_id,
-                        $6::int8 AS rows_done, $24::int8 AS rows_total, $4::text AS error,
-                        CASE $2::text WHEN 'succeeded' THEN 'imported' ELSE $2::text END
-                            AS outcome,
-                        $6::int8 AS rows_imported, $7::int8 AS rows_rejected,
-                        $8::int8 AS rows_replaced, $9::int8 AS warnings
-             ), job AS (",
-            crate::complete_job_sql!(),
-            " RETURNING 1
-             ), days AS (
-                 INSERT INTO import_store_dates (import_id, store_id, schedule_date, inserted)
-                 SELECT $1, sid, d, n FROM UNNEST($17::uuid[], $18::date[], $19::int[]) AS u(sid, d, n)
-                 ON CONFLICT (import_id, store_id, schedule_date)
-                 DO UPDATE SET inserted = EXCLUDED.inserted
-             ), upd AS (
-                 UPDATE document_imports SET
-                     status = $2, template = $3, error = $4, rows_total = $5, rows_imported = $6,
-                     rows_rejected = $7, rows_replaced = $8, warnings = $9, store_numbers = $10,
-                     date_from = $11, date_to = $12, replace_summary = $21, finished_at = now()
-                 WHERE id = $1
-                 RETURNING id
-             )
-             SELECT (SELECT count(*) FROM job) FROM upd, pg_notify($20, upd.id::text)",
-        ))
-        .bind(self.import_id)
-        .bind(f.status.as_str())
-        .bind(&f.template)
-        .bind(&f.error)
-        .bind(f.rows_total)
-        .bind(f.rows_imported)
-        .bind(f.rows_rejected)
-        .bind(f.rows_replaced)
-        .bind(warnings)
-        .bind(&f.store_numbers)
-        .bind(f.date_from)
-        .bind(f.date_to)
-        .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.2.as_deref()).collect::<Vec<_>>())
-        .bind(rows.iter().map(|r| r.3).collect::<Vec<_>>())
-        .bind(self.days.iter().map(|d| d.0).collect::<Vec<_>>())
-        .bind(self.days.iter().map(|d| d.1).collect::<Vec<_>>())
-        .bind(self.days.iter().map(|d| d.2).collect::<Vec<_>>())
-        .bind(NOTIFY_CHANNEL)
-        .bind(f.replaced.summary())
-        .bind(job.map(|j| j.job_id))
-        .bind(job.map(|j| j.lease_token))
-        .bind(job.map(|j| j.rows_total))
-        .fetch_one(&mut *self.conn)
-        .await?;
-        if let (Some(job), 0) = (job, completed) {
-            return Err(WriteError::ClaimLost(job.job_id));
+        let end = self.end_of(&f, warnings, early);
+        match &mut self.sink {
+            Sink::Defer(deferred) => deferred.end(end),
+            Sink::Now(_) => Deferred::one_end(end).write(self.conn).await?,
         }
         Ok(f.into_outcome(self.import_id, warnings))
     }
