@@ -87,7 +87,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             if terminal {
                 serde_json::to_writer_pretty(&mut out, &json)?;
             } else {
-                serde_json::to_writer(&mut out, &json)?;
+                write_compact(&mut out, &json, PARALLEL_FROM)?;
             }
             writeln!(out)?;
         }
@@ -95,11 +95,15 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
         OutputFormat::Table => write_table(&mut out, &file, &plan)?,
     }
     out.flush().context("writing the preview")?;
-    Ok(if plan.error_count() > 0 {
+    let code = if plan.error_count() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    // The process ends with this command and its memory goes back whole: a large plan is not
+    // freed shift by shift first.
+    std::mem::forget(plan);
+    Ok(code)
 }
 
 /// The JSON shape of a preview (the corpus truth's shift fields plus phone, notes and cell).
@@ -131,7 +135,7 @@ pub struct ShiftJson<'a> {
     pub employee_name: &'a str,
     pub employee_phone: Option<&'a str>,
     #[serde(serialize_with = "as_text")]
-    pub date: chrono::NaiveDate,
+    pub date: Ymd,
     #[serde(serialize_with = "as_text")]
     pub start: HhMm,
     #[serde(serialize_with = "as_text")]
@@ -148,7 +152,7 @@ impl<'a> ShiftJson<'a> {
             store_number: s.store_number,
             employee_name: &s.employee_name,
             employee_phone: s.employee_phone.as_deref(),
-            date: s.date,
+            date: Ymd(s.date),
             start: HhMm(s.start),
             end: HhMm(s.end),
             position: s.position.as_deref(),
@@ -182,6 +186,35 @@ impl std::fmt::Display for HhMm {
     }
 }
 
+/// A date as `YYYY-MM-DD`, written digit by digit for years 0–9999 (chrono's `Display`
+/// goes through the formatting machinery), else as chrono writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ymd(chrono::NaiveDate);
+
+impl std::fmt::Display for Ymd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::Datelike;
+        let (y, m, d) = (self.0.year(), self.0.month(), self.0.day());
+        let Ok(y @ 0..=9999) = u32::try_from(y) else {
+            return self.0.fmt(f);
+        };
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let text = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ];
+        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct IssueJson<'a> {
     pub severity: crate::schedule::Severity,
@@ -209,6 +242,66 @@ impl<'a> PlanJson<'a> {
                 .collect(),
         }
     }
+}
+
+/// Shifts from which the compact JSON's shifts are serialized on several threads.
+const PARALLEL_FROM: usize = 20_000;
+
+/// `json` as `serde_json::to_writer` writes it (same fields, same order), with the shifts of a
+/// plan of `parallel_from` shifts or more serialized in parts on every core, then written in
+/// order: the reading thread is done by then, and the JSON is written after the last row is
+/// planned (a tenth of a 100,000-shift preview's time, on one core).
+fn write_compact(
+    out: &mut impl Write,
+    json: &PlanJson,
+    parallel_from: usize,
+) -> anyhow::Result<()> {
+    let shifts = json.shifts.0;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if shifts.len() < parallel_from || threads < 2 {
+        serde_json::to_writer(&mut *out, json)?;
+        return Ok(());
+    }
+    out.write_all(b"{\"file\":")?;
+    serde_json::to_writer(&mut *out, json.file)?;
+    out.write_all(b",\"format\":")?;
+    serde_json::to_writer(&mut *out, json.format)?;
+    out.write_all(b",\"template\":")?;
+    serde_json::to_writer(&mut *out, json.template)?;
+    out.write_all(b",\"shifts\":[")?;
+    let part = shifts.len().div_ceil(threads);
+    let parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = shifts
+            .chunks(part)
+            .map(|chunk| scope.spawn(move || shifts_json(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("serializing shifts does not panic"))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    for (i, bytes) in parts.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(bytes)?;
+    }
+    out.write_all(b"],\"issues\":")?;
+    serde_json::to_writer(&mut *out, &json.issues)?;
+    out.write_all(b"}")?;
+    Ok(())
+}
+
+/// `shifts` as JSON objects separated by commas (a part of the shifts array).
+fn shifts_json(shifts: &[crate::schedule::Shift]) -> serde_json::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(shifts.len() * 200);
+    for (i, s) in shifts.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        serde_json::to_writer(&mut buf, &ShiftJson::new(s))?;
+    }
+    Ok(buf)
 }
 
 fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
@@ -349,7 +442,60 @@ fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{PlanJson, Ymd, printable, write_compact};
+    use crate::schedule::{Issue, Plan, Shift};
+
+    #[test]
+    fn the_compact_json_written_in_parts_is_serde_json_s() {
+        let mut plan = Plan {
+            template: "rows-standard".into(),
+            format: crate::read::grid::SourceFormat::Csv,
+            shifts: Vec::new(),
+            issues: Vec::new(),
+        };
+        for i in 0..7u32 {
+            plan.shifts.push(Shift {
+                store_number: 5001,
+                employee_name: format!("Ana \"Silva\" {i}").into(),
+                employee_phone: (i % 2 == 0).then(|| "(555) 100-0000".into()),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 1, 5 + i).unwrap(),
+                start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                end: chrono::NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
+                position: Some("Pharmacist".into()),
+                notes: None,
+                source: crate::read::grid::CellRef {
+                    sheet: "Sheet 1".into(),
+                    row: i + 2,
+                    col: 0,
+                    page: None,
+                },
+            });
+        }
+        plan.issues
+            .push(Issue::warning("open_shift", None, "an open shift"));
+        let json = PlanJson::new("a/b.csv", &plan);
+        let whole = String::from_utf8(serde_json::to_vec(&json).unwrap()).unwrap();
+        assert!(whole.contains(r#""date":"2026-01-05","start":"09:00","end":"17:30""#));
+        for parallel_from in [1, 3, 7, 8] {
+            let mut parts = Vec::new();
+            write_compact(&mut parts, &json, parallel_from).unwrap();
+            assert_eq!(String::from_utf8(parts).unwrap(), whole);
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [
+            (2026, 1, 5),
+            (999, 12, 31),
+            (1, 1, 1),
+            (10_000, 1, 1),
+            (-4, 3, 9),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(Ymd(date).to_string(), date.to_string());
+        }
+    }
 
     #[test]
     fn control_characters_are_escaped_for_the_terminal() {

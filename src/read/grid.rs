@@ -133,43 +133,54 @@ pub struct CellRef {
 impl CellRef {
     /// Column letters for a zero-based column index: 0 → `A`, 27 → `AB`.
     pub fn column_letters(col: u32) -> String {
-        // Widened: column `u32::MAX` is one past the last `u32`.
-        let mut n = u64::from(col) + 1;
-        let mut out = Vec::new();
-        while n > 0 {
-            let rem = ((n - 1) % 26) as u8;
-            out.push(b'A' + rem);
-            n = (n - 1) / 26;
-        }
-        out.reverse();
-        String::from_utf8(out).unwrap_or_default()
+        letters(col, &mut [0; 8]).to_string()
     }
 
     /// `C7` without the sheet.
     pub fn a1(&self) -> String {
+        A1(self).to_string()
+    }
+}
+
+/// The letters of column `col` (zero-based), written at the end of `buf` (`u32::MAX` is
+/// seven letters).
+fn letters(col: u32, buf: &mut [u8; 8]) -> &str {
+    // Widened: column `u32::MAX` is one past the last `u32`.
+    let mut n = u64::from(col) + 1;
+    let mut at = buf.len();
+    while n > 0 {
+        at -= 1;
+        buf[at] = b'A' + ((n - 1) % 26) as u8;
+        n = (n - 1) / 26;
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+}
+
+/// A cell's `C7`, written without allocating (a preview writes one per shift).
+struct A1<'a>(&'a CellRef);
+
+impl fmt::Display for A1<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(letters(self.0.col, &mut [0; 8]))?;
         // Widened so the last `u32` row does not wrap to row 0.
-        format!(
-            "{}{}",
-            Self::column_letters(self.col),
-            u64::from(self.row) + 1
-        )
+        fmt::Display::fmt(&(u64::from(self.0.row) + 1), f)
     }
 }
 
 impl fmt::Display for CellRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.page {
-            Some(p) => write!(f, "page {p}, {}", self.a1()),
+            Some(p) => write!(f, "page {p}, {}", A1(self)),
             None => {
                 // Quote sheet names that a spreadsheet would quote.
                 if self
                     .sheet
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_')
                 {
-                    write!(f, "{}!{}", self.sheet, self.a1())
+                    write!(f, "{}!{}", self.sheet, A1(self))
                 } else {
-                    write!(f, "'{}'!{}", self.sheet.replace('\'', "''"), self.a1())
+                    write!(f, "'{}'!{}", self.sheet.replace('\'', "''"), A1(self))
                 }
             }
         }
@@ -407,6 +418,15 @@ mod tests {
         assert_eq!(CellRef::column_letters(25), "Z");
         assert_eq!(CellRef::column_letters(26), "AA");
         assert_eq!(CellRef::column_letters(16383), "XFD");
+        assert_eq!(CellRef::column_letters(u32::MAX), "MWLQKWV");
+        let last = CellRef {
+            sheet: "S".into(),
+            row: u32::MAX,
+            col: 701,
+            page: Some(3),
+        };
+        assert_eq!(last.to_string(), "page 3, ZZ4294967296");
+        assert_eq!(last.a1(), "ZZ4294967296");
     }
 
     #[test]
