@@ -87,7 +87,7 @@ pub async fn run(opts: Opts, ctx: &Context) -> anyhow::Result<ExitCode> {
             if terminal {
                 serde_json::to_writer_pretty(&mut out, &json)?;
             } else {
-                write_compact(&mut out, &json, PARALLEL_FROM)?;
+                serde_json::to_writer(&mut out, &json)?;
             }
             writeln!(out)?;
         }
@@ -244,66 +244,6 @@ impl<'a> PlanJson<'a> {
     }
 }
 
-/// Shifts from which the compact JSON's shifts are serialized on several threads.
-const PARALLEL_FROM: usize = 20_000;
-
-/// `json` as `serde_json::to_writer` writes it (same fields, same order), with the shifts of a
-/// plan of `parallel_from` shifts or more serialized in parts on every core, then written in
-/// order: the reading thread is done by then, and the JSON is written after the last row is
-/// planned (a tenth of a 100,000-shift preview's time, on one core).
-fn write_compact(
-    out: &mut impl Write,
-    json: &PlanJson,
-    parallel_from: usize,
-) -> anyhow::Result<()> {
-    let shifts = json.shifts.0;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if shifts.len() < parallel_from || threads < 2 {
-        serde_json::to_writer(&mut *out, json)?;
-        return Ok(());
-    }
-    out.write_all(b"{\"file\":")?;
-    serde_json::to_writer(&mut *out, json.file)?;
-    out.write_all(b",\"format\":")?;
-    serde_json::to_writer(&mut *out, json.format)?;
-    out.write_all(b",\"template\":")?;
-    serde_json::to_writer(&mut *out, json.template)?;
-    out.write_all(b",\"shifts\":[")?;
-    let part = shifts.len().div_ceil(threads);
-    let parts = std::thread::scope(|scope| {
-        let handles: Vec<_> = shifts
-            .chunks(part)
-            .map(|chunk| scope.spawn(move || shifts_json(chunk)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("serializing shifts does not panic"))
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    for (i, bytes) in parts.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        out.write_all(bytes)?;
-    }
-    out.write_all(b"],\"issues\":")?;
-    serde_json::to_writer(&mut *out, &json.issues)?;
-    out.write_all(b"}")?;
-    Ok(())
-}
-
-/// `shifts` as JSON objects separated by commas (a part of the shifts array).
-fn shifts_json(shifts: &[crate::schedule::Shift]) -> serde_json::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(shifts.len() * 200);
-    for (i, s) in shifts.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        serde_json::to_writer(&mut buf, &ShiftJson::new(s))?;
-    }
-    Ok(buf)
-}
-
 fn write_csv(out: &mut impl Write, plan: &Plan) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
@@ -442,46 +382,7 @@ fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{PlanJson, Ymd, printable, write_compact};
-    use crate::schedule::{Issue, Plan, Shift};
-
-    #[test]
-    fn the_compact_json_written_in_parts_is_serde_json_s() {
-        let mut plan = Plan {
-            template: "rows-standard".into(),
-            format: crate::read::grid::SourceFormat::Csv,
-            shifts: Vec::new(),
-            issues: Vec::new(),
-        };
-        for i in 0..7u32 {
-            plan.shifts.push(Shift {
-                store_number: 5001,
-                employee_name: format!("Ana \"Silva\" {i}").into(),
-                employee_phone: (i % 2 == 0).then(|| "(555) 100-0000".into()),
-                date: chrono::NaiveDate::from_ymd_opt(2026, 1, 5 + i).unwrap(),
-                start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-                end: chrono::NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
-                position: Some("Pharmacist".into()),
-                notes: None,
-                source: crate::read::grid::CellRef {
-                    sheet: "Sheet 1".into(),
-                    row: i + 2,
-                    col: 0,
-                    page: None,
-                },
-            });
-        }
-        plan.issues
-            .push(Issue::warning("open_shift", None, "an open shift"));
-        let json = PlanJson::new("a/b.csv", &plan);
-        let whole = String::from_utf8(serde_json::to_vec(&json).unwrap()).unwrap();
-        assert!(whole.contains(r#""date":"2026-01-05","start":"09:00","end":"17:30""#));
-        for parallel_from in [1, 3, 7, 8] {
-            let mut parts = Vec::new();
-            write_compact(&mut parts, &json, parallel_from).unwrap();
-            assert_eq!(String::from_utf8(parts).unwrap(), whole);
-        }
-    }
+    use super::{Ymd, printable};
 
     #[test]
     fn dates_are_written_as_chrono_writes_them() {
