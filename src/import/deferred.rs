@@ -65,11 +65,8 @@ impl ShiftColumns {
         let insert = sqlx::query(concat!(
             "INSERT INTO store_schedules (",
             super::copy::shift_columns!(),
-            ") SELECT store_id, name, phone, d, s, e, pos, notes, import_id, contact_id, cell
-             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[],
-                         $6::time[], $7::time[], $8::text[], $9::text[], $10::uuid[],
-                         $11::text[])
-                  AS u(import_id, store_id, name, phone, d, s, e, pos, notes, contact_id, cell)",
+            ") ",
+            shift_rows_sql!(),
         ));
         bind_shift_columns!(insert, self)
             .execute(&mut *conn)
@@ -78,8 +75,21 @@ impl ShiftColumns {
     }
 }
 
-/// `$q` with the eleven columns of the [`ShiftColumns`] `$c` bound after its other
-/// parameters, in the order of [`ShiftColumns::insert`]'s `UNNEST`.
+/// The rows of a [`ShiftColumns`] bound as `$1`–`$11` ([`bind_shift_columns`]), in the
+/// order of `copy::shift_columns!`: what [`ShiftColumns::insert`] and [`write_ends`]' first CTE
+/// insert.
+macro_rules! shift_rows_sql {
+    () => {
+        "SELECT store_id, name, phone, d, s, e, pos, notes, import_id, contact_id, cell
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[], $6::time[],
+                     $7::time[], $8::text[], $9::text[], $10::uuid[], $11::text[])
+              AS u(import_id, store_id, name, phone, d, s, e, pos, notes, contact_id, cell)"
+    };
+}
+use shift_rows_sql;
+
+/// `$q` with the eleven columns of the [`ShiftColumns`] `$c` bound as its first parameters
+/// (`$1`–`$11`, [`shift_rows_sql`]).
 macro_rules! bind_shift_columns {
     ($q:expr, $c:expr) => {
         $q.bind(&$c.import_id)
@@ -174,35 +184,33 @@ impl Deferred {
 
 /// [`write_ends`]'s statement: one import's finish ([`super::write`]) made for many, the
 /// imports as arrays, their history rows and store-days flattened with their import's id;
-/// and first every import's shifts (`$27`–`$37`, [`ShiftColumns`]): nothing of the ends reads
+/// and first every import's shifts (`$1`–`$11`, [`ShiftColumns`]): nothing of the ends reads
 /// them, and one statement fewer is one round trip fewer a batch (and an idle job's).
 fn ends_statement<'q>() -> QueryScalar<'q, Postgres, Vec<Uuid>, PgArguments> {
     sqlx::query_scalar(concat!(
         "WITH shifts AS (
              INSERT INTO store_schedules (",
         super::copy::shift_columns!(),
-        ") SELECT store_id, name, phone, d, s, e, pos, notes, import_id, contact_id, cell
-             FROM UNNEST($27::uuid[], $28::uuid[], $29::text[], $30::text[], $31::date[],
-                         $32::time[], $33::time[], $34::text[], $35::text[], $36::uuid[],
-                         $37::text[])
-                  AS u(import_id, store_id, name, phone, d, s, e, pos, notes, contact_id, cell)
+        ") ",
+        shift_rows_sql!(),
+        "
          ), f AS (
-             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[],
-                                  $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::text[],
-                                  $11::date[], $12::date[], $13::jsonb[], $14::uuid[],
-                                  $15::uuid[], $16::int8[])
+             SELECT * FROM UNNEST($12::uuid[], $13::text[], $14::text[], $15::text[], $16::int8[],
+                                  $17::int8[], $18::int8[], $19::int8[], $20::int8[], $21::text[],
+                                  $22::date[], $23::date[], $24::jsonb[], $25::uuid[],
+                                  $26::uuid[], $27::int8[])
                  AS f(import_id, status, template, error, rows_total, rows_imported,
                       rows_rejected, rows_replaced, warnings, stores, date_from, date_to,
                       summary, job_id, lease_token, job_rows_total)
          ), hist AS (
              INSERT INTO import_history (import_id, attempt, action, code, cell_ref, message)
              SELECT i, 1, a, c, r, m
-             FROM UNNEST($17::uuid[], $18::text[], $19::text[], $20::text[], $21::text[])
+             FROM UNNEST($28::uuid[], $29::text[], $30::text[], $31::text[], $32::text[])
                  AS u(i, a, c, r, m)
          ), days AS (
              INSERT INTO import_store_dates (import_id, store_id, schedule_date, inserted)
              SELECT i, sid, d, n
-             FROM UNNEST($22::uuid[], $23::uuid[], $24::date[], $25::int[]) AS u(i, sid, d, n)
+             FROM UNNEST($33::uuid[], $34::uuid[], $35::date[], $36::int[]) AS u(i, sid, d, n)
              ON CONFLICT (import_id, store_id, schedule_date)
              DO UPDATE SET inserted = EXCLUDED.inserted
          ), done AS (
@@ -226,7 +234,7 @@ fn ends_statement<'q>() -> QueryScalar<'q, Postgres, Vec<Uuid>, PgArguments> {
              RETURNING d.id
          )
          SELECT ARRAY(SELECT id FROM job)
-         FROM (SELECT count(*) FROM upd, pg_notify($26, upd.id::text)) AS notified",
+         FROM (SELECT count(*) FROM upd, pg_notify($37, upd.id::text)) AS notified",
     ))
 }
 
@@ -252,7 +260,7 @@ async fn write_ends(
         ends.iter()
             .flat_map(|e| e.days.iter().map(|d| (e.import_id, d)))
     };
-    let ends_bound = ends_statement()
+    bind_shift_columns!(ends_statement(), shifts)
         .bind(ends.iter().map(|e| e.import_id).collect::<Vec<_>>())
         .bind(ends.iter().map(|e| e.status).collect::<Vec<_>>())
         .bind(col(&|e| e.template.clone()))
@@ -294,8 +302,7 @@ async fn write_ends(
         .bind(days().map(|(_, d)| d.0).collect::<Vec<_>>())
         .bind(days().map(|(_, d)| d.1).collect::<Vec<_>>())
         .bind(days().map(|(_, d)| d.2).collect::<Vec<_>>())
-        .bind(NOTIFY_CHANNEL);
-    bind_shift_columns!(ends_bound, shifts)
+        .bind(NOTIFY_CHANNEL)
         .fetch_one(&mut *conn)
         .await
 }
